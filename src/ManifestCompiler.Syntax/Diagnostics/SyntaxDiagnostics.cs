@@ -1,0 +1,65 @@
+namespace ManifestCompiler.Syntax.Diagnostics;
+
+/// <summary>
+/// The catalog of diagnostics the embedded languages report. Ids are stable: never reuse or renumber one.
+/// MC1xxx templates, MC2xxx dot-notation paths, MC3xxx JSONPath (RFC 9535) and I-Regexp (RFC 9485).
+/// </summary>
+public static class SyntaxDiagnostics
+{
+    // Templates
+    public static readonly DiagnosticDescriptor UnterminatedPlaceholder = new(
+        "MC1001", "Unterminated placeholder", "Unterminated placeholder: expected '}}' to close this '{{'", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor EmptyPlaceholder = new(
+        "MC1002", "Empty placeholder", "Empty placeholder: expected a variable name between '{{' and '}}'", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InvalidPlaceholder = new(
+        "MC1003", "Invalid placeholder", "Invalid placeholder: {0}", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnderscoreName = new(
+        "MC1004", "Name begins with '_'", "Variable and attribute names may not begin with '_': '{0}'", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnsupportedTemplateTag = new(
+        "MC1005", "Unsupported template tag", "Template tags and comments ('{0}') are not supported; only '{{{{ variable }}}}' placeholders are", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnknownFilter = new(
+        "MC1006", "Unknown filter", "Unknown filter '{0}'; supported filters: {1}", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor FilterArgumentMismatch = new(
+        "MC1007", "Filter argument mismatch", "Filter '{0}' {1}", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnknownTemplateVariable = new(
+        "MC1008", "Unknown template variable", "Unknown template variable '{0}'", DiagnosticSeverity.Error);
+
+    // Dot-notation paths
+    public static readonly DiagnosticDescriptor EmptyDotPathSegment = new(
+        "MC2001", "Empty dot-path segment", "Empty segment in dot path: the key '' is looked up here, which is rarely intended", DiagnosticSeverity.Warning);
+
+    // JSONPath
+    public static readonly DiagnosticDescriptor JsonPathSyntax = new(
+        "MC3001", "Invalid JSONPath", "Invalid JSONPath: {0}", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor JsonPathIntegerOutOfRange = new(
+        "MC3002", "Integer out of range", "Integer {0} is outside the range -(2^53-1)..2^53-1 that RFC 9535 allows", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor JsonPathNonSingularQuery = new(
+        "MC3003", "Non-singular query in comparison", "A comparison needs a singular query (name and index selectors only); '{0}' can select several nodes", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor JsonPathUnknownFunction = new(
+        "MC3004", "Unknown function", "Unknown function '{0}'; RFC 9535 defines length, count, match, search and value", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor JsonPathFunctionArity = new(
+        "MC3005", "Wrong number of arguments", "Function '{0}' takes {1} argument(s), found {2}", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor JsonPathArgumentType = new(
+        "MC3006", "Ill-typed function argument", "Argument {1} of '{0}' must be {2}; found {3}", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor JsonPathNotComparable = new(
+        "MC3007", "Operand cannot be compared", "{0} cannot be compared; comparisons take literals, singular queries and functions that return a value", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor JsonPathNotLogical = new(
+        "MC3008", "Expression is not a test", "{0} cannot be used as a filter test; compare it with something", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InvalidIRegexp = new(
+        "MC3009", "Invalid I-Regexp", "'{0}' is not a valid I-Regexp (RFC 9485): {1}; match()/search() with it are always false", DiagnosticSeverity.Warning);
+}

@@ -1,0 +1,149 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using ManifestCompiler.Syntax.Diagnostics;
+using ManifestCompiler.Syntax.Parsing;
+using ManifestCompiler.Syntax.Text;
+using ManifestCompiler.Syntax.Values;
+using Pidgin;
+using static Pidgin.Parser;
+using static Pidgin.Parser<char>;
+
+namespace ManifestCompiler.Syntax.DotPaths;
+
+/// <summary>
+/// A ChiefOnboarding dot-notation path (<c>data.items.0.id</c>; grammar: grammars/dotpath.ebnf).
+/// No segments means <c>""</c>, the whole value.
+/// </summary>
+public sealed record DotPathSyntax(string Source, ImmutableArray<DotPathSegment> Segments)
+{
+    public bool IsWholeValue => Segments.IsEmpty;
+
+    public override string ToString() => Source;
+}
+
+public sealed record DotPathSegment(string Key, SourceSpan Span);
+
+/// <summary>Why a lookup failed: the engine raises KeyError at this segment.</summary>
+public sealed record DotPathFailure(DotPathSegment Segment, string Reason);
+
+public static class DotPath
+{
+    private static readonly Parser<char, DotPathSegment> Segment =
+        Map((start, key, end) => new DotPathSegment(key, SourceSpan.FromBounds(start, end)), CurrentOffset, Token(c => c != '.').ManyString(), CurrentOffset);
+
+    private static readonly Parser<char, IEnumerable<DotPathSegment>> Path =
+        Segment.SeparatedAtLeastOnce(Char('.')).Before(End);
+
+    public static ParseResult<DotPathSyntax> Parse(string source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Length == 0)
+        {
+            return new ParseResult<DotPathSyntax>(new DotPathSyntax(source, []), []);
+        }
+        // Every string is a path (the engine splits on '.'), so this parse cannot fail.
+        var parsed = Path.Parse(source);
+        var segments = parsed.Success ? parsed.Value.ToImmutableArray() : [new DotPathSegment(source, new SourceSpan(0, source.Length))];
+        var diagnostics = segments
+            .Where(s => s.Key.Length == 0)
+            .Select(s => SyntaxDiagnostics.EmptyDotPathSegment.Create(new SourceSpan(Math.Min(s.Span.Start, source.Length), 0)))
+            .ToImmutableArray();
+        return new ParseResult<DotPathSyntax>(new DotPathSyntax(source, segments), diagnostics);
+    }
+
+    /// <summary>
+    /// Applies the path as <c>get_value_from_notation</c> does: each segment is a dict key; on a list it is
+    /// parsed with Python's <c>int()</c> (so " 0", "01" and negative indexes work); anything else fails.
+    /// </summary>
+    public static bool TryEvaluate(DotPathSyntax path, JsonElement value, out JsonElement result, out DotPathFailure? failure)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        result = value;
+        failure = null;
+        foreach (var segment in path.Segments)
+        {
+            switch (result.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    if (!JsonMembers.TryGet(result, segment.Key, out result))
+                    {
+                        failure = new DotPathFailure(segment, $"no key '{segment.Key}'");
+                        return false;
+                    }
+                    break;
+                case JsonValueKind.Array:
+                    var length = result.GetArrayLength();
+                    if (!TryParsePythonInt(segment.Key, out var index))
+                    {
+                        failure = new DotPathFailure(segment, $"'{segment.Key}' is not a list index");
+                        return false;
+                    }
+                    var resolved = index < 0 ? length + index : index;
+                    if (resolved < 0 || resolved >= length)
+                    {
+                        failure = new DotPathFailure(segment, $"index {index} is out of range for a list of {length}");
+                        return false;
+                    }
+                    result = result[(int)resolved];
+                    break;
+                default:
+                    failure = new DotPathFailure(segment, $"cannot look up '{segment.Key}' in {Describe(result.ValueKind)}");
+                    return false;
+            }
+        }
+        return true;
+    }
+
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+
+    /// <summary>Python's <c>int(str)</c>: surrounding whitespace, a sign, decimal digits with single '_' between them.</summary>
+    internal static bool TryParsePythonInt(string text, out long value)
+    {
+        value = 0;
+        var s = text.AsSpan().Trim();
+        var negative = false;
+        if (s.Length > 0 && (s[0] == '+' || s[0] == '-'))
+        {
+            negative = s[0] == '-';
+            s = s[1..];
+        }
+        if (s.Length == 0 || s[0] == '_' || s[^1] == '_')
+        {
+            return false;
+        }
+        var previousUnderscore = false;
+        foreach (var c in s)
+        {
+            if (c == '_')
+            {
+                if (previousUnderscore)
+                {
+                    return false;
+                }
+                previousUnderscore = true;
+                continue;
+            }
+            previousUnderscore = false;
+            var digit = CharUnicodeInfo.GetDecimalDigitValue(c);
+            if (digit < 0)
+            {
+                return false;
+            }
+            // Beyond any list length anyway: saturate instead of overflowing.
+            value = value > (long.MaxValue - 9) / 10 ? long.MaxValue / 2 : value * 10 + digit;
+        }
+        if (negative)
+        {
+            value = -value;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using ManifestCompiler.Syntax.Diagnostics;
+using ManifestCompiler.Syntax.Parsing;
+using ManifestCompiler.Syntax.Text;
+using Pidgin;
+
+namespace ManifestCompiler.Syntax.JsonPath;
+
+/// <summary>A well-formed, well-typed RFC 9535 query, ready to evaluate.</summary>
+public sealed class JsonPathQuery
+{
+    internal JsonPathQuery(string source, QuerySyntax syntax)
+    {
+        Source = source;
+        Syntax = syntax;
+    }
+
+    public string Source { get; }
+
+    public QuerySyntax Syntax { get; }
+
+    /// <summary>Selects at most one node (RFC 9535 §2.3.5.1).</summary>
+    public bool IsSingular => Syntax.IsSingular;
+
+    /// <summary>The nodes the query selects from <paramref name="document"/>, in RFC order, with normalized paths.</summary>
+    public IReadOnlyList<JsonPathNode> Evaluate(JsonElement document) => JsonPathEvaluator.Evaluate(Syntax, document);
+
+    public override string ToString() => Source;
+}
+
+public static class JsonPath
+{
+    /// <summary>
+    /// Nesting beyond this (brackets, parentheses, '!') is refused up front: the parser recurses per level and
+    /// a stack overflow cannot be caught. Real queries nest a handful of levels.
+    /// </summary>
+    public const int MaxNestingDepth = 128;
+
+    public static ParseResult<JsonPathQuery> Parse(string query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (ExceedsNesting(query, out var at))
+        {
+            return Fail(SyntaxDiagnostics.JsonPathSyntax.Create(new SourceSpan(at, 1), $"nesting deeper than {MaxNestingDepth} levels"));
+        }
+
+        var result = JsonPathGrammar.Query.Parse(query);
+        if (!result.Success)
+        {
+            var offset = Math.Min(result.Error!.ErrorOffset, query.Length);
+            return Fail(SyntaxDiagnostics.JsonPathSyntax.Create(new SourceSpan(offset, offset < query.Length ? 1 : 0), ParseErrors.Describe(result.Error)));
+        }
+        var diagnostics = JsonPathChecker.Check(result.Value, query);
+        return diagnostics.Any(d => d.IsError)
+            ? new ParseResult<JsonPathQuery>(null, diagnostics)
+            : new ParseResult<JsonPathQuery>(new JsonPathQuery(query, result.Value), diagnostics);
+    }
+
+    private static ParseResult<JsonPathQuery> Fail(Diagnostic diagnostic) => new(null, [diagnostic]);
+
+    internal static bool ExceedsNesting(string text, out int at)
+    {
+        var depth = 0;
+        for (at = 0; at < text.Length; at++)
+        {
+            switch (text[at])
+            {
+                case '(' or '[':
+                    depth++;
+                    break;
+                case ')' or ']':
+                    depth = Math.Max(0, depth - 1);
+                    break;
+                case '!':
+                    // A run of '!' nests like parentheses; the run ends at the next non-'!' character.
+                    var run = 0;
+                    while (at + run < text.Length && text[at + run] == '!')
+                    {
+                        run++;
+                    }
+                    if (depth + run > MaxNestingDepth)
+                    {
+                        return true;
+                    }
+                    at += run - 1;
+                    break;
+            }
+            if (depth > MaxNestingDepth)
+            {
+                return true;
+            }
+        }
+        at = 0;
+        return false;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text;
+using Pidgin;
+
+namespace ManifestCompiler.Syntax.Parsing;
+
+/// <summary>Turns Pidgin's parse errors into our "expected …, found …" messages, the same wording for every language.</summary>
+internal static class ParseErrors
+{
+    public static string Describe(ParseError<char> error)
+    {
+        var expected = error.Expected
+            .Select(DescribeExpected)
+            .Where(s => s.Length > 0)
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(s => s, StringComparer.Ordinal)
+            .ToList();
+
+        var builder = new StringBuilder();
+        if (error.Message is { Length: > 0 } message)
+        {
+            builder.Append(message);
+        }
+        if (expected.Count > 0)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append("; ");
+            }
+            builder.Append("expected ").Append(JoinAlternatives(expected));
+        }
+        if (builder.Length > 0)
+        {
+            builder.Append(", ");
+        }
+        builder.Append("found ").Append(error.EOF || !error.Unexpected.HasValue ? "end of input" : DescribeChar(error.Unexpected.Value));
+        return builder.ToString();
+    }
+
+    public static string DescribeChar(char c) => c switch
+    {
+        '\n' => "'\\n'",
+        '\r' => "'\\r'",
+        '\t' => "'\\t'",
+        _ when char.IsControl(c) || char.IsSurrogate(c) => "U+" + ((int)c).ToString("X4", CultureInfo.InvariantCulture),
+        _ => "'" + c + "'",
+    };
+
+    private static string DescribeExpected(Expected<char> expected)
+    {
+        if (expected.IsEof)
+        {
+            return "end of input";
+        }
+        if (expected.Label is { } label)
+        {
+            return label;
+        }
+        return expected.Tokens.IsDefaultOrEmpty ? string.Empty : "'" + new string(expected.Tokens.AsSpan()) + "'";
+    }
+
+    private static string JoinAlternatives(List<string> items) =>
+        items.Count == 1 ? items[0] : string.Join(", ", items.Take(items.Count - 1)) + " or " + items[^1];
+}
