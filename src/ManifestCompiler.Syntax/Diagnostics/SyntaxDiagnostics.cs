@@ -2,10 +2,14 @@ namespace ManifestCompiler.Syntax.Diagnostics;
 
 /// <summary>
 /// The catalog of diagnostics the embedded languages report. Ids are stable: never reuse or renumber one.
-/// MC1xxx templates, MC2xxx dot-notation paths, MC3xxx JSONPath (RFC 9535) and I-Regexp (RFC 9485).
+/// MC0xxx input files, MC1xxx templates, MC2xxx dot-notation paths, MC3xxx JSONPath (RFC 9535) and I-Regexp (RFC 9485).
 /// </summary>
 public static class SyntaxDiagnostics
 {
+    // Input files
+    public static readonly DiagnosticDescriptor InvalidJson = new(
+        "MC0001", "Invalid JSON", "Invalid JSON: {0}", DiagnosticSeverity.Error);
+
     // Templates
     public static readonly DiagnosticDescriptor UnterminatedPlaceholder = new(
         "MC1001", "Unterminated placeholder", "Unterminated placeholder: expected '}}' to close this '{{'", DiagnosticSeverity.Error);

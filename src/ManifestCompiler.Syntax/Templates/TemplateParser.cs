@@ -123,7 +123,8 @@ public static class TemplateParser
         {
             CheckPart(part, diagnostics);
         }
-        return new ParseResult<TemplateSyntax>(new TemplateSyntax(source, parts), diagnostics.ToImmutable());
+        var hasErrors = diagnostics.Any(d => d.IsError);
+        return new ParseResult<TemplateSyntax>(new TemplateSyntax(source, parts, hasErrors), diagnostics.ToImmutable());
     }
 
     private static void CheckPart(TemplatePart part, ImmutableArray<Diagnostic>.Builder diagnostics)

@@ -42,6 +42,10 @@ public static class TemplateRenderer
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(variables);
         options ??= TemplateRenderOptions.Default;
+        if (template.HasErrors)
+        {
+            return new TemplateRenderResult(null, SyntaxDiagnostics.InvalidPlaceholder.Create(template.Span, "the template has errors and cannot be rendered"));
+        }
         var output = new StringBuilder(template.Source.Length + 16);
         foreach (var part in template.Parts)
         {
@@ -58,7 +62,7 @@ public static class TemplateRenderer
                     }
                     break;
                 default:
-                    return new TemplateRenderResult(null, SyntaxDiagnostics.InvalidPlaceholder.Create(part.Span, "the template has errors and cannot be rendered"));
+                    return new TemplateRenderResult(null, SyntaxDiagnostics.InvalidPlaceholder.Create(part.Span, "this part of the template is invalid and cannot be rendered"));
             }
         }
         return new TemplateRenderResult(output.ToString(), null);

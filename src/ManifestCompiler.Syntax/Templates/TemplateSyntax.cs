@@ -6,11 +6,15 @@ namespace ManifestCompiler.Syntax.Templates;
 /// <summary>A parsed template: literal text interleaved with <c>{{ path|filter:arg }}</c> placeholders.</summary>
 public sealed class TemplateSyntax
 {
-    public TemplateSyntax(string source, ImmutableArray<TemplatePart> parts)
+    public TemplateSyntax(string source, ImmutableArray<TemplatePart> parts, bool hasErrors = false)
     {
         Source = source;
         Parts = parts;
+        HasErrors = hasErrors;
     }
+
+    /// <summary>True when parsing reported an error; such a template is kept for tools but never rendered.</summary>
+    public bool HasErrors { get; }
 
     public string Source { get; }
 

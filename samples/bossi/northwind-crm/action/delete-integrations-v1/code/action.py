@@ -1,0 +1,3 @@
+def main(storage):
+    logging.info("removing webhooks for %s", company_id)
+    return {}

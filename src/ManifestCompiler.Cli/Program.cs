@@ -1,0 +1,1 @@
+return ManifestCompiler.Cli.Mfc.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,34 @@
+using ManifestCompiler.Conformance;
+using Xunit.Abstractions;
+
+namespace ManifestCompiler.Syntax.Tests.Conformance;
+
+/// <summary>Runs the conformance runner's own suites over the shared data, so CI fails when conformance drops.</summary>
+public class ConformanceTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("jsonpath-cts", 703)]
+    [InlineData("jsonpath-generated", 2000)]
+    public void Suite_passes_every_case(string suite, int expectedCases)
+    {
+        var result = ConformanceRunner.Run(suite, ConformanceRunner.ResolveDirectory());
+        output.WriteLine(result.Summary);
+        foreach (var failure in result.Failures.Take(20))
+        {
+            output.WriteLine($"  {failure.Case}: {failure.Input}\n    expected {failure.Expected}\n    actual   {failure.Actual}");
+        }
+
+        Assert.Null(result.Error);
+        Assert.Equal(expectedCases, result.Total);
+        Assert.Equal(result.Total, result.Passed);
+    }
+
+    [Fact]
+    public void A_missing_data_directory_fails_instead_of_passing_empty()
+    {
+        var result = ConformanceRunner.Run("jsonpath-cts", Path.Combine(Path.GetTempPath(), "no-such-conformance-dir"));
+
+        Assert.False(result.Succeeded);
+        Assert.NotNull(result.Error);
+    }
+}

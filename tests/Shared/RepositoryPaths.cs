@@ -1,0 +1,42 @@
+namespace ManifestCompiler.Testing;
+
+/// <summary>Locates the repository from the test binaries (bin/…), so tests read samples and write baselines in place.</summary>
+internal static class RepositoryPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>Set MC_UPDATE_BASELINES=1 to rewrite golden files from the actual output instead of comparing.</summary>
+    public static bool UpdateBaselines => Environment.GetEnvironmentVariable("MC_UPDATE_BASELINES") == "1";
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ManifestCompiler.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("ManifestCompiler.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Compares with a golden file, or rewrites it when baselines are being updated.</summary>
+    public static void AssertMatchesBaseline(string relativePath, string actual)
+    {
+        var path = Path.Combine(Root, relativePath);
+        actual = actual.Replace("\r\n", "\n", StringComparison.Ordinal);
+        if (UpdateBaselines)
+        {
+            File.WriteAllText(path, actual);
+            return;
+        }
+        Assert.True(File.Exists(path), $"missing baseline {relativePath}; run the tests with MC_UPDATE_BASELINES=1 to create it");
+        var expected = File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal);
+        if (expected != actual)
+        {
+            var actualPath = path + ".actual";
+            File.WriteAllText(actualPath, actual);
+            Assert.Fail($"{relativePath} differs from the output (written to {actualPath}); review with `git diff --no-index {path} {actualPath}` and rerun with MC_UPDATE_BASELINES=1 if the change is intended");
+        }
+    }
+}
