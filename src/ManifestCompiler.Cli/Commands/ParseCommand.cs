@@ -55,7 +55,17 @@ internal static class ParseCommand
         {
             // Paths print as the user wrote them (a folder argument prefixes its files), whatever the working directory.
             var relative = file.Replace('\\', '/');
-            var text = File.ReadAllText(file);
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                output.WriteLine($"{relative}: error: {e.Message}");
+                errors++;
+                continue;
+            }
             var lines = new LineMap(text);
             var (fragments, fileDiagnostics) = EmbeddedLanguageScanner.Scan(text);
             foreach (var fragment in fragments)

@@ -118,6 +118,14 @@ public static class IRegexp
     /// <summary>Translates an I-Regexp to an unanchored .NET pattern, or explains why it is not one.</summary>
     public static bool TryTranslate(string pattern, out string translated, out string error)
     {
+        ArgumentNullException.ThrowIfNull(pattern);
+        translated = string.Empty;
+        // Patterns may come from documents at run time, so deep nesting must be refused, not recursed into.
+        if (NestingGuard.Exceeds(pattern, "([", ")]", "", "", out var at))
+        {
+            error = $"at offset {at}: nesting deeper than {NestingGuard.MaxDepth} levels";
+            return false;
+        }
         var result = Pattern.Parse(pattern);
         if (result.Success)
         {
@@ -125,7 +133,6 @@ public static class IRegexp
             error = string.Empty;
             return true;
         }
-        translated = string.Empty;
         error = $"at offset {result.Error!.ErrorOffset}: {ParseErrors.Describe(result.Error)}";
         return false;
     }

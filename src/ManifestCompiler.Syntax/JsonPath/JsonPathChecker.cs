@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ManifestCompiler.Syntax.Diagnostics;
+using ManifestCompiler.Syntax.Text;
 
 namespace ManifestCompiler.Syntax.JsonPath;
 
@@ -51,7 +52,7 @@ internal sealed class JsonPathChecker
     {
         if (value is { } v && (v > MaxSafeInteger || v < -MaxSafeInteger))
         {
-            _diagnostics.Add(SyntaxDiagnostics.JsonPathIntegerOutOfRange.Create(selector.Span, Text(selector.Span)));
+            _diagnostics.Add(SyntaxDiagnostics.JsonPathIntegerOutOfRange.Create(selector.Span, SourceText(selector.Span)));
         }
     }
 
@@ -93,7 +94,7 @@ internal sealed class JsonPathChecker
                 }
                 break;
             case LiteralExpressionSyntax literal:
-                _diagnostics.Add(SyntaxDiagnostics.JsonPathNotLogical.Create(literal.Span, $"The literal {Text(literal.Span)}"));
+                _diagnostics.Add(SyntaxDiagnostics.JsonPathNotLogical.Create(literal.Span, $"The literal {SourceText(literal.Span)}"));
                 break;
         }
     }
@@ -107,7 +108,7 @@ internal sealed class JsonPathChecker
             case QueryExpressionSyntax query:
                 if (!query.Query.IsSingular)
                 {
-                    _diagnostics.Add(SyntaxDiagnostics.JsonPathNonSingularQuery.Create(query.Span, Text(query.Span)));
+                    _diagnostics.Add(SyntaxDiagnostics.JsonPathNonSingularQuery.Create(query.Span, SourceText(query.Span)));
                 }
                 CheckQuery(query.Query);
                 break;
@@ -119,7 +120,7 @@ internal sealed class JsonPathChecker
                 }
                 break;
             default:
-                _diagnostics.Add(SyntaxDiagnostics.JsonPathNotComparable.Create(expression.Span, $"'{Text(expression.Span)}'"));
+                _diagnostics.Add(SyntaxDiagnostics.JsonPathNotComparable.Create(expression.Span, $"'{SourceText(expression.Span)}'"));
                 break;
         }
     }
@@ -209,6 +210,6 @@ internal sealed class JsonPathChecker
         _ => "a node list (NodesType)",
     };
 
-    private string Text(Text.SourceSpan span) =>
+    private string SourceText(SourceSpan span) =>
         span.Start >= 0 && span.End <= _source.Length ? _source.Substring(span.Start, span.Length) : string.Empty;
 }

@@ -51,6 +51,25 @@ internal static class JsonPathEvaluator
         return result;
     }
 
+    /// <summary>Scratch node lists, reused per thread; nested selections (filters) rent their own.</summary>
+    [ThreadStatic]
+    private static Stack<List<JsonPathNode>>? _scratch;
+
+    private static List<JsonPathNode> Rent()
+    {
+        var pool = _scratch ??= new Stack<List<JsonPathNode>>();
+        return pool.Count > 0 ? pool.Pop() : new List<JsonPathNode>();
+    }
+
+    private static void Return(List<JsonPathNode> list)
+    {
+        list.Clear();
+        if (list.Capacity <= 4096)
+        {
+            (_scratch ??= new Stack<List<JsonPathNode>>()).Push(list);
+        }
+    }
+
     private static void Select(QuerySyntax query, JsonElement current, JsonElement root, bool trackPaths, List<JsonPathNode> output)
     {
         var start = new JsonPathNode(query.IsRelative ? current : root, NormalizedPath.Root);
@@ -59,68 +78,146 @@ internal static class JsonPathEvaluator
             output.Add(start);
             return;
         }
-        List<JsonPathNode> nodes = [start];
-        for (var i = 0; i < query.Segments.Length; i++)
+        var nodes = Rent();
+        var next = Rent();
+        nodes.Add(start);
+        try
         {
-            var segment = query.Segments[i];
-            var next = i == query.Segments.Length - 1 ? output : new List<JsonPathNode>();
-            foreach (var node in nodes)
+            for (var i = 0; i < query.Segments.Length; i++)
             {
-                if (segment.IsDescendant)
+                var segment = query.Segments[i];
+                var target = i == query.Segments.Length - 1 ? output : next;
+                foreach (var node in nodes)
                 {
-                    SelectDescendants(segment, node, root, trackPaths, next);
+                    if (segment.IsDescendant)
+                    {
+                        var stack = trackPaths ? new DescentStack(node.Path) : null;
+                        SelectDescendants(segment, node.Value, new PathSource(stack, 0), root, trackPaths, target, stack, 0);
+                    }
+                    else
+                    {
+                        SelectChildren(segment, node.Value, new PathSource(node.Path), root, trackPaths, target);
+                    }
                 }
-                else
+                if (target.Count == 0)
                 {
-                    SelectChildren(segment, node, root, trackPaths, next);
+                    return;
                 }
+                (nodes, next) = (next, nodes);
+                next.Clear();
             }
-            nodes = next;
-            if (nodes.Count == 0)
+        }
+        finally
+        {
+            Return(nodes);
+            Return(next);
+        }
+    }
+
+    /// <summary>
+    /// A node's path as it is needed: already built, or a level of a descent that builds it (and its ancestors)
+    /// only when something below is selected. A descendant walk visits every node, and most are never selected.
+    /// </summary>
+    private readonly struct PathSource
+    {
+        private readonly NormalizedPath? _path;
+        private readonly DescentStack? _stack;
+        private readonly int _depth;
+
+        public PathSource(NormalizedPath path) => _path = path;
+
+        public PathSource(DescentStack? stack, int depth)
+        {
+            _stack = stack;
+            _depth = depth;
+        }
+
+        public NormalizedPath Get() => _path ?? _stack?.PathAt(_depth) ?? NormalizedPath.Root;
+    }
+
+    /// <summary>The steps from a descent's start to the node being visited, with their paths built on demand.</summary>
+    private sealed class DescentStack(NormalizedPath start)
+    {
+        private struct Step
+        {
+            public bool IsMember;
+            public JsonProperty Property;
+            public int Index;
+            public NormalizedPath? Path;
+        }
+
+        private Step[] _steps = new Step[8];
+
+        public void SetMember(int depth, JsonProperty property) => Set(depth) = new Step { IsMember = true, Property = property };
+
+        public void SetElement(int depth, int index) => Set(depth) = new Step { Index = index };
+
+        private ref Step Set(int depth)
+        {
+            if (depth >= _steps.Length)
             {
-                return;
+                Array.Resize(ref _steps, _steps.Length * 2);
             }
+            return ref _steps[depth];
+        }
+
+        /// <summary>The path of the node at <paramref name="depth"/> (0 is the descent's start).</summary>
+        public NormalizedPath PathAt(int depth)
+        {
+            if (depth == 0)
+            {
+                return start;
+            }
+            ref var step = ref _steps[depth - 1];
+            if (step.Path is null)
+            {
+                var parent = PathAt(depth - 1);
+                step.Path = step.IsMember ? parent.Member(step.Property) : parent.Element(step.Index);
+            }
+            return step.Path;
         }
     }
 
     /// <summary>The node, then its descendants in document order, each with the segment's selectors applied.</summary>
-    private static void SelectDescendants(SegmentSyntax segment, JsonPathNode node, JsonElement root, bool trackPaths, List<JsonPathNode> output)
+    private static void SelectDescendants(SegmentSyntax segment, JsonElement value, PathSource path, JsonElement root, bool trackPaths, List<JsonPathNode> output, DescentStack? stack, int depth)
     {
-        SelectChildren(segment, node, root, trackPaths, output);
-        switch (node.Value.ValueKind)
+        SelectChildren(segment, value, path, root, trackPaths, output);
+        switch (value.ValueKind)
         {
             case JsonValueKind.Object:
-                foreach (var property in node.Value.EnumerateObject())
+                foreach (var property in value.EnumerateObject())
                 {
-                    SelectDescendants(segment, new JsonPathNode(property.Value, trackPaths ? node.Path.Member(property.Name) : node.Path), root, trackPaths, output);
+                    stack?.SetMember(depth, property);
+                    SelectDescendants(segment, property.Value, new PathSource(stack, depth + 1), root, trackPaths, output, stack, depth + 1);
                 }
                 break;
             case JsonValueKind.Array:
                 var index = 0;
-                foreach (var item in node.Value.EnumerateArray())
+                foreach (var item in value.EnumerateArray())
                 {
-                    SelectDescendants(segment, new JsonPathNode(item, trackPaths ? node.Path.Element(index) : node.Path), root, trackPaths, output);
+                    stack?.SetElement(depth, index);
+                    SelectDescendants(segment, item, new PathSource(stack, depth + 1), root, trackPaths, output, stack, depth + 1);
                     index++;
                 }
                 break;
         }
     }
 
-    private static void SelectChildren(SegmentSyntax segment, JsonPathNode node, JsonElement root, bool trackPaths, List<JsonPathNode> output)
+    private static void SelectChildren(SegmentSyntax segment, JsonElement value, PathSource parent, JsonElement root, bool trackPaths, List<JsonPathNode> output)
     {
-        var value = node.Value;
         foreach (var selector in segment.Selectors)
         {
             switch (selector)
             {
                 case NameSelectorSyntax name:
-                    if (value.ValueKind == JsonValueKind.Object && value.TryGetProperty(name.Name, out var member))
+                    if (value.ValueKind == JsonValueKind.Object
+                        && (name.Utf8Name is { } utf8 ? value.TryGetProperty(utf8, out var member) : value.TryGetProperty(name.Name, out member)))
                     {
-                        output.Add(new JsonPathNode(member, trackPaths ? node.Path.Member(name.Name) : node.Path));
+                        output.Add(new JsonPathNode(member, trackPaths ? parent.Get().Member(name.Name) : NormalizedPath.Root));
                     }
                     break;
                 case WildcardSelectorSyntax:
-                    AddChildren(node, trackPaths, output);
+                    AddChildren(value, parent, trackPaths, output);
                     break;
                 case IndexSelectorSyntax index:
                     if (value.ValueKind == JsonValueKind.Array)
@@ -129,38 +226,38 @@ internal static class JsonPathEvaluator
                         var i = index.Index < 0 ? length + index.Index : index.Index;
                         if (i >= 0 && i < length)
                         {
-                            output.Add(new JsonPathNode(value[(int)i], trackPaths ? node.Path.Element((int)i) : node.Path));
+                            output.Add(new JsonPathNode(value[(int)i], trackPaths ? parent.Get().Element((int)i) : NormalizedPath.Root));
                         }
                     }
                     break;
                 case SliceSelectorSyntax slice:
                     if (value.ValueKind == JsonValueKind.Array)
                     {
-                        SelectSlice(slice, node, trackPaths, output);
+                        SelectSlice(slice, value, parent, trackPaths, output);
                     }
                     break;
                 case FilterSelectorSyntax filter:
-                    SelectFiltered(filter, node, root, trackPaths, output);
+                    SelectFiltered(filter, value, parent, root, trackPaths, output);
                     break;
             }
         }
     }
 
-    private static void AddChildren(JsonPathNode node, bool trackPaths, List<JsonPathNode> output)
+    private static void AddChildren(JsonElement value, PathSource parent, bool trackPaths, List<JsonPathNode> output)
     {
-        switch (node.Value.ValueKind)
+        switch (value.ValueKind)
         {
             case JsonValueKind.Object:
-                foreach (var property in node.Value.EnumerateObject())
+                foreach (var property in value.EnumerateObject())
                 {
-                    output.Add(new JsonPathNode(property.Value, trackPaths ? node.Path.Member(property.Name) : node.Path));
+                    output.Add(new JsonPathNode(property.Value, trackPaths ? parent.Get().Member(property) : NormalizedPath.Root));
                 }
                 break;
             case JsonValueKind.Array:
                 var index = 0;
-                foreach (var item in node.Value.EnumerateArray())
+                foreach (var item in value.EnumerateArray())
                 {
-                    output.Add(new JsonPathNode(item, trackPaths ? node.Path.Element(index) : node.Path));
+                    output.Add(new JsonPathNode(item, trackPaths ? parent.Get().Element(index) : NormalizedPath.Root));
                     index++;
                 }
                 break;
@@ -168,9 +265,9 @@ internal static class JsonPathEvaluator
     }
 
     /// <summary>RFC 9535 §2.3.4.2.2, in 64-bit arithmetic (operands are within ±(2^53−1)).</summary>
-    private static void SelectSlice(SliceSelectorSyntax slice, JsonPathNode node, bool trackPaths, List<JsonPathNode> output)
+    private static void SelectSlice(SliceSelectorSyntax slice, JsonElement array, PathSource parent, bool trackPaths, List<JsonPathNode> output)
     {
-        long length = node.Value.GetArrayLength();
+        long length = array.GetArrayLength();
         var step = slice.Step ?? 1;
         if (step == 0)
         {
@@ -184,42 +281,57 @@ internal static class JsonPathEvaluator
         {
             var lower = Math.Min(Math.Max(normalizedStart, 0), length);
             var upper = Math.Min(Math.Max(normalizedEnd, 0), length);
-            for (var i = lower; i < upper; i += step)
+            // One pass: JsonElement's array indexer walks from the start when the items are containers.
+            var index = 0L;
+            foreach (var item in array.EnumerateArray())
             {
-                output.Add(new JsonPathNode(node.Value[(int)i], trackPaths ? node.Path.Element((int)i) : node.Path));
+                if (index >= upper)
+                {
+                    break;
+                }
+                if (index >= lower && (index - lower) % step == 0)
+                {
+                    output.Add(new JsonPathNode(item, trackPaths ? parent.Get().Element((int)index) : NormalizedPath.Root));
+                }
+                index++;
             }
         }
         else
         {
             var upper = Math.Min(Math.Max(normalizedStart, -1), length - 1);
             var lower = Math.Min(Math.Max(normalizedEnd, -1), length - 1);
+            if (lower >= upper)
+            {
+                return;
+            }
+            var items = array.EnumerateArray().ToArray();
             for (var i = upper; lower < i; i += step)
             {
-                output.Add(new JsonPathNode(node.Value[(int)i], trackPaths ? node.Path.Element((int)i) : node.Path));
+                output.Add(new JsonPathNode(items[i], trackPaths ? parent.Get().Element((int)i) : NormalizedPath.Root));
             }
         }
     }
 
-    private static void SelectFiltered(FilterSelectorSyntax filter, JsonPathNode node, JsonElement root, bool trackPaths, List<JsonPathNode> output)
+    private static void SelectFiltered(FilterSelectorSyntax filter, JsonElement value, PathSource parent, JsonElement root, bool trackPaths, List<JsonPathNode> output)
     {
-        switch (node.Value.ValueKind)
+        switch (value.ValueKind)
         {
             case JsonValueKind.Object:
-                foreach (var property in node.Value.EnumerateObject())
+                foreach (var property in value.EnumerateObject())
                 {
                     if (IsTrue(filter.Expression, property.Value, root))
                     {
-                        output.Add(new JsonPathNode(property.Value, trackPaths ? node.Path.Member(property.Name) : node.Path));
+                        output.Add(new JsonPathNode(property.Value, trackPaths ? parent.Get().Member(property) : NormalizedPath.Root));
                     }
                 }
                 break;
             case JsonValueKind.Array:
                 var index = 0;
-                foreach (var item in node.Value.EnumerateArray())
+                foreach (var item in value.EnumerateArray())
                 {
                     if (IsTrue(filter.Expression, item, root))
                     {
-                        output.Add(new JsonPathNode(item, trackPaths ? node.Path.Element(index) : node.Path));
+                        output.Add(new JsonPathNode(item, trackPaths ? parent.Get().Element(index) : NormalizedPath.Root));
                     }
                     index++;
                 }
@@ -271,9 +383,11 @@ internal static class JsonPathEvaluator
         {
             return TrySelectSingular(query, current, root, out _);
         }
-        var nodes = new List<JsonPathNode>();
+        var nodes = Rent();
         Select(query, current, root, trackPaths: false, nodes);
-        return nodes.Count > 0;
+        var exists = nodes.Count > 0;
+        Return(nodes);
+        return exists;
     }
 
     /// <summary>The fast path for singular queries: walk names and indexes without building node lists.</summary>
@@ -285,7 +399,8 @@ internal static class JsonPathEvaluator
             switch (segment.Selectors[0])
             {
                 case NameSelectorSyntax name:
-                    if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name.Name, out value))
+                    if (value.ValueKind != JsonValueKind.Object
+                        || !(name.Utf8Name is { } utf8 ? value.TryGetProperty(utf8, out value) : value.TryGetProperty(name.Name, out value)))
                     {
                         return false;
                     }

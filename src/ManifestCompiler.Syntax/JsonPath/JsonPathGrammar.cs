@@ -21,8 +21,9 @@ internal static class JsonPathGrammar
     // B = %x20 / %x09 / %x0A / %x0D ; S = *B
     private static readonly Parser<char, Unit> S = Token(c => c is ' ' or '\t' or '\n' or '\r').SkipMany();
 
-    private static Parser<char, T> Spanned<T>(Parser<char, Func<SourceSpan, T>> parser) =>
-        Map((start, build, end) => build(SourceSpan.FromBounds(start, end)), CurrentOffset, parser, CurrentOffset);
+    /// <summary>Builds a node from what <paramref name="parser"/> read and the span it covered.</summary>
+    private static Parser<char, TNode> WithSpan<T, TNode>(Parser<char, T> parser, Func<T, SourceSpan, TNode> build) =>
+        Map((start, value, end) => build(value, SourceSpan.FromBounds(start, end)), CurrentOffset, parser, CurrentOffset);
 
     // int = "0" / (["-"] DIGIT1 *DIGIT)
     private static readonly Parser<char, string> IntText =
@@ -95,10 +96,10 @@ internal static class JsonPathGrammar
         .Labelled("member name");
 
     private static readonly Parser<char, SelectorSyntax> NameSelector =
-        Spanned(StringLiteral.Select<Func<SourceSpan, SelectorSyntax>>(name => span => new NameSelectorSyntax(name, span)));
+        WithSpan(StringLiteral, static SelectorSyntax (name, span) => new NameSelectorSyntax(name, span));
 
     private static readonly Parser<char, SelectorSyntax> WildcardSelector =
-        Spanned(Char('*').Select<Func<SourceSpan, SelectorSyntax>>(_ => span => new WildcardSelectorSyntax(span)));
+        WithSpan(Char('*'), static SelectorSyntax (_, span) => new WildcardSelectorSyntax(span));
 
     // slice-selector = [start S] ":" S [end S] [":" [S step]]
     private static readonly Parser<char, (long? End, long? Step)> SliceRest =
@@ -108,18 +109,20 @@ internal static class JsonPathGrammar
             Char(':').Then(Try(S.Then(Int)).Optional()).Optional()));
 
     private static readonly Parser<char, SelectorSyntax> IndexOrSliceSelector =
-        Spanned(OneOf(
-            Int.Then(Try(S.Then(SliceRest)).Optional(), (start, rest) => rest.HasValue
-                ? (Func<SourceSpan, SelectorSyntax>)(span => new SliceSelectorSyntax(start, rest.Value.End, rest.Value.Step, span))
-                : span => new IndexSelectorSyntax(start, span)),
-            SliceRest.Select<Func<SourceSpan, SelectorSyntax>>(rest => span => new SliceSelectorSyntax(null, rest.End, rest.Step, span))));
+        WithSpan(
+            OneOf(
+                Int.Then(Try(S.Then(SliceRest)).Optional(), (start, rest) => (Start: (long?)start, IsSlice: rest.HasValue, Tail: rest.GetValueOrDefault())),
+                SliceRest.Select(rest => (Start: (long?)null, IsSlice: true, Tail: rest))),
+            static SelectorSyntax (s, span) => s.IsSlice
+                ? new SliceSelectorSyntax(s.Start, s.Tail.End, s.Tail.Step, span)
+                : new IndexSelectorSyntax(s.Start!.Value, span));
 
     // --- filter expressions -------------------------------------------------------------------
 
     private static readonly Parser<char, FilterExpressionSyntax> LogicalExpression = Rec(() => LogicalOr!);
 
     private static readonly Parser<char, SelectorSyntax> FilterSelector =
-        Spanned(Char('?').Then(S).Then(LogicalExpression).Select<Func<SourceSpan, SelectorSyntax>>(e => span => new FilterSelectorSyntax(e, span)));
+        WithSpan(Char('?').Then(S).Then(LogicalExpression), static SelectorSyntax (e, span) => new FilterSelectorSyntax(e, span));
 
     // selector = name-selector / wildcard-selector / slice-selector / index-selector / filter-selector
     private static readonly Parser<char, SelectorSyntax> Selector =
@@ -134,23 +137,25 @@ internal static class JsonPathGrammar
     private static readonly Parser<char, ImmutableArray<SelectorSyntax>> ShorthandSelection =
         OneOf(
             WildcardSelector,
-            Spanned(MemberName.Select<Func<SourceSpan, SelectorSyntax>>(name => span => new NameSelectorSyntax(name, span))))
+            WithSpan(MemberName, static SelectorSyntax (name, span) => new NameSelectorSyntax(name, span)))
         .Select(selector => ImmutableArray.Create(selector));
 
     // segment = child-segment / descendant-segment
     private static readonly Parser<char, SegmentSyntax> Segment =
-        Spanned(OneOf(
-            BracketedSelection.Select<Func<SourceSpan, SegmentSyntax>>(selectors => span => new SegmentSyntax(false, selectors, span)),
-            Char('.').Then(OneOf(
-                Char('.').Then(BracketedSelection.Or(ShorthandSelection)).Select<Func<SourceSpan, SegmentSyntax>>(selectors => span => new SegmentSyntax(true, selectors, span)),
-                ShorthandSelection.Select<Func<SourceSpan, SegmentSyntax>>(selectors => span => new SegmentSyntax(false, selectors, span))))));
+        WithSpan(
+            OneOf(
+                BracketedSelection.Select(selectors => (Descendant: false, Selectors: selectors)),
+                Char('.').Then(OneOf(
+                    Char('.').Then(BracketedSelection.Or(ShorthandSelection)).Select(selectors => (Descendant: true, Selectors: selectors)),
+                    ShorthandSelection.Select(selectors => (Descendant: false, Selectors: selectors))))),
+            static (s, span) => new SegmentSyntax(s.Descendant, s.Selectors, span));
 
     // segments = *(S segment): commit once a '.' or '[' follows the blanks.
     private static readonly Parser<char, ImmutableArray<SegmentSyntax>> Segments =
         Try(S.Then(Lookahead(OneOf('.', '[')))).Then(Segment).Many().Select(segments => segments.ToImmutableArray());
 
     private static Parser<char, QuerySyntax> QueryFrom(char identifier, bool relative) =>
-        Spanned(Char(identifier).Then(Segments).Select<Func<SourceSpan, QuerySyntax>>(segments => span => new QuerySyntax(relative, segments, span)));
+        WithSpan(Char(identifier).Then(Segments), (segments, span) => new QuerySyntax(relative, segments, span));
 
     private static readonly Parser<char, QuerySyntax> RootQuery = QueryFrom('$', relative: false);
 
@@ -166,13 +171,14 @@ internal static class JsonPathGrammar
                 OneOf('e', 'E'), OneOf('+', '-').Optional(), Digit.AtLeastOnceString()).Optional());
 
     private static readonly Parser<char, FilterExpressionSyntax> Literal =
-        Spanned(OneOf(
-            NumberText.Select(Json),
-            StringLiteral.Select(text => JsonSerializer.SerializeToElement(text)),
-            Try(String("true")).ThenReturn(Json("true")),
-            Try(String("false")).ThenReturn(Json("false")),
-            String("null").ThenReturn(Json("null")))
-        .Select<Func<SourceSpan, FilterExpressionSyntax>>(value => span => new LiteralExpressionSyntax(value, span)))
+        WithSpan(
+            OneOf(
+                NumberText.Select(Json),
+                StringLiteral.Select(text => JsonSerializer.SerializeToElement(text)),
+                Try(String("true")).ThenReturn(Json("true")),
+                Try(String("false")).ThenReturn(Json("false")),
+                String("null").ThenReturn(Json("null"))),
+            static FilterExpressionSyntax (value, span) => new LiteralExpressionSyntax(value, span))
         .Labelled("literal");
 
     // function-name = LCALPHA *(LCALPHA / "_" / DIGIT); function-expr = function-name "(" S [arg *(S "," S arg)] S ")"
@@ -187,12 +193,13 @@ internal static class JsonPathGrammar
             CurrentOffset);
 
     private static readonly Parser<char, FilterExpressionSyntax> Parenthesized =
-        Spanned(Char('(').Then(S).Then(LogicalExpression).Before(S).Before(Char(')').Labelled("')'"))
-            .Select<Func<SourceSpan, FilterExpressionSyntax>>(inner => span => new ParenthesizedExpressionSyntax(inner, span)));
+        WithSpan(
+            Char('(').Then(S).Then(LogicalExpression).Before(S).Before(Char(')').Labelled("')'")),
+            static FilterExpressionSyntax (inner, span) => new ParenthesizedExpressionSyntax(inner, span));
 
     private static readonly Parser<char, FilterExpressionSyntax> Primary = Rec(() => OneOf(
         Parenthesized,
-        Spanned(Char('!').Then(S).Then(Primary!).Select<Func<SourceSpan, FilterExpressionSyntax>>(operand => span => new NotExpressionSyntax(operand, span))),
+        WithSpan(Char('!').Then(S).Then(Primary!), static FilterExpressionSyntax (operand, span) => new NotExpressionSyntax(operand, span)),
         FunctionCall,
         FilterQuery,
         Literal).Labelled("filter expression"));

@@ -31,16 +31,13 @@ public sealed class JsonPathQuery
 
 public static class JsonPath
 {
-    /// <summary>
-    /// Nesting beyond this (brackets, parentheses, '!') is refused up front: the parser recurses per level and
-    /// a stack overflow cannot be caught. Real queries nest a handful of levels.
-    /// </summary>
-    public const int MaxNestingDepth = 128;
+    /// <summary>Nesting (brackets, parentheses, '!') beyond this is refused before parsing; see <see cref="NestingGuard"/>.</summary>
+    public const int MaxNestingDepth = NestingGuard.MaxDepth;
 
     public static ParseResult<JsonPathQuery> Parse(string query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (ExceedsNesting(query, out var at))
+        if (NestingGuard.Exceeds(query, "([", ")]", "!", "'\"", out var at))
         {
             return Fail(SyntaxDiagnostics.JsonPathSyntax.Create(new SourceSpan(at, 1), $"nesting deeper than {MaxNestingDepth} levels"));
         }
@@ -58,40 +55,4 @@ public static class JsonPath
     }
 
     private static ParseResult<JsonPathQuery> Fail(Diagnostic diagnostic) => new(null, [diagnostic]);
-
-    internal static bool ExceedsNesting(string text, out int at)
-    {
-        var depth = 0;
-        for (at = 0; at < text.Length; at++)
-        {
-            switch (text[at])
-            {
-                case '(' or '[':
-                    depth++;
-                    break;
-                case ')' or ']':
-                    depth = Math.Max(0, depth - 1);
-                    break;
-                case '!':
-                    // A run of '!' nests like parentheses; the run ends at the next non-'!' character.
-                    var run = 0;
-                    while (at + run < text.Length && text[at + run] == '!')
-                    {
-                        run++;
-                    }
-                    if (depth + run > MaxNestingDepth)
-                    {
-                        return true;
-                    }
-                    at += run - 1;
-                    break;
-            }
-            if (depth > MaxNestingDepth)
-            {
-                return true;
-            }
-        }
-        at = 0;
-        return false;
-    }
 }

@@ -16,7 +16,33 @@ public sealed record SegmentSyntax(bool IsDescendant, ImmutableArray<SelectorSyn
 
 public abstract record SelectorSyntax(SourceSpan Span);
 
-public sealed record NameSelectorSyntax(string Name, SourceSpan Span) : SelectorSyntax(Span);
+public sealed record NameSelectorSyntax(string Name, SourceSpan Span) : SelectorSyntax(Span)
+{
+    /// <summary>The name in UTF-8, so lookups in System.Text.Json documents do not transcode it on every call.</summary>
+    /// <remarks>Null when the name holds a lone surrogate, which UTF-8 cannot carry; lookups then use the string.</remarks>
+    internal byte[]? Utf8Name { get; } = HasLoneSurrogate(Name) ? null : System.Text.Encoding.UTF8.GetBytes(Name);
+
+    private static bool HasLoneSurrogate(string name)
+    {
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsHighSurrogate(name[i]) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(name[i]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // Equality is by name and span; the UTF-8 copy is derived from the name.
+    public bool Equals(NameSelectorSyntax? other) => other is not null && Name == other.Name && Span == other.Span;
+
+    public override int GetHashCode() => HashCode.Combine(Name, Span);
+}
 
 public sealed record WildcardSelectorSyntax(SourceSpan Span) : SelectorSyntax(Span);
 

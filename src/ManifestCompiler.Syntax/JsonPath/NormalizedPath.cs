@@ -1,33 +1,44 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace ManifestCompiler.Syntax.JsonPath;
 
 /// <summary>
 /// The location of a node as a chain back to the root, rendered on demand as an RFC 9535 §2.7 normalized path
-/// (<c>$['a'][0]</c>). Building the chain during evaluation costs one small object per selected node.
+/// (<c>$['a'][0]</c>). Evaluation creates one small object per selected node (and per ancestor of one); a
+/// member's name is kept as its <see cref="JsonProperty"/> and only turned into a string when asked for.
 /// </summary>
 public sealed class NormalizedPath
 {
-    public static readonly NormalizedPath Root = new(null, null, 0);
+    public static readonly NormalizedPath Root = new(null, null, default, isMember: false, 0);
 
-    private NormalizedPath(NormalizedPath? parent, string? name, int index)
+    private readonly string? _name;
+    private readonly JsonProperty _property;
+
+    private NormalizedPath(NormalizedPath? parent, string? name, JsonProperty property, bool isMember, int index)
     {
         Parent = parent;
-        Name = name;
+        _name = name;
+        _property = property;
+        IsMember = isMember;
         Index = index;
     }
 
     public NormalizedPath? Parent { get; }
 
+    public bool IsMember { get; }
+
     /// <summary>The member name, or null for an array element.</summary>
-    public string? Name { get; }
+    public string? Name => IsMember ? _name ?? _property.Name : null;
 
     public int Index { get; }
 
-    public NormalizedPath Member(string name) => new(this, name, 0);
+    public NormalizedPath Member(string name) => new(this, name, default, isMember: true, 0);
 
-    public NormalizedPath Element(int index) => new(this, null, index);
+    public NormalizedPath Member(JsonProperty property) => new(this, null, property, isMember: true, 0);
+
+    public NormalizedPath Element(int index) => new(this, null, default, isMember: false, index);
 
     public override string ToString()
     {

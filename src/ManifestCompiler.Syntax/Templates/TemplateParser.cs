@@ -50,7 +50,8 @@ public static class TemplateParser
                 CurrentOffset,
                 Char('-').Then(Digit.AtLeastOnceString(), (sign, digits) => sign + digits),
                 CurrentOffset),
-            Path.Select(p => p.Segments.All(s => s.IsIndex) && p.Segments.Length == 1
+            // "1" and "1.5" are numbers, as in Django; longer all-digit paths stay paths.
+            Path.Select(p => p.Segments.All(s => s.IsIndex) && p.Segments.Length <= 2
                 ? (FilterArgumentSyntax)new NumberArgumentSyntax(p.ToString(), p.Span)
                 : new VariableArgumentSyntax(p)))
         .Labelled("filter argument");

@@ -46,7 +46,33 @@ public static class TemplateRenderer
         {
             return new TemplateRenderResult(null, SyntaxDiagnostics.InvalidPlaceholder.Create(template.Span, "the template has errors and cannot be rendered"));
         }
-        var output = new StringBuilder(template.Source.Length + 16);
+        if (template.IsConstant)
+        {
+            return new TemplateRenderResult(template.Source, null);
+        }
+
+        var output = _builder ?? new StringBuilder(256);
+        _builder = null;
+        try
+        {
+            return RenderParts(template, variables, options, output);
+        }
+        finally
+        {
+            if (output.Capacity <= 4096)
+            {
+                output.Clear();
+                _builder = output;
+            }
+        }
+    }
+
+    /// <summary>One builder per thread, reused across renders; it is taken out while in use, so a re-entrant render gets its own.</summary>
+    [ThreadStatic]
+    private static StringBuilder? _builder;
+
+    private static TemplateRenderResult RenderParts(TemplateSyntax template, TemplateVariableResolver variables, TemplateRenderOptions options, StringBuilder output)
+    {
         foreach (var part in template.Parts)
         {
             switch (part)
@@ -282,15 +308,27 @@ public static class TemplateRenderer
         var builder = new StringBuilder(text.Length + 16);
         foreach (var c in text)
         {
-            builder.Append(c switch
+            switch (c)
             {
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '&' => "&amp;",
-                '\'' => "&#x27;",
-                '"' => "&quot;",
-                _ => null,
-            } ?? c.ToString());
+                case '<':
+                    builder.Append("&lt;");
+                    break;
+                case '>':
+                    builder.Append("&gt;");
+                    break;
+                case '&':
+                    builder.Append("&amp;");
+                    break;
+                case '\'':
+                    builder.Append("&#x27;");
+                    break;
+                case '"':
+                    builder.Append("&quot;");
+                    break;
+                default:
+                    builder.Append(c);
+                    break;
+            }
         }
         return builder.ToString();
     }

@@ -11,6 +11,7 @@ public sealed class TemplateSyntax
         Source = source;
         Parts = parts;
         HasErrors = hasErrors;
+        IsConstant = parts.All(p => p is TextPart);
     }
 
     /// <summary>True when parsing reported an error; such a template is kept for tools but never rendered.</summary>
@@ -24,8 +25,8 @@ public sealed class TemplateSyntax
 
     public IEnumerable<PlaceholderSyntax> Placeholders => Parts.OfType<PlaceholderSyntax>();
 
-    /// <summary>True when the template has no placeholders (so it renders to its own text).</summary>
-    public bool IsConstant => Parts.All(p => p is TextPart);
+    /// <summary>True when the template is plain text: no placeholders, nothing invalid (it renders to its source).</summary>
+    public bool IsConstant { get; }
 }
 
 public abstract record TemplatePart(SourceSpan Span);

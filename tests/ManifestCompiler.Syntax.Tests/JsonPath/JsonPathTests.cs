@@ -112,6 +112,33 @@ public class JsonPathTests
     }
 
     [Fact]
+    public void Brackets_inside_string_literals_do_not_count_as_nesting()
+    {
+        var name = new string('(', 300) + new string('[', 300);
+        var document = JsonDocument.Parse(JsonSerializer.Serialize(new Dictionary<string, int> { [name] = 1 })).RootElement;
+
+        Assert.Single(Select("$['" + name + "']", document));
+    }
+
+    [Fact]
+    public void A_deeply_nested_regex_from_the_document_is_false_not_a_crash()
+    {
+        var pattern = new string('(', 100_000) + "a" + new string(')', 100_000);
+        var document = JsonDocument.Parse(JsonSerializer.Serialize(new { r = pattern, v = new[] { "a" } })).RootElement;
+
+        Assert.Empty(Select("$.v[?match(@, $.r)]", document));
+    }
+
+    [Fact]
+    public void Slices_over_arrays_of_objects_select_in_order()
+    {
+        var document = JsonDocument.Parse("[" + string.Join(",", Enumerable.Range(0, 10).Select(i => $"{{\"i\": {i}}}")) + "]").RootElement;
+
+        Assert.Equal(["$[1]", "$[4]", "$[7]"], Select("$[1:9:3]", document).Select(n => n.Path));
+        Assert.Equal(["$[9]", "$[6]", "$[3]"], Select("$[:1:-3]", document).Select(n => n.Path));
+    }
+
+    [Fact]
     public void Nesting_within_the_limit_is_fine()
     {
         var depth = Syntax.JsonPath.JsonPath.MaxNestingDepth - 2;

@@ -53,6 +53,17 @@ public class TemplateParserTests
         Assert.Equal("fallback.value", argument.Path.ToString());
     }
 
+    [Theory]
+    [InlineData("{{ x|default:0 }}", "0")]
+    [InlineData("{{ x|default:1.5 }}", "1.5")]
+    [InlineData("{{ x|default:-2 }}", "-2")]
+    public void Numeric_filter_arguments_are_numbers(string source, string number)
+    {
+        var filter = TemplateParser.Parse(source).Value!.Placeholders.Single().Filters.Single();
+
+        Assert.Equal(number, Assert.IsType<NumberArgumentSyntax>(filter.Argument).Text);
+    }
+
     [Fact]
     public void Text_with_single_braces_is_plain_text()
     {
