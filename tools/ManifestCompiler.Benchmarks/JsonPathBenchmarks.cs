@@ -72,16 +72,9 @@ public class JsonPathBenchmarks
     [BenchmarkCategory("ParseAndSelect"), Benchmark]
     public int Ours_ParseAndSelect() => JsonPath.Parse(_query).Value!.Evaluate(_document.RootElement).Count;
 
+    // Newtonsoft has no pre-parsed query, so its baseline here is the same work as above.
     [BenchmarkCategory("Select"), Benchmark(Baseline = true)]
-    public int Newtonsoft_Select()
-    {
-        var count = 0;
-        foreach (var _ in _token.SelectTokens(_query))
-        {
-            count++;
-        }
-        return count;
-    }
+    public int Newtonsoft_Select() => Newtonsoft_ParseAndSelect();
 
     [BenchmarkCategory("Select"), Benchmark]
     public int Ours_Select() => _compiled.Evaluate(_document.RootElement).Count;

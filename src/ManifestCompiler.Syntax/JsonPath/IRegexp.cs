@@ -89,9 +89,9 @@ public static class IRegexp
             OneOf('*', '+', '?').Select(c => c.ToString()),
             Map(
                 (low, comma, high) => "{" + low + (comma.HasValue ? "," + (high.HasValue ? high.Value : "") : "") + "}",
-                Char('{').Then(Digit.AtLeastOnceString()),
+                Char('{').Then(CommonParsers.AsciiDigit.AtLeastOnceString()),
                 Char(',').Optional(),
-                Digit.AtLeastOnceString().Optional().Before(Char('}').Labelled("'}'"))));
+                CommonParsers.AsciiDigit.AtLeastOnceString().Optional().Before(Char('}').Labelled("'}'"))));
 
     private static readonly Parser<char, string> Expression = Rec(() => Branch!.Separated(Char('|')).Select(branches => string.Join("|", branches)));
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ManifestCompiler.Syntax.Text;
+using ManifestCompiler.Syntax.Parsing;
 using Pidgin;
 using static Pidgin.Parser;
 using static Pidgin.Parser<char>;
@@ -166,9 +167,9 @@ internal static class JsonPathGrammar
     private static readonly Parser<char, string> NumberText =
         Map((integer, fraction, exponent) => integer + fraction.GetValueOrDefault("") + exponent.GetValueOrDefault(""),
             Try(String("-0")).Or(IntText),
-            Char('.').Then(Digit.AtLeastOnceString(), (dot, digits) => dot + digits).Optional(),
+            Char('.').Then(CommonParsers.AsciiDigit.AtLeastOnceString(), (dot, digits) => dot + digits).Optional(),
             Map((e, sign, digits) => "e" + (sign.HasValue ? sign.Value.ToString() : "") + digits,
-                OneOf('e', 'E'), OneOf('+', '-').Optional(), Digit.AtLeastOnceString()).Optional());
+                OneOf('e', 'E'), OneOf('+', '-').Optional(), CommonParsers.AsciiDigit.AtLeastOnceString()).Optional());
 
     private static readonly Parser<char, FilterExpressionSyntax> Literal =
         WithSpan(

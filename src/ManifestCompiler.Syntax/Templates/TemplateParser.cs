@@ -48,7 +48,7 @@ public static class TemplateParser
             Map(
                 (start, text, end) => (FilterArgumentSyntax)new NumberArgumentSyntax(text, SourceSpan.FromBounds(start, end)),
                 CurrentOffset,
-                Char('-').Then(Digit.AtLeastOnceString(), (sign, digits) => sign + digits),
+                Char('-').Then(CommonParsers.AsciiDigit.AtLeastOnceString(), (sign, digits) => sign + digits),
                 CurrentOffset),
             // "1" and "1.5" are numbers, as in Django; longer all-digit paths stay paths.
             Path.Select(p => p.Segments.All(s => s.IsIndex) && p.Segments.Length <= 2

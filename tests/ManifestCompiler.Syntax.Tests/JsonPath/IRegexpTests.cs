@@ -36,6 +36,7 @@ public class IRegexpTests
     [InlineData("a**")]
     [InlineData("\\p{Xx}")]
     [InlineData("[[]")]
+    [InlineData("a{٣}")]
     public void Rejects_what_rfc_9485_does_not_define(string pattern)
     {
         Assert.False(IRegexp.TryTranslate(pattern, out _, out var error));

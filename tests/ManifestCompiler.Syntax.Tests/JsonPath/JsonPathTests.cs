@@ -80,6 +80,9 @@ public class JsonPathTests
     [InlineData("$[?match(@, 'a') == true]", "MC3007", 3)]
     [InlineData("$[?length(@)]", "MC3008", 3)]
     [InlineData("$[?1]", "MC3008", 3)]
+    [InlineData("$[?@.a == 1.٣]", "MC3001", 12)]
+    [InlineData("$[?@.a == 1e٣]", "MC3001", 12)]
+    [InlineData("$[٣]", "MC3001", 2)]
     public void Rejects_invalid_queries_at_the_position_of_the_problem(string query, string id, int at)
     {
         var result = Syntax.JsonPath.JsonPath.Parse(query);

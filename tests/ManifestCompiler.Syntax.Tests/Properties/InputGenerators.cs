@@ -10,7 +10,8 @@ namespace ManifestCompiler.Syntax.Tests.Properties;
 /// </summary>
 internal static class InputGenerators
 {
-    private static readonly string[] Unicode = ["é", "ж", "😀", "\u2028", "\uD800", "\uDC00", "\u0000", "\uFFFF", "\t", "\n", "\r"];
+    // Non-ASCII digits (Arabic-Indic, fullwidth) probe number rules: the grammars take ASCII digits only.
+    private static readonly string[] Unicode = ["é", "ж", "😀", "\u2028", "\uD800", "\uDC00", "\u0000", "\uFFFF", "\t", "\n", "\r", "٣", "１"];
 
     public static string RandomString(Random random, string alphabet, int maxLength)
     {

@@ -50,81 +50,82 @@ public class ParserPropertyTests(ITestOutputHelper output)
 
     private static string Show(string input) => System.Text.Json.JsonSerializer.Serialize(input);
 
-    private int _count;
-    private int _accepted;
+    /// <summary>Samples <see cref="Iterations"/> inputs; <paramref name="check"/> throws on a violation and says whether the input was accepted.</summary>
+    private async Task SampleAsync(string language, Gen<string> inputs, Func<string, bool> check)
+    {
+        var count = 0;
+        var accepted = 0;
+        await Task.Run(() => inputs.Sample(input =>
+        {
+            Interlocked.Increment(ref count);
+            if (check(input))
+            {
+                Interlocked.Increment(ref accepted);
+            }
+        }, iter: Iterations, print: Show));
+
+        output.WriteLine($"{count} {language} inputs ({accepted} accepted), 0 failures");
+        Assert.True(count >= Iterations);
+    }
 
     [Fact(Timeout = TimeoutMs)]
-    public async Task JsonPath_parser_never_throws_and_locates_every_error()
+    public Task JsonPath_parser_never_throws_and_locates_every_error()
     {
         var corpus = InputGenerators.JsonPathCorpus;
-        var gen = Inputs(
+        var inputs = Inputs(
             r => InputGenerators.RandomString(r, InputGenerators.JsonPathAlphabet, 30),
             r => InputGenerators.GrammarJsonPath(r),
             r => InputGenerators.Mutate(r, InputGenerators.Pick(r, corpus), InputGenerators.JsonPathAlphabet));
 
-        await Task.Run(() => gen.Sample(input =>
+        return SampleAsync("JSONPath", inputs, input =>
         {
-            Interlocked.Increment(ref _count);
             var result = Syntax.JsonPath.JsonPath.Parse(input);
             AssertWellFormed(input, result.Diagnostics, result.Value is not null);
-            if (result.Value is not null)
-            {
-                Interlocked.Increment(ref _accepted);
-                result.Value.Evaluate(InputGenerators.SampleDocument);
-            }
-        }, iter: Iterations, print: Show));
-
-        output.WriteLine($"{_count} JSONPath inputs ({_accepted} valid), 0 failures");
-        Assert.True(_count >= Iterations);
+            result.Value?.Evaluate(InputGenerators.SampleDocument);
+            return result.Value is not null;
+        });
     }
 
     [Fact(Timeout = TimeoutMs)]
-    public async Task Template_parser_never_throws_and_locates_every_error()
+    public Task Template_parser_never_throws_and_locates_every_error()
     {
         var corpus = InputGenerators.TemplateCorpus;
         Assert.NotEmpty(corpus);
-        var gen = Inputs(
+        var inputs = Inputs(
             r => InputGenerators.RandomString(r, InputGenerators.TemplateAlphabet, 40),
             r => InputGenerators.GrammarTemplate(r),
             r => InputGenerators.Mutate(r, InputGenerators.Pick(r, corpus), InputGenerators.TemplateAlphabet));
         var variables = TemplateRenderer.FromObject(InputGenerators.SampleDocument);
 
-        await Task.Run(() => gen.Sample(input =>
+        return SampleAsync("template", inputs, input =>
         {
-            Interlocked.Increment(ref _count);
             var result = TemplateParser.Parse(input);
             AssertWellFormed(input, result.Diagnostics, result.Value is not null);
             if (result.Value is null)
             {
                 throw new Exception($"the template structure grammar must accept {Show(input)}");
             }
-            if (!result.HasErrors)
-            {
-                Interlocked.Increment(ref _accepted);
-            }
             var rendered = TemplateRenderer.Render(result.Value, variables, new TemplateRenderOptions(UnknownVariableBehavior.KeepText, HtmlEscape: true));
             if (rendered.Success == result.HasErrors)
             {
                 throw new Exception($"render success must match parse success for {Show(input)}");
             }
-        }, iter: Iterations, print: Show));
-
-        output.WriteLine($"{_count} template inputs ({_accepted} valid), 0 failures");
-        Assert.True(_count >= Iterations);
+            return !result.HasErrors;
+        });
     }
 
     [Fact(Timeout = TimeoutMs)]
-    public async Task DotPath_parser_never_throws_and_locates_every_error()
+    public Task DotPath_parser_never_throws_and_locates_every_error()
     {
         var corpus = InputGenerators.StringCorpus;
-        var gen = Inputs(
+        var inputs = Inputs(
             r => InputGenerators.RandomString(r, InputGenerators.DotPathAlphabet, 24),
             r => InputGenerators.GrammarDotPath(r),
             r => InputGenerators.Mutate(r, InputGenerators.Pick(r, corpus), InputGenerators.DotPathAlphabet));
 
-        await Task.Run(() => gen.Sample(input =>
+        // "accepted" here: the path resolved on the sample document.
+        return SampleAsync("dot-path", inputs, input =>
         {
-            Interlocked.Increment(ref _count);
             var result = DotPath.Parse(input);
             AssertWellFormed(input, result.Diagnostics, result.Value is not null);
             if (result.Value is null)
@@ -135,13 +136,7 @@ public class ParserPropertyTests(ITestOutputHelper output)
             {
                 throw new Exception($"segments of {Show(input)} do not cover it");
             }
-            if (DotPath.TryEvaluate(result.Value, InputGenerators.SampleDocument, out _, out _))
-            {
-                Interlocked.Increment(ref _accepted);
-            }
-        }, iter: Iterations, print: Show));
-
-        output.WriteLine($"{_count} dot-path inputs ({_accepted} resolved on the sample document), 0 failures");
-        Assert.True(_count >= Iterations);
+            return DotPath.TryEvaluate(result.Value, InputGenerators.SampleDocument, out _, out _);
+        });
     }
 }
