@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ManifestCompiler.Syntax.Text;
 using ManifestCompiler.Syntax.Values;
 
 namespace ManifestCompiler.Syntax.JsonPath;
@@ -458,7 +459,7 @@ internal static class JsonPathEvaluator
                 }
                 return argument.Json.ValueKind switch
                 {
-                    JsonValueKind.String => FilterValue.OfNumber(CodePointCount(argument.Json.GetString()!)),
+                    JsonValueKind.String => FilterValue.OfNumber(CodePoints.Count(argument.Json.GetString()!)),
                     JsonValueKind.Array => FilterValue.OfNumber(argument.Json.GetArrayLength()),
                     JsonValueKind.Object => FilterValue.OfNumber(argument.Json.EnumerateObject().Count()),
                     _ => FilterValue.Nothing,
@@ -489,20 +490,6 @@ internal static class JsonPathEvaluator
             default:
                 return FilterValue.Nothing;
         }
-    }
-
-    private static int CodePointCount(string text)
-    {
-        var count = text.Length;
-        for (var i = 0; i + 1 < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && char.IsLowSurrogate(text[i + 1]))
-            {
-                count--;
-                i++;
-            }
-        }
-        return count;
     }
 
     // --- comparisons (§2.3.5.2.2) ---------------------------------------------------------------

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ManifestCompiler.Syntax.Diagnostics;
+using ManifestCompiler.Syntax.Text;
 using ManifestCompiler.Syntax.Values;
 
 namespace ManifestCompiler.Syntax.Templates;
@@ -222,11 +223,11 @@ public static class TemplateRenderer
     {
         if (value.Text is { } text)
         {
-            return CodePointCount(text);
+            return CodePoints.Count(text);
         }
         return value.Json switch
         {
-            { ValueKind: JsonValueKind.String } s => CodePointCount(s.GetString()!),
+            { ValueKind: JsonValueKind.String } s => CodePoints.Count(s.GetString()!),
             { ValueKind: JsonValueKind.Array } a => a.GetArrayLength(),
             { ValueKind: JsonValueKind.Object } o => PythonFormat.DistinctMembers(o).Count(),
             _ => 0,
@@ -245,27 +246,12 @@ public static class TemplateRenderer
         {
             return FilterValue.OfText(string.Empty);
         }
-        var elements = StringInfo.GetTextElementEnumerator(text);
-        var items = new List<string>();
-        while (elements.MoveNext())
-        {
-            items.Add((string)elements.Current);
-        }
-        return FilterValue.OfText(first ? items[0] : items[^1]);
-    }
-
-    internal static int CodePointCount(string text)
-    {
-        var count = 0;
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            count++;
-        }
-        return count;
+        // Python indexes strings by code point: a surrogate pair is one character, a combining mark another.
+        var pair = first
+            ? text.Length > 1 && char.IsSurrogatePair(text[0], text[1])
+            : text.Length > 1 && char.IsSurrogatePair(text[^2], text[^1]);
+        var size = pair ? 2 : 1;
+        return FilterValue.OfText(first ? text[..size] : text[^size..]);
     }
 
     private static string Title(string text)

@@ -25,8 +25,6 @@ public sealed class LineMap
         _length = text.Length;
     }
 
-    public int LineCount => _lineStarts.Length;
-
     /// <summary>Offsets past the end clamp to the end, so an "unexpected end of input" still has a position.</summary>
     public LinePosition GetPosition(int offset)
     {
@@ -38,6 +36,4 @@ public sealed class LineMap
         }
         return new LinePosition(line + 1, offset - _lineStarts[line] + 1);
     }
-
-    public static LinePosition GetPosition(string text, int offset) => new LineMap(text).GetPosition(offset);
 }

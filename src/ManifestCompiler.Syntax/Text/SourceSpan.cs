@@ -7,10 +7,6 @@ public readonly record struct SourceSpan(int Start, int Length)
 
     public static SourceSpan FromBounds(int start, int end) => new(start, end - start);
 
-    public bool Contains(int offset) => offset >= Start && offset < End;
-
-    public SourceSpan Shift(int delta) => new(Start + delta, Length);
-
     public override string ToString() => $"[{Start}..{End})";
 }
 

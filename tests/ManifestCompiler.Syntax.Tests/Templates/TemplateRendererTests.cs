@@ -19,7 +19,9 @@ public class TemplateRendererTests
           "responses": [{"form_id": "f-9", "items": [{"id": 7}]}],
           "oauth": {"access_token": "tok", "token_type": "Bearer"},
           "name": "ada lovelace",
-          "unicode": "a😀b"
+          "unicode": "a😀b",
+          "emoji": "😀x",
+          "combining": "e\u0301"
         }
         """).RootElement;
 
@@ -60,6 +62,10 @@ public class TemplateRendererTests
     [InlineData("{{ unicode|length }}", "3")]
     [InlineData("{{ tags|length }}", "3")]
     [InlineData("{{ tags|first }}", "1")]
+    [InlineData("{{ unicode|first }}", "a")]
+    [InlineData("{{ unicode|last }}", "b")]
+    [InlineData("{{ emoji|first }}", "😀")]
+    [InlineData("{{ combining|last }}", "\u0301")]
     [InlineData("{{ tags|join:'-' }}", "1-a-None")]
     [InlineData("{{ name|urlencode }}", "ada%20lovelace")]
     [InlineData("{{ missing|default:ORG }}", "1234")]
