@@ -2,7 +2,8 @@ namespace ManifestCompiler.Syntax.Diagnostics;
 
 /// <summary>
 /// The catalog of diagnostics the embedded languages report. Ids are stable: never reuse or renumber one.
-/// MC0xxx input files, MC1xxx templates, MC2xxx dot-notation paths, MC3xxx JSONPath (RFC 9535) and I-Regexp (RFC 9485).
+/// MC0xxx input files, MC1xxx templates, MC2xxx dot-notation paths, MC3xxx JSONPath (RFC 9535) and I-Regexp (RFC 9485),
+/// MC4xxx Python expressions (webhook conditions and memory).
 /// </summary>
 public static class SyntaxDiagnostics
 {
@@ -66,4 +67,23 @@ public static class SyntaxDiagnostics
 
     public static readonly DiagnosticDescriptor InvalidIRegexp = new(
         "MC3009", "Invalid I-Regexp", "'{0}' is not a valid I-Regexp (RFC 9485): {1}; match()/search() with it are always false", DiagnosticSeverity.Warning);
+
+    // Python expressions
+    public static readonly DiagnosticDescriptor PythonSyntax = new(
+        "MC4001", "Invalid Python expression", "Invalid Python expression: {0}", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PythonUnknownName = new(
+        "MC4002", "Unknown name", "Unknown name '{0}'; available here: {1}", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PythonCallNotAllowed = new(
+        "MC4003", "Call not allowed", "{0}; the builtins available are {1}", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PythonAttributeNotAllowed = new(
+        "MC4004", "Attribute not allowed", "{0}; the methods available are str {1}; dict {2}; list {3}", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PythonUnsupportedConstruct = new(
+        "MC4005", "Unsupported construct", "{0} are not supported in webhook expressions", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PythonDunderName = new(
+        "MC4006", "Dunder name", "'{0}': names with double underscores are not allowed", DiagnosticSeverity.Error);
 }

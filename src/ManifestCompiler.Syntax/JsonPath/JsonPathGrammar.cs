@@ -7,6 +7,7 @@ using ManifestCompiler.Syntax.Parsing;
 using Pidgin;
 using static Pidgin.Parser;
 using static Pidgin.Parser<char>;
+using static ManifestCompiler.Syntax.Parsing.CommonParsers;
 
 namespace ManifestCompiler.Syntax.JsonPath;
 
@@ -21,10 +22,6 @@ internal static class JsonPathGrammar
 
     // B = %x20 / %x09 / %x0A / %x0D ; S = *B
     private static readonly Parser<char, Unit> S = Token(c => c is ' ' or '\t' or '\n' or '\r').SkipMany();
-
-    /// <summary>Builds a node from what <paramref name="parser"/> read and the span it covered.</summary>
-    private static Parser<char, TNode> WithSpan<T, TNode>(Parser<char, T> parser, Func<T, SourceSpan, TNode> build) =>
-        Map((start, value, end) => build(value, SourceSpan.FromBounds(start, end)), CurrentOffset, parser, CurrentOffset);
 
     // int = "0" / (["-"] DIGIT1 *DIGIT)
     private static readonly Parser<char, string> IntText =
@@ -167,9 +164,9 @@ internal static class JsonPathGrammar
     private static readonly Parser<char, string> NumberText =
         Map((integer, fraction, exponent) => integer + fraction.GetValueOrDefault("") + exponent.GetValueOrDefault(""),
             Try(String("-0")).Or(IntText),
-            Char('.').Then(CommonParsers.AsciiDigit.AtLeastOnceString(), (dot, digits) => dot + digits).Optional(),
+            Char('.').Then(AsciiDigit.AtLeastOnceString(), (dot, digits) => dot + digits).Optional(),
             Map((e, sign, digits) => "e" + (sign.HasValue ? sign.Value.ToString() : "") + digits,
-                OneOf('e', 'E'), OneOf('+', '-').Optional(), CommonParsers.AsciiDigit.AtLeastOnceString()).Optional());
+                OneOf('e', 'E'), OneOf('+', '-').Optional(), AsciiDigit.AtLeastOnceString()).Optional());
 
     private static readonly Parser<char, FilterExpressionSyntax> Literal =
         WithSpan(

@@ -220,6 +220,45 @@ internal static class InputGenerators
         return builder.ToString();
     }
 
+    // --- Python expressions ---------------------------------------------------------------------
+
+    public const string PythonAlphabet = "()[]{}.,:'\"\\+-*/%<>=!~|&^@ _abxyz0123456789ejfrbodyheaders\t\n#";
+
+    private static readonly Lazy<IReadOnlyList<string>> PythonExpressions = new(() =>
+    {
+        var directory = Path.Combine(ConformanceRunner.ResolveDirectory(), "pyexpr");
+        return new[] { "generated.jsonl", "holes.jsonl" }
+            .SelectMany(f => File.ReadLines(Path.Combine(directory, f)))
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("expr").GetString()!)
+            .ToList();
+    });
+
+    public static IReadOnlyList<string> PythonCorpus => PythonExpressions.Value;
+
+    public static string GrammarPython(Random random, int depth = 0)
+    {
+        if (depth > 4)
+        {
+            return Pick(random, ["1", "body", "'s'", "None", "2.5", "{{x}}", "headers"]);
+        }
+        string Sub() => GrammarPython(random, depth + 1);
+        return random.Next(12) switch
+        {
+            0 => $"{Sub()} {Pick(random, ["+", "-", "*", "/", "//", "%", "**", "|", "@"])} {Sub()}",
+            1 => $"{Pick(random, ["-", "+", "not ", "~"])}{Sub()}",
+            2 => $"{Sub()} {Pick(random, ["<", "<=", "==", "!=", "in", "not in", "is", "is not"])} {Sub()}",
+            3 => $"{Sub()} {Pick(random, ["and", "or"])} {Sub()}",
+            4 => $"{Sub()} if {Sub()} else {Sub()}",
+            5 => $"{Sub()}[{Pick(random, [Sub(), ":", "::-1", "1:", $"{Sub()}:{Sub()}"])}]",
+            6 => $"{Pick(random, ["str", "int", "len", "max", "open", "__import__"])}({Sub()})",
+            7 => $"{Sub()}.{Pick(random, ["lower", "get", "split", "__class__", "nope"])}({Sub()})",
+            8 => $"[{Sub()}, {Sub()}]",
+            9 => $"{{{Sub()}: {Sub()}}}",
+            10 => $"f'{Pick(random, ["a", "{{", "}}"])}{{{Sub()}}}'",
+            _ => Pick(random, ["'{{ event_type }}'", "0x1f", "1_000", "1e-5", "'\\x41'", "r'\\d'", "(1,)", "lambda: 1", "[x for x in y]", "(a := 1)", "b''"]),
+        };
+    }
+
     // --- dot paths ------------------------------------------------------------------------------
 
     public const string DotPathAlphabet = "..abc019-_ +x";

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using CsCheck;
 using ManifestCompiler.Syntax.Diagnostics;
 using ManifestCompiler.Syntax.DotPaths;
+using ManifestCompiler.Syntax.Python;
 using ManifestCompiler.Syntax.Templates;
 using Xunit.Abstractions;
 
@@ -137,6 +138,23 @@ public class ParserPropertyTests(ITestOutputHelper output)
                 throw new Exception($"segments of {Show(input)} do not cover it");
             }
             return DotPath.TryEvaluate(result.Value, InputGenerators.SampleDocument, out _, out _);
+        });
+    }
+
+    [Fact(Timeout = TimeoutMs)]
+    public Task Python_expression_parser_never_throws_and_locates_every_error()
+    {
+        var corpus = InputGenerators.PythonCorpus;
+        var inputs = Inputs(
+            r => InputGenerators.RandomString(r, InputGenerators.PythonAlphabet, 30),
+            r => InputGenerators.GrammarPython(r),
+            r => InputGenerators.Mutate(r, InputGenerators.Pick(r, corpus), InputGenerators.PythonAlphabet));
+
+        return SampleAsync("Python expression", inputs, input =>
+        {
+            var result = PythonExpression.Parse(input);
+            AssertWellFormed(input, result.Diagnostics, result.Value is not null);
+            return result.Value is not null;
         });
     }
 }

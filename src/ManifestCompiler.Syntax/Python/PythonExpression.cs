@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+using ManifestCompiler.Syntax.Diagnostics;
+using ManifestCompiler.Syntax.Parsing;
+using ManifestCompiler.Syntax.Text;
+using Pidgin;
+
+namespace ManifestCompiler.Syntax.Python;
+
+/// <summary>The names an expression may use: <c>body</c> and <c>headers</c>, plus memory keys where the caller says so.</summary>
+public sealed class PythonScope
+{
+    public static readonly PythonScope Webhook = new(["body", "headers"]);
+
+    public PythonScope(IEnumerable<string> names) => Names = names.ToImmutableHashSet(StringComparer.Ordinal);
+
+    public ImmutableHashSet<string> Names { get; }
+
+    public bool Contains(string name) => Names.Contains(name);
+
+    public PythonScope With(IEnumerable<string> names) => new(Names.Union(names));
+}
+
+/// <summary>A checked Python expression of the webhook subset.</summary>
+public sealed class PythonExpression
+{
+    private PythonExpression(string source, PyExpressionSyntax syntax)
+    {
+        Source = source;
+        Syntax = syntax;
+    }
+
+    public string Source { get; }
+
+    public PyExpressionSyntax Syntax { get; }
+
+    /// <summary>Parses and checks; anything outside the subset is a diagnostic at its position. Never throws on input.</summary>
+    public static ParseResult<PythonExpression> Parse(string source, PythonScope? scope = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        scope ??= PythonScope.Webhook;
+        var result = PythonGrammar.TopLevel.Parse(source);
+        if (!result.Success)
+        {
+            var offset = Math.Min(result.Error!.ErrorOffset, source.Length);
+            return new ParseResult<PythonExpression>(null, [SyntaxDiagnostics.PythonSyntax.Create(new SourceSpan(offset, offset < source.Length ? 1 : 0), ParseErrors.Describe(result.Error))]);
+        }
+        var diagnostics = PythonChecker.Check(result.Value, scope);
+        return diagnostics.Any(d => d.IsError)
+            ? new ParseResult<PythonExpression>(null, diagnostics)
+            : new ParseResult<PythonExpression>(new PythonExpression(source, result.Value), diagnostics);
+    }
+
+    /// <summary>The grammar alone, without the subset checks (for tests that compare trees with CPython's).</summary>
+    internal static PyExpressionSyntax? ParseSyntaxOnly(string source)
+    {
+        var result = PythonGrammar.TopLevel.Parse(source);
+        return result.Success ? result.Value : null;
+    }
+
+    public override string ToString() => Source;
+}
