@@ -3,6 +3,7 @@ using ManifestCompiler.Manifests;
 using ManifestCompiler.Syntax.Diagnostics;
 using ManifestCompiler.Syntax.DotPaths;
 using ManifestCompiler.Syntax.JsonPath;
+using ManifestCompiler.Syntax.Python;
 using ManifestCompiler.Syntax.Printing;
 using ManifestCompiler.Syntax.Templates;
 using ManifestCompiler.Syntax.Text;
@@ -10,7 +11,7 @@ using ManifestCompiler.Syntax.Text;
 namespace ManifestCompiler.Cli.Commands;
 
 /// <summary>
-/// <c>mfc parse [paths...]</c>: finds every template, dot path and JSONPath in the manifests under the paths,
+/// <c>mfc parse [paths...]</c>: finds every template, dot path, JSONPath and Python expression in the manifests under the paths,
 /// prints each one's syntax tree with spans, then its diagnostics. Exit 1 when any error was found.
 /// </summary>
 internal static class ParseCommand
@@ -97,7 +98,8 @@ internal static class ParseCommand
 
         output.WriteLine(
             $"{files.Count} file(s): {counts.GetValueOrDefault(EmbeddedLanguage.Template)} template(s), " +
-            $"{counts.GetValueOrDefault(EmbeddedLanguage.DotPath)} dot path(s), {counts.GetValueOrDefault(EmbeddedLanguage.JsonPath)} JSONPath quer(ies); " +
+            $"{counts.GetValueOrDefault(EmbeddedLanguage.DotPath)} dot path(s), {counts.GetValueOrDefault(EmbeddedLanguage.JsonPath)} JSONPath quer(ies), " +
+            $"{counts.GetValueOrDefault(EmbeddedLanguage.PythonExpression)} Python expression(s); " +
             $"{errors} error(s), {warnings} warning(s)");
         return errors > 0 ? 1 : 0;
     }
@@ -118,6 +120,7 @@ internal static class ParseCommand
     {
         EmbeddedLanguage.Template => "template",
         EmbeddedLanguage.DotPath => "dot path",
+        EmbeddedLanguage.PythonExpression => "Python expression",
         _ => "JSONPath",
     };
 
@@ -126,6 +129,7 @@ internal static class ParseCommand
         TemplateSyntax template => SyntaxTreePrinter.Print(template),
         DotPathSyntax path => SyntaxTreePrinter.Print(path),
         JsonPathQuery query => SyntaxTreePrinter.Print(query),
+        PythonExpression expression => SyntaxTreePrinter.Print(expression),
         _ => "(no tree: see the diagnostics)",
     };
 }

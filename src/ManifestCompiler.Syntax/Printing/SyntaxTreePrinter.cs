@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using ManifestCompiler.Syntax.DotPaths;
 using ManifestCompiler.Syntax.JsonPath;
+using ManifestCompiler.Syntax.Python;
 using ManifestCompiler.Syntax.Templates;
 using ManifestCompiler.Syntax.Text;
 
@@ -68,6 +69,68 @@ public static class SyntaxTreePrinter
         var writer = new TreeWriter(query.Source);
         PrintQuery(writer, 0, query.Syntax);
         return writer.ToString();
+    }
+
+    public static string Print(PythonExpression expression)
+    {
+        var writer = new TreeWriter(expression.Source);
+        PrintPython(writer, 0, expression.Syntax);
+        return writer.ToString();
+    }
+
+    private static void PrintPython(TreeWriter writer, int depth, PyExpressionSyntax node)
+    {
+        var label = node switch
+        {
+            PyIntLiteral i => "int " + i.Value,
+            PyFloatLiteral f => "float " + Values.PythonFormat.FloatRepr(f.Value),
+            PyBoolLiteral b => b.Value ? "True" : "False",
+            PyNoneLiteral => "None",
+            PyStringLiteral => "string",
+            PyHole h => "hole " + h.Name,
+            PyName n => "name " + n.Name,
+            PyList => "list",
+            PyTuple => "tuple",
+            PyDict => "dict",
+            PySet => "set",
+            PyParenthesized => "parenthesized",
+            PyUnary u => "unary " + u.Operator,
+            PyBinary b => "binary " + b.Operator,
+            PyComparison c => "comparison " + string.Join(" ", c.Rest.Select(r => r.Operator)),
+            PyBoolOperation o => o.IsAnd ? "and" : "or",
+            PyConditional => "conditional",
+            PySubscript => "subscript",
+            PySlice => "slice",
+            PyAttribute a => "attribute " + a.Name,
+            PyCall => "call",
+            PyUnsupported u => "unsupported " + u.What,
+            _ => node.GetType().Name,
+        };
+        writer.Node(depth, label, node.Span);
+        if (node is PyStringLiteral literal)
+        {
+            foreach (var part in literal.Parts)
+            {
+                switch (part)
+                {
+                    case PyTextPart text:
+                        writer.Node(depth + 1, "text", text.Span);
+                        break;
+                    case PyHolePart hole:
+                        writer.Node(depth + 1, "hole " + hole.Name, hole.Span);
+                        break;
+                    case PyFieldPart field:
+                        writer.Node(depth + 1, "field", field.Span);
+                        PrintPython(writer, depth + 2, field.Expression);
+                        break;
+                }
+            }
+            return;
+        }
+        foreach (var child in PythonChecker.Children(node))
+        {
+            PrintPython(writer, depth + 1, child);
+        }
     }
 
     private static void PrintPath(TreeWriter writer, int depth, VariablePathSyntax path)

@@ -194,11 +194,11 @@ internal static class PythonGrammar
 
     /// <summary>Adjacent literals concatenate; byte strings are outside the subset.</summary>
     private static readonly Parser<char, PyExpressionSyntax> Strings =
-        WithSpan(
-            Tok(OneString).AtLeastOnce(),
+        Tok(WithSpan(
+            OneString.Then(Try(Blank.Then(OneString)).Many(), (first, rest) => rest.Prepend(first)),
             static PyExpressionSyntax (pieces, span) => pieces.Any(p => p.Prefix.Bytes)
                 ? new PyUnsupported("byte strings", span)
-                : new PyStringLiteral(pieces.SelectMany(p => p.Parts).ToImmutableArray(), span));
+                : new PyStringLiteral(pieces.SelectMany(p => p.Parts).ToImmutableArray(), span)));
 
     // --- atoms ---------------------------------------------------------------------------------
 
@@ -249,16 +249,16 @@ internal static class PythonGrammar
             .Select(r => r.GetValueOrDefault((ImmutableArray<PyExpressionSyntax>.Empty, false)));
 
     private static readonly Parser<char, PyExpressionSyntax> ParenthesizedOrTuple =
-        WithSpan(
-            Symbol("(").Then(OneOf(Comprehension.Select(c => (Items: (ImmutableArray<PyExpressionSyntax>)[c], HadComma: false)), Items.Then(Comprehension.Optional(), (items, comp) => comp.HasValue ? (Items: (ImmutableArray<PyExpressionSyntax>)[comp.Value], HadComma: false) : items))).Before(Symbol(")").Labelled("')'")),
+        Tok(WithSpan(
+            Symbol("(").Then(OneOf(Comprehension.Select(c => (Items: (ImmutableArray<PyExpressionSyntax>)[c], HadComma: false)), Items.Then(Comprehension.Optional(), (items, comp) => comp.HasValue ? (Items: (ImmutableArray<PyExpressionSyntax>)[comp.Value], HadComma: false) : items))).Before(Char(')').Labelled("')'")),
             static PyExpressionSyntax (r, span) => r.Items.Length == 1 && !r.HadComma
                 ? r.Items[0] is PyUnsupported u ? u : new PyParenthesized(r.Items[0], span)
-                : new PyTuple(r.Items, span));
+                : new PyTuple(r.Items, span)));
 
     private static readonly Parser<char, PyExpressionSyntax> ListDisplay =
-        WithSpan(
-            Symbol("[").Then(Items.Then(Comprehension.Optional(), (items, comp) => comp.HasValue ? [comp.Value] : items.Items)).Before(Symbol("]").Labelled("']'")),
-            static PyExpressionSyntax (items, span) => items.Length == 1 && items[0] is PyUnsupported u && u.What.StartsWith("comprehension", StringComparison.Ordinal) ? u : new PyList(items, span));
+        Tok(WithSpan(
+            Symbol("[").Then(Items.Then(Comprehension.Optional(), (items, comp) => comp.HasValue ? [comp.Value] : items.Items)).Before(Char(']').Labelled("']'")),
+            static PyExpressionSyntax (items, span) => items.Length == 1 && items[0] is PyUnsupported u && u.What.StartsWith("comprehension", StringComparison.Ordinal) ? u : new PyList(items, span)));
 
     private static readonly Parser<char, (PyExpressionSyntax Key, PyExpressionSyntax? Value)> DictOrSetItem =
         OneOf(
@@ -266,17 +266,17 @@ internal static class PythonGrammar
             Expression.Then(Symbol(":").Then(Expression).Optional(), (key, value) => (key, value.HasValue ? value.Value : null)));
 
     private static readonly Parser<char, PyExpressionSyntax> DictOrSetDisplay =
-        WithSpan(
+        Tok(WithSpan(
             Symbol("{").Then(
                 DictOrSetItem.Then(Try(Comma.Then(DictOrSetItem)).Many(), (first, rest) => rest.Prepend(first).ToList()).Before(Comma.Optional()).Optional()
                     .Then(Comprehension.Optional(), (items, comp) => (Items: items.GetValueOrDefault([]), Comprehension: comp)))
-            .Before(Symbol("}").Labelled("'}'")),
+            .Before(Char('}').Labelled("'}'")),
             static PyExpressionSyntax (r, span) =>
                 r.Comprehension.HasValue ? r.Comprehension.Value
                 : r.Items.FirstOrDefault(i => i.Key is PyUnsupported).Key is PyUnsupported u ? u
                 : r.Items.Count > 0 && r.Items.All(i => i.Value is null) ? new PySet(r.Items.Select(i => i.Key).ToImmutableArray(), span)
                 : r.Items.Any(i => i.Value is null) ? new PyUnsupported("a mix of dict and set items", span)
-                : new PyDict(r.Items.Select(i => (i.Key, i.Value!)).ToImmutableArray(), span));
+                : new PyDict(r.Items.Select(i => (i.Key, i.Value!)).ToImmutableArray(), span)));
 
     private static readonly Parser<char, PyExpressionSyntax> Atom =
         OneOf(

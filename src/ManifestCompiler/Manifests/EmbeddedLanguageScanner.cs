@@ -4,6 +4,7 @@ using System.Text.Json;
 using ManifestCompiler.Syntax.Diagnostics;
 using ManifestCompiler.Syntax.DotPaths;
 using ManifestCompiler.Syntax.JsonPath;
+using ManifestCompiler.Syntax.Python;
 using ManifestCompiler.Syntax.Templates;
 using ManifestCompiler.Syntax.Text;
 
@@ -14,6 +15,7 @@ public enum EmbeddedLanguage
     Template,
     DotPath,
     JsonPath,
+    PythonExpression,
 }
 
 /// <summary>
@@ -35,8 +37,9 @@ public sealed record EmbeddedFragment(
 
 /// <summary>
 /// Finds the strings of a manifest that hold an embedded language and parses them: JSONPath in
-/// <c>equivalentName</c>, dot paths in the ChiefOnboarding notation keys, templates in any string with
-/// <c>{{</c>. A stand-in for the full manifest readers (issue 4), which will classify by schema instead of by key.
+/// <c>equivalentName</c>, dot paths in the ChiefOnboarding notation keys, Python expressions in webhook
+/// <c>condition</c> and <c>memory[].value</c>, templates in any other string with <c>{{</c>. A stand-in for the
+/// full manifest readers (issue 4), which will classify by schema instead of by key.
 /// Pure: it reads only the text it is given.
 /// </summary>
 public static class EmbeddedLanguageScanner
@@ -88,7 +91,7 @@ public static class EmbeddedLanguageScanner
                         break;
                     case JsonTokenType.String:
                         var name = ElementKey(containers, ref pendingKey) ?? string.Empty;
-                        var language = IsPythonExpression(name, path) ? null : Classify(name, path.Count > 0 ? path[^1] : null, reader.GetString()!);
+                        var language = Classify(name, path, reader.GetString()!);
                         if (language is { } lang)
                         {
                             var start = offsets.CharOffset((int)reader.TokenStartIndex + bomBytes) + 1;
@@ -131,15 +134,14 @@ public static class EmbeddedLanguageScanner
         return key;
     }
 
-    /// <summary>
-    /// BOSSi webhook <c>condition</c> and <c>memory[].value</c> are Python expressions with <c>{{ }}</c> holes,
-    /// a language of their own (issue 3), not templates.
-    /// </summary>
-    private static bool IsPythonExpression(string key, List<string> path) =>
-        key == "condition" || (key == "value" && path.Count >= 2 && path[^2] == "memory");
-
-    private static EmbeddedLanguage? Classify(string key, string? parentKey, string value)
+    private static EmbeddedLanguage? Classify(string key, List<string> path, string value)
     {
+        // BOSSi webhook conditions and memory values are Python with {{ }} holes, not templates.
+        if (key == "condition" || (key == "value" && path.Count >= 2 && path[^2] == "memory"))
+        {
+            return EmbeddedLanguage.PythonExpression;
+        }
+        var parentKey = path.Count > 0 ? path[^1] : null;
         if (key == "equivalentName")
         {
             return EmbeddedLanguage.JsonPath;
@@ -158,6 +160,9 @@ public static class EmbeddedLanguageScanner
             case EmbeddedLanguage.JsonPath:
                 var query = JsonPath.Parse(text);
                 return new EmbeddedFragment(language, pointer, text, start, escaped, query.Value, query.Diagnostics);
+            case EmbeddedLanguage.PythonExpression:
+                var expression = PythonExpression.Parse(text, PythonScope.Webhook);
+                return new EmbeddedFragment(language, pointer, text, start, escaped, expression.Value, expression.Diagnostics);
             case EmbeddedLanguage.DotPath:
                 var dotPath = DotPath.Parse(text);
                 return new EmbeddedFragment(language, pointer, text, start, escaped, dotPath.Value, dotPath.Diagnostics);

@@ -110,4 +110,22 @@ public class PythonExpressionTests
             Assert.Equal("MC4001", Assert.Single(result.Diagnostics).Id);
         }
     }
+
+    [Fact]
+    public void Spans_cover_exactly_the_text_of_each_node()
+    {
+        const string source = "( 1 )  +  [2, 'a' 'b']  ==  {'k': f'x{y}'} ";
+        var comparison = Assert.IsType<PyComparison>(PythonExpression.Parse(source, PythonScope.Webhook.With(["y"])).Value!.Syntax);
+        var sum = Assert.IsType<PyBinary>(comparison.First);
+        var list = Assert.IsType<PyList>(sum.Right);
+
+        Assert.Equal("( 1 )", Slice(source, sum.Left.Span));
+        Assert.Equal("+", Slice(source, sum.OperatorSpan));
+        Assert.Equal("[2, 'a' 'b']", Slice(source, list.Span));
+        Assert.Equal("'a' 'b'", Slice(source, list.Items[1].Span));
+        Assert.Equal("{'k': f'x{y}'}", Slice(source, comparison.Rest[0].Operand.Span));
+        Assert.Equal("( 1 )  +  [2, 'a' 'b']  ==  {'k': f'x{y}'}", Slice(source, comparison.Span));
+    }
+
+    private static string Slice(string source, Text.SourceSpan span) => source.Substring(span.Start, span.Length);
 }

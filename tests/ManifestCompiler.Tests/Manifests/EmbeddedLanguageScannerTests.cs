@@ -30,6 +30,8 @@ public class EmbeddedLanguageScannerTests
                 (EmbeddedLanguage.DotPath, "/data_from"),
                 (EmbeddedLanguage.DotPath, "/data_structure/email"),
                 (EmbeddedLanguage.JsonPath, "/data/mapping/equivalentName"),
+                (EmbeddedLanguage.PythonExpression, "/condition"),
+                (EmbeddedLanguage.PythonExpression, "/memory/0/value"),
             ],
             fragments.Select(f => (f.Language, f.JsonPointer)));
     }
@@ -75,8 +77,8 @@ public class EmbeddedLanguageScannerTests
     [Fact]
     public void Fragments_carry_their_parse_diagnostics()
     {
-        var (fragments, _) = EmbeddedLanguageScanner.Scan("{\"equivalentName\": \"$[?foo()]\", \"u\": \"{{ }}\"}");
+        var (fragments, _) = EmbeddedLanguageScanner.Scan("{\"equivalentName\": \"$[?foo()]\", \"u\": \"{{ }}\", \"condition\": \"open('x')\"}");
 
-        Assert.Equal(["MC3004", "MC1002"], fragments.SelectMany(f => f.Diagnostics).Select(d => d.Id));
+        Assert.Equal(["MC3004", "MC1002", "MC4003"], fragments.SelectMany(f => f.Diagnostics).Select(d => d.Id));
     }
 }
