@@ -11,6 +11,8 @@ public static class ConformanceRunner
     [
         new JsonPathSuite("jsonpath-cts", Path.Combine("jsonpath", "cts.json"), JsonPathSuite.Format.CtsDocument),
         new JsonPathSuite("jsonpath-generated", Path.Combine("jsonpath", "generated.jsonl"), JsonPathSuite.Format.JsonLines),
+        new PythonExpressionSuite("pyexpr-generated", Path.Combine("pyexpr", "generated.jsonl")),
+        new PythonExpressionSuite("pyexpr-holes", Path.Combine("pyexpr", "holes.jsonl")),
     ];
 
     public static IReadOnlyList<SuiteResult> RunAll(string directory) => Suites.Select(s => Run(s, directory)).ToList();

@@ -78,7 +78,7 @@ internal sealed class PythonChecker
                 }
                 Visit(unary.Operand);
                 break;
-            case PySet set:
+            case PySetDisplay set:
                 _diagnostics.Add(SyntaxDiagnostics.PythonUnsupportedConstruct.Create(set.Span, "Set displays"));
                 set.Items.ToList().ForEach(Visit);
                 break;
@@ -160,10 +160,10 @@ internal sealed class PythonChecker
     internal static IEnumerable<PyExpressionSyntax> Children(PyExpressionSyntax expression) => expression switch
     {
         PyStringLiteral s => s.Parts.OfType<PyFieldPart>().Select(f => f.Expression),
-        PyList l => l.Items,
-        PyTuple t => t.Items,
-        PySet s => s.Items,
-        PyDict d => d.Entries.SelectMany(e => new[] { e.Key, e.Value }),
+        PyListDisplay l => l.Items,
+        PyTupleDisplay t => t.Items,
+        PySetDisplay s => s.Items,
+        PyDictDisplay d => d.Entries.SelectMany(e => new[] { e.Key, e.Value }),
         PyParenthesized p => [p.Inner],
         PyUnary u => [u.Operand],
         PyBinary b => [b.Left, b.Right],

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using ManifestCompiler.Syntax.Diagnostics;
+using System.Text.Json;
 using ManifestCompiler.Syntax.Parsing;
+using ManifestCompiler.Syntax.Python.Runtime;
 using ManifestCompiler.Syntax.Text;
 using Pidgin;
 
@@ -49,6 +51,13 @@ public sealed class PythonExpression
             ? new ParseResult<PythonExpression>(null, diagnostics)
             : new ParseResult<PythonExpression>(new PythonExpression(source, result.Value), diagnostics);
     }
+
+    /// <summary>
+    /// Evaluates over a webhook's body and headers (and memory values, for names the scope added). A Python
+    /// exception is returned as <see cref="PythonEvaluationResult.Error"/> with the failing node's span; nothing throws.
+    /// </summary>
+    public PythonEvaluationResult Evaluate(JsonElement body, JsonElement headers, IReadOnlyDictionary<string, PyValue>? names = null, bool withRepr = false) =>
+        PythonEvaluator.Evaluate(Syntax, body, headers, names, withRepr);
 
     /// <summary>The grammar alone, without the subset checks (for tests that compare trees with CPython's).</summary>
     internal static PyExpressionSyntax? ParseSyntaxOnly(string source)

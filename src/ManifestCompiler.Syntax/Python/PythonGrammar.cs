@@ -253,12 +253,12 @@ internal static class PythonGrammar
             Symbol("(").Then(OneOf(Comprehension.Select(c => (Items: (ImmutableArray<PyExpressionSyntax>)[c], HadComma: false)), Items.Then(Comprehension.Optional(), (items, comp) => comp.HasValue ? (Items: (ImmutableArray<PyExpressionSyntax>)[comp.Value], HadComma: false) : items))).Before(Char(')').Labelled("')'")),
             static PyExpressionSyntax (r, span) => r.Items.Length == 1 && !r.HadComma
                 ? r.Items[0] is PyUnsupported u ? u : new PyParenthesized(r.Items[0], span)
-                : new PyTuple(r.Items, span)));
+                : new PyTupleDisplay(r.Items, span)));
 
     private static readonly Parser<char, PyExpressionSyntax> ListDisplay =
         Tok(WithSpan(
             Symbol("[").Then(Items.Then(Comprehension.Optional(), (items, comp) => comp.HasValue ? [comp.Value] : items.Items)).Before(Char(']').Labelled("']'")),
-            static PyExpressionSyntax (items, span) => items.Length == 1 && items[0] is PyUnsupported u && u.What.StartsWith("comprehension", StringComparison.Ordinal) ? u : new PyList(items, span)));
+            static PyExpressionSyntax (items, span) => items.Length == 1 && items[0] is PyUnsupported u && u.What.StartsWith("comprehension", StringComparison.Ordinal) ? u : new PyListDisplay(items, span)));
 
     private static readonly Parser<char, (PyExpressionSyntax Key, PyExpressionSyntax? Value)> DictOrSetItem =
         OneOf(
@@ -274,9 +274,9 @@ internal static class PythonGrammar
             static PyExpressionSyntax (r, span) =>
                 r.Comprehension.HasValue ? r.Comprehension.Value
                 : r.Items.FirstOrDefault(i => i.Key is PyUnsupported).Key is PyUnsupported u ? u
-                : r.Items.Count > 0 && r.Items.All(i => i.Value is null) ? new PySet(r.Items.Select(i => i.Key).ToImmutableArray(), span)
+                : r.Items.Count > 0 && r.Items.All(i => i.Value is null) ? new PySetDisplay(r.Items.Select(i => i.Key).ToImmutableArray(), span)
                 : r.Items.Any(i => i.Value is null) ? new PyUnsupported("a mix of dict and set items", span)
-                : new PyDict(r.Items.Select(i => (i.Key, i.Value!)).ToImmutableArray(), span)));
+                : new PyDictDisplay(r.Items.Select(i => (i.Key, i.Value!)).ToImmutableArray(), span)));
 
     private static readonly Parser<char, PyExpressionSyntax> Atom =
         OneOf(
@@ -330,7 +330,7 @@ internal static class PythonGrammar
                     .Assert(r => !r.Slice.HasValue || (r.Items.Items.Length == 1 && !r.Items.HadComma), "a slice's start must be a single expression")
                     .Select(r => r.Slice.HasValue
                         ? (Slice: true, Lower: (PyExpressionSyntax?)r.Items.Items[0], Upper: r.Slice.Value.upper, Step: r.Slice.Value.step)
-                        : (Slice: false, Lower: r.Items.HadComma ? new PyTuple(r.Items.Items, TupleSpan(r.Items.Items)) : r.Items.Items[0], Upper: null, Step: null))))
+                        : (Slice: false, Lower: r.Items.HadComma ? new PyTupleDisplay(r.Items.Items, TupleSpan(r.Items.Items)) : r.Items.Items[0], Upper: null, Step: null))))
             .Then(CurrentOffset.Before(Symbol("]").Labelled("']'")), (s, end) => s.Slice
                 ? (Trailer)new SliceTrailer(s.Lower, s.Upper, s.Step, end + 1)
                 : new SubscriptTrailer(s.Lower!, end + 1));
@@ -444,6 +444,6 @@ internal static class PythonGrammar
 
     /// <summary>A whole expression: blanks, one expression (a bare tuple if commas follow), blanks, end.</summary>
     public static readonly Parser<char, PyExpressionSyntax> TopLevel =
-        Blank.Then(WithSpan(Items, static PyExpressionSyntax (r, span) => r.Items.Length == 1 && !r.HadComma ? r.Items[0] : new PyTuple(r.Items, span)))
+        Blank.Then(WithSpan(Items, static PyExpressionSyntax (r, span) => r.Items.Length == 1 && !r.HadComma ? r.Items[0] : new PyTupleDisplay(r.Items, span)))
             .Before(End.Labelled("end of expression"));
 }

@@ -45,14 +45,14 @@ public sealed record PyHole(string Name, SourceSpan Span) : PyExpressionSyntax(S
 
 public sealed record PyName(string Name, SourceSpan Span) : PyExpressionSyntax(Span);
 
-public sealed record PyList(ImmutableArray<PyExpressionSyntax> Items, SourceSpan Span) : PyExpressionSyntax(Span);
+public sealed record PyListDisplay(ImmutableArray<PyExpressionSyntax> Items, SourceSpan Span) : PyExpressionSyntax(Span);
 
-public sealed record PyTuple(ImmutableArray<PyExpressionSyntax> Items, SourceSpan Span) : PyExpressionSyntax(Span);
+public sealed record PyTupleDisplay(ImmutableArray<PyExpressionSyntax> Items, SourceSpan Span) : PyExpressionSyntax(Span);
 
-public sealed record PyDict(ImmutableArray<(PyExpressionSyntax Key, PyExpressionSyntax Value)> Entries, SourceSpan Span) : PyExpressionSyntax(Span);
+public sealed record PyDictDisplay(ImmutableArray<(PyExpressionSyntax Key, PyExpressionSyntax Value)> Entries, SourceSpan Span) : PyExpressionSyntax(Span);
 
 /// <summary><c>{a, b}</c>: read so it can be reported; sets are outside the subset.</summary>
-public sealed record PySet(ImmutableArray<PyExpressionSyntax> Items, SourceSpan Span) : PyExpressionSyntax(Span);
+public sealed record PySetDisplay(ImmutableArray<PyExpressionSyntax> Items, SourceSpan Span) : PyExpressionSyntax(Span);
 
 /// <summary>Parenthesized, kept so spans and messages can point at what the user wrote.</summary>
 public sealed record PyParenthesized(PyExpressionSyntax Inner, SourceSpan Span) : PyExpressionSyntax(Span);

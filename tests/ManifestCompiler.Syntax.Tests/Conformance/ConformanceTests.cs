@@ -9,6 +9,8 @@ public class ConformanceTests(ITestOutputHelper output)
     [Theory]
     [InlineData("jsonpath-cts", 703)]
     [InlineData("jsonpath-generated", 2000)]
+    [InlineData("pyexpr-generated", 3000)]
+    [InlineData("pyexpr-holes", 20)]
     public void Suite_passes_every_case(string suite, int expectedCases)
     {
         var result = ConformanceRunner.Run(suite, ConformanceRunner.ResolveDirectory());

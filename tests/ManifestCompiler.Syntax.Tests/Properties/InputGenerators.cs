@@ -266,6 +266,8 @@ internal static class InputGenerators
     public static string GrammarDotPath(Random random) =>
         string.Join(".", Enumerable.Range(0, random.Next(5)).Select(_ => Pick(random, ["data", "items", "0", "-1", " 1", "01", "1_0", "", "next.page", "é"])));
 
+    public static readonly JsonElement SampleHeaders = JsonDocument.Parse("""{"content-type": "application/json", "X-Event": "push"}""").RootElement;
+
     public static readonly JsonElement SampleDocument = JsonDocument.Parse("""
         {"data": {"items": [{"id": 1, "name": "a"}, {"id": 2, "tags": ["x", "y"]}], "next": null},
          "items": [0, 1.5, "two", true, [3], {"a": {"b": "c"}}],

@@ -154,6 +154,8 @@ public class ParserPropertyTests(ITestOutputHelper output)
         {
             var result = PythonExpression.Parse(input);
             AssertWellFormed(input, result.Diagnostics, result.Value is not null);
+            // Accepted expressions are evaluated too: an evaluation error is a result, never an exception.
+            result.Value?.Evaluate(InputGenerators.SampleDocument, InputGenerators.SampleHeaders, withRepr: true);
             return result.Value is not null;
         });
     }

@@ -117,7 +117,7 @@ public class PythonExpressionTests
         const string source = "( 1 )  +  [2, 'a' 'b']  ==  {'k': f'x{y}'} ";
         var comparison = Assert.IsType<PyComparison>(PythonExpression.Parse(source, PythonScope.Webhook.With(["y"])).Value!.Syntax);
         var sum = Assert.IsType<PyBinary>(comparison.First);
-        var list = Assert.IsType<PyList>(sum.Right);
+        var list = Assert.IsType<PyListDisplay>(sum.Right);
 
         Assert.Equal("( 1 )", Slice(source, sum.Left.Span));
         Assert.Equal("+", Slice(source, sum.OperatorSpan));

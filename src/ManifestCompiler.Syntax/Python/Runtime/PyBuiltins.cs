@@ -1,0 +1,517 @@
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+using ManifestCompiler.Syntax.Values;
+
+namespace ManifestCompiler.Syntax.Python.Runtime;
+
+/// <summary>The builtins and methods of the subset, with CPython 3.11's results and exceptions.</summary>
+internal static class PyBuiltins
+{
+    public static PyValue Call(string name, IReadOnlyList<PyValue> args, IReadOnlyList<(string Name, PyValue Value)> kwargs)
+    {
+        switch (name)
+        {
+            case "str":
+                NoKeywords(name, kwargs);
+                Arity(name, args, 0, 1);
+                return args.Count == 0 ? PyStr.Of(string.Empty) : args[0] is PyStr s ? s : PyStr.Fresh(PyFormat.Str(args[0]));
+            case "int":
+                return Int(args, kwargs);
+            case "float":
+                NoKeywords(name, kwargs);
+                Arity(name, args, 0, 1);
+                return args.Count == 0 ? new PyFloat(0) : Float(args[0]);
+            case "bool":
+                NoKeywords(name, kwargs);
+                Arity(name, args, 0, 1);
+                return PyBool.Of(args.Count > 0 && PyOps.IsTruthy(args[0]));
+            case "len":
+                NoKeywords(name, kwargs);
+                Arity(name, args, 1, 1);
+                return PyInt.Of(Length(args[0]));
+            case "abs":
+                NoKeywords(name, kwargs);
+                Arity(name, args, 1, 1);
+                return args[0] switch
+                {
+                    PyFloat f => new PyFloat(Math.Abs(f.Value)),
+                    PyComplex c => new PyFloat(double.Hypot(c.Real, c.Imaginary)),
+                    _ when PyOps.AsInteger(args[0]) is { } i => PyInt.Of(BigInteger.Abs(i)),
+                    _ => throw new PyException("TypeError", $"bad operand type for abs(): '{args[0].TypeName}'"),
+                };
+            case "min":
+            case "max":
+                return MinMax(name, args, kwargs);
+            case "round":
+                return Round(args, kwargs);
+            default:
+                throw new PyException("NameError", $"name '{name}' is not defined");
+        }
+    }
+
+    private static void NoKeywords(string name, IReadOnlyList<(string Name, PyValue Value)> kwargs)
+    {
+        if (kwargs.Count > 0)
+        {
+            throw new PyException("TypeError", $"{name}() takes no keyword arguments");
+        }
+    }
+
+    private static void Arity(string name, IReadOnlyList<PyValue> args, int min, int max)
+    {
+        if (args.Count < min || args.Count > max)
+        {
+            throw new PyException("TypeError", min == max
+                ? $"{name}() takes exactly {min} argument{(min == 1 ? "" : "s")} ({args.Count} given)"
+                : $"{name} expected at most {max} argument{(max == 1 ? "" : "s")}, got {args.Count}");
+        }
+    }
+
+    public static int Length(PyValue value) => value switch
+    {
+        PyStr s => Text.CodePoints.Count(s.Value),
+        PyList l => l.Items.Count,
+        PyTuple t => t.Items.Count,
+        PyDict d => d.Count,
+        PyDictView v => v.Dict.Count,
+        _ => throw new PyException("TypeError", $"object of type '{value.TypeName}' has no len()"),
+    };
+
+    /// <summary>Iterating a value as a for loop would: characters, items, or dict keys.</summary>
+    public static IEnumerable<PyValue> Iterate(PyValue value) => value switch
+    {
+        PyStr s => PyOps.CodePoints(s.Value).Select(cp => (PyValue)PyStr.Fresh(char.ConvertFromUtf32(cp))),
+        PyList l => l.Items,
+        PyTuple t => t.Items,
+        PyDict d => d.Keys,
+        PyDictView v => v.Items,
+        _ => throw new PyException("TypeError", $"'{value.TypeName}' object is not iterable"),
+    };
+
+    private static PyValue Int(IReadOnlyList<PyValue> args, IReadOnlyList<(string Name, PyValue Value)> kwargs)
+    {
+        var all = args.ToList();
+        foreach (var (key, value) in kwargs)
+        {
+            if (key != "base")
+            {
+                throw new PyException("TypeError", $"'{key}' is an invalid keyword argument for int()");
+            }
+            if (all.Count == 0)
+            {
+                throw new PyException("TypeError", "int() missing string argument");
+            }
+            all.Add(value);
+        }
+        if (all.Count > 2)
+        {
+            throw new PyException("TypeError", $"int() takes at most 2 arguments ({all.Count} given)");
+        }
+        if (all.Count == 0)
+        {
+            return PyInt.Of(0);
+        }
+        var x = all[0];
+        if (all.Count == 2)
+        {
+            if (x is not PyStr text)
+            {
+                throw new PyException("TypeError", "int() can't convert non-string with explicit base");
+            }
+            var radix = PyOps.AsInteger(all[1]) ?? throw new PyException("TypeError", $"'{all[1].TypeName}' object cannot be interpreted as an integer");
+            if (radix != 0 && (radix < 2 || radix > 36))
+            {
+                throw new PyException("ValueError", "int() base must be >= 2 and <= 36, or 0");
+            }
+            return PyInt.Of(ParseInt(text.Value, (int)radix));
+        }
+        return x switch
+        {
+            PyFloat f when double.IsNaN(f.Value) => throw new PyException("ValueError", "cannot convert float NaN to integer"),
+            PyFloat f when double.IsInfinity(f.Value) => throw new PyException("OverflowError", "cannot convert float infinity to integer"),
+            PyFloat f => PyInt.Of(new BigInteger(Math.Truncate(f.Value))),
+            PyStr s => PyInt.Of(ParseInt(s.Value, 10)),
+            _ when PyOps.AsInteger(x) is { } i => PyInt.Of(i),
+            _ => throw new PyException("TypeError", $"int() argument must be a string, a bytes-like object or a real number, not '{x.TypeName}'"),
+        };
+    }
+
+    /// <summary>int(str, base): blanks around, a sign, digits with single underscores, a 0x/0o/0b prefix when base is 0 or matches.</summary>
+    private static BigInteger ParseInt(string text, int radix)
+    {
+        var error = new PyException("ValueError", $"invalid literal for int() with base {radix}: {PythonFormat.StringRepr(text)}");
+        var s = text.AsSpan().Trim(WhiteSpace);
+        var negative = false;
+        if (s.Length > 0 && s[0] is '+' or '-')
+        {
+            negative = s[0] == '-';
+            s = s[1..];
+        }
+        if (s.Length >= 2 && s[0] == '0' && char.ToLowerInvariant(s[1]) is 'x' or 'o' or 'b')
+        {
+            var prefixRadix = char.ToLowerInvariant(s[1]) switch { 'x' => 16, 'o' => 8, _ => 2 };
+            if (radix == 0 || radix == prefixRadix)
+            {
+                radix = prefixRadix;
+                s = s[2..];
+                if (s.Length > 0 && s[0] == '_')
+                {
+                    s = s[1..];
+                }
+            }
+        }
+        else if (radix == 0)
+        {
+            radix = 10;
+            if (s.Length > 1 && s[0] == '0' && s.ToString().Replace("_", "", StringComparison.Ordinal).Any(c => c != '0'))
+            {
+                throw error;
+            }
+        }
+        if (s.Length == 0 || s[0] == '_' || s[^1] == '_')
+        {
+            throw error;
+        }
+        if (radix == 10 && s.Length > PyFormat.MaxIntDigits)
+        {
+            throw new PyException("ValueError", $"Exceeds the limit ({PyFormat.MaxIntDigits} digits) for integer string conversion: value has {s.Length} digits; use sys.set_int_max_str_digits() to increase the limit");
+        }
+        var value = BigInteger.Zero;
+        var previousUnderscore = false;
+        foreach (var c in s)
+        {
+            if (c == '_')
+            {
+                if (previousUnderscore)
+                {
+                    throw error;
+                }
+                previousUnderscore = true;
+                continue;
+            }
+            previousUnderscore = false;
+            var digit = CharUnicodeInfo.GetDecimalDigitValue(c);
+            if (digit < 0)
+            {
+                digit = c is >= 'a' and <= 'z' ? c - 'a' + 10 : c is >= 'A' and <= 'Z' ? c - 'A' + 10 : 99;
+            }
+            if (digit >= radix)
+            {
+                throw error;
+            }
+            value = value * radix + digit;
+        }
+        return negative ? -value : value;
+    }
+
+    private static readonly char[] WhiteSpace = Enumerable.Range(0, 0x3001).Select(c => (char)c).Where(c => IsPythonSpace(c)).ToArray();
+
+    /// <summary>str.isspace per character: Unicode White_Space plus the information separators \x1c-\x1f.</summary>
+    public static bool IsPythonSpace(char c) => c is ' ' or '\t' or '\n' or '\r' or '\v' or '\f' or (>= '\x1c' and <= '\x1f') or '\x85' or '\xa0'
+        || (c > 0xff && char.IsWhiteSpace(c));
+
+    private static PyValue Float(PyValue x)
+    {
+        switch (x)
+        {
+            case PyFloat:
+                return x;
+            case PyStr s:
+                var text = s.Value.Trim(WhiteSpace);
+                var normalized = text.ToLowerInvariant();
+                var sign = normalized.StartsWith('-') ? -1.0 : 1.0;
+                var unsigned = normalized.TrimStart('+', '-');
+                if (normalized.Length - unsigned.Length <= 1)
+                {
+                    if (unsigned is "inf" or "infinity")
+                    {
+                        return new PyFloat(sign * double.PositiveInfinity);
+                    }
+                    if (unsigned == "nan")
+                    {
+                        return new PyFloat(double.NaN);
+                    }
+                }
+                if (IsFloatLiteral(text) && double.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+                {
+                    return new PyFloat(d);
+                }
+                throw new PyException("ValueError", $"could not convert string to float: {PythonFormat.StringRepr(s.Value)}");
+            default:
+                if (PyOps.AsInteger(x) is { } i)
+                {
+                    return new PyFloat(PyOps.ToDouble(i));
+                }
+                throw new PyException("TypeError", $"float() argument must be a string or a real number, not '{x.TypeName}'");
+        }
+    }
+
+    /// <summary>[sign] digits [. digits] [e [sign] digits], underscores only between digits.</summary>
+    private static bool IsFloatLiteral(string text)
+    {
+        var i = 0;
+        if (i < text.Length && text[i] is '+' or '-')
+        {
+            i++;
+        }
+        var digits = ReadDigits(text, ref i);
+        var fraction = 0;
+        if (i < text.Length && text[i] == '.')
+        {
+            i++;
+            fraction = ReadDigits(text, ref i);
+        }
+        if (digits + fraction == 0 || digits < 0 || fraction < 0)
+        {
+            return false;
+        }
+        if (i < text.Length && text[i] is 'e' or 'E')
+        {
+            i++;
+            if (i < text.Length && text[i] is '+' or '-')
+            {
+                i++;
+            }
+            if (ReadDigits(text, ref i) <= 0)
+            {
+                return false;
+            }
+        }
+        return i == text.Length;
+
+        static int ReadDigits(string s, ref int i)
+        {
+            var count = 0;
+            while (i < s.Length && (char.IsAsciiDigit(s[i]) || (s[i] == '_' && count > 0 && i + 1 < s.Length && char.IsAsciiDigit(s[i + 1]))))
+            {
+                if (s[i] != '_')
+                {
+                    count++;
+                }
+                i++;
+            }
+            return count;
+        }
+    }
+
+    private static PyValue MinMax(string name, IReadOnlyList<PyValue> args, IReadOnlyList<(string Name, PyValue Value)> kwargs)
+    {
+        PyValue? defaultValue = null;
+        foreach (var (key, value) in kwargs)
+        {
+            if (key == "default" && args.Count == 1)
+            {
+                defaultValue = value;
+            }
+            else if (key == "default")
+            {
+                throw new PyException("TypeError", $"Cannot specify a default for {name}() with multiple positional arguments");
+            }
+            else
+            {
+                throw new PyException("TypeError", $"'{key}' is an invalid keyword argument for {name}()");
+            }
+        }
+        if (args.Count == 0)
+        {
+            throw new PyException("TypeError", $"{name} expected at least 1 argument, got 0");
+        }
+        var items = args.Count == 1 ? Iterate(args[0]).ToList() : args.ToList();
+        if (items.Count == 0)
+        {
+            return defaultValue ?? throw new PyException("ValueError", $"{name}() arg is an empty sequence");
+        }
+        var best = items[0];
+        var op = name == "max" ? PyComparisonOperator.Greater : PyComparisonOperator.Less;
+        for (var i = 1; i < items.Count; i++)
+        {
+            if (PyOps.Compare(op, items[i], best))
+            {
+                best = items[i];
+            }
+        }
+        return best;
+    }
+
+    private static PyValue Round(IReadOnlyList<PyValue> args, IReadOnlyList<(string Name, PyValue Value)> kwargs)
+    {
+        var all = args.ToList();
+        foreach (var (key, value) in kwargs)
+        {
+            if (key == "ndigits" && all.Count == 1)
+            {
+                all.Add(value);
+            }
+            else if (key == "number" && all.Count == 0)
+            {
+                all.Add(value);
+            }
+            else
+            {
+                throw new PyException("TypeError", $"'{key}' is an invalid keyword argument for round()");
+            }
+        }
+        if (all.Count is 0 or > 2)
+        {
+            throw new PyException("TypeError", all.Count == 0 ? "round() missing required argument 'number' (pos 1)" : $"round() takes at most 2 arguments ({all.Count} given)");
+        }
+        var number = all[0];
+        var ndigits = all.Count == 2 && all[1] is not PyNone ? all[1] : null;
+        if (ndigits is not null && PyOps.AsInteger(ndigits) is null)
+        {
+            throw new PyException("TypeError", $"'{ndigits.TypeName}' object cannot be interpreted as an integer");
+        }
+        switch (number)
+        {
+            case PyFloat f when ndigits is null:
+                if (double.IsNaN(f.Value))
+                {
+                    throw new PyException("ValueError", "cannot convert float NaN to integer");
+                }
+                if (double.IsInfinity(f.Value))
+                {
+                    throw new PyException("OverflowError", "cannot convert float infinity to integer");
+                }
+                return PyInt.Of(new BigInteger(Math.Round(f.Value, MidpointRounding.ToEven)));
+            case PyFloat f:
+                return new PyFloat(RoundFloat(f.Value, PyOps.AsInteger(ndigits!)!.Value));
+            case PyBool or PyInt:
+                var i = PyOps.AsInteger(number)!.Value;
+                if (ndigits is null || PyOps.AsInteger(ndigits)!.Value >= 0)
+                {
+                    return PyInt.Of(i);
+                }
+                var digits = -PyOps.AsInteger(ndigits)!.Value;
+                if (digits > 10_000)
+                {
+                    return PyInt.Of(0);
+                }
+                var pow = BigInteger.Pow(10, (int)digits);
+                var q = PyOps.FloorDivide(i, pow);
+                var r = i - q * pow;
+                var twice = r * 2;
+                if (twice > pow || (twice == pow && !q.IsEven))
+                {
+                    q += 1;
+                }
+                return PyInt.Of(q * pow);
+            default:
+                throw new PyException("TypeError", $"type {number.TypeName} doesn't define __round__ method");
+        }
+    }
+
+    /// <summary>round(x, n) for floats: the exact binary value rounded half-even in decimal, as CPython's double_round.</summary>
+    private static double RoundFloat(double x, BigInteger ndigits)
+    {
+        if (!double.IsFinite(x) || x == 0)
+        {
+            return x;
+        }
+        if (ndigits > 323)
+        {
+            return x;
+        }
+        if (ndigits < -308)
+        {
+            return Math.CopySign(0.0, x);
+        }
+        var n = (int)ndigits;
+        // x = mantissa * 2^exponent exactly; scale by 10^n and round the exact rational half-even.
+        var bits = BitConverter.DoubleToInt64Bits(x);
+        var exponent = (int)((bits >> 52) & 0x7FF);
+        var mantissa = bits & 0xFFFFFFFFFFFFFL;
+        if (exponent == 0)
+        {
+            exponent = 1;
+        }
+        else
+        {
+            mantissa |= 1L << 52;
+        }
+        exponent -= 1075;
+        BigInteger numerator = mantissa;
+        var denominator = BigInteger.One;
+        if (exponent > 0)
+        {
+            numerator <<= exponent;
+        }
+        else
+        {
+            denominator <<= -exponent;
+        }
+        if (n >= 0)
+        {
+            numerator *= BigInteger.Pow(10, n);
+        }
+        else
+        {
+            denominator *= BigInteger.Pow(10, -n);
+        }
+        var q = BigInteger.DivRem(numerator, denominator, out var r);
+        var twice = r * 2;
+        if (twice > denominator || (twice == denominator && !q.IsEven))
+        {
+            q += 1;
+        }
+        // q / 10^n, converted with one correctly rounded parse.
+        var text = n >= 0 ? q.ToString(CultureInfo.InvariantCulture) + "e-" + n.ToString(CultureInfo.InvariantCulture) : q.ToString(CultureInfo.InvariantCulture) + "e" + (-n).ToString(CultureInfo.InvariantCulture);
+        var result = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        if (double.IsInfinity(result))
+        {
+            throw new PyException("OverflowError", "rounded value too large to represent");
+        }
+        return Math.CopySign(result, x);
+    }
+
+    // --- methods --------------------------------------------------------------------------------
+
+    public static PyValue CallMethod(PyValue target, string method, IReadOnlyList<PyValue> args, IReadOnlyList<(string Name, PyValue Value)> kwargs)
+    {
+        switch (target)
+        {
+            case PyStr s when PythonChecker.StringMethods.Contains(method):
+                return PyStrMethods.Call(s.Value, method, args, kwargs);
+            case PyDict d when PythonChecker.DictMethods.Contains(method):
+                NoKeywords(method, kwargs);
+                switch (method)
+                {
+                    case "get":
+                        if (args.Count is 0 or > 2)
+                        {
+                            throw new PyException("TypeError", args.Count == 0 ? "get expected at least 1 argument, got 0" : $"get expected at most 2 arguments, got {args.Count}");
+                        }
+                        PyOps.RequireHashable(args[0]);
+                        return d.TryGet(args[0], out var found) ? found : args.Count == 2 ? args[1] : PyNone.Instance;
+                    default:
+                        if (args.Count > 0)
+                        {
+                            throw new PyException("TypeError", $"dict.{method}() takes no arguments ({args.Count} given)");
+                        }
+                        return new PyDictView(d, method switch { "keys" => PyDictViewKind.Keys, "values" => PyDictViewKind.Values, _ => PyDictViewKind.Items });
+                }
+            case PyList l when PythonChecker.ListMethods.Contains(method):
+                NoKeywords(method, kwargs);
+                if (method == "count")
+                {
+                    Arity("list.count", args, 1, 1);
+                    return PyInt.Of(l.Items.Count(x => ReferenceEquals(x, args[0]) || PyOps.AreEqual(x, args[0])));
+                }
+                if (args.Count is 0 or > 3)
+                {
+                    throw new PyException("TypeError", args.Count == 0 ? "index expected at least 1 argument, got 0" : $"index expected at most 3 arguments, got {args.Count}");
+                }
+                var (start, end) = PyStrMethods.Bounds(args.Count > 1 ? args[1] : null, args.Count > 2 ? args[2] : null, l.Items.Count);
+                for (var i = start; i < end; i++)
+                {
+                    if (ReferenceEquals(l.Items[i], args[0]) || PyOps.AreEqual(l.Items[i], args[0]))
+                    {
+                        return PyInt.Of(i);
+                    }
+                }
+                throw new PyException("ValueError", $"{PyFormat.Repr(args[0])} is not in list");
+            default:
+                throw new PyException("AttributeError", $"'{target.TypeName}' object has no attribute '{method}'");
+        }
+    }
+}

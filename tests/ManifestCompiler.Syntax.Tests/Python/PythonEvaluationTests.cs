@@ -1,0 +1,80 @@
+using System.Text.Json;
+using ManifestCompiler.Syntax.Python;
+
+namespace ManifestCompiler.Syntax.Tests.Python;
+
+/// <summary>Semantics beyond the conformance data: injection safety, bounds, error positions.</summary>
+public class PythonEvaluationTests
+{
+    private static readonly JsonElement Headers = JsonDocument.Parse("""{"Content-Type": "application/json", "X-Event": "ping"}""").RootElement;
+
+    private static PythonEvaluationResult Evaluate(string expression, string body = "{}")
+    {
+        var parsed = PythonExpression.Parse(expression);
+        Assert.True(parsed.Success, string.Join("; ", parsed.Diagnostics));
+        return parsed.Value!.Evaluate(JsonDocument.Parse(body).RootElement, Headers, withRepr: true);
+    }
+
+    [Theory]
+    [InlineData("x' or 'a' == 'a")]
+    [InlineData("' + str(__import__('os')) + '")]
+    [InlineData("\\\\' == '\\\\")]
+    [InlineData("{{event_type}}")]
+    public void A_hole_value_is_data_never_code(string hostile)
+    {
+        var body = JsonSerializer.Serialize(new { event_type = hostile });
+        var result = Evaluate("'{{event_type}}' == 'contact.updated'", body);
+
+        Assert.Equal("False", result.Repr);
+        Assert.Equal($"'{hostile}'", Evaluate("'{{event_type}}'", body).Repr!.Replace("\\\\", "\\", StringComparison.Ordinal).Replace("\"", "'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Holes_fall_back_to_headers_case_insensitively_and_keep_their_text_when_unresolved()
+    {
+        Assert.Equal("'ping'", Evaluate("'{{x-event}}'").Repr);
+        Assert.Equal("'{{ missing }}'", Evaluate("'{{ missing }}'").Repr);
+        Assert.Equal("NameError", Evaluate("{{missing}}").Error!.ExceptionClass);
+        Assert.Equal("True", Evaluate("{{amount}} > 100", """{"amount": 150}""").Repr);
+    }
+
+    [Theory]
+    [InlineData("'a' * 10 ** 12")]
+    [InlineData("10 ** 10 ** 8")]
+    [InlineData("[1, 2] * 10 ** 9")]
+    [InlineData("str(10 ** 5000)")]
+    public void Absurd_results_fail_fast_instead_of_exhausting_memory(string expression)
+    {
+        var result = Evaluate(expression);
+
+        Assert.False(result.Success);
+        Assert.Contains(result.Error!.ExceptionClass, new[] { "MemoryError", "ValueError" });
+    }
+
+    [Fact]
+    public void Errors_carry_the_class_and_the_position_of_the_failing_node()
+    {
+        const string expression = "body['data']['missing'] == 1";
+        var error = Evaluate(expression, """{"data": {}}""").Error!;
+
+        Assert.Equal("KeyError", error.ExceptionClass);
+        Assert.Equal("body['data']['missing']", expression.Substring(error.Span.Start, error.Span.Length));
+
+        var typeError = Evaluate("1 + len('ab') < 'x'").Error!;
+        Assert.Equal("TypeError", typeError.ExceptionClass);
+        Assert.Equal("'<' not supported between instances of 'int' and 'str'", typeError.Message);
+    }
+
+    [Theory]
+    [InlineData("float(8340148826371741606)", "8.340148826371742e+18")]
+    [InlineData("(-2) ** 0.5", "(8.659560562354934e-17+1.4142135623730951j)")]
+    [InlineData("round(2.675, 2)", "2.67")]
+    [InlineData("round(2.5)", "2")]
+    [InlineData("-7 // 2, -7 % 2, 7 % -2, -7.5 // 2, -0.0 % 5", "(-4, 1, -1, -4.0, 0.0)")]
+    [InlineData("10 ** 30 / 3", "3.333333333333333e+29")]
+    [InlineData("'ß'.upper(), 'ΑΣ'.lower(), 'ß'.title()", "('SS', 'ας', 'Ss')")]
+    [InlineData("'a😀b'[1], len('a😀b'), 'a😀b'.find('b')", "('😀', 3, 2)")]
+    [InlineData("True == 1, 1 == 1.0, 2 ** 53 + 1 == 2.0 ** 53", "(True, True, False)")]
+    [InlineData("{'a': 1}.keys(), {'a': 1}.items()", "(dict_keys(['a']), dict_items([('a', 1)]))")]
+    public void Matches_cpython(string expression, string repr) => Assert.Equal(repr, Evaluate(expression).Repr);
+}
