@@ -12,6 +12,7 @@ public static class Mfc
         {
             ParseCommand.Create(output),
             QueryCommand.Create(output, error, input ?? Console.In),
+            EvalCommand.Create(output, error),
         };
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
