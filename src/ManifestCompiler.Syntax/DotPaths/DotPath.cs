@@ -74,7 +74,8 @@ public static class DotPath
                     break;
                 case JsonValueKind.Array:
                     var length = result.GetArrayLength();
-                    if (!TryParsePythonInt(segment.Key, out var index))
+                    // The engine calls int(): Python's own integer parsing decides what is an index.
+                    if (!Python.Runtime.PyBuiltins.TryParseInt(segment.Key, 10, out var index))
                     {
                         failure = new DotPathFailure(segment, $"'{segment.Key}' is not a list index");
                         return false;
@@ -103,47 +104,4 @@ public static class DotPath
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "null",
     };
-
-    /// <summary>Python's <c>int(str)</c>: surrounding whitespace, a sign, decimal digits with single '_' between them.</summary>
-    internal static bool TryParsePythonInt(string text, out long value)
-    {
-        value = 0;
-        var s = text.AsSpan().Trim();
-        var negative = false;
-        if (s.Length > 0 && (s[0] == '+' || s[0] == '-'))
-        {
-            negative = s[0] == '-';
-            s = s[1..];
-        }
-        if (s.Length == 0 || s[0] == '_' || s[^1] == '_')
-        {
-            return false;
-        }
-        var previousUnderscore = false;
-        foreach (var c in s)
-        {
-            if (c == '_')
-            {
-                if (previousUnderscore)
-                {
-                    return false;
-                }
-                previousUnderscore = true;
-                continue;
-            }
-            previousUnderscore = false;
-            var digit = CharUnicodeInfo.GetDecimalDigitValue(c);
-            if (digit < 0)
-            {
-                return false;
-            }
-            // Beyond any list length anyway: saturate instead of overflowing.
-            value = value > (long.MaxValue - 9) / 10 ? long.MaxValue / 2 : value * 10 + digit;
-        }
-        if (negative)
-        {
-            value = -value;
-        }
-        return true;
-    }
 }

@@ -529,7 +529,7 @@ internal static class JsonPathEvaluator
         }
         if (left is { Kind: FilterValueKind.Json, Json.ValueKind: JsonValueKind.String } && right is { Kind: FilterValueKind.Json, Json.ValueKind: JsonValueKind.String })
         {
-            return CompareCodePoints(left.Json.GetString()!, right.Json.GetString()!) < 0;
+            return CodePoints.Compare(left.Json.GetString()!, right.Json.GetString()!) < 0;
         }
         return false;
     }
@@ -595,24 +595,5 @@ internal static class JsonPathEvaluator
             default:
                 return true; // true, false, null: same kind, same value
         }
-    }
-
-    /// <summary>Orders strings by Unicode code point (UTF-16 order differs for characters above U+FFFF).</summary>
-    internal static int CompareCodePoints(string a, string b)
-    {
-        var length = Math.Min(a.Length, b.Length);
-        for (var i = 0; i < length; i++)
-        {
-            var x = a[i];
-            var y = b[i];
-            if (x != y)
-            {
-                return Fixup(x) - Fixup(y);
-            }
-        }
-        return a.Length - b.Length;
-
-        // Surrogates encode code points above every BMP character: move them above U+E000..U+FFFF.
-        static int Fixup(char c) => c >= 0xE000 ? c - 0x800 : c >= 0xD800 ? c + 0x2000 : c;
     }
 }

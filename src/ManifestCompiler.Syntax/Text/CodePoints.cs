@@ -17,4 +17,21 @@ public static class CodePoints
         }
         return count;
     }
+
+    /// <summary>Orders strings by code point (UTF-16 order differs for characters above U+FFFF).</summary>
+    public static int Compare(string a, string b)
+    {
+        var length = Math.Min(a.Length, b.Length);
+        for (var i = 0; i < length; i++)
+        {
+            if (a[i] != b[i])
+            {
+                return Fixup(a[i]) - Fixup(b[i]);
+            }
+        }
+        return a.Length - b.Length;
+
+        // Surrogates encode code points above every BMP character: move them above U+E000..U+FFFF.
+        static int Fixup(char c) => c >= 0xE000 ? c - 0x800 : c >= 0xD800 ? c + 0x2000 : c;
+    }
 }

@@ -137,10 +137,24 @@ internal static class PyBuiltins
         };
     }
 
-    /// <summary>int(str, base): blanks around, a sign, digits with single underscores, a 0x/0o/0b prefix when base is 0 or matches.</summary>
     private static BigInteger ParseInt(string text, int radix)
     {
-        var error = new PyException("ValueError", $"invalid literal for int() with base {radix}: {PythonFormat.StringRepr(text)}");
+        if (text.AsSpan().Trim(WhiteSpace).Length > PyFormat.MaxIntDigits + 2 && radix is 10)
+        {
+            throw new PyException("ValueError", $"Exceeds the limit ({PyFormat.MaxIntDigits} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit");
+        }
+        return TryParseInt(text, radix, out var value)
+            ? value
+            : throw new PyException("ValueError", $"invalid literal for int() with base {radix}: {PythonFormat.StringRepr(text)}");
+    }
+
+    /// <summary>
+    /// Python's <c>int(str, base)</c>: blanks around, a sign, digits (any script's decimal digits) with single
+    /// underscores between them, a 0x/0o/0b prefix when base is 0 or matches. The one parser for Python integers.
+    /// </summary>
+    internal static bool TryParseInt(string text, int radix, out BigInteger result)
+    {
+        result = BigInteger.Zero;
         var s = text.AsSpan().Trim(WhiteSpace);
         var negative = false;
         if (s.Length > 0 && s[0] is '+' or '-')
@@ -166,16 +180,12 @@ internal static class PyBuiltins
             radix = 10;
             if (s.Length > 1 && s[0] == '0' && s.ToString().Replace("_", "", StringComparison.Ordinal).Any(c => c != '0'))
             {
-                throw error;
+                return false;
             }
         }
         if (s.Length == 0 || s[0] == '_' || s[^1] == '_')
         {
-            throw error;
-        }
-        if (radix == 10 && s.Length > PyFormat.MaxIntDigits)
-        {
-            throw new PyException("ValueError", $"Exceeds the limit ({PyFormat.MaxIntDigits} digits) for integer string conversion: value has {s.Length} digits; use sys.set_int_max_str_digits() to increase the limit");
+            return false;
         }
         var value = BigInteger.Zero;
         var previousUnderscore = false;
@@ -185,7 +195,7 @@ internal static class PyBuiltins
             {
                 if (previousUnderscore)
                 {
-                    throw error;
+                    return false;
                 }
                 previousUnderscore = true;
                 continue;
@@ -198,11 +208,12 @@ internal static class PyBuiltins
             }
             if (digit >= radix)
             {
-                throw error;
+                return false;
             }
             value = value * radix + digit;
         }
-        return negative ? -value : value;
+        result = negative ? -value : value;
+        return true;
     }
 
     private static readonly char[] WhiteSpace = Enumerable.Range(0, 0x3001).Select(c => (char)c).Where(c => IsPythonSpace(c)).ToArray();

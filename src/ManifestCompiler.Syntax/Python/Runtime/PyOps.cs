@@ -192,7 +192,7 @@ internal static class PyOps
         }
         else if (a is PyStr sa && b is PyStr sb)
         {
-            c = CompareCodePoints(sa.Value, sb.Value);
+            c = ManifestCompiler.Syntax.Text.CodePoints.Compare(sa.Value, sb.Value);
         }
         else if ((a, b) is (PyList, PyList) or (PyTuple, PyTuple))
         {
@@ -230,21 +230,6 @@ internal static class PyOps
             PyComparisonOperator.Greater => a.Count > b.Count,
             _ => a.Count >= b.Count,
         };
-    }
-
-    internal static int CompareCodePoints(string a, string b)
-    {
-        var length = Math.Min(a.Length, b.Length);
-        for (var i = 0; i < length; i++)
-        {
-            if (a[i] != b[i])
-            {
-                return Fixup(a[i]) - Fixup(b[i]);
-            }
-        }
-        return a.Length - b.Length;
-
-        static int Fixup(char c) => c >= 0xE000 ? c - 0x800 : c >= 0xD800 ? c + 0x2000 : c;
     }
 
     private static string Symbol(PyComparisonOperator op) => op switch
