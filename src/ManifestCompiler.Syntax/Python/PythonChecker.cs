@@ -82,6 +82,16 @@ internal sealed class PythonChecker
                 _diagnostics.Add(SyntaxDiagnostics.PythonUnsupportedConstruct.Create(set.Span, "Set displays"));
                 set.Items.ToList().ForEach(Visit);
                 break;
+            case PyStringLiteral literal:
+                foreach (var field in literal.Parts.OfType<PyFieldPart>())
+                {
+                    if (!string.IsNullOrEmpty(field.FormatSpec))
+                    {
+                        _diagnostics.Add(SyntaxDiagnostics.PythonUnsupportedConstruct.Create(field.Span, $"Format specifications in f-strings (':{field.FormatSpec}')"));
+                    }
+                    Visit(field.Expression);
+                }
+                break;
             case PyUnsupported unsupported:
                 _diagnostics.Add(SyntaxDiagnostics.PythonUnsupportedConstruct.Create(unsupported.Span, char.ToUpperInvariant(unsupported.What[0]) + unsupported.What[1..]));
                 break;

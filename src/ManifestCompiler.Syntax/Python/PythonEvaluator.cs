@@ -210,16 +210,13 @@ internal sealed class PythonEvaluator
                     break;
                 case PyFieldPart field:
                     var fieldValue = Eval(field.Expression);
-                    var formatted = field.Conversion switch
+                    // The checker rejects format specs, so a field is str(), repr() or ascii() of its value.
+                    builder.Append(field.Conversion switch
                     {
-                        'r' or 'a' => PyFormat.Repr(fieldValue),
+                        'r' => PyFormat.Repr(fieldValue),
+                        'a' => PyFormat.Ascii(fieldValue),
                         _ => PyFormat.Str(fieldValue),
-                    };
-                    if (!string.IsNullOrEmpty(field.FormatSpec))
-                    {
-                        throw new PyException("ValueError", $"format specifications ('{field.FormatSpec}') are not supported in webhook expressions");
-                    }
-                    builder.Append(formatted);
+                    });
                     break;
             }
         }

@@ -76,5 +76,6 @@ public class PythonEvaluationTests
     [InlineData("'a😀b'[1], len('a😀b'), 'a😀b'.find('b')", "('😀', 3, 2)")]
     [InlineData("True == 1, 1 == 1.0, 2 ** 53 + 1 == 2.0 ** 53", "(True, True, False)")]
     [InlineData("{'a': 1}.keys(), {'a': 1}.items()", "(dict_keys(['a']), dict_items([('a', 1)]))")]
+    [InlineData("f'{\"é😀\"!a}|{1.5!r}|{None}'", "\"'\\\\xe9\\\\U0001f600'|1.5|None\"")]
     public void Matches_cpython(string expression, string repr) => Assert.Equal(repr, Evaluate(expression).Repr);
 }

@@ -234,6 +234,27 @@ public static class PyFormat
 
     public static string Str(PyValue value) => value is PyStr s ? s.Value : Repr(value);
 
+    /// <summary><c>ascii()</c>: the repr with every non-ASCII character escaped.</summary>
+    public static string Ascii(PyValue value)
+    {
+        var repr = Repr(value);
+        var builder = new StringBuilder(repr.Length);
+        for (var i = 0; i < repr.Length; i++)
+        {
+            int cp = repr[i];
+            if (char.IsSurrogatePair(repr, i))
+            {
+                cp = char.ConvertToUtf32(repr[i], repr[i + 1]);
+                i++;
+            }
+            builder.Append(cp < 0x80 ? ((char)cp).ToString()
+                : cp < 0x100 ? "\\x" + cp.ToString("x2", CultureInfo.InvariantCulture)
+                : cp < 0x10000 ? "\\u" + cp.ToString("x4", CultureInfo.InvariantCulture)
+                : "\\U" + cp.ToString("x8", CultureInfo.InvariantCulture));
+        }
+        return builder.ToString();
+    }
+
     private static void AppendRepr(StringBuilder builder, PyValue value)
     {
         switch (value)
