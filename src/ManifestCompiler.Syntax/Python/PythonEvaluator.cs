@@ -293,7 +293,7 @@ internal sealed class PythonEvaluator
                     var at = i < 0 ? i + cps.Length : i;
                     return at < 0 || at >= cps.Length
                         ? throw new PyException("IndexError", "string index out of range")
-                        : PyStr.Fresh(char.ConvertFromUtf32(cps[(int)at]));
+                        : PyStr.Fresh(PyOps.CodePointText(cps[(int)at]));
                 }
                 var items = target is PyList l ? l.Items : ((PyTuple)target).Items;
                 var position = i < 0 ? i + items.Count : i;

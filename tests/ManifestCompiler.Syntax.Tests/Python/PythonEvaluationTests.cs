@@ -78,4 +78,16 @@ public class PythonEvaluationTests
     [InlineData("{'a': 1}.keys(), {'a': 1}.items()", "(dict_keys(['a']), dict_items([('a', 1)]))")]
     [InlineData("f'{\"é😀\"!a}|{1.5!r}|{None}'", "\"'\\\\xe9\\\\U0001f600'|1.5|None\"")]
     public void Matches_cpython(string expression, string repr) => Assert.Equal(repr, Evaluate(expression).Repr);
+
+    [Fact]
+    public void Lone_surrogates_from_json_are_characters_not_crashes()
+    {
+        // JSON may carry "\ud800" alone; Python keeps it as a character (found by the property test).
+        const string body = """{"s": "a\ud800b"}""";
+
+        Assert.Equal("'-a-\\ud800-b-'", Evaluate("body['s'].replace('', '-')", body).Repr);
+        Assert.Equal("'\\ud800'", Evaluate("body['s'][1]", body).Repr);
+        Assert.Equal("['a', '\\ud800', 'b']", Evaluate("[body['s'][0], body['s'][1], body['s'][2]]", body).Repr);
+        Assert.Equal("'A\\ud800B'", Evaluate("body['s'].upper()", body).Repr);
+    }
 }

@@ -81,7 +81,7 @@ internal static class PyBuiltins
     /// <summary>Iterating a value as a for loop would: characters, items, or dict keys.</summary>
     public static IEnumerable<PyValue> Iterate(PyValue value) => value switch
     {
-        PyStr s => PyOps.CodePoints(s.Value).Select(cp => (PyValue)PyStr.Fresh(char.ConvertFromUtf32(cp))),
+        PyStr s => PyOps.CodePoints(s.Value).Select(cp => (PyValue)PyStr.Fresh(PyOps.CodePointText(cp))),
         PyList l => l.Items,
         PyTuple t => t.Items,
         PyDict d => d.Keys,

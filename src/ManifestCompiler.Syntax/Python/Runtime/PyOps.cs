@@ -618,15 +618,12 @@ internal static class PyOps
         var builder = new StringBuilder();
         foreach (var cp in codePoints)
         {
-            if (cp > 0xFFFF)
-            {
-                builder.Append(char.ConvertFromUtf32(cp));
-            }
-            else
-            {
-                builder.Append((char)cp);
-            }
+            builder.Append(CodePointText(cp));
         }
         return builder.ToString();
     }
+
+    /// <summary>One code point as text. Python strings may hold lone surrogates, which char.ConvertFromUtf32 refuses.</summary>
+    public static string CodePointText(int codePoint) =>
+        codePoint > 0xFFFF ? char.ConvertFromUtf32(codePoint) : ((char)codePoint).ToString();
 }

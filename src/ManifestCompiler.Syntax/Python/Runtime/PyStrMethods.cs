@@ -173,7 +173,7 @@ internal static class PyStrMethods
 
     private static string MapSimple(int cp, bool upper)
     {
-        var s = char.ConvertFromUtf32(cp);
+        var s = PyOps.CodePointText(cp);
         return upper ? s.ToUpperInvariant() : s.ToLowerInvariant();
     }
 
@@ -376,7 +376,7 @@ internal static class PyStrMethods
                 }
                 if (i < cps.Length)
                 {
-                    builder.Append(char.ConvertFromUtf32(cps[i]));
+                    builder.Append(PyOps.CodePointText(cps[i]));
                 }
                 if (builder.Length > PyOps.MaxSequenceLength)
                 {
