@@ -82,4 +82,15 @@ public class QueryCommandTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("error", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Values_print_as_written_even_with_a_lone_surrogate_escape()
+    {
+        var result = MfcRunner.Run("{\"k\\ud800\": \"a\\ud800b\", \"n\": 1.50}", "query", "$.*");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("\"path\": \"$['k\\\\ud800']\"", result.Output, StringComparison.Ordinal);
+        Assert.Contains("\"value\": \"a\\ud800b\"", result.Output, StringComparison.Ordinal);
+        Assert.Contains("\"value\": 1.50", result.Output, StringComparison.Ordinal);
+    }
 }

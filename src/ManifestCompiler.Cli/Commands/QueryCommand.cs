@@ -68,7 +68,9 @@ internal static class QueryCommand
                     writer.WriteStartObject();
                     writer.WriteString("path", node.Path.ToString());
                     writer.WritePropertyName("value");
-                    node.Value.WriteTo(writer);
+                    // The value's own text from the document: exact (numbers keep their digits), and safe for strings
+                    // with an escaped lone surrogate, which JsonElement.WriteTo cannot re-encode.
+                    writer.WriteRawValue(node.Value.GetRawText(), skipInputValidation: true);
                     writer.WriteEndObject();
                 }
                 writer.WriteEndArray();

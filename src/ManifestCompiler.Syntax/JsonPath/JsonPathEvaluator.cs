@@ -212,7 +212,7 @@ internal static class JsonPathEvaluator
             {
                 case NameSelectorSyntax name:
                     if (value.ValueKind == JsonValueKind.Object
-                        && (name.Utf8Name is { } utf8 ? value.TryGetProperty(utf8, out var member) : value.TryGetProperty(name.Name, out member)))
+                        && (name.Utf8Name is { } utf8 ? value.TryGetProperty(utf8, out var member) : JsonMembers.TryGet(value, name.Name, out member)))
                     {
                         output.Add(new JsonPathNode(member, trackPaths ? parent.Get().Member(name.Name) : NormalizedPath.Root));
                     }
@@ -401,7 +401,7 @@ internal static class JsonPathEvaluator
             {
                 case NameSelectorSyntax name:
                     if (value.ValueKind != JsonValueKind.Object
-                        || !(name.Utf8Name is { } utf8 ? value.TryGetProperty(utf8, out value) : value.TryGetProperty(name.Name, out value)))
+                        || !(name.Utf8Name is { } utf8 ? value.TryGetProperty(utf8, out value) : JsonMembers.TryGet(value, name.Name, out value)))
                     {
                         return false;
                     }
@@ -459,7 +459,7 @@ internal static class JsonPathEvaluator
                 }
                 return argument.Json.ValueKind switch
                 {
-                    JsonValueKind.String => FilterValue.OfNumber(CodePoints.Count(argument.Json.GetString()!)),
+                    JsonValueKind.String => FilterValue.OfNumber(CodePoints.Count(JsonStrings.GetString(argument.Json))),
                     JsonValueKind.Array => FilterValue.OfNumber(argument.Json.GetArrayLength()),
                     JsonValueKind.Object => FilterValue.OfNumber(argument.Json.EnumerateObject().Count()),
                     _ => FilterValue.Nothing,
@@ -478,10 +478,10 @@ internal static class JsonPathEvaluator
                 {
                     return FilterValue.OfLogical(false);
                 }
-                var regex = IRegexp.Compile(pattern.Json.GetString()!, anchored: call.Name == "match");
+                var regex = IRegexp.Compile(JsonStrings.GetString(pattern.Json), anchored: call.Name == "match");
                 try
                 {
-                    return FilterValue.OfLogical(regex is not null && regex.IsMatch(text.Json.GetString()!));
+                    return FilterValue.OfLogical(regex is not null && regex.IsMatch(JsonStrings.GetString(text.Json)));
                 }
                 catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
                 {
@@ -529,7 +529,7 @@ internal static class JsonPathEvaluator
         }
         if (left is { Kind: FilterValueKind.Json, Json.ValueKind: JsonValueKind.String } && right is { Kind: FilterValueKind.Json, Json.ValueKind: JsonValueKind.String })
         {
-            return CodePoints.Compare(left.Json.GetString()!, right.Json.GetString()!) < 0;
+            return CodePoints.Compare(JsonStrings.GetString(left.Json), JsonStrings.GetString(right.Json)) < 0;
         }
         return false;
     }
@@ -563,7 +563,7 @@ internal static class JsonPathEvaluator
             case JsonValueKind.Number:
                 return ToDouble(a) == ToDouble(b);
             case JsonValueKind.String:
-                return a.ValueEquals(b.GetString());
+                return JsonStrings.ValueEquals(a, JsonStrings.GetString(b));
             case JsonValueKind.Array:
                 if (a.GetArrayLength() != b.GetArrayLength())
                 {
@@ -586,7 +586,7 @@ internal static class JsonPathEvaluator
                 foreach (var property in a.EnumerateObject())
                 {
                     count++;
-                    if (!b.TryGetProperty(property.Name, out var other) || !JsonEquals(property.Value, other))
+                    if (!JsonMembers.TryGet(b, JsonStrings.GetName(property), out var other) || !JsonEquals(property.Value, other))
                     {
                         return false;
                     }

@@ -30,7 +30,7 @@ public sealed class NormalizedPath
     public bool IsMember { get; }
 
     /// <summary>The member name, or null for an array element.</summary>
-    public string? Name => IsMember ? _name ?? _property.Name : null;
+    public string? Name => IsMember ? _name ?? Values.JsonStrings.GetName(_property) : null;
 
     public int Index { get; }
 
@@ -73,8 +73,9 @@ public sealed class NormalizedPath
     private static void AppendQuoted(StringBuilder builder, string name)
     {
         builder.Append('\'');
-        foreach (var c in name)
+        for (var i = 0; i < name.Length; i++)
         {
+            var c = name[i];
             switch (c)
             {
                 case '\'':
@@ -101,6 +102,10 @@ public sealed class NormalizedPath
                 case < ' ':
                     builder.Append("\\u00").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
                     break;
+                case >= '\uD800' and <= '\uDFFF' when !IsPairedAt(name, i):
+                    // Outside I-JSON, so outside §2.7: escaped like a control character rather than left invalid.
+                    builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    break;
                 default:
                     builder.Append(c);
                     break;
@@ -108,4 +113,7 @@ public sealed class NormalizedPath
         }
         builder.Append('\'');
     }
+
+    private static bool IsPairedAt(string text, int i) =>
+        char.IsHighSurrogate(text[i]) ? i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) : i > 0 && char.IsHighSurrogate(text[i - 1]);
 }

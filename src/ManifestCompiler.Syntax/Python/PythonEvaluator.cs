@@ -234,7 +234,7 @@ internal sealed class PythonEvaluator
         {
             foreach (var header in _headers.EnumerateObject())
             {
-                if (string.Equals(header.Name, name, StringComparison.OrdinalIgnoreCase))
+                if (string.Equals(Values.JsonStrings.GetName(header), name, StringComparison.OrdinalIgnoreCase))
                 {
                     return PyValue.FromJson(header.Value);
                 }

@@ -227,7 +227,7 @@ public static class TemplateRenderer
         }
         return value.Json switch
         {
-            { ValueKind: JsonValueKind.String } s => CodePoints.Count(s.GetString()!),
+            { ValueKind: JsonValueKind.String } s => CodePoints.Count(JsonStrings.GetString(s)),
             { ValueKind: JsonValueKind.Array } a => a.GetArrayLength(),
             { ValueKind: JsonValueKind.Object } o => PythonFormat.DistinctMembers(o).Count(),
             _ => 0,

@@ -12,7 +12,7 @@ namespace ManifestCompiler.Syntax.Values;
 public static class PythonFormat
 {
     public static string Str(JsonElement value) =>
-        value.ValueKind == JsonValueKind.String ? value.GetString()! : Repr(value);
+        value.ValueKind == JsonValueKind.String ? JsonStrings.GetString(value) : Repr(value);
 
     public static string Repr(JsonElement value)
     {
@@ -24,7 +24,7 @@ public static class PythonFormat
     /// <summary>Python's truthiness: empty strings, containers, zero, None and False are false.</summary>
     public static bool IsTruthy(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.String => value.GetString()!.Length > 0,
+        JsonValueKind.String => JsonStrings.GetString(value).Length > 0,
         JsonValueKind.Array => value.GetArrayLength() > 0,
         JsonValueKind.Object => value.EnumerateObject().Any(),
         JsonValueKind.Number => IsInteger(value) ? ParseInteger(value) != BigInteger.Zero : ParseFloat(value) != 0.0,
@@ -37,7 +37,7 @@ public static class PythonFormat
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                AppendStringRepr(builder, value.GetString()!);
+                AppendStringRepr(builder, JsonStrings.GetString(value));
                 break;
             case JsonValueKind.Number:
                 builder.Append(IsInteger(value) ? ParseInteger(value).ToString(CultureInfo.InvariantCulture) : FloatRepr(ParseFloat(value)));
@@ -91,11 +91,12 @@ public static class PythonFormat
         var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var property in obj.EnumerateObject())
         {
-            if (!values.ContainsKey(property.Name))
+            var name = JsonStrings.GetName(property);
+            if (!values.ContainsKey(name))
             {
-                order.Add(property.Name);
+                order.Add(name);
             }
-            values[property.Name] = property.Value;
+            values[name] = property.Value;
         }
         return order.Select(name => new KeyValuePair<string, JsonElement>(name, values[name]));
     }

@@ -104,9 +104,10 @@ public static class EmbeddedLanguageScanner
                 }
             }
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            var at = offsets.CharOffset(Math.Min((int)reader.BytesConsumed + bomBytes, bytes.Length));
+            // InvalidOperationException: a string with an escaped lone surrogate, which the reader cannot return.
+            var at = offsets.CharOffset(Math.Min((int)reader.TokenStartIndex + bomBytes, bytes.Length));
             return (fragments.ToImmutable(), [SyntaxDiagnostics.InvalidJson.Create(new SourceSpan(at, 0), e.Message)]);
         }
         return (fragments.ToImmutable(), []);

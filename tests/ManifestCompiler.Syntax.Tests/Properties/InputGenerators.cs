@@ -271,6 +271,6 @@ internal static class InputGenerators
     public static readonly JsonElement SampleDocument = JsonDocument.Parse("""
         {"data": {"items": [{"id": 1, "name": "a"}, {"id": 2, "tags": ["x", "y"]}], "next": null},
          "items": [0, 1.5, "two", true, [3], {"a": {"b": "c"}}],
-         "a": "s", "b": {"é": "ü", "0": {"x y": 1}}, "price": 10, "r": "a.*"}
+         "a": "s", "b": {"é": "ü", "0": {"x y": 1}}, "price": 10, "r": "a.*", "ls\ud800": "x\udc00y"}
         """).RootElement;
 }

@@ -81,4 +81,14 @@ public class EmbeddedLanguageScannerTests
 
         Assert.Equal(["MC3004", "MC1002", "MC4003"], fragments.SelectMany(f => f.Diagnostics).Select(d => d.Id));
     }
+
+    [Fact]
+    public void A_lone_surrogate_escape_is_a_diagnostic_not_a_crash()
+    {
+        var (_, diagnostics) = EmbeddedLanguageScanner.Scan("{\n  \"url\": \"x\\ud800{{a}}\"\n}");
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("MC0001", diagnostic.Id);
+        Assert.Equal(2, new LineMap("{\n  \"url\": \"x\\ud800{{a}}\"\n}").GetPosition(diagnostic.Span.Start).Line);
+    }
 }

@@ -18,7 +18,7 @@ public abstract class PyValue
     {
         JsonValueKind.Object => PyDict.FromJsonObject(element),
         JsonValueKind.Array => new PyList(element.EnumerateArray().Select(FromJson).ToList()),
-        JsonValueKind.String => PyStr.Of(element.GetString()!),
+        JsonValueKind.String => PyStr.Of(JsonStrings.GetString(element)),
         JsonValueKind.Number => PythonFormat.IsInteger(element) ? PyInt.Of(PythonFormat.ParseInteger(element)) : new PyFloat(PythonFormat.ParseFloat(element)),
         JsonValueKind.True => PyBool.True,
         JsonValueKind.False => PyBool.False,
@@ -138,7 +138,7 @@ public sealed class PyDict : PyValue
         var dict = new PyDict();
         foreach (var property in element.EnumerateObject())
         {
-            dict.Set(PyStr.Fresh(property.Name), FromJson(property.Value));
+            dict.Set(PyStr.Fresh(JsonStrings.GetName(property)), FromJson(property.Value));
         }
         return dict;
     }
