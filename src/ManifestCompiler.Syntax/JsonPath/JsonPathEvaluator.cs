@@ -212,7 +212,7 @@ internal static class JsonPathEvaluator
             {
                 case NameSelectorSyntax name:
                     if (value.ValueKind == JsonValueKind.Object
-                        && (name.Utf8Name is { } utf8 ? value.TryGetProperty(utf8, out var member) : JsonMembers.TryGet(value, name.Name, out member)))
+                        && JsonMembers.TryGet(value, name.Name, name.Utf8Name, out var member))
                     {
                         output.Add(new JsonPathNode(member, trackPaths ? parent.Get().Member(name.Name) : NormalizedPath.Root));
                     }
@@ -401,7 +401,7 @@ internal static class JsonPathEvaluator
             {
                 case NameSelectorSyntax name:
                     if (value.ValueKind != JsonValueKind.Object
-                        || !(name.Utf8Name is { } utf8 ? value.TryGetProperty(utf8, out value) : JsonMembers.TryGet(value, name.Name, out value)))
+                        || !JsonMembers.TryGet(value, name.Name, name.Utf8Name, out value))
                     {
                         return false;
                     }

@@ -2,23 +2,39 @@ using System.Text.Json;
 
 namespace ManifestCompiler.Syntax.Values;
 
-/// <summary>Object member lookup with <c>json.loads</c> semantics: the last of duplicate keys wins; any name works.</summary>
+/// <summary>Object member lookup: any name works, lone surrogates included (see <see cref="JsonStrings"/>).</summary>
 public static class JsonMembers
 {
+    /// <summary>With <c>json.loads</c> semantics: the last of duplicate keys wins.</summary>
     public static bool TryGet(JsonElement obj, string name, out JsonElement value)
     {
-        var loneSurrogate = JsonStrings.HasLoneSurrogate(name);
         var found = false;
         value = default;
         foreach (var property in obj.EnumerateObject())
         {
-            // NameEquals answers false for names with an escaped lone surrogate, so those compare decoded.
-            if (loneSurrogate ? JsonStrings.GetName(property) == name : property.NameEquals(name))
+            if (JsonStrings.NameEquals(property, name))
             {
                 value = property.Value;
                 found = true;
             }
         }
         return found;
+    }
+
+    /// <summary>The fast lookup by a name already in UTF-8 (JSONPath selectors), falling back when the document's names need decoding.</summary>
+    internal static bool TryGet(JsonElement obj, string name, byte[]? utf8Name, out JsonElement value)
+    {
+        if (utf8Name is not null)
+        {
+            try
+            {
+                return obj.TryGetProperty(utf8Name, out value);
+            }
+            catch (InvalidOperationException)
+            {
+                // A member name holds an escaped lone surrogate.
+            }
+        }
+        return TryGet(obj, name, out value);
     }
 }

@@ -39,8 +39,38 @@ public static class JsonStrings
     }
 
     /// <summary>Whether a string element equals <paramref name="text"/>.</summary>
-    public static bool ValueEquals(JsonElement element, string text) =>
-        HasLoneSurrogate(text) ? GetString(element) == text : element.ValueEquals(text) || (HasEscapedSurrogate(element) && GetString(element) == text);
+    public static bool ValueEquals(JsonElement element, string text)
+    {
+        if (!HasLoneSurrogate(text))
+        {
+            try
+            {
+                return element.ValueEquals(text);
+            }
+            catch (InvalidOperationException)
+            {
+                // The element holds an escaped lone surrogate: compare decoded.
+            }
+        }
+        return GetString(element) == text;
+    }
+
+    /// <summary>Whether a member's name equals <paramref name="name"/> (JsonProperty.NameEquals throws or errs on lone surrogates).</summary>
+    public static bool NameEquals(JsonProperty property, string name)
+    {
+        if (!HasLoneSurrogate(name))
+        {
+            try
+            {
+                return property.NameEquals(name);
+            }
+            catch (InvalidOperationException)
+            {
+                // The name holds an escaped lone surrogate: compare decoded.
+            }
+        }
+        return GetName(property) == name;
+    }
 
     internal static bool HasLoneSurrogate(string text)
     {
@@ -57,8 +87,6 @@ public static class JsonStrings
         }
         return false;
     }
-
-    private static bool HasEscapedSurrogate(JsonElement element) => element.GetRawText().Contains("\\u", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Decodes the JSON string literal starting at <paramref name="start"/> (its opening quote).</summary>
     internal static string Unescape(string raw, int start, out int end)
