@@ -11,6 +11,15 @@ public static class SyntaxDiagnostics
     public static readonly DiagnosticDescriptor InvalidJson = new(
         "MC0001", "Invalid JSON", "Invalid JSON: {0}", DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor JsonComment = new(
+        "MC0002", "Comment in JSON", "Comments are not JSON; the reference engines reject this file", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor JsonTrailingComma = new(
+        "MC0003", "Trailing comma", "Trailing comma before '{0}'; JSON allows none and the reference engines reject this file", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor JsonDuplicateKey = new(
+        "MC0004", "Duplicate key", "Duplicate key '{0}': the last value is used (as json.loads does) and the earlier one is ignored", DiagnosticSeverity.Warning);
+
     // Templates
     public static readonly DiagnosticDescriptor UnterminatedPlaceholder = new(
         "MC1001", "Unterminated placeholder", "Unterminated placeholder: expected '}}' to close this '{{'", DiagnosticSeverity.Error);

@@ -33,18 +33,9 @@ internal static class ParseErrors
         {
             builder.Append(", ");
         }
-        builder.Append("found ").Append(error.EOF || !error.Unexpected.HasValue ? "end of input" : DescribeChar(error.Unexpected.Value));
+        builder.Append("found ").Append(error.EOF || !error.Unexpected.HasValue ? "end of input" : Text.CharDescription.Describe(error.Unexpected.Value));
         return builder.ToString();
     }
-
-    public static string DescribeChar(char c) => c switch
-    {
-        '\n' => "'\\n'",
-        '\r' => "'\\r'",
-        '\t' => "'\\t'",
-        _ when char.IsControl(c) || char.IsSurrogate(c) => "U+" + ((int)c).ToString("X4", CultureInfo.InvariantCulture),
-        _ => "'" + c + "'",
-    };
 
     private static string DescribeExpected(Expected<char> expected)
     {

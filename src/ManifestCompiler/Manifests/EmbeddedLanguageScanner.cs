@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
-using System.Text;
-using System.Text.Json;
+using ManifestCompiler.Json;
 using ManifestCompiler.Syntax.Diagnostics;
 using ManifestCompiler.Syntax.DotPaths;
 using ManifestCompiler.Syntax.JsonPath;
@@ -19,20 +18,23 @@ public enum EmbeddedLanguage
 }
 
 /// <summary>
-/// One string of a manifest written in an embedded language. <see cref="ValueStart"/> is the file offset of the
-/// string's first character (after the quote); spans inside <see cref="Tree"/> are offsets into <see cref="Text"/>.
+/// One string of a manifest written in an embedded language, with the JSON string it came from: spans inside
+/// <see cref="Tree"/> are offsets into <see cref="Text"/>, and <see cref="ToFileOffset"/> maps them to the file.
 /// </summary>
 public sealed record EmbeddedFragment(
     EmbeddedLanguage Language,
     string JsonPointer,
-    string Text,
-    int ValueStart,
-    bool ValueIsEscaped,
+    JsonStringSyntax String,
     object? Tree,
     ImmutableArray<Diagnostic> Diagnostics)
 {
-    /// <summary>Maps an offset in <see cref="Text"/> to the file; exact unless the JSON string has escapes.</summary>
-    public int ToFileOffset(int valueOffset) => ValueIsEscaped ? ValueStart : ValueStart + valueOffset;
+    public string Text => String.Value;
+
+    /// <summary>The file offset of the string's first character (after the quote).</summary>
+    public int ValueStart => String.Span.Start + 1;
+
+    /// <summary>Maps an offset in <see cref="Text"/> to the file, exactly, escapes included.</summary>
+    public int ToFileOffset(int valueOffset) => String.SourceOffset(valueOffset);
 }
 
 /// <summary>
@@ -55,84 +57,47 @@ public static class EmbeddedLanguageScanner
     public static (ImmutableArray<EmbeddedFragment> Fragments, ImmutableArray<Diagnostic> Diagnostics) Scan(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        var bytes = Encoding.UTF8.GetBytes(json);
+        var read = JsonReader.Read(json);
         var fragments = ImmutableArray.CreateBuilder<EmbeddedFragment>();
-        var bomBytes = json.Length > 0 && json[0] == '\uFEFF' ? 3 : 0;
-        var offsets = new ByteToCharOffsets(bytes);
-        var reader = new Utf8JsonReader(bytes.AsSpan(bomBytes), new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 256 });
-        var path = new List<string>();
-        var containers = new Stack<(bool IsArray, int Index, string? ParentKey)>();
-        string? pendingKey = null;
-        try
+        if (read.Value is { } root)
         {
-            while (reader.Read())
-            {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.PropertyName:
-                        pendingKey = reader.GetString();
-                        break;
-                    case JsonTokenType.StartObject:
-                    case JsonTokenType.StartArray:
-                        var key = ElementKey(containers, ref pendingKey);
-                        if (key is not null)
-                        {
-                            path.Add(key);
-                        }
-                        containers.Push((reader.TokenType == JsonTokenType.StartArray, 0, key));
-                        break;
-                    case JsonTokenType.EndObject:
-                    case JsonTokenType.EndArray:
-                        var closed = containers.Pop();
-                        if (closed.ParentKey is not null)
-                        {
-                            path.RemoveAt(path.Count - 1);
-                        }
-                        break;
-                    case JsonTokenType.String:
-                        var name = ElementKey(containers, ref pendingKey) ?? string.Empty;
-                        var language = Classify(name, path, reader.GetString()!);
-                        if (language is { } lang)
-                        {
-                            var start = offsets.CharOffset((int)reader.TokenStartIndex + bomBytes) + 1;
-                            fragments.Add(Parse(lang, Pointer(path, name), reader.GetString()!, start, reader.ValueIsEscaped));
-                        }
-                        break;
-                    default:
-                        ElementKey(containers, ref pendingKey);
-                        break;
-                }
-            }
+            Walk(root, [], fragments);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            // InvalidOperationException: a string with an escaped lone surrogate, which the reader cannot return.
-            var at = offsets.CharOffset(Math.Min((int)reader.TokenStartIndex + bomBytes, bytes.Length));
-            return (fragments.ToImmutable(), [SyntaxDiagnostics.InvalidJson.Create(new SourceSpan(at, 0), e.Message)]);
-        }
-        return (fragments.ToImmutable(), []);
+        return (fragments.ToImmutable(), read.Diagnostics);
     }
 
-    private static string? ElementKey(Stack<(bool IsArray, int Index, string? ParentKey)> containers, ref string? pendingKey)
+    private static void Walk(JsonSyntax node, List<string> path, ImmutableArray<EmbeddedFragment>.Builder fragments)
     {
-        if (containers.Count == 0)
+        switch (node)
         {
-            return null;
+            case JsonObjectSyntax obj:
+                foreach (var member in obj.Members)
+                {
+                    Visit(member.Name.Value, member.Value, path, fragments);
+                }
+                break;
+            case JsonArraySyntax array:
+                for (var i = 0; i < array.Items.Length; i++)
+                {
+                    Visit(i.ToString(System.Globalization.CultureInfo.InvariantCulture), array.Items[i], path, fragments);
+                }
+                break;
         }
-        var top = containers.Pop();
-        string? key;
-        if (top.IsArray)
+    }
+
+    private static void Visit(string key, JsonSyntax value, List<string> path, ImmutableArray<EmbeddedFragment>.Builder fragments)
+    {
+        if (value is JsonStringSyntax text)
         {
-            key = top.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            top.Index++;
+            if (Classify(key, path, text.Value) is { } language)
+            {
+                fragments.Add(Parse(language, Pointer(path, key), text));
+            }
+            return;
         }
-        else
-        {
-            key = pendingKey;
-            pendingKey = null;
-        }
-        containers.Push(top);
-        return key;
+        path.Add(key);
+        Walk(value, path, fragments);
+        path.RemoveAt(path.Count - 1);
     }
 
     private static EmbeddedLanguage? Classify(string key, List<string> path, string value)
@@ -154,49 +119,26 @@ public static class EmbeddedLanguageScanner
         return value.Contains("{{", StringComparison.Ordinal) || value.Contains("{%", StringComparison.Ordinal) ? EmbeddedLanguage.Template : null;
     }
 
-    private static EmbeddedFragment Parse(EmbeddedLanguage language, string pointer, string text, int start, bool escaped)
+    private static EmbeddedFragment Parse(EmbeddedLanguage language, string pointer, JsonStringSyntax value)
     {
+        var text = value.Value;
         switch (language)
         {
             case EmbeddedLanguage.JsonPath:
                 var query = JsonPath.Parse(text);
-                return new EmbeddedFragment(language, pointer, text, start, escaped, query.Value, query.Diagnostics);
+                return new EmbeddedFragment(language, pointer, value, query.Value, query.Diagnostics);
             case EmbeddedLanguage.PythonExpression:
                 var expression = PythonExpression.Parse(text, PythonScope.Webhook);
-                return new EmbeddedFragment(language, pointer, text, start, escaped, expression.Value, expression.Diagnostics);
+                return new EmbeddedFragment(language, pointer, value, expression.Value, expression.Diagnostics);
             case EmbeddedLanguage.DotPath:
                 var dotPath = DotPath.Parse(text);
-                return new EmbeddedFragment(language, pointer, text, start, escaped, dotPath.Value, dotPath.Diagnostics);
+                return new EmbeddedFragment(language, pointer, value, dotPath.Value, dotPath.Diagnostics);
             default:
                 var template = TemplateParser.Parse(text);
-                return new EmbeddedFragment(language, pointer, text, start, escaped, template.Value, template.Diagnostics);
+                return new EmbeddedFragment(language, pointer, value, template.Value, template.Diagnostics);
         }
     }
 
     private static string Pointer(List<string> path, string name) =>
         "/" + string.Join("/", path.Append(name).Where(p => p.Length > 0).Select(p => p.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)));
-
-    /// <summary>Converts increasing UTF-8 byte offsets to UTF-16 offsets in one pass over the text.</summary>
-    private sealed class ByteToCharOffsets(byte[] bytes)
-    {
-        private int _byte;
-        private int _char;
-
-        public int CharOffset(int byteOffset)
-        {
-            if (byteOffset < _byte)
-            {
-                _byte = 0;
-                _char = 0;
-            }
-            while (_byte < byteOffset && _byte < bytes.Length)
-            {
-                var b = bytes[_byte];
-                var length = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-                _byte += length;
-                _char += length == 4 ? 2 : 1;
-            }
-            return _char;
-        }
-    }
 }

@@ -24,37 +24,8 @@ internal static class InputGenerators
         return builder.ToString();
     }
 
-    /// <summary>Deletes, inserts, replaces, duplicates or swaps a few characters of a real input.</summary>
-    public static string Mutate(Random random, string input, string alphabet)
-    {
-        var builder = new StringBuilder(input);
-        var edits = 1 + random.Next(3);
-        for (var e = 0; e < edits; e++)
-        {
-            var at = builder.Length == 0 ? 0 : random.Next(builder.Length + 1);
-            var piece = random.Next(6) == 0 ? Unicode[random.Next(Unicode.Length)] : alphabet[random.Next(alphabet.Length)].ToString();
-            switch (random.Next(5))
-            {
-                case 0 when at < builder.Length:
-                    builder.Remove(at, 1);
-                    break;
-                case 1:
-                    builder.Insert(at, piece);
-                    break;
-                case 2 when at < builder.Length:
-                    builder.Remove(at, 1).Insert(at, piece);
-                    break;
-                case 3 when at < builder.Length:
-                    var length = random.Next(1, Math.Min(8, builder.Length - at) + 1);
-                    builder.Insert(at, builder.ToString(at, length));
-                    break;
-                default:
-                    builder.Length = Math.Min(builder.Length, at);
-                    break;
-            }
-        }
-        return builder.ToString();
-    }
+    /// <summary>Deletes, inserts, replaces, duplicates or truncates a few characters of a real input.</summary>
+    public static string Mutate(Random random, string input, string alphabet) => Testing.TextMutations.Mutate(random, input, alphabet, Unicode);
 
     public static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
 

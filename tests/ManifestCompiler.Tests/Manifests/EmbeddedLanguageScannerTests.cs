@@ -48,29 +48,30 @@ public class EmbeddedLanguageScannerTests
     }
 
     [Fact]
-    public void Escaped_strings_map_positions_to_the_string_start()
+    public void Positions_inside_escaped_strings_are_exact()
     {
-        const string json = "{\"url\": \"\\u0041{{b}}\"}";
+        const string json = "{\"url\": \"\\u0041\\n{{ b c }}\"}";
 
         var fragment = Assert.Single(EmbeddedLanguageScanner.Scan(json).Fragments);
 
-        Assert.Equal("A{{b}}", fragment.Text);
-        Assert.True(fragment.ValueIsEscaped);
-        Assert.Equal(fragment.ValueStart, fragment.ToFileOffset(3));
+        Assert.Equal("A\n{{ b c }}", fragment.Text);
+        var diagnostic = Assert.Single(fragment.Diagnostics);
+        Assert.Equal(json.IndexOf(" c ", StringComparison.Ordinal) + 1, fragment.ToFileOffset(diagnostic.Span.Start));
     }
 
     [Theory]
-    [InlineData("{\"a\": 1,}", 1)]
-    [InlineData("{\n  \"a\": 1,\n}", 3)]
-    [InlineData("{\n  // comment\n  \"a\": 1\n}", 2)]
-    [InlineData("{\"a\": ", 1)]
-    [InlineData("", 1)]
-    public void Malformed_json_is_a_located_diagnostic(string json, int line)
+    [InlineData("{\"a\": 1,}", "MC0003", 1)]
+    [InlineData("{\n  \"a\": [1, 2,],\n}", "MC0003", 2)]
+    [InlineData("{\n  // comment\n  \"a\": 1\n}", "MC0002", 2)]
+    [InlineData("{\"a\": ", "MC0001", 1)]
+    [InlineData("", "MC0001", 1)]
+    [InlineData("{'a': 1}", "MC0001", 1)]
+    public void Malformed_json_is_a_located_diagnostic(string json, string id, int line)
     {
         var (_, diagnostics) = EmbeddedLanguageScanner.Scan(json);
 
-        var diagnostic = Assert.Single(diagnostics);
-        Assert.Equal("MC0001", diagnostic.Id);
+        var diagnostic = diagnostics.First();
+        Assert.Equal(id, diagnostic.Id);
         Assert.Equal(line, new LineMap(json).GetPosition(diagnostic.Span.Start).Line);
     }
 
@@ -83,12 +84,11 @@ public class EmbeddedLanguageScannerTests
     }
 
     [Fact]
-    public void A_lone_surrogate_escape_is_a_diagnostic_not_a_crash()
+    public void A_lone_surrogate_escape_is_a_character_as_in_json_loads()
     {
-        var (_, diagnostics) = EmbeddedLanguageScanner.Scan("{\n  \"url\": \"x\\ud800{{a}}\"\n}");
+        var (fragments, diagnostics) = EmbeddedLanguageScanner.Scan("{\n  \"url\": \"x\\ud800{{a}}\"\n}");
 
-        var diagnostic = Assert.Single(diagnostics);
-        Assert.Equal("MC0001", diagnostic.Id);
-        Assert.Equal(2, new LineMap("{\n  \"url\": \"x\\ud800{{a}}\"\n}").GetPosition(diagnostic.Span.Start).Line);
+        Assert.Empty(diagnostics);
+        Assert.Equal("x\ud800{{a}}", Assert.Single(fragments).Text);
     }
 }
