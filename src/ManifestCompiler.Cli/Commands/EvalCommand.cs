@@ -68,25 +68,21 @@ internal static class EvalCommand
 
     private static bool TryRead(FileInfo? file, TextWriter error, out JsonElement value)
     {
-        value = JsonDocument.Parse("{}").RootElement;
+        value = EmptyObject;
         if (file is null)
         {
             return true;
         }
-        try
+        if (!JsonInput.TryLoadFile(file, 256, error, out var document))
         {
-            using var document = JsonDocument.Parse(File.ReadAllText(file.FullName), new JsonDocumentOptions { MaxDepth = 256 });
+            return false;
+        }
+        using (document)
+        {
             value = document.RootElement.Clone();
-            return true;
         }
-        catch (JsonException e)
-        {
-            error.WriteLine($"{file.FullName}({(e.LineNumber ?? 0) + 1},{(e.BytePositionInLine ?? 0) + 1}): error MC0001: Invalid JSON: {e.Message}");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            error.WriteLine($"{file.FullName}: error: {e.Message}");
-        }
-        return false;
+        return true;
     }
+
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement;
 }

@@ -33,26 +33,9 @@ internal static class QueryCommand
             return 1;
         }
 
-        var origin = file?.FullName ?? "<stdin>";
-        string json;
-        try
-        {
-            json = file is null ? input.ReadToEnd() : File.ReadAllText(file.FullName);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            error.WriteLine($"{origin}: error: {e.Message}");
-            return 1;
-        }
-
         JsonDocument document;
-        try
+        if (file is null ? !JsonInput.TryLoad(input.ReadToEnd(), "<stdin>", 1024, error, out document) : !JsonInput.TryLoadFile(file, 1024, error, out document))
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 1024 });
-        }
-        catch (JsonException e)
-        {
-            error.WriteLine($"{origin}({(e.LineNumber ?? 0) + 1},{(e.BytePositionInLine ?? 0) + 1}): error MC0001: Invalid JSON: {e.Message}");
             return 1;
         }
 

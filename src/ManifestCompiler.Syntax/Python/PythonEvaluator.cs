@@ -289,11 +289,11 @@ internal sealed class PythonEvaluator
                     : $"{target.TypeName} indices must be integers or slices, not {index.TypeName}");
                 if (target is PyStr s)
                 {
-                    var cps = PyOps.CodePoints(s.Value);
+                    var cps = CodePoints.Of(s.Value);
                     var at = i < 0 ? i + cps.Length : i;
                     return at < 0 || at >= cps.Length
                         ? throw new PyException("IndexError", "string index out of range")
-                        : PyStr.Fresh(PyOps.CodePointText(cps[(int)at]));
+                        : PyStr.Fresh(CodePoints.ToText(cps[(int)at]));
                 }
                 var items = target is PyList l ? l.Items : ((PyTuple)target).Items;
                 var position = i < 0 ? i + items.Count : i;
@@ -315,7 +315,7 @@ internal sealed class PythonEvaluator
         {
             throw new PyException("TypeError", $"'{target.TypeName}' object is not subscriptable");
         }
-        int[]? cps = target is PyStr s ? PyOps.CodePoints(s.Value) : null;
+        int[]? cps = target is PyStr s ? CodePoints.Of(s.Value) : null;
         var items = target switch
         {
             PyList l => l.Items,
@@ -326,7 +326,7 @@ internal sealed class PythonEvaluator
         var indexes = SliceIndexes(lower, upper, step, length);
         return target switch
         {
-            PyStr => PyStr.Fresh(PyOps.FromCodePoints(indexes.Select(i => cps![i]))),
+            PyStr => PyStr.Fresh(CodePoints.ToText(indexes.Select(i => cps![i]))),
             PyList => new PyList(indexes.Select(i => items![i]).ToList()),
             _ => new PyTuple(indexes.Select(i => items![i]).ToList()),
         };

@@ -137,7 +137,7 @@ internal static class PythonGrammar
             Char('U').Then(Token(char.IsAsciiHexDigit).Repeat(8).Labelled("eight hex digits"))
                 .Select(h => int.Parse(new string(h.ToArray()), NumberStyles.HexNumber, CultureInfo.InvariantCulture))
                 .Assert(cp => cp <= 0x10FFFF, "\\U escape beyond U+10FFFF")
-                .Select(PyOps.CodePointText),
+                .Select(CodePoints.ToText),
             Char('N').Then(Fail<string>("\\N{...} escapes are not supported")),
             Token(c => c is >= '0' and <= '7').AtLeastOnce().Select(d => d.Take(3).ToArray()).Select(d => ((char)Convert.ToInt32(new string(d), 8)).ToString()),
             Any.Select(c => "\\" + c)));

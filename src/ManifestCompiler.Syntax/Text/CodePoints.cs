@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace ManifestCompiler.Syntax.Text;
 
 /// <summary>Unicode code points in UTF-16 text: what Python's <c>len(str)</c> and RFC 9535's <c>length()</c> count.</summary>
@@ -33,5 +35,38 @@ public static class CodePoints
 
         // Surrogates encode code points above every BMP character: move them above U+E000..U+FFFF.
         static int Fixup(char c) => c >= 0xE000 ? c - 0x800 : c >= 0xD800 ? c + 0x2000 : c;
+    }
+
+    /// <summary>The code points of a string (a lone surrogate is one); Python's indexes count these.</summary>
+    public static int[] Of(string text)
+    {
+        var result = new List<int>(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                result.Add(char.ConvertToUtf32(text[i], text[i + 1]));
+                i++;
+            }
+            else
+            {
+                result.Add(text[i]);
+            }
+        }
+        return result.ToArray();
+    }
+
+    /// <summary>One code point as text; unlike char.ConvertFromUtf32 it accepts a lone surrogate.</summary>
+    public static string ToText(int codePoint) =>
+        codePoint > 0xFFFF ? char.ConvertFromUtf32(codePoint) : ((char)codePoint).ToString();
+
+    public static string ToText(IEnumerable<int> codePoints)
+    {
+        var builder = new StringBuilder();
+        foreach (var codePoint in codePoints)
+        {
+            builder.Append(ToText(codePoint));
+        }
+        return builder.ToString();
     }
 }

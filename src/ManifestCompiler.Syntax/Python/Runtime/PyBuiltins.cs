@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 using ManifestCompiler.Syntax.Values;
+using ManifestCompiler.Syntax.Text;
 
 namespace ManifestCompiler.Syntax.Python.Runtime;
 
@@ -70,7 +71,7 @@ internal static class PyBuiltins
 
     public static int Length(PyValue value) => value switch
     {
-        PyStr s => Text.CodePoints.Count(s.Value),
+        PyStr s => CodePoints.Count(s.Value),
         PyList l => l.Items.Count,
         PyTuple t => t.Items.Count,
         PyDict d => d.Count,
@@ -81,7 +82,7 @@ internal static class PyBuiltins
     /// <summary>Iterating a value as a for loop would: characters, items, or dict keys.</summary>
     public static IEnumerable<PyValue> Iterate(PyValue value) => value switch
     {
-        PyStr s => PyOps.CodePoints(s.Value).Select(cp => (PyValue)PyStr.Fresh(PyOps.CodePointText(cp))),
+        PyStr s => CodePoints.Of(s.Value).Select(cp => (PyValue)PyStr.Fresh(CodePoints.ToText(cp))),
         PyList l => l.Items,
         PyTuple t => t.Items,
         PyDict d => d.Keys,

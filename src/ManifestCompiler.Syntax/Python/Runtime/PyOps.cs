@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Text;
+using ManifestCompiler.Syntax.Text;
 
 namespace ManifestCompiler.Syntax.Python.Runtime;
 
@@ -192,7 +193,7 @@ internal static class PyOps
         }
         else if (a is PyStr sa && b is PyStr sb)
         {
-            c = ManifestCompiler.Syntax.Text.CodePoints.Compare(sa.Value, sb.Value);
+            c = CodePoints.Compare(sa.Value, sb.Value);
         }
         else if ((a, b) is (PyList, PyList) or (PyTuple, PyTuple))
         {
@@ -593,37 +594,4 @@ internal static class PyOps
         PyBinaryOperator.Power => "** or pow()",
         _ => op.ToString(),
     };
-
-    /// <summary>The code points of a string; index arithmetic in Python counts these, not UTF-16 units.</summary>
-    public static int[] CodePoints(string text)
-    {
-        var result = new List<int>(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                result.Add(char.ConvertToUtf32(text[i], text[i + 1]));
-                i++;
-            }
-            else
-            {
-                result.Add(text[i]);
-            }
-        }
-        return result.ToArray();
-    }
-
-    public static string FromCodePoints(IEnumerable<int> codePoints)
-    {
-        var builder = new StringBuilder();
-        foreach (var cp in codePoints)
-        {
-            builder.Append(CodePointText(cp));
-        }
-        return builder.ToString();
-    }
-
-    /// <summary>One code point as text. Python strings may hold lone surrogates, which char.ConvertFromUtf32 refuses.</summary>
-    public static string CodePointText(int codePoint) =>
-        codePoint > 0xFFFF ? char.ConvertFromUtf32(codePoint) : ((char)codePoint).ToString();
 }

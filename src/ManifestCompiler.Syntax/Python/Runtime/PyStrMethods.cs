@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text;
+using ManifestCompiler.Syntax.Text;
 
 namespace ManifestCompiler.Syntax.Python.Runtime;
 
@@ -108,7 +109,7 @@ internal static class PyStrMethods
     private static string Upper(string text)
     {
         var builder = new StringBuilder(text.Length);
-        foreach (var cp in PyOps.CodePoints(text))
+        foreach (var cp in CodePoints.Of(text))
         {
             builder.Append(SpecialUpper.TryGetValue(cp, out var special) ? special : MapSimple(cp, upper: true));
         }
@@ -117,7 +118,7 @@ internal static class PyStrMethods
 
     private static string Lower(string text)
     {
-        var cps = PyOps.CodePoints(text);
+        var cps = CodePoints.Of(text);
         var builder = new StringBuilder(text.Length);
         for (var i = 0; i < cps.Length; i++)
         {
@@ -173,7 +174,7 @@ internal static class PyStrMethods
 
     private static string MapSimple(int cp, bool upper)
     {
-        var s = PyOps.CodePointText(cp);
+        var s = CodePoints.ToText(cp);
         return upper ? s.ToUpperInvariant() : s.ToLowerInvariant();
     }
 
@@ -182,7 +183,7 @@ internal static class PyStrMethods
     {
         var builder = new StringBuilder(text.Length);
         var previousCased = false;
-        foreach (var cp in PyOps.CodePoints(text))
+        foreach (var cp in CodePoints.Of(text))
         {
             if (previousCased)
             {
@@ -227,9 +228,9 @@ internal static class PyStrMethods
     {
         ArgumentCount(method, args, 0, 1);
         var chars = args.Count == 0 || args[0] is PyNone ? null
-            : args[0] is PyStr s ? PyOps.CodePoints(s.Value).ToHashSet()
+            : args[0] is PyStr s ? CodePoints.Of(s.Value).ToHashSet()
             : throw new PyException("TypeError", $"{method} arg must be None or str");
-        var cps = PyOps.CodePoints(text);
+        var cps = CodePoints.Of(text);
         bool Strippable(int cp) => chars is null ? cp <= 0xFFFF && PyBuiltins.IsPythonSpace((char)cp) : chars.Contains(cp);
         var start = 0;
         var end = cps.Length;
@@ -247,7 +248,7 @@ internal static class PyStrMethods
                 end--;
             }
         }
-        return PyOps.FromCodePoints(cps[start..end]);
+        return CodePoints.ToText(cps[start..end]);
     }
 
     private static bool StartsOrEndsWith(string text, string method, IReadOnlyList<PyValue> args)
@@ -259,14 +260,14 @@ internal static class PyStrMethods
             PyTuple t => t.Items.Select(i => i is PyStr s ? s.Value : throw new PyException("TypeError", $"tuple for {method} must only contain str, not {i.TypeName}")).ToList(),
             _ => throw new PyException("TypeError", $"{method} first arg must be str or a tuple of str, not {args[0].TypeName}"),
         };
-        var cps = PyOps.CodePoints(text);
+        var cps = CodePoints.Of(text);
         var (start, end) = Bounds(args.Count > 1 ? args[1] : null, args.Count > 2 ? args[2] : null, cps.Length);
         // CPython: a start beyond the text fails even for an empty prefix.
         if (start > cps.Length)
         {
             return false;
         }
-        var window = end < start ? string.Empty : PyOps.FromCodePoints(cps[start..end]);
+        var window = end < start ? string.Empty : CodePoints.ToText(cps[start..end]);
         if (end < start)
         {
             return false;
@@ -302,7 +303,7 @@ internal static class PyStrMethods
         var parts = new List<PyValue>();
         if (separator is PyNone)
         {
-            var cps = PyOps.CodePoints(text);
+            var cps = CodePoints.Of(text);
             bool IsSpace(int cp) => cp <= 0xFFFF && PyBuiltins.IsPythonSpace((char)cp);
             var i = 0;
             while (true)
@@ -323,7 +324,7 @@ internal static class PyStrMethods
                     {
                         restEnd--;
                     }
-                    parts.Add(PyStr.Fresh(PyOps.FromCodePoints(rest[..restEnd])));
+                    parts.Add(PyStr.Fresh(CodePoints.ToText(rest[..restEnd])));
                     break;
                 }
                 var start = i;
@@ -331,7 +332,7 @@ internal static class PyStrMethods
                 {
                     i++;
                 }
-                parts.Add(PyStr.Fresh(PyOps.FromCodePoints(cps[start..i])));
+                parts.Add(PyStr.Fresh(CodePoints.ToText(cps[start..i])));
             }
             return new PyList(parts);
         }
@@ -365,7 +366,7 @@ internal static class PyStrMethods
         var builder = new StringBuilder();
         if (old.Length == 0)
         {
-            var cps = PyOps.CodePoints(text);
+            var cps = CodePoints.Of(text);
             long done = 0;
             for (var i = 0; i <= cps.Length; i++)
             {
@@ -376,7 +377,7 @@ internal static class PyStrMethods
                 }
                 if (i < cps.Length)
                 {
-                    builder.Append(PyOps.CodePointText(cps[i]));
+                    builder.Append(CodePoints.ToText(cps[i]));
                 }
                 if (builder.Length > PyOps.MaxSequenceLength)
                 {
@@ -409,9 +410,9 @@ internal static class PyStrMethods
     {
         ArgumentCount(method, args, 1, 3);
         var sub = RequireStr(args[0]);
-        var cps = PyOps.CodePoints(text);
+        var cps = CodePoints.Of(text);
         var (start, end) = Bounds(args.Count > 1 ? args[1] : null, args.Count > 2 ? args[2] : null, cps.Length);
-        return (cps, PyOps.CodePoints(sub), start, end);
+        return (cps, CodePoints.Of(sub), start, end);
     }
 
     private static int Find(string text, IReadOnlyList<PyValue> args)
