@@ -13,6 +13,7 @@ public static class ConformanceRunner
         new JsonPathSuite("jsonpath-generated", Path.Combine("jsonpath", "generated.jsonl"), JsonPathSuite.Format.JsonLines),
         new PythonExpressionSuite("pyexpr-generated", Path.Combine("pyexpr", "generated.jsonl")),
         new PythonExpressionSuite("pyexpr-holes", Path.Combine("pyexpr", "holes.jsonl")),
+        new ChiefOnboardingManifestSuite("manifests-chiefonboarding", Path.Combine("manifests", "chiefonboarding")),
     ];
 
     public static IReadOnlyList<SuiteResult> RunAll(string directory) => Suites.Select(s => Run(s, directory)).ToList();

@@ -11,10 +11,11 @@ public enum DiagnosticSeverity
 }
 
 /// <summary>
-/// A stable diagnostic id with its severity and message format. Every descriptor lives in one catalog class
-/// (<see cref="SyntaxDiagnostics"/> for the languages); a test checks ids are unique across catalogs.
+/// A stable diagnostic id with its severity, message format and help text (what it means and how to fix it).
+/// Every descriptor lives in one catalog class (<see cref="SyntaxDiagnostics"/> for the languages, the compiler's
+/// ManifestDiagnostics for manifests); a test checks ids are unique across catalogs and docs/diagnostics.md lists them.
 /// </summary>
-public sealed record DiagnosticDescriptor(string Id, string Title, string MessageFormat, DiagnosticSeverity Severity)
+public sealed record DiagnosticDescriptor(string Id, string Title, string MessageFormat, DiagnosticSeverity Severity, string HelpText)
 {
     public Diagnostic Create(SourceSpan span, params object?[] args) =>
         new(this, span, args.Length == 0 ? MessageFormat : string.Format(System.Globalization.CultureInfo.InvariantCulture, MessageFormat, args));

@@ -145,7 +145,7 @@ public static class TemplateRenderer
                     output.Append(source, placeholder.Span.Start, placeholder.Span.Length);
                     return null;
                 case UnknownVariableBehavior.Error:
-                    return SyntaxDiagnostics.UnknownTemplateVariable.Create(placeholder.Path.Span, placeholder.Path.ToString());
+                    return SyntaxDiagnostics.UnknownTemplateVariable.Create(placeholder.Path.Span, placeholder.Path.ToString(), "");
             }
         }
 

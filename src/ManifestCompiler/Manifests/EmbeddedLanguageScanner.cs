@@ -61,42 +61,55 @@ public static class EmbeddedLanguageScanner
         var fragments = ImmutableArray.CreateBuilder<EmbeddedFragment>();
         if (read.Value is { } root)
         {
-            Walk(root, [], fragments);
+            // Memory values may use memory keys; the stand-in allows every memory key of the file (the binder is exact).
+            var memoryScope = PythonScope.Webhook.With(MemoryKeys(root));
+            Walk(root, [], fragments, memoryScope);
         }
         return (fragments.ToImmutable(), read.Diagnostics);
     }
 
-    private static void Walk(JsonSyntax node, List<string> path, ImmutableArray<EmbeddedFragment>.Builder fragments)
+    private static IEnumerable<string> MemoryKeys(JsonSyntax node) => node switch
+    {
+        JsonObjectSyntax obj => obj.Members.SelectMany(m =>
+            m.Name.Value == "memory" && m.Value is JsonArraySyntax entries
+                ? entries.Items.OfType<JsonObjectSyntax>().Select(e => e["key"]?.Value).OfType<JsonStringSyntax>().Select(k => k.Value)
+                : MemoryKeys(m.Value)),
+        JsonArraySyntax array => array.Items.SelectMany(MemoryKeys),
+        _ => [],
+    };
+
+    private static void Walk(JsonSyntax node, List<string> path, ImmutableArray<EmbeddedFragment>.Builder fragments, PythonScope memoryScope)
     {
         switch (node)
         {
             case JsonObjectSyntax obj:
                 foreach (var member in obj.Members)
                 {
-                    Visit(member.Name.Value, member.Value, path, fragments);
+                    Visit(member.Name.Value, member.Value, path, fragments, memoryScope);
                 }
                 break;
             case JsonArraySyntax array:
                 for (var i = 0; i < array.Items.Length; i++)
                 {
-                    Visit(i.ToString(System.Globalization.CultureInfo.InvariantCulture), array.Items[i], path, fragments);
+                    Visit(i.ToString(System.Globalization.CultureInfo.InvariantCulture), array.Items[i], path, fragments, memoryScope);
                 }
                 break;
         }
     }
 
-    private static void Visit(string key, JsonSyntax value, List<string> path, ImmutableArray<EmbeddedFragment>.Builder fragments)
+    private static void Visit(string key, JsonSyntax value, List<string> path, ImmutableArray<EmbeddedFragment>.Builder fragments, PythonScope memoryScope)
     {
         if (value is JsonStringSyntax text)
         {
             if (Classify(key, path, text.Value) is { } language)
             {
-                fragments.Add(Parse(language, Pointer(path, key), text));
+                var scope = key == "value" && path.Count >= 2 && path[^2] == "memory" ? memoryScope : PythonScope.Webhook;
+                fragments.Add(Parse(language, Pointer(path, key), text, scope));
             }
             return;
         }
         path.Add(key);
-        Walk(value, path, fragments);
+        Walk(value, path, fragments, memoryScope);
         path.RemoveAt(path.Count - 1);
     }
 
@@ -119,7 +132,7 @@ public static class EmbeddedLanguageScanner
         return value.Contains("{{", StringComparison.Ordinal) || value.Contains("{%", StringComparison.Ordinal) ? EmbeddedLanguage.Template : null;
     }
 
-    private static EmbeddedFragment Parse(EmbeddedLanguage language, string pointer, JsonStringSyntax value)
+    private static EmbeddedFragment Parse(EmbeddedLanguage language, string pointer, JsonStringSyntax value, PythonScope scope)
     {
         var text = value.Value;
         switch (language)
@@ -128,7 +141,7 @@ public static class EmbeddedLanguageScanner
                 var query = JsonPath.Parse(text);
                 return new EmbeddedFragment(language, pointer, value, query.Value, query.Diagnostics);
             case EmbeddedLanguage.PythonExpression:
-                var expression = PythonExpression.Parse(text, PythonScope.Webhook);
+                var expression = PythonExpression.Parse(text, scope);
                 return new EmbeddedFragment(language, pointer, value, expression.Value, expression.Diagnostics);
             case EmbeddedLanguage.DotPath:
                 var dotPath = DotPath.Parse(text);

@@ -11,6 +11,7 @@ public class ConformanceTests(ITestOutputHelper output)
     [InlineData("jsonpath-generated", 2000)]
     [InlineData("pyexpr-generated", 3000)]
     [InlineData("pyexpr-holes", 20)]
+    [InlineData("manifests-chiefonboarding", 75)]
     public void Suite_passes_every_case(string suite, int expectedCases)
     {
         var result = ConformanceRunner.Run(suite, ConformanceRunner.ResolveDirectory());

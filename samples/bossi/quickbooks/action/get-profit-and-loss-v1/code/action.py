@@ -1,10 +1,9 @@
 def main(storage):
-    token = get_token()
     response = http.request(
         "GET",
         variables["url"] + "/ProfitAndLoss",
-        headers={"Authorization": "Bearer " + token["access_token"], "Accept": "application/json"},
+        headers={"Authorization": "Bearer " + get_token(), "Accept": "application/json"},
     )
-    report = json.loads(response.data)
-    send_to_parser(report)
-    return report
+    if response.status != 200:
+        return {"error": f"QuickBooks answered {response.status}"}
+    return json.loads(response.data.decode("utf-8"))

@@ -1,0 +1,125 @@
+using System.Collections.Immutable;
+using ManifestCompiler.Sources;
+
+namespace ManifestCompiler.Cli.Checking;
+
+/// <summary>
+/// What the paths on a command line name: BOSSi integration folders (a folder with oauth.json or schema.json) and
+/// ChiefOnboarding manifests (any other *.json). A folder that is not an integration is searched: its integration
+/// subfolders are integrations, its other JSON files manifests. Paths print as the user wrote them.
+/// </summary>
+internal sealed record ManifestWorkspace(ImmutableArray<IntegrationFolder> Integrations, ImmutableArray<SourceFile> Manifests, ImmutableArray<string> Problems)
+{
+    private static readonly string[] IntegrationMarkers = ["oauth.json", "schema.json"];
+    private static readonly HashSet<string> TextExtensions = new(StringComparer.OrdinalIgnoreCase) { ".json", ".py" };
+    private static readonly HashSet<string> SkippedFolders = new(StringComparer.Ordinal) { "bin", "obj", "node_modules" };
+
+    public int Count => Integrations.Length + Manifests.Length;
+
+    public static ManifestWorkspace Load(IEnumerable<string> paths)
+    {
+        var integrations = ImmutableArray.CreateBuilder<IntegrationFolder>();
+        var manifests = ImmutableArray.CreateBuilder<SourceFile>();
+        var problems = ImmutableArray.CreateBuilder<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var raw in paths)
+        {
+            var path = raw.Replace('\\', '/');
+            if (Directory.Exists(path))
+            {
+                Search(path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : path, integrations, manifests, problems, seen);
+            }
+            else if (File.Exists(path))
+            {
+                var parent = Path.GetDirectoryName(path)?.Replace('\\', '/') ?? "";
+                if (IntegrationMarkers.Concat(["usertypes.json", "webhook.json"]).Contains(Path.GetFileName(path)) && IsIntegration(parent.Length == 0 ? "." : parent))
+                {
+                    // A file of an integration folder means that folder: its files are checked together.
+                    AddIntegration(parent.Length == 0 ? "." : parent, integrations, seen);
+                }
+                else if (seen.Add(Path.GetFullPath(path)))
+                {
+                    manifests.Add(ReadManifest(path));
+                }
+            }
+            else
+            {
+                problems.Add($"{raw}: no such file or directory");
+            }
+        }
+        return new ManifestWorkspace(integrations.ToImmutable(), manifests.ToImmutable(), problems.ToImmutable());
+    }
+
+    private static bool IsIntegration(string folder) => IntegrationMarkers.Any(m => File.Exists(Path.Combine(folder, m)));
+
+    private static void Search(string folder, ImmutableArray<IntegrationFolder>.Builder integrations, ImmutableArray<SourceFile>.Builder manifests, ImmutableArray<string>.Builder problems, HashSet<string> seen)
+    {
+        if (IsIntegration(folder))
+        {
+            AddIntegration(folder, integrations, seen);
+            return;
+        }
+        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            if (seen.Add(Path.GetFullPath(file)))
+            {
+                manifests.Add(ReadManifest(file.Replace('\\', '/')));
+            }
+        }
+        foreach (var child in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(child);
+            if (!name.StartsWith('.') && !SkippedFolders.Contains(name))
+            {
+                Search(child.Replace('\\', '/'), integrations, manifests, problems, seen);
+            }
+        }
+    }
+
+    private static SourceFile ReadManifest(string path)
+    {
+        var (text, error) = TryRead(path);
+        // An unreadable manifest is checked as empty text, which reports it (MC0001) at the file.
+        return new SourceFile(path, text ?? "", error);
+    }
+
+    private static void AddIntegration(string folder, ImmutableArray<IntegrationFolder>.Builder integrations, HashSet<string> seen)
+    {
+        if (!seen.Add(Path.GetFullPath(folder) + "/"))
+        {
+            return;
+        }
+        var files = ImmutableArray.CreateBuilder<FolderFile>();
+        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var relative = Path.GetRelativePath(folder, file).Replace('\\', '/');
+            if (relative.Split('/').Any(part => part.StartsWith('.')))
+            {
+                continue;
+            }
+            if (TextExtensions.Contains(Path.GetExtension(file)))
+            {
+                var (text, error) = TryRead(file);
+                files.Add(new FolderFile(relative, text, error));
+            }
+            else
+            {
+                files.Add(new FolderFile(relative, null));
+            }
+        }
+        var name = Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar));
+        integrations.Add(new IntegrationFolder(folder, name, files.ToImmutable()));
+    }
+
+    private static (string? Text, string? Error) TryRead(string path)
+    {
+        try
+        {
+            return (File.ReadAllText(path), null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, e.Message);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using System.Collections.Immutable;
+
+namespace ManifestCompiler.Sources;
+
+/// <summary>
+/// A file given to the compiler: its path as the caller names it (diagnostics repeat it) and its text, or why it
+/// could not be read (then <see cref="Text"/> is empty and the compiler reports <see cref="ReadError"/>).
+/// </summary>
+public sealed record SourceFile(string Path, string Text, string? ReadError = null);
+
+/// <summary>
+/// One file of an integration folder. <see cref="RelativePath"/> is '/'-separated from the folder's root.
+/// <see cref="Text"/> is null for files the compiler does not read (assets) and for files that could not be read,
+/// in which case <see cref="ReadError"/> says why.
+/// </summary>
+public sealed record FolderFile(string RelativePath, string? Text, string? ReadError = null);
+
+/// <summary>
+/// A BOSSi integration folder as the compiler sees it: no file system, just the files the caller read
+/// (the CLI from disk, the source generator from AdditionalFiles). <see cref="Path"/> prefixes every diagnostic's path.
+/// </summary>
+public sealed record IntegrationFolder(string Path, string Name, ImmutableArray<FolderFile> Files)
+{
+    public FolderFile? this[string relativePath] => Files.FirstOrDefault(f => f.RelativePath == relativePath);
+
+    public string FilePath(string relativePath) => Path.Length == 0 ? relativePath : Path.TrimEnd('/') + "/" + relativePath;
+}
