@@ -42,7 +42,7 @@ internal static class DiagnosticWriters
         {
             writer.WriteStartObject();
             writer.WriteString("id", d.Id);
-            writer.WriteString("severity", ManifestDiagnostic.SeverityText(d.Severity));
+            writer.WriteString("severity", Diagnostic.SeverityText(d.Severity));
             writer.WriteString("title", d.Descriptor.Title);
             writer.WriteString("message", d.Message);
             writer.WriteString("file", d.FilePath);

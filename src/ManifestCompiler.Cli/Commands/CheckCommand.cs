@@ -77,15 +77,22 @@ internal static class CheckCommand
             }
             else
             {
-                output.Flush();
-                using var stream = outputFile is null ? new ForwardingStream(output) : (Stream)File.Create(outputFile.FullName);
+                using var buffer = new MemoryStream();
                 if (format == "json")
                 {
-                    DiagnosticWriters.WriteJson(stream, diagnostics, summary);
+                    DiagnosticWriters.WriteJson(buffer, diagnostics, summary);
                 }
                 else
                 {
-                    DiagnosticWriters.WriteSarif(stream, diagnostics);
+                    DiagnosticWriters.WriteSarif(buffer, diagnostics);
+                }
+                if (outputFile is null)
+                {
+                    output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+                }
+                else
+                {
+                    File.WriteAllBytes(outputFile.FullName, buffer.ToArray());
                 }
             }
             if (outputFile is not null || format != "text")
@@ -119,49 +126,5 @@ internal static class CheckCommand
             .ThenBy(d => d.Span.Start)
             .ThenBy(d => d.Id, StringComparer.Ordinal)
             .ToList();
-    }
-
-    /// <summary>Lets the JSON writers write UTF-8 to a TextWriter (the console, or a test's StringWriter).</summary>
-    private sealed class ForwardingStream(TextWriter writer) : Stream
-    {
-        private readonly System.Text.Decoder _decoder = System.Text.Encoding.UTF8.GetDecoder();
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            var chars = new char[_decoder.GetCharCount(buffer, offset, count)];
-            _decoder.GetChars(buffer, offset, count, chars, 0);
-            writer.Write(chars);
-        }
-
-        public override void Flush()
-        {
-            writer.Flush();
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                writer.WriteLine();
-                writer.Flush();
-            }
-            base.Dispose(disposing);
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -33,15 +33,19 @@ public sealed record Diagnostic(DiagnosticDescriptor Descriptor, SourceSpan Span
     /// <summary>Formats as MSBuild/IDE tools expect: <c>origin(line,col): error MC3001: message</c>.</summary>
     public string Format(string origin, LineMap lines)
     {
-        var position = lines.GetPosition(Span.Start);
-        return $"{origin}({position.Line},{position.Column}): {SeverityText(Severity)} {Id}: {Message}";
+        return FormatCanonical(origin, lines.GetPosition(Span.Start), Severity, Id, Message);
     }
 
     public string Format(string origin, string text) => Format(origin, new LineMap(text));
 
     public override string ToString() => $"{SeverityText(Severity)} {Id} at {Span}: {Message}";
 
-    private static string SeverityText(DiagnosticSeverity severity) => severity switch
+    /// <summary>The MSBuild canonical line every tool here prints: <c>origin(line,col): severity id: message</c>.</summary>
+    public static string FormatCanonical(string origin, LinePosition position, DiagnosticSeverity severity, string id, string message) =>
+        $"{origin}({position.Line},{position.Column}): {SeverityText(severity)} {id}: {message}";
+
+    /// <summary>How a severity is written in output: error, warning, info, hidden.</summary>
+    public static string SeverityText(DiagnosticSeverity severity) => severity switch
     {
         DiagnosticSeverity.Error => "error",
         DiagnosticSeverity.Warning => "warning",

@@ -182,15 +182,12 @@ public static class PythonModuleScanner
                 {
                     value.Append(c).Append(next);
                 }
-                else
+                else if (next is not ('\n' or '\r'))
                 {
-                    value.Append(next switch { 'n' => '\n', 't' => '\t', 'r' => '\r', '0' => '\0', '\n' => '\0', _ => next });
-                    if (next == '\n')
-                    {
-                        value.Length--;
-                    }
+                    // A backslash before a line break continues the string without a character.
+                    value.Append(next switch { 'n' => '\n', 't' => '\t', 'r' => '\r', '0' => '\0', _ => next });
                 }
-                i += 2;
+                i += next == '\r' && i + 2 < source.Length && source[i + 2] == '\n' ? 3 : 2;
                 continue;
             }
             if (!triple && c is '\n' or '\r')

@@ -6,6 +6,7 @@ using ManifestCompiler.Sources;
 using ManifestCompiler.Syntax.JsonPath;
 using ManifestCompiler.Syntax.Python;
 using ManifestCompiler.Syntax.Text;
+using static ManifestCompiler.Binding.FileBinder;
 
 namespace ManifestCompiler.Binding;
 
@@ -150,9 +151,9 @@ internal sealed class BossiBinder
     {
         var path = JsonLocation.Root;
         file.UnknownKeys(root, path, "oauth.json", OAuthKeys, isError: false);
-        var name = RequiredString(file, root, path, "name", "oauth.json");
-        var isNonOauth = OptionalBool(file, root, path, "isNonOauth") ?? false;
-        var genWebhook = OptionalBool(file, root, path, "genWebhook") ?? false;
+        var name = file.RequiredString(root, path, "name", "oauth.json");
+        var isNonOauth = file.OptionalBool(root, path, "isNonOauth") ?? false;
+        var genWebhook = file.OptionalBool(root, path, "genWebhook") ?? false;
 
         var services = ImmutableArray.CreateBuilder<string>();
         if (Member(root, "services") is { } servicesValue && file.Array(servicesValue, JsonLocation.Member(path, "services"), "services") is { } servicesArray)
@@ -197,8 +198,8 @@ internal sealed class BossiBinder
         var parameters = NamedTemplates(file, root, path, "parameters", connectScope);
         var url = OptionalTemplate(file, root, path, "url", connectScope.With(parameterNames));
         var tokenUrl = OptionalTemplate(file, root, path, "tokenUrl", connectScope.With(parameterNames));
-        var clientId = OptionalString(file, root, path, "clientId");
-        var clientSecret = OptionalString(file, root, path, "clientSecret");
+        var clientId = file.OptionalString(root, path, "clientId");
+        var clientSecret = file.OptionalString(root, path, "clientSecret");
         if (!isNonOauth)
         {
             // An OAuth connection redirects to url and exchanges the code at tokenUrl; without them it cannot connect.
@@ -240,7 +241,7 @@ internal sealed class BossiBinder
             return null;
         }
         file.UnknownKeys(step, path, description, TriggerStepKeys, isError: false);
-        var action = RequiredString(file, step, path, "action", description);
+        var action = file.RequiredString(step, path, "action", description);
         if (action is null || !CheckActionReference(file, action, JsonLocation.Member(path, "action")))
         {
             return null;
@@ -257,9 +258,9 @@ internal sealed class BossiBinder
     {
         var path = JsonLocation.Root;
         file.UnknownKeys(root, path, "schema.json", SchemaKeys, isError: false);
-        var name = RequiredString(file, root, path, "name", "schema.json");
-        var version = OptionalString(file, root, path, "version");
-        var description = OptionalString(file, root, path, "description");
+        var name = file.RequiredString(root, path, "name", "schema.json");
+        var version = file.OptionalString(root, path, "version");
+        var description = file.OptionalString(root, path, "description");
         var variables = NamedTemplates(file, root, path, "variables", TemplateScope.Of(PlatformVariables.Concat(_queryParams).Concat(_tokenNames)));
         _variableNames = variables.Select(v => v.Name).ToImmutableHashSet(StringComparer.Ordinal);
 
@@ -268,14 +269,14 @@ internal sealed class BossiBinder
         if (Member(root, "security") is { } securityValue && file.Object(securityValue, securityPath, "security") is { } securityObject)
         {
             file.UnknownKeys(securityObject, securityPath, "security", SecurityKeys, isError: false);
-            var type = RequiredString(file, securityObject, securityPath, "type", "security");
+            var type = file.RequiredString(securityObject, securityPath, "type", "security");
             var token = OptionalTemplate(file, securityObject, securityPath, "token", InstanceScope);
-            var accessTokenVariable = OptionalString(file, securityObject, securityPath, "accessTokenVariable");
+            var accessTokenVariable = file.OptionalString(securityObject, securityPath, "accessTokenVariable");
             if (accessTokenVariable is not null && !_tokenNames.Contains(accessTokenVariable.Value))
             {
                 file.Report(ManifestDiagnostics.AccessTokenNotCaptured, accessTokenVariable.Span, JsonLocation.Member(securityPath, "accessTokenVariable"), accessTokenVariable.Value, Suggestions.DidYouMean(accessTokenVariable.Value, _tokenNames));
             }
-            var expiryInVariable = OptionalString(file, securityObject, securityPath, "expiryInVariable");
+            var expiryInVariable = file.OptionalString(securityObject, securityPath, "expiryInVariable");
             var refreshTokenUrl = OptionalTemplate(file, securityObject, securityPath, "refreshTokenUrl", InstanceScope);
             if (type is not null)
             {
@@ -322,9 +323,9 @@ internal sealed class BossiBinder
             return null;
         }
         file.UnknownKeys(action, path, $"action '{name}'", ActionKeys, isError: false);
-        var skipParser = OptionalBool(file, action, path, "skipParser") ?? false;
-        var returnsData = OptionalBool(file, action, path, "returnsData") ?? false;
-        var continueOnFailure = OptionalBool(file, action, path, "continueOnFailure") ?? false;
+        var skipParser = file.OptionalBool(action, path, "skipParser") ?? false;
+        var returnsData = file.OptionalBool(action, path, "returnsData") ?? false;
+        var continueOnFailure = file.OptionalBool(action, path, "continueOnFailure") ?? false;
         var rateLimit = BindRateLimit(file, action, path);
 
         var steps = ImmutableArray.CreateBuilder<ActionStepIR>();
@@ -353,7 +354,7 @@ internal sealed class BossiBinder
         {
             file.Report(ManifestDiagnostics.MappingNeverUsed, member.Name.Span, path, name);
         }
-        else if (mapping is null && !skipParser && _folder[$"action/{name}/schema.json"] is null)
+        else if (!skipParser && !_actions[name].HasMapping)
         {
             file.Report(ManifestDiagnostics.MissingFieldMapping, member.Name.Span, path, name);
         }
@@ -389,8 +390,8 @@ internal sealed class BossiBinder
             return null;
         }
         file.UnknownKeys(step, path, "a step", StepKeys, isError: false);
-        var continueOnFailure = OptionalBool(file, step, path, "continueOnFailure") ?? actionContinueOnFailure;
-        if (RequiredString(file, step, path, "codeRef", "a step", allowBlank: false) is not { } codeRef)
+        var continueOnFailure = file.OptionalBool(step, path, "continueOnFailure") ?? actionContinueOnFailure;
+        if (file.RequiredString(step, path, "codeRef", "a step", allowBlank: false) is not { } codeRef)
         {
             return null;
         }
@@ -448,7 +449,7 @@ internal sealed class BossiBinder
         }
         var path = JsonLocation.Root;
         file.UnknownKeys(root, path, "a field mapping", MappingKeys, isError: false);
-        var version = OptionalString(file, root, path, "version");
+        var version = file.OptionalString(root, path, "version");
         var fields = ImmutableArray.CreateBuilder<FieldMappingEntryIR>();
         var dataPath = JsonLocation.Member(path, "data");
         if (root["data"] is null)
@@ -466,7 +467,7 @@ internal sealed class BossiBinder
                 }
                 var description = $"field '{member.Name.Value}'";
                 file.UnknownKeys(field, fieldPath, description, FieldKeys, isError: false);
-                var dataType = RequiredString(file, field, fieldPath, "dataType", description);
+                var dataType = file.RequiredString(field, fieldPath, "dataType", description);
                 FieldDataType? type = null;
                 if (dataType is not null)
                 {
@@ -479,8 +480,8 @@ internal sealed class BossiBinder
                         file.Report(ManifestDiagnostics.InvalidChoice, dataType.Span, JsonLocation.Member(fieldPath, "dataType"), dataType.Value, "dataType" + Suggestions.DidYouMean(dataType.Value, FieldTypes.Keys), string.Join(", ", FieldTypes.Keys.Order(StringComparer.Ordinal)));
                     }
                 }
-                var required = OptionalBool(file, field, fieldPath, "required") ?? false;
-                var equivalentName = RequiredString(file, field, fieldPath, "equivalentName", description, allowBlank: false);
+                var required = file.OptionalBool(field, fieldPath, "required") ?? false;
+                var equivalentName = file.RequiredString(field, fieldPath, "equivalentName", description, allowBlank: false);
                 if (equivalentName is null)
                 {
                     continue;
@@ -604,8 +605,8 @@ internal sealed class BossiBinder
                     continue;
                 }
                 file.UnknownKeys(entry, entryPath, "a memory entry", MemoryKeys, isError: false);
-                var key = RequiredString(file, entry, entryPath, "key", "a memory entry", allowBlank: false);
-                var expression = RequiredString(file, entry, entryPath, "value", "a memory entry");
+                var key = file.RequiredString(entry, entryPath, "key", "a memory entry", allowBlank: false);
+                var expression = file.RequiredString(entry, entryPath, "value", "a memory entry");
                 if (key is null || expression is null)
                 {
                     continue;
@@ -624,7 +625,7 @@ internal sealed class BossiBinder
             }
         }
 
-        var action = RequiredString(file, step, path, "action", "a webhook trigger step");
+        var action = file.RequiredString(step, path, "action", "a webhook trigger step");
         ok &= action is not null && CheckActionReference(file, action, JsonLocation.Member(path, "action"));
 
         var bodyKeys = bodyRequired.ToImmutableHashSet(StringComparer.Ordinal);
@@ -711,26 +712,8 @@ internal sealed class BossiBinder
 
     // ---- small readers shared by the files above ----
 
-    private static JsonSyntax? Member(JsonObjectSyntax obj, string key) => obj[key]?.Value;
-
-    private static JsonStringSyntax? RequiredString(FileBinder file, JsonObjectSyntax obj, string path, string key, string description, bool allowBlank = true)
-    {
-        if (obj[key] is not { } member)
-        {
-            file.MissingKey(obj, path, key, description);
-            return null;
-        }
-        return file.String(member.Value, JsonLocation.Member(path, key), key, allowBlank);
-    }
-
-    private static JsonStringSyntax? OptionalString(FileBinder file, JsonObjectSyntax obj, string path, string key) =>
-        obj[key] is { } member && member.Value is not JsonNullSyntax ? file.String(member.Value, JsonLocation.Member(path, key), key) : null;
-
-    private static bool? OptionalBool(FileBinder file, JsonObjectSyntax obj, string path, string key) =>
-        obj[key] is { } member && member.Value is not JsonNullSyntax ? file.Bool(member.Value, JsonLocation.Member(path, key), key) : null;
-
     private static TemplateIR? OptionalTemplate(FileBinder file, JsonObjectSyntax obj, string path, string key, TemplateScope scope) =>
-        OptionalString(file, obj, path, key) is { } text ? TemplateBinder.Bind(file, text, JsonLocation.Member(path, key), scope) : null;
+        file.OptionalString(obj, path, key) is { } text ? TemplateBinder.Bind(file, text, JsonLocation.Member(path, key), scope) : null;
 
     private static EquatableArray<NamedTemplateIR> NamedTemplates(FileBinder file, JsonObjectSyntax obj, string path, string key, TemplateScope scope)
     {

@@ -8,6 +8,7 @@ using ManifestCompiler.Syntax.Cron;
 using ManifestCompiler.Syntax.DotPaths;
 using ManifestCompiler.Syntax.Templates;
 using ManifestCompiler.Syntax.Text;
+using static ManifestCompiler.Binding.FileBinder;
 
 namespace ManifestCompiler.Binding;
 
@@ -62,8 +63,12 @@ internal sealed class ChiefOnboardingBinder
     private readonly JsonObjectSyntax _root;
     private readonly ImmutableHashSet<string> _baseNames;
     private readonly ImmutableHashSet<string> _userNames;
-    private readonly List<ImmutableHashSet<string>> _storedBefore = [];
-    private readonly List<ImmutableHashSet<string>> _savedFilesBefore = [];
+    /// <summary>
+    /// For each execute request i, the store_data properties (and saved files) of the requests before it; one more
+    /// entry at the end holds those of all requests. Never empty.
+    /// </summary>
+    private readonly ImmutableArray<ImmutableHashSet<string>> _storedBefore;
+    private readonly ImmutableArray<ImmutableHashSet<string>> _savedFilesBefore;
 
     private ChiefOnboardingBinder(FileBinder file, ManifestKind kind, JsonObjectSyntax root)
     {
@@ -79,6 +84,34 @@ internal sealed class ChiefOnboardingBinder
         _userNames = kind == ManifestKind.Webhook
             ? NewHireVariables.Concat(Ids(root, "form")).Concat(Ids(root, "extra_user_info")).ToImmutableHashSet(StringComparer.Ordinal)
             : ImmutableHashSet<string>.Empty;
+        (_storedBefore, _savedFilesBefore) = BeforeEachRequest(root);
+    }
+
+    private static (ImmutableArray<ImmutableHashSet<string>> Stored, ImmutableArray<ImmutableHashSet<string>> SavedFiles) BeforeEachRequest(JsonObjectSyntax root)
+    {
+        var stored = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
+        var files = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
+        var storedBefore = ImmutableArray.CreateBuilder<ImmutableHashSet<string>>();
+        var filesBefore = ImmutableArray.CreateBuilder<ImmutableHashSet<string>>();
+        foreach (var item in Member(root, "execute") is JsonArraySyntax items ? items.Items : [])
+        {
+            storedBefore.Add(stored);
+            filesBefore.Add(files);
+            if (item is JsonObjectSyntax request)
+            {
+                if (request["store_data"]?.Value is JsonObjectSyntax store)
+                {
+                    stored = stored.Union(store.Members.Select(m => m.Name.Value));
+                }
+                if (request["save_as_file"]?.Value is JsonStringSyntax saved)
+                {
+                    files = files.Add(saved.Value);
+                }
+            }
+        }
+        storedBefore.Add(stored);
+        filesBefore.Add(files);
+        return (storedBefore.ToImmutable(), filesBefore.ToImmutable());
     }
 
     public static CompilationResult<ChiefOnboardingManifestIR> Bind(SourceFile source, ManifestKind? givenKind)
@@ -176,11 +209,15 @@ internal sealed class ChiefOnboardingBinder
         _ => null,
     };
 
+    /// <summary>A scope of this dialect: an unknown variable renders empty, so it is a warning (MC8011), not an error.</summary>
+    private static TemplateScope Scope(IEnumerable<string> names, Func<VariablePathSyntax, VariableVerdict?> special, string? unknownNote = null) =>
+        new(names.ToImmutableHashSet(StringComparer.Ordinal), special, UnknownNote: unknownNote, UnknownVariable: ManifestDiagnostics.UnknownVariableRendersEmpty);
+
     /// <summary>Execute request <paramref name="index"/> sees responses and stored values of the requests before it.</summary>
     private TemplateScope ExecuteScope(int index)
     {
-        var stored = index < _storedBefore.Count ? _storedBefore[index] : (_storedBefore.Count > 0 ? _storedBefore[^1] : ImmutableHashSet<string>.Empty);
-        return new TemplateScope(UnknownVariable: ManifestDiagnostics.UnknownVariableRendersEmpty, Names: _baseNames.Union(_userNames).Union(stored), Special: p => Responses(p, index), UnknownNote: UnknownNote);
+        var stored = _storedBefore[Math.Min(index, _storedBefore.Length - 1)];
+        return Scope(_baseNames.Union(_userNames).Union(stored), p => Responses(p, index), UnknownNote);
     }
 
     private VariableVerdict? Responses(VariablePathSyntax path, int available)
@@ -208,23 +245,18 @@ internal sealed class ChiefOnboardingBinder
 
     /// <summary>Manifest-level headers go with every request, so they see what the execute requests see.</summary>
     private TemplateScope ManifestScope() =>
-        new TemplateScope(UnknownVariable: ManifestDiagnostics.UnknownVariableRendersEmpty, Names: _baseNames.Union(_userNames).Union(_storedBefore.Count > 0 ? _storedBefore[^1] : StoredProperties()), Special: NoResponses, UnknownNote: UnknownNote);
+        Scope(_baseNames.Union(_userNames).Union(_storedBefore[^1]), NoResponses, UnknownNote);
 
     /// <summary>exists renders with the built-in new-hire values and the integration's values only (notes §24).</summary>
     private TemplateScope ExistsScope() =>
-        new TemplateScope(UnknownVariable: ManifestDiagnostics.UnknownVariableRendersEmpty, Names: _baseNames.Union(NewHireVariables), Special: NoResponses, UnknownNote: " (exists sees only new-hire fields and the integration's own values)");
+        Scope(_baseNames.Union(NewHireVariables), NoResponses, " (exists sees only new-hire fields and the integration's own values)");
 
     /// <summary>revoke renders with the new hire's stored values (extra fields), not with form values.</summary>
     private TemplateScope RevokeScope() =>
-        new TemplateScope(UnknownVariable: ManifestDiagnostics.UnknownVariableRendersEmpty, Names: _baseNames.Union(NewHireVariables).Union(Ids(_root, "extra_user_info")).Union(StoredProperties()), Special: NoResponses);
+        Scope(_baseNames.Union(NewHireVariables).Union(Ids(_root, "extra_user_info")).Union(_storedBefore[^1]), NoResponses);
 
     /// <summary>OAuth requests and form options are fetched with the integration's values only.</summary>
-    private TemplateScope IntegrationScope() => new TemplateScope(UnknownVariable: ManifestDiagnostics.UnknownVariableRendersEmpty, Names: _baseNames, Special: NoResponses, UnknownNote: " (OAuth and form-option requests see only the integration's own values)");
-
-    private ImmutableHashSet<string> StoredProperties() =>
-        Member(_root, "execute") is JsonArraySyntax items
-            ? items.Items.OfType<JsonObjectSyntax>().SelectMany(i => i["store_data"]?.Value is JsonObjectSyntax store ? store.Members.Select(m => m.Name.Value) : []).ToImmutableHashSet(StringComparer.Ordinal)
-            : ImmutableHashSet<string>.Empty;
+    private TemplateScope IntegrationScope() => Scope(_baseNames, NoResponses, " (OAuth and form-option requests see only the integration's own values)");
 
     // ---- execute ----
 
@@ -235,27 +267,6 @@ internal sealed class ChiefOnboardingBinder
         {
             return EquatableArray<RequestIR>.Empty;
         }
-        // What each request may use: stored values and saved files of the requests before it.
-        var stored = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
-        var files = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
-        foreach (var item in items.Items)
-        {
-            _storedBefore.Add(stored);
-            _savedFilesBefore.Add(files);
-            if (item is JsonObjectSyntax request)
-            {
-                if (request["store_data"]?.Value is JsonObjectSyntax store)
-                {
-                    stored = stored.Union(store.Members.Select(m => m.Name.Value));
-                }
-                if (request["save_as_file"]?.Value is JsonStringSyntax saved)
-                {
-                    files = files.Add(saved.Value);
-                }
-            }
-        }
-        _storedBefore.Add(stored);
-        _savedFilesBefore.Add(files);
         var result = ImmutableArray.CreateBuilder<RequestIR>();
         for (var i = 0; i < items.Items.Length; i++)
         {
@@ -306,7 +317,7 @@ internal sealed class ChiefOnboardingBinder
     {
         if (role != RequestRole.FormOptions)
         {
-            ReportUnknownNested(obj, path, description, RequestKeys(role));
+            _file.UnknownKeys(obj, path, description, RequestKeys(role), isError: false, LegacyKeys);
         }
         var ok = true;
         TemplateIR? url = null;
@@ -406,24 +417,6 @@ internal sealed class ChiefOnboardingBinder
             : null;
     }
 
-    private void ReportUnknownNested(JsonObjectSyntax obj, string path, string description, IReadOnlyCollection<string> known)
-    {
-        foreach (var member in obj.Members)
-        {
-            var name = member.Name.Value;
-            if (known.Contains(name))
-            {
-                continue;
-            }
-            if (LegacyKeys.TryGetValue(name, out var replacement))
-            {
-                _file.Report(ManifestDiagnostics.LegacyKey, member.Name.Span, JsonLocation.Member(path, name), name, replacement);
-                continue;
-            }
-            _file.Report(ManifestDiagnostics.UnknownKeyIgnored, member.Name.Span, JsonLocation.Member(path, name), name, description, Suggestions.DidYouMean(name, known));
-        }
-    }
-
     private EquatableArray<HeaderIR>? BindHeaders(JsonSyntax value, string path, TemplateScope scope)
     {
         if (_file.Object(value, path, "headers") is not { } obj)
@@ -472,7 +465,7 @@ internal sealed class ChiefOnboardingBinder
         var continuePath = JsonLocation.Member(path, "continue_if");
         if (obj["continue_if"] is { } continueMember && _file.Object(continueMember.Value, continuePath, "continue_if") is { } condition)
         {
-            ReportUnknownNested(condition, continuePath, "continue_if", ["response_notation", "value"]);
+            _file.UnknownKeys(condition, continuePath, "continue_if", ["response_notation", "value"], isError: false, LegacyKeys);
             var notation = RequiredString(condition, continuePath, "response_notation", "continue_if");
             var value = RequiredString(condition, continuePath, "value", "continue_if");
             var valueTemplate = value is null ? null : Template(value, JsonLocation.Member(continuePath, "value"), scope);
@@ -485,7 +478,7 @@ internal sealed class ChiefOnboardingBinder
         var pollingPath = JsonLocation.Member(path, "polling");
         if (obj["polling"] is { } pollingMember && _file.Object(pollingMember.Value, pollingPath, "polling") is { } poll)
         {
-            ReportUnknownNested(poll, pollingPath, "polling", ["interval", "amount"]);
+            _file.UnknownKeys(poll, pollingPath, "polling", ["interval", "amount"], isError: false, LegacyKeys);
             int? interval = null, amount = null;
             if (poll["interval"] is { } i)
             {
@@ -522,7 +515,7 @@ internal sealed class ChiefOnboardingBinder
         {
             return EquatableArray<FileFieldIR>.Empty;
         }
-        var saved = executeIndex >= 0 && executeIndex < _savedFilesBefore.Count ? _savedFilesBefore[executeIndex] : ImmutableHashSet<string>.Empty;
+        var saved = executeIndex >= 0 ? _savedFilesBefore[Math.Min(executeIndex, _savedFilesBefore.Length - 1)] : ImmutableHashSet<string>.Empty;
         var result = ImmutableArray.CreateBuilder<FileFieldIR>();
         foreach (var entry in files.Members)
         {
@@ -572,7 +565,7 @@ internal sealed class ChiefOnboardingBinder
         var result = ImmutableArray.CreateBuilder<InitialDataItemIR>();
         foreach (var (item, path) in ObjectList("initial_data_form", "an initial_data_form item"))
         {
-            ReportUnknownNested(item, path, "an initial_data_form item", InitialDataKeys);
+            _file.UnknownKeys(item, path, "an initial_data_form item", InitialDataKeys, isError: false, LegacyKeys);
             var id = RequiredString(item, path, "id", "an initial_data_form item", allowBlank: false);
             var name = RequiredString(item, path, "name", "an initial_data_form item", allowBlank: false);
             string? description = null;
@@ -603,7 +596,7 @@ internal sealed class ChiefOnboardingBinder
         var result = ImmutableArray.CreateBuilder<UserInfoItemIR>();
         foreach (var (item, path) in ObjectList("extra_user_info", "an extra_user_info item"))
         {
-            ReportUnknownNested(item, path, "an extra_user_info item", UserInfoKeys);
+            _file.UnknownKeys(item, path, "an extra_user_info item", UserInfoKeys, isError: false, LegacyKeys);
             var id = RequiredString(item, path, "id", "an extra_user_info item", allowBlank: false);
             var name = RequiredString(item, path, "name", "an extra_user_info item", allowBlank: false);
             var description = RequiredString(item, path, "description", "an extra_user_info item", allowBlank: false);
@@ -621,7 +614,7 @@ internal sealed class ChiefOnboardingBinder
         var result = ImmutableArray.CreateBuilder<FormItemIR>();
         foreach (var (item, path) in ObjectList("form", "a form item"))
         {
-            ReportUnknownNested(item, path, "a form item", FormKeys);
+            _file.UnknownKeys(item, path, "a form item", FormKeys, isError: false, LegacyKeys);
             var id = RequiredString(item, path, "id", "a form item", allowBlank: false);
             var name = RequiredString(item, path, "name", "a form item", allowBlank: false);
             var typeText = RequiredString(item, path, "type", "a form item");
@@ -687,10 +680,10 @@ internal sealed class ChiefOnboardingBinder
     private EquatableArray<NotificationIR> BindNotifications()
     {
         var result = ImmutableArray.CreateBuilder<NotificationIR>();
-        var scope = ExecuteScope(int.MaxValue) with { Special = p => Responses(p, Math.Max(0, _storedBefore.Count - 1)) };
+        var scope = ExecuteScope(int.MaxValue) with { Special = p => Responses(p, _storedBefore.Length - 1) };
         foreach (var (item, path) in ObjectList("post_execute_notification", "a notification"))
         {
-            ReportUnknownNested(item, path, "a notification", NotificationKeys);
+            _file.UnknownKeys(item, path, "a notification", NotificationKeys, isError: false, LegacyKeys);
             var typeText = RequiredString(item, path, "type", "a notification");
             NotificationType? type = typeText?.Value switch { "email" => NotificationType.Email, "text" => NotificationType.Text, _ => null };
             if (typeText is not null && type is null)
@@ -715,7 +708,7 @@ internal sealed class ChiefOnboardingBinder
         {
             return null;
         }
-        ReportUnknownNested(oauth, path, "oauth", OAuthKeys);
+        _file.UnknownKeys(oauth, path, "oauth", OAuthKeys, isError: false, LegacyKeys);
         var scope = IntegrationScope();
         var authenticateUrl = TemplateOf(oauth, path, "authenticate_url", "oauth", scope);
         RequestIR? accessToken = null;
@@ -856,7 +849,7 @@ internal sealed class ChiefOnboardingBinder
         TemplateIR? nextPage = null;
         if (root["next_page"] is { } nextPageMember && _file.String(nextPageMember.Value, JsonLocation.Member(path, "next_page"), "next_page") is { } nextPageText)
         {
-            var scope = new TemplateScope(UnknownVariable: ManifestDiagnostics.UnknownVariableRendersEmpty, Names: _baseNames.Add("NEXT_PAGE_TOKEN"), Special: NoResponsesButToken, UnknownNote: UnknownNote);
+            var scope = Scope(_baseNames.Add("NEXT_PAGE_TOKEN"), NoResponsesButToken, UnknownNote);
             nextPage = Template(nextPageText, JsonLocation.Member(path, "next_page"), scope);
         }
         if (nextPageFrom is not null)
@@ -882,8 +875,6 @@ internal sealed class ChiefOnboardingBinder
 
     // ---- small readers ----
 
-    private static JsonSyntax? Member(JsonObjectSyntax obj, string key) => obj[key]?.Value;
-
     private IEnumerable<(JsonObjectSyntax Item, string Path)> ObjectList(string key, string description)
     {
         var listPath = JsonLocation.Member(JsonLocation.Root, key);
@@ -901,18 +892,12 @@ internal sealed class ChiefOnboardingBinder
         }
     }
 
-    private JsonStringSyntax? RequiredString(JsonObjectSyntax obj, string path, string key, string description, bool allowBlank = false)
-    {
-        if (obj[key] is not { } member)
-        {
-            _file.MissingKey(obj, path, key, description);
-            return null;
-        }
-        return _file.String(member.Value, JsonLocation.Member(path, key), key, allowBlank, acceptNumbers: true);
-    }
+    /// <summary>The reference serializer's CharField: blank strings are rejected unless allowed, numbers are taken as text.</summary>
+    private JsonStringSyntax? RequiredString(JsonObjectSyntax obj, string path, string key, string description, bool allowBlank = false) =>
+        _file.RequiredString(obj, path, key, description, allowBlank, acceptNumbers: true);
 
-    private bool? OptionalBool(JsonObjectSyntax obj, string path, string key) =>
-        obj[key] is { } member ? _file.Bool(member.Value, JsonLocation.Member(path, key), key) : null;
+    /// <summary>The serializer's BooleanField: null is not a boolean.</summary>
+    private bool? OptionalBool(JsonObjectSyntax obj, string path, string key) => _file.OptionalBool(obj, path, key, nullIsAbsent: false);
 
     private TemplateIR? TemplateOf(JsonObjectSyntax obj, string path, string key, string description, TemplateScope scope) =>
         RequiredString(obj, path, key, description) is { } text ? Template(text, JsonLocation.Member(path, key), scope) : null;

@@ -148,17 +148,17 @@ internal sealed class FileBinder
             WrongType(value, path, key, "an integer");
             return null;
         }
-        if (!decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number2) || number2 != decimal.Truncate(number2))
+        if (!decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) || parsed != decimal.Truncate(parsed))
         {
             WrongType(value, path, key, "an integer");
             return null;
         }
-        if (number2 < min || number2 > max)
+        if (parsed < min || parsed > max)
         {
             Report(ManifestDiagnostics.OutOfRange, value!.Span, path, key, min, max, text);
             return null;
         }
-        return (int)number2;
+        return (int)parsed;
     }
 
     public void WrongType(JsonSyntax? value, string path, string key, string expected)
@@ -172,8 +172,11 @@ internal sealed class FileBinder
     public void MissingKey(JsonObjectSyntax owner, string ownerPath, string key, string ownerDescription) =>
         Report(ManifestDiagnostics.MissingRequiredKey, OpeningOf(owner), JsonLocation.Member(ownerPath, key), key, ownerDescription);
 
-    /// <summary>Reports every member whose name is not in <paramref name="known"/>, suggesting the closest known name.</summary>
-    public void UnknownKeys(JsonObjectSyntax obj, string path, string description, IReadOnlyCollection<string> known, bool isError)
+    /// <summary>
+    /// Reports every member whose name is not in <paramref name="known"/>, suggesting the closest known name; a name in
+    /// <paramref name="legacy"/> is a key older formats used, reported with what replaced it.
+    /// </summary>
+    public void UnknownKeys(JsonObjectSyntax obj, string path, string description, IReadOnlyCollection<string> known, bool isError, IReadOnlyDictionary<string, string>? legacy = null)
     {
         foreach (var member in obj.Members)
         {
@@ -182,10 +185,36 @@ internal sealed class FileBinder
             {
                 continue;
             }
+            if (legacy is not null && legacy.TryGetValue(name, out var replacement))
+            {
+                Report(ManifestDiagnostics.LegacyKey, member.Name.Span, JsonLocation.Member(path, name), name, replacement);
+                continue;
+            }
             var suggestion = Suggestions.DidYouMean(name, known);
             Report(isError ? ManifestDiagnostics.UnknownKey : ManifestDiagnostics.UnknownKeyIgnored, member.Name.Span, JsonLocation.Member(path, name), name, description, suggestion);
         }
     }
+
+    public static JsonSyntax? Member(JsonObjectSyntax obj, string key) => obj[key]?.Value;
+
+    /// <summary>The string at <paramref name="key"/>, reporting the key missing (at its object) or of the wrong type.</summary>
+    public JsonStringSyntax? RequiredString(JsonObjectSyntax obj, string path, string key, string description, bool allowBlank = true, bool acceptNumbers = false)
+    {
+        if (obj[key] is not { } member)
+        {
+            MissingKey(obj, path, key, description);
+            return null;
+        }
+        return String(member.Value, JsonLocation.Member(path, key), key, allowBlank, acceptNumbers);
+    }
+
+    /// <summary>The string at <paramref name="key"/> if present; JSON null counts as absent.</summary>
+    public JsonStringSyntax? OptionalString(JsonObjectSyntax obj, string path, string key) =>
+        obj[key] is { } member && member.Value is not JsonNullSyntax ? String(member.Value, JsonLocation.Member(path, key), key) : null;
+
+    /// <summary>The boolean at <paramref name="key"/> if present; JSON null counts as absent unless <paramref name="nullIsAbsent"/> is false.</summary>
+    public bool? OptionalBool(JsonObjectSyntax obj, string path, string key, bool nullIsAbsent = true) =>
+        obj[key] is { } member && !(nullIsAbsent && member.Value is JsonNullSyntax) ? Bool(member.Value, JsonLocation.Member(path, key), key) : null;
 
     /// <summary>
     /// A JSON value as IR, each string bound as a template by <paramref name="bindString"/> (which reports its

@@ -53,7 +53,7 @@ public static class DiagnosticCatalog
             foreach (var d in descriptors)
             {
                 builder.Append("| <a id=\"").Append(d.Id.ToLowerInvariant()).Append("\"></a>").Append(d.Id)
-                    .Append(" | ").Append(ManifestDiagnostic.SeverityText(d.Severity))
+                    .Append(" | ").Append(Diagnostic.SeverityText(d.Severity))
                     .Append(" | ").Append(Cell(d.Title))
                     .Append(" | ").Append(Cell(MessageAsShown(d.MessageFormat)))
                     .Append(" | ").Append(Cell(d.HelpText))

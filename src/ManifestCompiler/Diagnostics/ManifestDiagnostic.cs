@@ -24,13 +24,5 @@ public sealed record ManifestDiagnostic(
     public bool IsError => Severity == DiagnosticSeverity.Error;
 
     /// <summary>The MSBuild/compiler canonical format: <c>path(line,col): error MC1234: message</c>.</summary>
-    public override string ToString() => $"{FilePath}({Start.Line},{Start.Column}): {SeverityText(Severity)} {Id}: {Message}";
-
-    public static string SeverityText(DiagnosticSeverity severity) => severity switch
-    {
-        DiagnosticSeverity.Error => "error",
-        DiagnosticSeverity.Warning => "warning",
-        DiagnosticSeverity.Info => "info",
-        _ => "hidden",
-    };
+    public override string ToString() => Diagnostic.FormatCanonical(FilePath, Start, Severity, Id, Message);
 }
