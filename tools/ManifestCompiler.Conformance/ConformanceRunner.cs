@@ -14,6 +14,7 @@ public static class ConformanceRunner
         new PythonExpressionSuite("pyexpr-generated", Path.Combine("pyexpr", "generated.jsonl")),
         new PythonExpressionSuite("pyexpr-holes", Path.Combine("pyexpr", "holes.jsonl")),
         new ChiefOnboardingManifestSuite("manifests-chiefonboarding", Path.Combine("manifests", "chiefonboarding")),
+        new SandboxSuite("sandbox", "sandbox"),
     ];
 
     public static IReadOnlyList<SuiteResult> RunAll(string directory) => Suites.Select(s => Run(s, directory)).ToList();

@@ -1,0 +1,72 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ManifestCompiler.Runtime.Python.Sandbox;
+
+/// <summary>A frame the worker sent that breaks the protocol (too large, not a JSON object).</summary>
+internal sealed class ProtocolViolationException(string message, bool tooLarge = false) : Exception(message)
+{
+    /// <summary>The frame was over the size limit: a resource limit (say, a huge result), not necessarily an attack.</summary>
+    public bool TooLarge { get; } = tooLarge;
+}
+
+/// <summary>The worker protocol: each frame a 4-byte big-endian length and that many bytes of UTF-8 JSON.</summary>
+internal sealed class FrameChannel(Stream toWorker, Stream fromWorker, int maxFrameBytes)
+{
+    private readonly byte[] header = new byte[4];
+
+    public async Task WriteAsync(JsonObject message, CancellationToken cancellationToken) =>
+        await WriteRawAsync(JsonSerializer.SerializeToUtf8Bytes(message), cancellationToken).ConfigureAwait(false);
+
+    public async Task WriteRawAsync(byte[] payload, CancellationToken cancellationToken)
+    {
+        var prefix = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(prefix, payload.Length);
+        await toWorker.WriteAsync(prefix, cancellationToken).ConfigureAwait(false);
+        await toWorker.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+        await toWorker.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The next frame, or <c>null</c> when the worker's output ended (it exited or was killed).</summary>
+    public async Task<JsonObject?> ReadAsync(CancellationToken cancellationToken)
+    {
+        if (!await FillAsync(header, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        var length = BinaryPrimitives.ReadInt32BigEndian(header);
+        if (length < 0 || length > maxFrameBytes)
+        {
+            throw new ProtocolViolationException($"the worker sent a frame of {length} bytes (limit {maxFrameBytes})", tooLarge: length > maxFrameBytes);
+        }
+        var payload = new byte[length];
+        if (!await FillAsync(payload, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonNode.Parse(payload) as JsonObject ?? throw new ProtocolViolationException("the worker sent a frame that is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new ProtocolViolationException("the worker sent a frame that is not JSON: " + e.Message);
+        }
+    }
+
+    private async Task<bool> FillAsync(byte[] buffer, CancellationToken cancellationToken)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = await fromWorker.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return false;
+            }
+            read += n;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,350 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace ManifestCompiler.Runtime.Python.Sandbox;
+
+/// <summary>What the worker reported once its limits and seccomp filter were in place.</summary>
+internal sealed record WorkerReady(string PythonVersion, IReadOnlyList<string> ResourceLimits, bool Seccomp, string? SeccompError);
+
+/// <summary>A run's result, and whether the worker that produced it may serve another run.</summary>
+internal sealed record WorkerRunOutcome(PythonStepResult Result, bool Reusable);
+
+/// <summary>One long-lived worker process, bound to at most one tenant for its whole life.</summary>
+internal sealed class PythonWorker
+{
+    private static readonly Lazy<byte[]> WorkerSource = new(() =>
+    {
+        using var stream = typeof(PythonWorker).Assembly.GetManifestResourceStream("ManifestCompiler.Runtime.Python.worker.py")
+            ?? throw new InvalidOperationException("The worker source is not embedded in " + typeof(PythonWorker).Assembly.GetName().Name);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
+    });
+
+    private readonly Process process;
+    private readonly FrameChannel channel;
+    private readonly PythonWorkerPoolOptions options;
+    private readonly Queue<string> stderrTail = new();
+
+    private PythonWorker(string id, Process process, PythonWorkerPoolOptions options)
+    {
+        Id = id;
+        this.process = process;
+        this.options = options;
+        ProcessId = process.Id;
+        channel = new FrameChannel(process.StandardInput.BaseStream, process.StandardOutput.BaseStream, options.MaxFrameBytes);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+            lock (stderrTail)
+            {
+                stderrTail.Enqueue(e.Data.Length > 500 ? e.Data[..500] : e.Data);
+                while (stderrTail.Count > 20)
+                {
+                    stderrTail.Dequeue();
+                }
+            }
+        };
+        process.BeginErrorReadLine();
+    }
+
+    public string Id { get; }
+
+    /// <summary>The host process id of the launcher (bubblewrap, or the interpreter itself in development mode).</summary>
+    public int ProcessId { get; }
+
+    /// <summary>The tenant this worker serves; <c>null</c> while it is a spare.</summary>
+    public string? TenantId { get; private set; }
+
+    public int Runs { get; private set; }
+
+    public long PeakMemoryKb { get; private set; }
+
+    public WorkerReady Ready { get; private set; } = new("", [], false, null);
+
+    public bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+    }
+
+    public void AssignTo(string tenantId)
+    {
+        if (TenantId is not null && TenantId != tenantId)
+        {
+            throw new InvalidOperationException($"Worker {Id} serves {TenantId} and cannot serve {tenantId}.");
+        }
+        TenantId = tenantId;
+    }
+
+    public static async Task<PythonWorker> StartAsync(string id, WorkerLauncher launcher, PythonWorkerPoolOptions options, CancellationToken cancellationToken)
+    {
+        var worker = new PythonWorker(id, launcher.Start(), options);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(options.StartTimeout);
+        using var kill = timer.Token.Register(static w => ((PythonWorker)w!).Kill(), worker);
+        try
+        {
+            await worker.channel.WriteRawAsync(WorkerSource.Value, CancellationToken.None).ConfigureAwait(false);
+            await worker.channel.WriteAsync(new JsonObject
+            {
+                ["t"] = "init",
+                ["limits"] = new JsonObject
+                {
+                    ["memory_mb"] = options.MemoryLimitMb,
+                    ["open_files"] = 16,
+                    ["cpu_seconds"] = Math.Ceiling(options.RunTimeout.TotalSeconds),
+                    ["max_calls"] = options.MaxSideEffectsPerRun,
+                    ["max_log_records"] = options.MaxLogRecordsPerRun,
+                    ["max_log_bytes"] = options.MaxLogCharactersPerRun,
+                    ["max_int_bits"] = options.MaxIntegerBits,
+                    ["seccomp"] = options.Seccomp,
+                },
+            }, CancellationToken.None).ConfigureAwait(false);
+            var ready = await worker.channel.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            if (ready is null || (string?)ready["t"] != "ready")
+            {
+                throw new PythonRuntimeUnavailableException(timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+                    ? $"the worker did not report ready within {options.StartTimeout.TotalSeconds:0} s"
+                    : "the worker exited before it was ready" + await worker.DescribeExitAsync().ConfigureAwait(false));
+            }
+            worker.Ready = new WorkerReady(
+                (string?)ready["python"] ?? "",
+                (ready["rlimits"] as JsonArray ?? []).Select(n => (string?)n ?? "").ToList(),
+                (bool?)ready["seccomp"] ?? false,
+                (string?)ready["seccomp_error"]);
+            return worker;
+        }
+        catch (Exception e) when (e is IOException or ProtocolViolationException or ObjectDisposedException)
+        {
+            worker.Kill();
+            throw new PythonRuntimeUnavailableException("the worker could not start: " + e.Message + await worker.DescribeExitAsync().ConfigureAwait(false), e);
+        }
+        catch
+        {
+            worker.Kill();
+            throw;
+        }
+    }
+
+    public async Task<WorkerRunOutcome> RunAsync(PythonStepRequest request, IStepEffectHandler handler, string runId, CancellationToken cancellationToken)
+    {
+        Runs++;
+        var started = options.TimeProvider.GetTimestamp();
+        var timeout = request.Timeout ?? options.RunTimeout;
+        using var timer = new CancellationTokenSource(timeout, options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        using var kill = linked.Token.Register(static w => ((PythonWorker)w!).Kill(), this);
+        var logs = new List<StepLogRecord>();
+        var effects = new List<StepSideEffect>();
+        var dropped = 0;
+        var logCharacters = 0;
+        string? violation = null;
+        var context = new StepCallContext(TenantId ?? "", runId, request.Action);
+
+        PythonStepResult Finish(PythonStepError? error, JsonNode? value = null, JsonObject? storage = null) => new()
+        {
+            RunId = runId,
+            WorkerId = Id,
+            Error = error,
+            ReturnValue = value,
+            Storage = storage,
+            Logs = logs,
+            LogsDropped = dropped,
+            SideEffects = effects,
+            Duration = options.TimeProvider.GetElapsedTime(started),
+        };
+
+        try
+        {
+            await channel.WriteAsync(new JsonObject
+            {
+                ["t"] = "run",
+                ["id"] = runId,
+                ["source"] = request.Source,
+                ["filename"] = request.FileName,
+                ["globals"] = request.ToGlobals(),
+            }, CancellationToken.None).ConfigureAwait(false);
+            while (violation is null)
+            {
+                var message = await channel.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                if (message is null)
+                {
+                    break;
+                }
+                switch ((string?)message["t"])
+                {
+                    case "log":
+                        var text = (string?)message["message"] ?? "";
+                        if (logs.Count >= options.MaxLogRecordsPerRun || logCharacters + text.Length > options.MaxLogCharactersPerRun)
+                        {
+                            dropped++;
+                            break;
+                        }
+                        logCharacters += text.Length;
+                        logs.Add(new StepLogRecord(ParseLevel((string?)message["level"]), text, options.TimeProvider.GetUtcNow()));
+                        break;
+                    case "call":
+                        if (effects.Count >= options.MaxSideEffectsPerRun)
+                        {
+                            violation = $"the worker made more than {options.MaxSideEffectsPerRun} side-effect requests, past its own cap";
+                            break;
+                        }
+                        // WaitAsync: a handler that ignores cancellation must not hold the run past its timeout.
+                        var (reply, effect) = await SideEffects.CarryOutAsync(message, effects.Count + 1, handler, context, linked.Token)
+                            .WaitAsync(linked.Token).ConfigureAwait(false);
+                        effects.Add(effect);
+                        await channel.WriteAsync(reply, CancellationToken.None).ConfigureAwait(false);
+                        break;
+                    case "result" when (string?)message["id"] == runId:
+                        dropped += (int?)message["logs_dropped"] ?? 0;
+                        PeakMemoryKb = Math.Max(PeakMemoryKb, (long?)message["maxrss_kb"] ?? 0);
+                        return ParseResult(message, Finish);
+                    default:
+                        violation = $"the worker sent an unexpected '{(string?)message["t"]}' frame";
+                        break;
+                }
+            }
+        }
+        catch (ProtocolViolationException e) when (e.TooLarge)
+        {
+            Kill();
+            return new(Finish(new PythonStepError(StepErrorKind.ResourceLimit, "the step's output is larger than the frame limit: " + e.Message)), false);
+        }
+        catch (ProtocolViolationException e)
+        {
+            violation = e.Message;
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The worker is gone (killed on timeout or cancellation, or it died): classified below.
+        }
+
+        Kill();
+        if (violation is not null)
+        {
+            return new(Finish(new PythonStepError(StepErrorKind.SandboxViolation, "protocol violation: " + violation)), false);
+        }
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new(Finish(new PythonStepError(StepErrorKind.Cancelled, "the run was cancelled")), false);
+        }
+        if (timer.IsCancellationRequested)
+        {
+            return new(Finish(new PythonStepError(StepErrorKind.Timeout, $"the step ran longer than its {timeout.TotalSeconds:0.###} s limit and was stopped")), false);
+        }
+        var exit = await DescribeExitAsync().ConfigureAwait(false);
+        var kind = exit.Contains("signal 24", StringComparison.Ordinal) ? StepErrorKind.Timeout : StepErrorKind.WorkerCrashed;
+        var what = kind == StepErrorKind.Timeout ? "the step used up its CPU time limit" : "the Python worker process died during the run";
+        return new(Finish(new PythonStepError(kind, what + exit)), false);
+    }
+
+    private static WorkerRunOutcome ParseResult(JsonObject message, Func<PythonStepError?, JsonNode?, JsonObject?, PythonStepResult> finish)
+    {
+        if ((bool?)message["ok"] == true)
+        {
+            if (message["storage"] is not JsonObject storage)
+            {
+                return new(finish(new PythonStepError(StepErrorKind.InvalidResult, "storage is no longer a dict after the step"), null, null), true);
+            }
+            var value = message["value"];
+            message.Remove("value");
+            message.Remove("storage");
+            return new(finish(null, value, storage), true);
+        }
+        var error = message["error"] as JsonObject;
+        var kind = (string?)error?["kind"] switch
+        {
+            "python" => StepErrorKind.PythonException,
+            "syntax" => StepErrorKind.SyntaxError,
+            "sandbox" => StepErrorKind.SandboxViolation,
+            "limit" => StepErrorKind.ResourceLimit,
+            "memory" => StepErrorKind.MemoryLimit,
+            "result" => StepErrorKind.InvalidResult,
+            _ => StepErrorKind.SandboxViolation,
+        };
+        var reusable = kind is StepErrorKind.PythonException or StepErrorKind.SyntaxError or StepErrorKind.InvalidResult;
+        return new(finish(new PythonStepError(kind, (string?)error?["message"] ?? "", (string?)error?["type"], (int?)error?["line"]), null, null), reusable);
+    }
+
+    private static StepLogLevel ParseLevel(string? level) => level switch
+    {
+        "DEBUG" => StepLogLevel.Debug,
+        "WARNING" => StepLogLevel.Warning,
+        "ERROR" => StepLogLevel.Error,
+        "CRITICAL" => StepLogLevel.Critical,
+        _ => StepLogLevel.Info,
+    };
+
+    /// <summary>" (exit code N, signal S): last stderr lines", once the process has exited.</summary>
+    private async Task<string> DescribeExitAsync()
+    {
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return "";
+        }
+        var code = process.ExitCode;
+        var text = new StringBuilder($" (exit code {code}");
+        if (code > 128)
+        {
+            text.Append($", signal {code - 128}");
+        }
+        text.Append(')');
+        lock (stderrTail)
+        {
+            var tail = string.Join(" | ", stderrTail.Where(l => l.Length > 0).TakeLast(3));
+            if (tail.Length > 0)
+            {
+                text.Append(": ").Append(tail);
+            }
+        }
+        return text.ToString();
+    }
+
+    public void Kill()
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>Stops the worker and releases the process handle.</summary>
+    public void Dispose()
+    {
+        Kill();
+        try
+        {
+            process.WaitForExit(2000);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        process.Dispose();
+    }
+}

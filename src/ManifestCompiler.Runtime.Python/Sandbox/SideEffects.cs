@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+
+namespace ManifestCompiler.Runtime.Python.Sandbox;
+
+/// <summary>
+/// Turns a worker's <c>call</c> frame into a call on the host's <see cref="IStepEffectHandler"/> and its answer
+/// into a <c>reply</c> frame; records the request (secrets masked) for the run's result.
+/// </summary>
+internal static class SideEffects
+{
+    private const string Masked = "***";
+
+    private static readonly HashSet<string> SecretHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key", "Api-Key", "X-Auth-Token", "X-Access-Token",
+    };
+
+    public static async Task<(JsonObject Reply, StepSideEffect Effect)> CarryOutAsync(
+        JsonObject call, int sequence, IStepEffectHandler handler, StepCallContext context, CancellationToken cancellationToken)
+    {
+        var seq = call["seq"]?.DeepClone();
+        var op = (string?)call["op"] ?? "";
+        var args = call["args"] as JsonObject ?? [];
+        JsonNode? value = null;
+        string? error = null;
+        StepSideEffectKind kind;
+        try
+        {
+            (kind, value) = op switch
+            {
+                "http" => (StepSideEffectKind.Http, await HttpAsync(args, handler, context, cancellationToken).ConfigureAwait(false)),
+                "get_token" => (StepSideEffectKind.GetToken, JsonValue.Create(await handler.GetTokenAsync(context, cancellationToken).ConfigureAwait(false))),
+                "modify_tokens" => (StepSideEffectKind.ModifyTokens, await Done(handler.ModifyTokensAsync(args["tokens"] as JsonObject ?? [], context, cancellationToken)).ConfigureAwait(false)),
+                "schedule_task" => (StepSideEffectKind.ScheduleTask, await Done(handler.ScheduleTaskAsync((int?)args["seconds"] ?? 0, (int?)args["retries"] ?? 0, context, cancellationToken)).ConfigureAwait(false)),
+                "send_to_trigger" => (StepSideEffectKind.SendToTrigger, await Done(handler.SendToTriggerAsync((string?)args["action"] ?? "", args["payload"]?.DeepClone(), context, cancellationToken)).ConfigureAwait(false)),
+                "send_to_parser" => (StepSideEffectKind.SendToParser, await Done(handler.SendToParserAsync((string?)args["action"] ?? "", args["data"]?.DeepClone(), context, cancellationToken)).ConfigureAwait(false)),
+                "create_cron_job" => (StepSideEffectKind.CreateCronJob, await Done(handler.CreateCronJobAsync(args["args"]?.DeepClone() as JsonArray ?? [], args["kwargs"]?.DeepClone() as JsonObject ?? [], context, cancellationToken)).ConfigureAwait(false)),
+                "dispatch_command" => (StepSideEffectKind.DispatchCommand, (await handler.DispatchCommandAsync((string?)args["action"] ?? "", args["payload"]?.DeepClone(), args["passthrough"]?.DeepClone(), context, cancellationToken).ConfigureAwait(false))?.DeepClone()),
+                _ => throw new ProtocolViolationException($"the worker asked for an unknown operation '{op}'"),
+            };
+        }
+        catch (StepEffectException e)
+        {
+            kind = KindOf(op);
+            error = e.Message;
+        }
+        catch (Exception e) when (e is not OperationCanceledException && e is not ProtocolViolationException)
+        {
+            // A host bug must not leak its details (or secrets in them) into the step; the host logs its own errors.
+            kind = KindOf(op);
+            error = $"the host failed to carry out {op} ({e.GetType().Name})";
+        }
+        var reply = error is null
+            ? new JsonObject { ["t"] = "reply", ["seq"] = seq, ["ok"] = true, ["value"] = value }
+            : new JsonObject { ["t"] = "reply", ["seq"] = seq, ["ok"] = false, ["error"] = error };
+        return (reply, new StepSideEffect(sequence, kind, Mask(kind, args), error));
+    }
+
+    private static async Task<JsonNode?> Done(Task task)
+    {
+        await task.ConfigureAwait(false);
+        return null;
+    }
+
+    private static async Task<JsonNode?> HttpAsync(JsonObject args, IStepEffectHandler handler, StepCallContext context, CancellationToken cancellationToken)
+    {
+        var url = (string?)args["url"] ?? "";
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            throw new StepEffectException($"'{url}' is not an absolute URL");
+        }
+        var headers = (args["headers"] as JsonObject ?? []).Select(h => new KeyValuePair<string, string>(h.Key, (string?)h.Value ?? "")).ToList();
+        var body = (string?)args["body"] is { } encoded ? Convert.FromBase64String(encoded) : null;
+        var timeout = (double?)args["timeout"] is { } seconds && seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        var response = await handler.SendHttpAsync(new StepHttpRequest((string?)args["method"] ?? "GET", uri, headers, body, timeout), context, cancellationToken).ConfigureAwait(false);
+        var responseHeaders = new JsonArray();
+        foreach (var (name, value) in response.Headers)
+        {
+            responseHeaders.Add(new JsonArray(name, value));
+        }
+        return new JsonObject
+        {
+            ["status"] = response.Status,
+            ["reason"] = response.Reason,
+            ["headers"] = responseHeaders,
+            ["body"] = Convert.ToBase64String(response.Body),
+        };
+    }
+
+    private static StepSideEffectKind KindOf(string op) => op switch
+    {
+        "http" => StepSideEffectKind.Http,
+        "get_token" => StepSideEffectKind.GetToken,
+        "modify_tokens" => StepSideEffectKind.ModifyTokens,
+        "schedule_task" => StepSideEffectKind.ScheduleTask,
+        "send_to_trigger" => StepSideEffectKind.SendToTrigger,
+        "send_to_parser" => StepSideEffectKind.SendToParser,
+        "create_cron_job" => StepSideEffectKind.CreateCronJob,
+        _ => StepSideEffectKind.DispatchCommand,
+    };
+
+    /// <summary>The request as recorded in the result: authorization-like headers and every token value masked.</summary>
+    private static JsonObject Mask(StepSideEffectKind kind, JsonObject args)
+    {
+        var copy = (JsonObject)args.DeepClone();
+        switch (kind)
+        {
+            case StepSideEffectKind.Http when copy["headers"] is JsonObject headers:
+                foreach (var name in headers.Select(h => h.Key).Where(SecretHeaders.Contains).ToList())
+                {
+                    headers[name] = Masked;
+                }
+                break;
+            case StepSideEffectKind.ModifyTokens when copy["tokens"] is JsonObject tokens:
+                foreach (var name in tokens.Select(t => t.Key).ToList())
+                {
+                    tokens[name] = Masked;
+                }
+                break;
+        }
+        return copy;
+    }
+}

@@ -1,0 +1,781 @@
+# ManifestCompiler Python step worker.
+#
+# Runs inside the sandbox process (bubblewrap, see BubblewrapLauncher.cs) as `python3 -I -S -B`. The host sends
+# this file as the first frame; everything at module level is trusted set-up. User code only ever sees the
+# namespace new_namespace() builds for one run, and reaches the outside world only through requests to the
+# host over the frame protocol (4-byte big-endian length + UTF-8 JSON on the original stdin/stdout).
+#
+# Layers applied here, in order: resource limits (setrlimit), a seccomp filter (no sockets, no exec, no
+# fork/clone, no namespace or mount calls, no opening files for writing), then per run: a static check of the
+# user's module (no imports, no private/dunder or frame attributes, with line numbers), a rewrite that routes
+# attribute writes, str.format and ** through guards, restricted builtins and read-only facades.
+
+import ast
+import base64 as _base64
+import datetime as _datetime
+import json as _json
+import os
+import resource
+import string as _stringmod
+import time
+import urllib.parse as _urlparse
+import uuid as _uuid
+import _string
+
+# --- protocol -------------------------------------------------------------------------------------------
+
+_IN = os.dup(0)
+_OUT = os.dup(1)
+_null = os.open('/dev/null', os.O_RDONLY)
+os.dup2(_null, 0)
+os.dup2(2, 1)  # anything written to stdout by C code lands in the host's stderr log, never in the protocol
+os.close(_null)
+
+
+def _read_exact(n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = os.read(_IN, n - len(buf))
+        if not chunk:
+            raise SystemExit(0)  # host closed the pipe: shut down quietly
+        buf += chunk
+    return bytes(buf)
+
+
+def _receive():
+    size = int.from_bytes(_read_exact(4), 'big')
+    return _json.loads(_read_exact(size).decode('utf-8'))
+
+
+def _send(message):
+    data = _json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8', 'surrogatepass')
+    view = memoryview(len(data).to_bytes(4, 'big') + data)
+    while view:
+        written = os.write(_OUT, view)
+        view = view[written:]
+
+
+# --- process-level limits -------------------------------------------------------------------------------
+
+def _apply_rlimits(limits):
+    applied = []
+    mb = 1024 * 1024
+
+    def cap(which, soft, hard, label):
+        try:
+            resource.setrlimit(which, (soft, hard))
+            applied.append(label)
+        except (ValueError, OSError):
+            pass
+
+    cap(resource.RLIMIT_AS, limits['memory_mb'] * mb, limits['memory_mb'] * mb, 'as')
+    cap(resource.RLIMIT_NOFILE, limits['open_files'], limits['open_files'], 'nofile')
+    cap(resource.RLIMIT_NPROC, 0, 0, 'nproc')
+    cap(resource.RLIMIT_FSIZE, 0, 0, 'fsize')
+    cap(resource.RLIMIT_CORE, 0, 0, 'core')
+    cap(resource.RLIMIT_CPU, resource.RLIM_INFINITY, resource.RLIM_INFINITY, 'cpu')
+    return applied
+
+
+def _set_cpu_budget(seconds):
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    total = used.ru_utime + used.ru_stime
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (int(total) + int(seconds) + 1, resource.RLIM_INFINITY))
+    except (ValueError, OSError):
+        pass
+
+
+# Syscalls the worker never needs once set up. Denied with EPERM (so Python raises PermissionError instead of
+# the process dying); an unexpected architecture is killed outright.
+_DENIED = {
+    'x86_64': (0xC000003E, {
+        'socket': 41, 'connect': 42, 'accept': 43, 'sendto': 44, 'sendmsg': 46, 'bind': 49, 'listen': 50,
+        'socketpair': 53, 'clone': 56, 'fork': 57, 'vfork': 58, 'execve': 59, 'ptrace': 101, 'creat': 85,
+        'mknod': 133, 'personality': 135, 'pivot_root': 155, 'chroot': 161, 'acct': 163, 'settimeofday': 164,
+        'mount': 165, 'umount2': 166, 'swapon': 167, 'swapoff': 168, 'reboot': 169, 'sethostname': 170,
+        'setdomainname': 171, 'iopl': 172, 'ioperm': 173, 'init_module': 175, 'delete_module': 176,
+        'quotactl': 179, 'kexec_load': 246, 'add_key': 248, 'request_key': 249, 'keyctl': 250, 'mknodat': 259,
+        'unshare': 272, 'accept4': 288, 'perf_event_open': 298, 'fanotify_init': 300, 'name_to_handle_at': 303,
+        'open_by_handle_at': 304, 'setns': 308, 'process_vm_readv': 310, 'process_vm_writev': 311, 'kcmp': 312,
+        'finit_module': 313, 'kexec_file_load': 320, 'bpf': 321, 'execveat': 322, 'userfaultfd': 323,
+        'io_uring_setup': 425, 'io_uring_enter': 426, 'io_uring_register': 427, 'open_tree': 428,
+        'move_mount': 429, 'fsopen': 430, 'fsconfig': 431, 'fsmount': 432, 'fspick': 433, 'clone3': 435,
+        'openat2': 437, 'pidfd_getfd': 438, 'mount_setattr': 442,
+    }, {'open': (2, 1), 'openat': (257, 2)}),
+    'aarch64': (0xC00000B7, {
+        'socket': 198, 'socketpair': 199, 'bind': 200, 'listen': 201, 'accept': 202, 'connect': 203,
+        'sendto': 206, 'sendmsg': 211, 'clone': 220, 'execve': 221, 'accept4': 242, 'execveat': 281,
+        'ptrace': 117, 'mount': 40, 'umount2': 39, 'pivot_root': 41, 'chroot': 51, 'unshare': 97, 'setns': 268,
+        'process_vm_readv': 270, 'process_vm_writev': 271, 'kcmp': 272, 'finit_module': 273,
+        'init_module': 105, 'delete_module': 106, 'bpf': 280, 'userfaultfd': 282, 'perf_event_open': 241,
+        'open_by_handle_at': 265, 'name_to_handle_at': 264, 'io_uring_setup': 425, 'io_uring_enter': 426,
+        'io_uring_register': 427, 'kexec_load': 104, 'kexec_file_load': 294, 'personality': 92, 'keyctl': 219,
+        'add_key': 217, 'request_key': 218, 'mknodat': 33, 'openat2': 437, 'open_tree': 428, 'move_mount': 429,
+        'fsopen': 430, 'fsconfig': 431, 'fsmount': 432, 'fspick': 433, 'clone3': 435, 'pidfd_getfd': 438,
+        'reboot': 142, 'swapon': 224, 'swapoff': 225, 'acct': 89, 'sethostname': 161, 'setdomainname': 162,
+        'settimeofday': 170, 'quotactl': 60, 'mount_setattr': 442,
+    }, {'openat': (56, 2)}),
+}
+_OPEN_WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000 | 0o2000  # O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND
+
+
+def _install_seccomp():
+    """Returns None when the filter is active, else why it is not."""
+    machine = os.uname().machine
+    if machine not in _DENIED:
+        return 'no syscall table for ' + machine
+    try:
+        import ctypes
+    except ImportError as e:
+        return 'ctypes unavailable: ' + str(e)
+    arch, denied, opens = _DENIED[machine]
+    LD_W_ABS, JEQ, JSET, JGE, RET = 0x20, 0x15, 0x45, 0x35, 0x06
+    ALLOW, KILL, EPERM = 0x7FFF0000, 0x80000000, 0x00050000 | 1
+    # Instructions with symbolic jump targets ('deny' / 'allow' / relative ints), resolved below.
+    program = [(LD_W_ABS, 0, 0, 4), (JEQ, 1, 0, arch), (RET, 0, 0, KILL), (LD_W_ABS, 0, 0, 0)]
+    if machine == 'x86_64':
+        program.append((JGE, 'deny', 0, 0x40000000))  # the x32 ABI aliases every syscall above this bit
+    for nr in sorted(denied.values()):
+        program.append((JEQ, 'deny', 0, nr))
+    for nr, flags_arg in opens.values():
+        # if nr matches: load the flags argument (low 32 bits), deny any write/create flag, else allow;
+        # if not, skip the two instructions with the syscall number still in the accumulator
+        program.append((JEQ, 0, 2, nr))
+        program.append((LD_W_ABS, 0, 0, 16 + 8 * flags_arg))
+        program.append((JSET, 'deny', 'allow', _OPEN_WRITE_FLAGS))
+    program.append((RET, 0, 0, ALLOW))
+    allow_at = len(program) - 1
+    program.append((RET, 0, 0, EPERM))
+    deny_at = len(program) - 1
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = [('code', ctypes.c_ushort), ('jt', ctypes.c_ubyte), ('jf', ctypes.c_ubyte), ('k', ctypes.c_uint)]
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.POINTER(SockFilter))]
+
+    def target(value, at):
+        if value == 'deny':
+            return deny_at - at - 1
+        if value == 'allow':
+            return allow_at - at - 1
+        return value
+
+    filters = (SockFilter * len(program))()
+    for i, (code, jt, jf, k) in enumerate(program):
+        filters[i] = SockFilter(code, target(jt, i), target(jf, i), k)
+    prog = SockFprog(len(program), filters)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+    if libc.prctl(38, 1, None, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        return 'prctl(PR_SET_NO_NEW_PRIVS) failed: errno ' + str(ctypes.get_errno())
+    if libc.prctl(22, 2, ctypes.cast(ctypes.pointer(prog), ctypes.c_void_p), 0, 0) != 0:  # PR_SET_SECCOMP, FILTER
+        return 'prctl(PR_SET_SECCOMP) failed: errno ' + str(ctypes.get_errno())
+    with open('/proc/self/status') as status:
+        if not any(line.startswith('Seccomp:') and line.split()[1] == '2' for line in status):
+            return 'the kernel did not report the filter as active'
+    return None
+
+
+# --- the sandbox ----------------------------------------------------------------------------------------
+
+class SandboxViolation(BaseException):
+    """Raised for a guard breach. BaseException so `except Exception` in user code does not swallow it; the
+    run is reported as a violation even if user code catches it anyway (see _Run.violation)."""
+
+
+class ResourceLimitExceeded(BaseException):
+    """A per-run cap (side-effect requests, integer size) was hit."""
+
+
+class HTTPError(Exception):
+    """The host refused or could not complete an HTTP request (egress policy, DNS, connection, timeout)."""
+
+
+class HostCallError(Exception):
+    """The host could not carry out a request (get_token, dispatch_command, ...)."""
+
+
+class JSONDecodeError(ValueError):
+    """json.loads failed; same name and base class as the json module's."""
+
+
+# Attributes that lead from ordinary objects to frames, code or globals without a leading underscore.
+_FRAME_ATTRIBUTES = frozenset({
+    'gi_frame', 'gi_code', 'gi_yieldfrom', 'gi_running', 'cr_frame', 'cr_code', 'cr_await', 'cr_origin',
+    'ag_frame', 'ag_code', 'ag_await', 'f_back', 'f_builtins', 'f_globals', 'f_locals', 'f_code', 'f_trace',
+    'tb_frame', 'tb_next', 'tb_lasti', 'tb_lineno', 'func_globals', 'func_code', 'im_func', 'im_self',
+})
+# Dunders that lead nowhere dangerous and that ordinary code uses (type(e).__name__, super().__init__(...)).
+_ALLOWED_DUNDERS = frozenset({'__name__', '__init__'})
+_GUARDED_NAMES = ('_mc_attr', '_mc_write', '_mc_pow')
+
+
+def _forbidden_attribute(name):
+    """Never accessible: dunders (but the allowed few) and frame/code attributes. Single-underscore names are
+    checked at run time: they are accessible on objects of the run's own classes only."""
+    return (name.startswith('__') and name not in _ALLOWED_DUNDERS) or name in _FRAME_ATTRIBUTES
+
+
+def _private_attribute(name):
+    return name.startswith('_') and not name.startswith('__')
+
+
+class _Checker(ast.NodeVisitor):
+    """Static rejection before anything runs: every finding with its line."""
+
+    def __init__(self):
+        self.findings = []
+
+    def _add(self, node, message):
+        self.findings.append((getattr(node, 'lineno', 0), message))
+
+    def visit_Import(self, node):
+        names = ', '.join(alias.name for alias in node.names)
+        self._add(node, f"imports are blocked in the step sandbox ('import {names}'); everything available is preloaded")
+
+    def visit_ImportFrom(self, node):
+        self._add(node, f"imports are blocked in the step sandbox ('from {node.module or '.'} import ...'); everything available is preloaded")
+
+    def visit_Attribute(self, node):
+        if _forbidden_attribute(node.attr):
+            self._add(node, f"attribute '{node.attr}' is not accessible in the step sandbox")
+        self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if (node.id.startswith('__') and node.id not in _ALLOWED_DUNDERS) or node.id in _GUARDED_NAMES:
+            self._add(node, f"name '{node.id}' is not accessible in the step sandbox")
+
+    def visit_MatchClass(self, node):
+        for attr in node.kwd_attrs:
+            if _forbidden_attribute(attr) or _private_attribute(attr):
+                self._add(node, f"attribute '{attr}' is not accessible in the step sandbox")
+        self.generic_visit(node)
+
+
+class _Rewriter(ast.NodeTransformer):
+    """Routes the operations a static check cannot judge through runtime guards."""
+
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            # obj.x = v  ->  _mc_write(obj).x = v : only objects created by this run's own classes are writable
+            node.value = ast.copy_location(ast.Call(ast.Name('_mc_write', ast.Load()), [node.value], []), node.value)
+            return node
+        if node.attr in ('format', 'format_map') or _private_attribute(node.attr):
+            return ast.copy_location(
+                ast.Call(ast.Name('_mc_attr', ast.Load()), [node.value, ast.Constant(node.attr)], []), node)
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Pow):
+            return ast.copy_location(ast.Call(ast.Name('_mc_pow', ast.Load()), [node.left, node.right], []), node)
+        return node
+
+
+class _SafeFormatter(_stringmod.Formatter):
+    def get_field(self, field_name, args, kwargs):
+        first, rest = _string.formatter_field_name_split(field_name)
+        obj = self.get_value(first, args, kwargs)
+        for is_attribute, key in rest:
+            obj = _guarded_getattr(obj, key) if is_attribute else obj[key]
+        return obj, first
+
+
+_formatter = _SafeFormatter()
+_current = None  # the _Run being executed; the guards report violations to it
+
+
+def _violation(message):
+    if _current is not None:
+        _current.violation = _current.violation or message
+    raise SandboxViolation(message)
+
+
+def _guarded_getattr(obj, name, *default):
+    if not isinstance(name, str):
+        raise TypeError('attribute name must be a string')
+    if _forbidden_attribute(name):
+        _violation(f"attribute '{name}' is not accessible in the step sandbox")
+    if _private_attribute(name) and not _own_object(obj):
+        _violation(f"attribute '{name}' is not accessible in the step sandbox (only on objects of the step's own classes)")
+    if name == 'format' and (isinstance(obj, str) or (isinstance(obj, type) and issubclass(obj, str))):
+        if isinstance(obj, str):
+            return lambda *args, **kwargs: _formatter.vformat(obj, args, kwargs)
+        return lambda self, *args, **kwargs: _formatter.vformat(self, args, kwargs)
+    if name == 'format_map' and isinstance(obj, str):
+        return lambda mapping: _formatter.vformat(obj, (), mapping)
+    return getattr(obj, name, *default)
+
+
+# Modules C code imports lazily on behalf of user calls (datetime.strptime imports _strptime through the calling
+# frame's builtins). Imported here during set-up; user code cannot name __import__ (static check).
+import _strptime
+_INTERNAL_MODULES = {'_strptime': _strptime, 'time': time}
+
+
+def _internal_import(name, globals=None, locals=None, fromlist=(), level=0):
+    module = _INTERNAL_MODULES.get(name) if level == 0 else None
+    if module is None:
+        _violation(f"imports are blocked in the step sandbox ('{name}')")
+    return module
+
+
+def _own_object(obj):
+    target = obj if isinstance(obj, type) else type(obj)
+    return _current is not None and target in _current.user_classes
+
+
+def _guarded_hasattr(obj, name):
+    try:
+        _guarded_getattr(obj, name)
+        return True
+    except AttributeError:
+        return False
+
+
+def _big_int_guard(base, exponent, limit):
+    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
+        if exponent * abs(base).bit_length() > limit:
+            raise ResourceLimitExceeded(f"{base} ** {exponent} would exceed the sandbox's integer size limit ({limit} bits)")
+
+
+class _Facade:
+    """A read-only stand-in for a module: only the listed members, no module internals behind it."""
+    __slots__ = ('_mc_name', '_mc_members')
+
+    def __init__(self, name, members):
+        object.__setattr__(self, '_mc_name', name)
+        object.__setattr__(self, '_mc_members', dict(members))
+
+    def __getattr__(self, item):
+        try:
+            return self._mc_members[item]
+        except KeyError:
+            raise AttributeError(f"'{self._mc_name}' has no attribute '{item}' in the step sandbox") from None
+
+    def __setattr__(self, item, value):
+        raise AttributeError(f"'{self._mc_name}' is read-only in the step sandbox")
+
+    def __delattr__(self, item):
+        raise AttributeError(f"'{self._mc_name}' is read-only in the step sandbox")
+
+    def __dir__(self):
+        return sorted(self._mc_members)
+
+    def __repr__(self):
+        return f'<sandbox {self._mc_name}>'
+
+
+class _CallableFacade(_Facade):
+    __slots__ = ()
+
+    def __call__(self, *args, **kwargs):
+        return self._mc_members['__call__'](*args, **kwargs)
+
+
+class HTTPHeaderDict:
+    """Case-insensitive response headers, like urllib3's."""
+
+    def __init__(self, pairs):
+        self._items = {}
+        for name, value in pairs:
+            key = name.lower()
+            if key in self._items:
+                self._items[key] = (self._items[key][0], self._items[key][1] + ', ' + value)
+            else:
+                self._items[key] = (name, value)
+
+    def __getitem__(self, name):
+        return self._items[name.lower()][1]
+
+    def get(self, name, default=None):
+        entry = self._items.get(str(name).lower())
+        return default if entry is None else entry[1]
+
+    def __contains__(self, name):
+        return isinstance(name, str) and name.lower() in self._items
+
+    def __iter__(self):
+        return iter([name for name, _ in self._items.values()])
+
+    def __len__(self):
+        return len(self._items)
+
+    def keys(self):
+        return [name for name, _ in self._items.values()]
+
+    def values(self):
+        return [value for _, value in self._items.values()]
+
+    def items(self):
+        return list(self._items.values())
+
+    def __repr__(self):
+        return 'HTTPHeaderDict(' + repr(dict(self._items.values())) + ')'
+
+
+class HTTPResponse:
+    """What http.request returns: status, reason, headers, data (bytes), like urllib3's HTTPResponse."""
+    __slots__ = ('status', 'reason', 'headers', 'data', 'url')
+
+    def __init__(self, status, reason, headers, data, url):
+        self.status, self.reason, self.headers, self.data, self.url = status, reason, headers, data, url
+
+    def json(self):
+        return _json_loads(self.data)
+
+    def getheader(self, name, default=None):
+        return self.headers.get(name, default)
+
+    def __repr__(self):
+        return f'<HTTPResponse status={self.status}>'
+
+
+def _json_loads(text, **kwargs):
+    try:
+        return _json.loads(text, **kwargs)
+    except _json.JSONDecodeError as e:
+        raise JSONDecodeError(str(e)) from None
+
+
+def _to_json(value, what):
+    try:
+        return _json.loads(_json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError) as e:
+        raise TypeError(f'{what} must be JSON-serializable: {e}') from None
+
+
+class _Run:
+    """One run's context: limits, counters, the classes its own code created."""
+
+    def __init__(self, message, limits):
+        self.id = message['id']
+        self.limits = limits
+        self.calls = 0
+        self.log_records = 0
+        self.log_bytes = 0
+        self.logs_dropped = 0
+        self.violation = None
+        self.limit = None
+        self.user_classes = set()
+
+    def call(self, op, args):
+        if self.calls >= self.limits['max_calls']:
+            self.limit = self.limit or f"more than {self.limits['max_calls']} side-effect requests in one run"
+            raise ResourceLimitExceeded(self.limit)
+        self.calls += 1
+        seq = self.calls
+        _send({'t': 'call', 'seq': seq, 'op': op, 'args': args})
+        while True:
+            reply = _receive()
+            if reply.get('t') == 'reply' and reply.get('seq') == seq:
+                break
+        if reply.get('ok'):
+            return reply.get('value')
+        message = reply.get('error') or 'the host refused the request'
+        if op == 'http':
+            raise HTTPError(message)
+        raise HostCallError(message)
+
+    def log(self, level, message):
+        text = str(message)
+        if (self.log_records >= self.limits['max_log_records']
+                or self.log_bytes + len(text) > self.limits['max_log_bytes']):
+            self.logs_dropped += 1
+            return
+        self.log_records += 1
+        self.log_bytes += len(text)
+        _send({'t': 'log', 'level': level, 'message': text})
+
+
+def _logging_facade(run):
+    def make(level):
+        def log(msg, *args, **kwargs):
+            text = str(msg)
+            if args:
+                try:
+                    text = text % args
+                except (TypeError, ValueError, KeyError):
+                    text = text + ' ' + ' '.join(str(a) for a in args)
+            run.log(level, text)
+        return log
+
+    members = {name.lower(): make(name) for name in ('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL')}
+    members['warn'] = members['warning']
+    members['exception'] = members['error']
+    members['fatal'] = members['critical']
+    levels = {'DEBUG': 10, 'INFO': 20, 'WARNING': 30, 'ERROR': 40, 'CRITICAL': 50}
+    members['log'] = lambda level, msg, *args: make(
+        next((n for n, v in levels.items() if v == level), 'INFO') if isinstance(level, int) else str(level).upper())(msg, *args)
+    members.update(levels)
+    return _Facade('logging', members)
+
+
+def _http_facade(run):
+    def request(method, url, fields=None, headers=None, body=None, json=None, timeout=None, **_ignored):
+        method = str(method).upper()
+        url = str(url)
+        sent_headers = {str(k): str(v) for k, v in (headers or {}).items()}
+        if json is not None:
+            body = _json.dumps(json).encode('utf-8')
+            sent_headers.setdefault('Content-Type', 'application/json')
+        if fields:
+            encoded = _urlparse.urlencode(fields, doseq=True)
+            if method in ('GET', 'HEAD', 'DELETE', 'OPTIONS'):
+                url += ('&' if '?' in url else '?') + encoded
+            else:
+                body = encoded
+                sent_headers.setdefault('Content-Type', 'application/x-www-form-urlencoded')
+        if isinstance(body, str):
+            body = body.encode('utf-8')
+        if body is not None and not isinstance(body, (bytes, bytearray)):
+            raise TypeError('http.request body must be bytes or str (use json.dumps(...).encode() or json=...)')
+        args = {'method': method, 'url': url, 'headers': sent_headers,
+                'body': None if body is None else _base64.b64encode(bytes(body)).decode('ascii')}
+        if timeout is not None:
+            args['timeout'] = float(timeout)
+        reply = run.call('http', args)
+        return HTTPResponse(reply['status'], reply.get('reason') or '', HTTPHeaderDict(reply.get('headers') or []),
+                            _base64.b64decode(reply.get('body') or ''), url)
+
+    return _Facade('http', {'request': request, 'HTTPError': HTTPError, 'HTTPResponse': HTTPResponse})
+
+
+def _b64(value):
+    if isinstance(value, str):
+        value = value.encode('utf-8')
+    return _base64.b64encode(bytes(value)).decode('ascii')
+
+
+def new_namespace(run, inputs):
+    """A fresh namespace for one run: nothing in it is shared with any other run."""
+    limits = run.limits
+
+    def guarded_pow(base, exponent, modulus=None):
+        if modulus is None:
+            _big_int_guard(base, exponent, limits['max_int_bits'])
+            return base ** exponent
+        return pow(base, exponent, modulus)
+
+    def write_guard(obj):
+        if _own_object(obj):
+            return obj
+        if isinstance(obj, _Facade):
+            _violation(f"'{object.__getattribute__(obj, '_mc_name')}' is read-only in the step sandbox")
+        _violation(f"cannot set attributes on {type(obj).__name__} objects in the step sandbox")
+
+    def guarded_setattr(obj, name, value):
+        if not isinstance(name, str) or _forbidden_attribute(name):
+            _violation(f"attribute '{name}' is not accessible in the step sandbox")
+        setattr(write_guard(obj), name, value)
+
+    def guarded_delattr(obj, name):
+        if not isinstance(name, str) or _forbidden_attribute(name):
+            _violation(f"attribute '{name}' is not accessible in the step sandbox")
+        delattr(write_guard(obj), name)
+
+    def build_class(func, name, *bases, **kwargs):
+        if 'metaclass' in kwargs:
+            _violation('metaclasses are not available in the step sandbox')
+        cls = __build_class__(func, name, *bases, **kwargs)
+        run.user_classes.add(cls)
+        return cls
+
+    def unavailable(name):
+        def refuse(*args, **kwargs):
+            _violation(f'{name}() is not available in the step sandbox')
+        return refuse
+
+    def type_of(obj):
+        return type(obj)
+
+    def print_(*args, sep=' ', end='\n', **_ignored):
+        run.log('INFO', sep.join(str(a) for a in args))
+
+    namespace = {}
+
+    def globals_():
+        return {k: v for k, v in namespace.items() if not k.startswith('__')}
+
+    builtins = {name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name) for name in (
+        'abs', 'all', 'any', 'ascii', 'bin', 'bool', 'bytearray', 'bytes', 'callable', 'chr', 'complex', 'dict',
+        'divmod', 'enumerate', 'filter', 'float', 'format', 'frozenset', 'hash', 'hex', 'id', 'int', 'isinstance',
+        'issubclass', 'iter', 'len', 'list', 'map', 'max', 'min', 'next', 'object', 'oct', 'ord', 'range', 'repr',
+        'reversed', 'round', 'set', 'slice', 'sorted', 'str', 'sum', 'tuple', 'zip', 'property', 'staticmethod',
+        'classmethod', 'super', 'dir', 'NotImplemented', 'Ellipsis',
+        'BaseException', 'Exception', 'ArithmeticError', 'AssertionError', 'AttributeError', 'IndexError',
+        'KeyError', 'LookupError', 'MemoryError', 'NameError', 'NotImplementedError', 'OSError', 'OverflowError',
+        'RecursionError', 'RuntimeError', 'StopIteration', 'TypeError', 'UnicodeDecodeError', 'UnicodeEncodeError',
+        'UnicodeError', 'ValueError', 'ZeroDivisionError', 'TimeoutError', 'ConnectionError', 'KeyboardInterrupt')}
+    builtins.update({
+        '__build_class__': build_class, '__name__': 'action',
+        'getattr': _guarded_getattr, 'hasattr': _guarded_hasattr, 'setattr': guarded_setattr,
+        'delattr': guarded_delattr, 'pow': guarded_pow, 'type': type_of, 'print': print_, 'globals': globals_,
+        '_mc_attr': _guarded_getattr, '_mc_write': write_guard, '_mc_pow': guarded_pow,
+        'SandboxViolation': SandboxViolation, 'ResourceLimitExceeded': ResourceLimitExceeded,
+    })
+    for name in ('exec', 'eval', 'compile', 'open', 'input', 'breakpoint', 'vars', 'locals', 'memoryview',
+                 'help', 'exit', 'quit'):
+        builtins[name] = unavailable(name)
+    builtins['__import__'] = _internal_import
+
+    def call(op):
+        return lambda args: run.call(op, args)
+
+    def get_token():
+        return run.call('get_token', {})
+
+    def schedule_task(seconds, retries=0):
+        run.call('schedule_task', {'seconds': int(seconds), 'retries': int(retries)})
+
+    def send_to_trigger(action, payload=None):
+        run.call('send_to_trigger', {'action': str(action), 'payload': _to_json(payload, 'send_to_trigger payload')})
+
+    def send_to_parser(action, data):
+        run.call('send_to_parser', {'action': str(action), 'data': _to_json(data, 'send_to_parser data')})
+
+    integration_variables = inputs.get('integration_variables') or {}
+
+    def modify_tokens(tokens):
+        if not isinstance(tokens, dict):
+            raise TypeError('modify_tokens expects a dict of all tokens (it replaces every stored token)')
+        tokens = _to_json(tokens, 'modify_tokens tokens')
+        run.call('modify_tokens', {'tokens': tokens})
+        integration_variables.clear()
+        integration_variables.update(tokens)
+
+    def create_cron_job(*args, **kwargs):
+        run.call('create_cron_job', {'args': _to_json(list(args), 'create_cron_job arguments'),
+                                     'kwargs': _to_json(kwargs, 'create_cron_job arguments')})
+
+    def dispatch_command(action, payload=None, passthrough=None):
+        return run.call('dispatch_command', {'action': str(action),
+                                             'payload': _to_json(payload, 'dispatch_command payload'),
+                                             'passthrough': _to_json(passthrough, 'dispatch_command passthrough')})
+
+    url_members = {name: getattr(_urlparse, name) for name in (
+        'urlparse', 'urlunparse', 'urlsplit', 'urlunsplit', 'urljoin', 'urlencode', 'quote', 'quote_plus',
+        'unquote', 'unquote_plus', 'parse_qs', 'parse_qsl', 'urldefrag')}
+    url_members['__call__'] = _urlparse.urlparse
+
+    variables = inputs.get('variables') or {}
+    payload = inputs.get('payload') or {}
+    all_variables = inputs.get('all_variables')
+    if all_variables is None:
+        all_variables = {**variables, **integration_variables, **(payload if isinstance(payload, dict) else {})}
+    company = inputs.get('company_id') or inputs.get('entity_id')
+    namespace.update({
+        '__builtins__': builtins, '__name__': 'action',
+        'payload': payload, 'storage': inputs.get('storage') or {}, 'variables': variables,
+        'integration_variables': integration_variables, 'all_variables': all_variables,
+        'action': inputs.get('action'), 'entity_id': company, 'company_id': company,
+        'person_id': inputs.get('person_id'), 'integration': inputs.get('integration'),
+        'webhook_url': inputs.get('webhook_url'),
+        'http': _http_facade(run), 'logging': _logging_facade(run),
+        'json': _Facade('json', {'loads': _json_loads, 'dumps': _json.dumps, 'JSONDecodeError': JSONDecodeError}),
+        'datetime': _Facade('datetime', {'datetime': _datetime.datetime, 'date': _datetime.date,
+                                         'time': _datetime.time, 'timedelta': _datetime.timedelta,
+                                         'timezone': _datetime.timezone}),
+        'uuid': _Facade('uuid', {'uuid4': _uuid.uuid4, 'uuid5': _uuid.uuid5, 'uuid3': _uuid.uuid3, 'UUID': _uuid.UUID,
+                                 'NAMESPACE_DNS': _uuid.NAMESPACE_DNS, 'NAMESPACE_URL': _uuid.NAMESPACE_URL}),
+        'urlparse': _CallableFacade('urlparse', url_members),
+        'b64': _b64,
+        'get_token': get_token, 'schedule_task': schedule_task, 'send_to_trigger': send_to_trigger,
+        'send_to_parser': send_to_parser, 'modify_tokens': modify_tokens, 'create_cron_job': create_cron_job,
+        'dispatch_command': dispatch_command,
+    })
+    return namespace
+
+
+def _user_line(tb, filename):
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _error(kind, message, python_type=None, line=None):
+    return {'kind': kind, 'message': message, 'type': python_type, 'line': line}
+
+
+def _execute(message, limits):
+    global _current
+    filename = message.get('filename') or 'action.py'
+    source = message['source']
+    try:
+        tree = ast.parse(source, filename)
+    except SyntaxError as e:
+        return _error('syntax', e.msg, 'SyntaxError', e.lineno), None
+    checker = _Checker()
+    checker.visit(tree)
+    if checker.findings:
+        line, text = sorted(checker.findings)[0]
+        more = len(checker.findings) - 1
+        return _error('sandbox', text + (f' (and {more} more)' if more else ''), 'SandboxViolation', line), None
+    code = compile(ast.fix_missing_locations(_Rewriter().visit(tree)), filename, 'exec', dont_inherit=True)
+    run = _Run(message, limits)
+    namespace = new_namespace(run, message.get('globals') or {})
+    _current = run
+    _set_cpu_budget(limits['cpu_seconds'])
+    try:
+        exec(code, namespace)
+        main = namespace.get('main')
+        if not callable(main):
+            return _error('python', 'the step defines no main(storage) function', 'NameError', None), run
+        value = main(namespace['storage'])
+        if run.violation:
+            return _error('sandbox', run.violation, 'SandboxViolation', None), run
+        if run.limit:
+            return _error('limit', run.limit, 'ResourceLimitExceeded', None), run
+        try:
+            encoded = _json.loads(_json.dumps({'value': value, 'storage': namespace['storage']}, allow_nan=False))
+        except (TypeError, ValueError) as e:
+            return _error('result', f'main returned a value that is not JSON-serializable: {e}', type(e).__name__), run
+        return {'value': encoded['value'], 'storage': encoded['storage']}, run
+    except SandboxViolation as e:
+        return _error('sandbox', run.violation or str(e), 'SandboxViolation', _user_line(e.__traceback__, filename)), run
+    except ResourceLimitExceeded as e:
+        return _error('limit', run.limit or str(e), 'ResourceLimitExceeded', _user_line(e.__traceback__, filename)), run
+    except MemoryError as e:
+        return _error('memory', 'the step ran out of memory (sandbox address-space limit)', 'MemoryError',
+                      _user_line(e.__traceback__, filename)), run
+    except BaseException as e:  # the user's exception is a result, whatever it is
+        if run.violation:
+            return _error('sandbox', run.violation, 'SandboxViolation', _user_line(e.__traceback__, filename)), run
+        return _error('python', str(e), type(e).__name__, _user_line(e.__traceback__, filename)), run
+    finally:
+        _current = None
+
+
+def _serve():
+    init = _receive()
+    limits = init['limits']
+    rlimits = _apply_rlimits(limits)
+    seccomp_error = _install_seccomp() if limits.get('seccomp', True) else 'disabled by the host'
+    _send({'t': 'ready', 'python': '.'.join(str(p) for p in __import__('sys').version_info[:3]),
+           'rlimits': rlimits, 'seccomp': seccomp_error is None, 'seccomp_error': seccomp_error})
+    while True:
+        message = _receive()
+        if message.get('t') != 'run':
+            continue
+        outcome, run = _execute(message, limits)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result = {'t': 'result', 'id': message['id'], 'maxrss_kb': usage.ru_maxrss,
+                  'logs_dropped': run.logs_dropped if run else 0}
+        if 'kind' in outcome:
+            result.update(ok=False, error=outcome)
+        else:
+            result.update(ok=True, value=outcome['value'], storage=outcome['storage'])
+        try:
+            _send(result)
+        except (TypeError, ValueError) as e:
+            _send({'t': 'result', 'id': message['id'], 'ok': False, 'maxrss_kb': usage.ru_maxrss, 'logs_dropped': 0,
+                   'error': _error('result', f'the result could not be encoded: {e}', type(e).__name__)})
+
+
+_serve()
