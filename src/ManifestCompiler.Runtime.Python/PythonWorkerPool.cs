@@ -260,23 +260,11 @@ public sealed class PythonWorkerPool : IAsyncDisposable
 
     private async Task StartForAsync(Waiter waiter)
     {
+        PythonWorker worker;
         try
         {
-            var worker = await PythonWorker.StartAsync(NextId(), launcher, options, CancellationToken.None).ConfigureAwait(false);
+            worker = await PythonWorker.StartAsync(NextId(), launcher, options, CancellationToken.None).ConfigureAwait(false);
             worker.AssignTo(waiter.TenantId);
-            lock (gate)
-            {
-                if (!disposed)
-                {
-                    busy.Add(worker);
-                    if (waiter.Completion.TrySetResult(worker))
-                    {
-                        return;
-                    }
-                    busy.Remove(worker);
-                }
-            }
-            Release(worker, reusable: !disposed);
         }
         catch (Exception e)
         {
@@ -287,7 +275,24 @@ public sealed class PythonWorkerPool : IAsyncDisposable
                 waiter.Completion.TrySetException(e as PythonRuntimeUnavailableException ?? new PythonRuntimeUnavailableException("a worker could not be started: " + e.Message, e));
                 PumpLocked();
             }
+            return;
         }
+        lock (gate)
+        {
+            if (disposed)
+            {
+                // The pool shut down while this worker started: the waiter is no longer in the queue Dispose fails.
+                waiter.Completion.TrySetException(new PythonRuntimeUnavailableException("the Python worker pool was shut down"));
+                Retire(worker);
+                return;
+            }
+            busy.Add(worker);
+            if (waiter.Completion.TrySetResult(worker))
+            {
+                return;
+            }
+        }
+        Release(worker, reusable: true); // the waiter gave up (cancelled) while the worker started
     }
 
     private void Release(PythonWorker worker, bool reusable)

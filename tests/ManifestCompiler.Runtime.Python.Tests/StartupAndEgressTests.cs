@@ -71,6 +71,43 @@ public sealed class StartupTests
         Assert.Contains("resource limits: address space 1024 MB, 16 open files, no new processes", report);
     }
 
+    [Fact]
+    public async Task A_worker_that_breaks_the_protocol_is_a_violation_not_an_exception()
+    {
+        // A stand-in interpreter whose "worker" answers a run with a log frame of the wrong shape, as a
+        // compromised worker might.
+        var python = await PythonInterpreter.ProbeAsync(null, TimeSpan.FromSeconds(15), CancellationToken.None);
+        var evil = await FakeExecutableAsync("evil_worker.py", "");
+        await File.WriteAllTextAsync(evil, """
+            import os, json
+            def read(n):
+                data = b''
+                while len(data) < n:
+                    chunk = os.read(0, n - len(data))
+                    if not chunk:
+                        raise SystemExit(0)
+                    data += chunk
+                return data
+            def receive():
+                return read(int.from_bytes(read(4), 'big'))
+            def send(message):
+                data = json.dumps(message).encode()
+                os.write(1, len(data).to_bytes(4, 'big') + data)
+            receive(); receive()
+            send({'t': 'ready', 'python': '3.11.0', 'rlimits': [], 'seccomp': False, 'seccomp_error': 'stand-in'})
+            while True:
+                receive()
+                send({'t': 'log', 'level': 'INFO', 'message': ['not', 'a', 'string']})
+            """);
+        var interpreter = await FakeExecutableAsync("python3",
+            $"case \"$*\" in *base_prefix*) echo '{{\"executable\": \"'\"$0\"'\", \"prefix\": \"/usr\", \"version\": [3, 11, 0]}}' ;; *) exec {python.Executable} {evil} ;; esac\n");
+        await using var pool = await PythonWorkerPool.StartAsync(new PythonWorkerPoolOptions { PythonPath = interpreter, Sandbox = SandboxMode.UnsandboxedDevelopment, MaxWorkers = 1 });
+        var result = await pool.RunAsync(Pools.Step("def main(storage):\n    return {}\n"), new RecordingHandler());
+        Assert.Equal(StepErrorKind.SandboxViolation, result.Error?.Kind);
+        Assert.Equal("protocol violation: the worker sent [\"not\",\"a\",\"string\"] where a string belongs", result.Error!.Message);
+        Assert.DoesNotContain(pool.Workers, w => w.Id == result.WorkerId);
+    }
+
     /// <summary>A shell script standing in for a program, in a fresh temporary folder.</summary>
     private static async Task<string> FakeExecutableAsync(string name, string script)
     {

@@ -70,3 +70,59 @@ internal sealed class FrameChannel(Stream toWorker, Stream fromWorker, int maxFr
         return true;
     }
 }
+
+/// <summary>
+/// Typed reads of frame fields. The worker runs untrusted code, so a field of the wrong type is a protocol
+/// violation (which replaces the worker), never an exception out of the pool.
+/// </summary>
+internal static class Frame
+{
+    public static string? String(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        _ => throw Unexpected(node, "a string"),
+    };
+
+    public static long? Integer(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue<long>(out var number) => number,
+        _ => throw Unexpected(node, "an integer"),
+    };
+
+    public static int? Int32(JsonNode? node) => Integer(node) is { } number ? (int)Math.Clamp(number, int.MinValue, int.MaxValue) : null;
+
+    public static double? Number(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue<double>(out var number) => number,
+        _ => throw Unexpected(node, "a number"),
+    };
+
+    public static bool? Bool(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue<bool>(out var flag) => flag,
+        _ => throw Unexpected(node, "true or false"),
+    };
+
+    public static byte[]? Base64(JsonNode? node)
+    {
+        var text = String(node);
+        try
+        {
+            return text is null ? null : Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            throw new ProtocolViolationException("the worker sent a body that is not base64");
+        }
+    }
+
+    private static ProtocolViolationException Unexpected(JsonNode node, string expected)
+    {
+        var text = node.ToJsonString();
+        return new ProtocolViolationException($"the worker sent {(text.Length > 40 ? text[..40] + "..." : text)} where {expected} belongs");
+    }
+}

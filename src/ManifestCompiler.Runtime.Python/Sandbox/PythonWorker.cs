@@ -115,17 +115,17 @@ internal sealed class PythonWorker
                 },
             }, CancellationToken.None).ConfigureAwait(false);
             var ready = await worker.channel.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-            if (ready is null || (string?)ready["t"] != "ready")
+            if (ready is null || Frame.String(ready["t"]) != "ready")
             {
                 throw new PythonRuntimeUnavailableException(timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested
                     ? $"the worker did not report ready within {options.StartTimeout.TotalSeconds:0} s"
                     : "the worker exited before it was ready" + await worker.DescribeExitAsync().ConfigureAwait(false));
             }
             worker.Ready = new WorkerReady(
-                (string?)ready["python"] ?? "",
-                (ready["rlimits"] as JsonArray ?? []).Select(n => (string?)n ?? "").ToList(),
-                (bool?)ready["seccomp"] ?? false,
-                (string?)ready["seccomp_error"]);
+                Frame.String(ready["python"]) ?? "",
+                (ready["rlimits"] as JsonArray ?? []).Select(n => Frame.String(n) ?? "").ToList(),
+                Frame.Bool(ready["seccomp"]) ?? false,
+                Frame.String(ready["seccomp_error"]));
             return worker;
         }
         catch (Exception e) when (e is IOException or ProtocolViolationException or ObjectDisposedException)
@@ -185,17 +185,17 @@ internal sealed class PythonWorker
                 {
                     break;
                 }
-                switch ((string?)message["t"])
+                switch (Frame.String(message["t"]))
                 {
                     case "log":
-                        var text = (string?)message["message"] ?? "";
+                        var text = Frame.String(message["message"]) ?? "";
                         if (logs.Count >= options.MaxLogRecordsPerRun || logCharacters + text.Length > options.MaxLogCharactersPerRun)
                         {
                             dropped++;
                             break;
                         }
                         logCharacters += text.Length;
-                        logs.Add(new StepLogRecord(ParseLevel((string?)message["level"]), text, options.TimeProvider.GetUtcNow()));
+                        logs.Add(new StepLogRecord(ParseLevel(Frame.String(message["level"])), text, options.TimeProvider.GetUtcNow()));
                         break;
                     case "call":
                         if (effects.Count >= options.MaxSideEffectsPerRun)
@@ -209,12 +209,12 @@ internal sealed class PythonWorker
                         effects.Add(effect);
                         await channel.WriteAsync(reply, CancellationToken.None).ConfigureAwait(false);
                         break;
-                    case "result" when (string?)message["id"] == runId:
-                        dropped += (int?)message["logs_dropped"] ?? 0;
-                        PeakMemoryKb = Math.Max(PeakMemoryKb, (long?)message["maxrss_kb"] ?? 0);
+                    case "result" when Frame.String(message["id"]) == runId:
+                        dropped += Frame.Int32(message["logs_dropped"]) ?? 0;
+                        PeakMemoryKb = Math.Max(PeakMemoryKb, Frame.Integer(message["maxrss_kb"]) ?? 0);
                         return ParseResult(message, Finish);
                     default:
-                        violation = $"the worker sent an unexpected '{(string?)message["t"]}' frame";
+                        violation = $"the worker sent an unexpected '{Frame.String(message["t"])}' frame";
                         break;
                 }
             }
@@ -254,7 +254,7 @@ internal sealed class PythonWorker
 
     private static WorkerRunOutcome ParseResult(JsonObject message, Func<PythonStepError?, JsonNode?, JsonObject?, PythonStepResult> finish)
     {
-        if ((bool?)message["ok"] == true)
+        if (Frame.Bool(message["ok"]) == true)
         {
             if (message["storage"] is not JsonObject storage)
             {
@@ -266,7 +266,7 @@ internal sealed class PythonWorker
             return new(finish(null, value, storage), true);
         }
         var error = message["error"] as JsonObject;
-        var kind = (string?)error?["kind"] switch
+        var kind = Frame.String(error?["kind"]) switch
         {
             "python" => StepErrorKind.PythonException,
             "syntax" => StepErrorKind.SyntaxError,
@@ -277,7 +277,7 @@ internal sealed class PythonWorker
             _ => StepErrorKind.SandboxViolation,
         };
         var reusable = kind is StepErrorKind.PythonException or StepErrorKind.SyntaxError or StepErrorKind.InvalidResult;
-        return new(finish(new PythonStepError(kind, (string?)error?["message"] ?? "", (string?)error?["type"], (int?)error?["line"]), null, null), reusable);
+        return new(finish(new PythonStepError(kind, Frame.String(error?["message"]) ?? "", Frame.String(error?["type"]), Frame.Int32(error?["line"])), null, null), reusable);
     }
 
     private static StepLogLevel ParseLevel(string? level) => level switch

@@ -19,7 +19,7 @@ internal static class SideEffects
         JsonObject call, int sequence, IStepEffectHandler handler, StepCallContext context, CancellationToken cancellationToken)
     {
         var seq = call["seq"]?.DeepClone();
-        var op = (string?)call["op"] ?? "";
+        var op = Frame.String(call["op"]) ?? "";
         var args = call["args"] as JsonObject ?? [];
         JsonNode? value = null;
         string? error = null;
@@ -31,11 +31,11 @@ internal static class SideEffects
                 "http" => (StepSideEffectKind.Http, await HttpAsync(args, handler, context, cancellationToken).ConfigureAwait(false)),
                 "get_token" => (StepSideEffectKind.GetToken, JsonValue.Create(await handler.GetTokenAsync(context, cancellationToken).ConfigureAwait(false))),
                 "modify_tokens" => (StepSideEffectKind.ModifyTokens, await Done(handler.ModifyTokensAsync(args["tokens"] as JsonObject ?? [], context, cancellationToken)).ConfigureAwait(false)),
-                "schedule_task" => (StepSideEffectKind.ScheduleTask, await Done(handler.ScheduleTaskAsync((int?)args["seconds"] ?? 0, (int?)args["retries"] ?? 0, context, cancellationToken)).ConfigureAwait(false)),
-                "send_to_trigger" => (StepSideEffectKind.SendToTrigger, await Done(handler.SendToTriggerAsync((string?)args["action"] ?? "", args["payload"]?.DeepClone(), context, cancellationToken)).ConfigureAwait(false)),
-                "send_to_parser" => (StepSideEffectKind.SendToParser, await Done(handler.SendToParserAsync((string?)args["action"] ?? "", args["data"]?.DeepClone(), context, cancellationToken)).ConfigureAwait(false)),
+                "schedule_task" => (StepSideEffectKind.ScheduleTask, await Done(handler.ScheduleTaskAsync(Frame.Int32(args["seconds"]) ?? 0, Frame.Int32(args["retries"]) ?? 0, context, cancellationToken)).ConfigureAwait(false)),
+                "send_to_trigger" => (StepSideEffectKind.SendToTrigger, await Done(handler.SendToTriggerAsync(Frame.String(args["action"]) ?? "", args["payload"]?.DeepClone(), context, cancellationToken)).ConfigureAwait(false)),
+                "send_to_parser" => (StepSideEffectKind.SendToParser, await Done(handler.SendToParserAsync(Frame.String(args["action"]) ?? "", args["data"]?.DeepClone(), context, cancellationToken)).ConfigureAwait(false)),
                 "create_cron_job" => (StepSideEffectKind.CreateCronJob, await Done(handler.CreateCronJobAsync(args["args"]?.DeepClone() as JsonArray ?? [], args["kwargs"]?.DeepClone() as JsonObject ?? [], context, cancellationToken)).ConfigureAwait(false)),
-                "dispatch_command" => (StepSideEffectKind.DispatchCommand, (await handler.DispatchCommandAsync((string?)args["action"] ?? "", args["payload"]?.DeepClone(), args["passthrough"]?.DeepClone(), context, cancellationToken).ConfigureAwait(false))?.DeepClone()),
+                "dispatch_command" => (StepSideEffectKind.DispatchCommand, (await handler.DispatchCommandAsync(Frame.String(args["action"]) ?? "", args["payload"]?.DeepClone(), args["passthrough"]?.DeepClone(), context, cancellationToken).ConfigureAwait(false))?.DeepClone()),
                 _ => throw new ProtocolViolationException($"the worker asked for an unknown operation '{op}'"),
             };
         }
@@ -64,15 +64,15 @@ internal static class SideEffects
 
     private static async Task<JsonNode?> HttpAsync(JsonObject args, IStepEffectHandler handler, StepCallContext context, CancellationToken cancellationToken)
     {
-        var url = (string?)args["url"] ?? "";
+        var url = Frame.String(args["url"]) ?? "";
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
         {
             throw new StepEffectException($"'{url}' is not an absolute URL");
         }
-        var headers = (args["headers"] as JsonObject ?? []).Select(h => new KeyValuePair<string, string>(h.Key, (string?)h.Value ?? "")).ToList();
-        var body = (string?)args["body"] is { } encoded ? Convert.FromBase64String(encoded) : null;
-        var timeout = (double?)args["timeout"] is { } seconds && seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-        var response = await handler.SendHttpAsync(new StepHttpRequest((string?)args["method"] ?? "GET", uri, headers, body, timeout), context, cancellationToken).ConfigureAwait(false);
+        var headers = (args["headers"] as JsonObject ?? []).Select(h => new KeyValuePair<string, string>(h.Key, Frame.String(h.Value) ?? "")).ToList();
+        var body = Frame.Base64(args["body"]);
+        var timeout = Frame.Number(args["timeout"]) is { } seconds && seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        var response = await handler.SendHttpAsync(new StepHttpRequest(Frame.String(args["method"]) ?? "GET", uri, headers, body, timeout), context, cancellationToken).ConfigureAwait(false);
         var responseHeaders = new JsonArray();
         foreach (var (name, value) in response.Headers)
         {
