@@ -145,7 +145,7 @@ internal sealed class JsonPathChecker
         if ((function == JsonPathFunctions.Match || function == JsonPathFunctions.Search)
             && call.Arguments[1] is LiteralExpressionSyntax { Value.ValueKind: System.Text.Json.JsonValueKind.String } pattern)
         {
-            var regex = Values.JsonStrings.GetString(pattern.Value);
+            var regex = JsonStrings.GetString(pattern.Value);
             if (!IRegexp.TryTranslate(regex, out _, out var error))
             {
                 _diagnostics.Add(SyntaxDiagnostics.InvalidIRegexp.Create(pattern.Span, regex, error));

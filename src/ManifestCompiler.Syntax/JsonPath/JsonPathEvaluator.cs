@@ -4,47 +4,9 @@ using ManifestCompiler.Syntax.Values;
 
 namespace ManifestCompiler.Syntax.JsonPath;
 
-/// <summary>A node selected by a query: its value and where it sits in the document.</summary>
-public readonly record struct JsonPathNode(JsonElement Value, NormalizedPath Path);
-
 /// <summary>Interprets checked queries over System.Text.Json values (RFC 9535 §2.3–§2.6).</summary>
 internal static class JsonPathEvaluator
 {
-    /// <summary>A value inside a filter: nothing, a JSON value, a computed number, a logical result, or nodes.</summary>
-    private readonly struct FilterValue
-    {
-        public static readonly FilterValue Nothing = default;
-
-        private FilterValue(FilterValueKind kind, JsonElement json = default, double number = 0, bool logical = false, List<JsonPathNode>? nodes = null)
-        {
-            Kind = kind;
-            Json = json;
-            Number = number;
-            Logical = logical;
-            Nodes = nodes;
-        }
-
-        public FilterValueKind Kind { get; }
-        public JsonElement Json { get; }
-        public double Number { get; }
-        public bool Logical { get; }
-        public List<JsonPathNode>? Nodes { get; }
-
-        public static FilterValue Of(JsonElement json) => new(FilterValueKind.Json, json);
-        public static FilterValue OfNumber(double number) => new(FilterValueKind.Number, number: number);
-        public static FilterValue OfLogical(bool value) => new(FilterValueKind.Logical, logical: value);
-        public static FilterValue OfNodes(List<JsonPathNode> nodes) => new(FilterValueKind.Nodes, nodes: nodes);
-    }
-
-    private enum FilterValueKind
-    {
-        Nothing,
-        Json,
-        Number,
-        Logical,
-        Nodes,
-    }
-
     public static List<JsonPathNode> Evaluate(QuerySyntax query, JsonElement root)
     {
         var result = new List<JsonPathNode>();
@@ -268,20 +230,13 @@ internal static class JsonPathEvaluator
     /// <summary>RFC 9535 §2.3.4.2.2, in 64-bit arithmetic (operands are within ±(2^53−1)).</summary>
     private static void SelectSlice(SliceSelectorSyntax slice, JsonElement array, PathSource parent, bool trackPaths, List<JsonPathNode> output)
     {
-        long length = array.GetArrayLength();
         var step = slice.Step ?? 1;
-        if (step == 0)
+        if (!JsonPathRuntime.SliceBounds(slice.Start, slice.End, step, array.GetArrayLength(), out var lower, out var upper))
         {
             return;
         }
-        var start = slice.Start ?? (step > 0 ? 0 : length - 1);
-        var end = slice.End ?? (step > 0 ? length : -length - 1);
-        var normalizedStart = start >= 0 ? start : length + start;
-        var normalizedEnd = end >= 0 ? end : length + end;
         if (step > 0)
         {
-            var lower = Math.Min(Math.Max(normalizedStart, 0), length);
-            var upper = Math.Min(Math.Max(normalizedEnd, 0), length);
             // One pass: JsonElement's array indexer walks from the start when the items are containers.
             var index = 0L;
             foreach (var item in array.EnumerateArray())
@@ -299,12 +254,6 @@ internal static class JsonPathEvaluator
         }
         else
         {
-            var upper = Math.Min(Math.Max(normalizedStart, -1), length - 1);
-            var lower = Math.Min(Math.Max(normalizedEnd, -1), length - 1);
-            if (lower >= upper)
-            {
-                return;
-            }
             var items = array.EnumerateArray().ToArray();
             for (var i = upper; lower < i; i += step)
             {
@@ -367,12 +316,11 @@ internal static class JsonPathEvaluator
             case ParenthesizedExpressionSyntax paren:
                 return IsTrue(paren.Inner, current, root);
             case ComparisonExpressionSyntax comparison:
-                return Compare(ValueOf(comparison.Left, current, root), comparison.Operator, ValueOf(comparison.Right, current, root));
+                return JsonPathRuntime.Compare(ValueOf(comparison.Left, current, root), comparison.Operator, ValueOf(comparison.Right, current, root));
             case QueryExpressionSyntax query:
                 return Exists(query.Query, current, root);
             case FunctionCallSyntax call:
-                var result = Call(call, current, root);
-                return result.Kind == FilterValueKind.Logical ? result.Logical : result.Kind == FilterValueKind.Nodes && result.Nodes!.Count > 0;
+                return Call(call, current, root).IsTrue;
             default:
                 return false;
         }
@@ -427,12 +375,12 @@ internal static class JsonPathEvaluator
     }
 
     /// <summary>A comparable or a ValueType argument.</summary>
-    private static FilterValue ValueOf(FilterExpressionSyntax expression, JsonElement current, JsonElement root) => expression switch
+    private static JsonPathValue ValueOf(FilterExpressionSyntax expression, JsonElement current, JsonElement root) => expression switch
     {
-        LiteralExpressionSyntax literal => FilterValue.Of(literal.Value),
-        QueryExpressionSyntax query => TrySelectSingular(query.Query, current, root, out var value) ? FilterValue.Of(value) : FilterValue.Nothing,
+        LiteralExpressionSyntax literal => JsonPathValue.Of(literal.Value),
+        QueryExpressionSyntax query => TrySelectSingular(query.Query, current, root, out var value) ? JsonPathValue.Of(value) : JsonPathValue.Nothing,
         FunctionCallSyntax call => Call(call, current, root),
-        _ => FilterValue.Nothing,
+        _ => JsonPathValue.Nothing,
     };
 
     private static List<JsonPathNode> NodesOf(FilterExpressionSyntax expression, JsonElement current, JsonElement root)
@@ -443,157 +391,16 @@ internal static class JsonPathEvaluator
             Select(query.Query, current, root, trackPaths: false, nodes);
             return nodes;
         }
-        var result = expression is FunctionCallSyntax call ? Call(call, current, root) : FilterValue.Nothing;
+        var result = expression is FunctionCallSyntax call ? Call(call, current, root) : JsonPathValue.Nothing;
         return result.Nodes ?? [];
     }
 
-    private static FilterValue Call(FunctionCallSyntax call, JsonElement current, JsonElement root)
+    private static JsonPathValue Call(FunctionCallSyntax call, JsonElement current, JsonElement root) => call.Name switch
     {
-        switch (call.Name)
-        {
-            case "length":
-                var argument = ValueOf(call.Arguments[0], current, root);
-                if (argument.Kind != FilterValueKind.Json)
-                {
-                    return FilterValue.Nothing;
-                }
-                return argument.Json.ValueKind switch
-                {
-                    JsonValueKind.String => FilterValue.OfNumber(CodePoints.Count(JsonStrings.GetString(argument.Json))),
-                    JsonValueKind.Array => FilterValue.OfNumber(argument.Json.GetArrayLength()),
-                    JsonValueKind.Object => FilterValue.OfNumber(argument.Json.EnumerateObject().Count()),
-                    _ => FilterValue.Nothing,
-                };
-            case "count":
-                return FilterValue.OfNumber(NodesOf(call.Arguments[0], current, root).Count);
-            case "value":
-                var nodes = NodesOf(call.Arguments[0], current, root);
-                return nodes.Count == 1 ? FilterValue.Of(nodes[0].Value) : FilterValue.Nothing;
-            case "match":
-            case "search":
-                var text = ValueOf(call.Arguments[0], current, root);
-                var pattern = ValueOf(call.Arguments[1], current, root);
-                if (text is not { Kind: FilterValueKind.Json, Json.ValueKind: JsonValueKind.String }
-                    || pattern is not { Kind: FilterValueKind.Json, Json.ValueKind: JsonValueKind.String })
-                {
-                    return FilterValue.OfLogical(false);
-                }
-                var regex = IRegexp.Compile(JsonStrings.GetString(pattern.Json), anchored: call.Name == "match");
-                try
-                {
-                    return FilterValue.OfLogical(regex is not null && regex.IsMatch(JsonStrings.GetString(text.Json)));
-                }
-                catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
-                {
-                    return FilterValue.OfLogical(false);
-                }
-            default:
-                return FilterValue.Nothing;
-        }
-    }
-
-    // --- comparisons (§2.3.5.2.2) ---------------------------------------------------------------
-
-    private static bool Compare(FilterValue left, ComparisonOperator op, FilterValue right) => op switch
-    {
-        ComparisonOperator.Equal => AreEqual(left, right),
-        ComparisonOperator.NotEqual => !AreEqual(left, right),
-        ComparisonOperator.Less => IsLess(left, right),
-        ComparisonOperator.LessOrEqual => IsLess(left, right) || AreEqual(left, right),
-        ComparisonOperator.Greater => IsLess(right, left),
-        _ => IsLess(right, left) || AreEqual(left, right),
+        "length" => JsonPathRuntime.Length(ValueOf(call.Arguments[0], current, root)),
+        "count" => JsonPathRuntime.Count(NodesOf(call.Arguments[0], current, root)),
+        "value" => JsonPathRuntime.Value(NodesOf(call.Arguments[0], current, root)),
+        "match" or "search" => JsonPathRuntime.Match(ValueOf(call.Arguments[0], current, root), ValueOf(call.Arguments[1], current, root), anchored: call.Name == "match"),
+        _ => JsonPathValue.Nothing,
     };
-
-    private static bool AreEqual(FilterValue left, FilterValue right)
-    {
-        if (left.Kind == FilterValueKind.Nothing || right.Kind == FilterValueKind.Nothing)
-        {
-            return left.Kind == right.Kind;
-        }
-        if (TryNumber(left, out var a) && TryNumber(right, out var b))
-        {
-            return a == b;
-        }
-        if (left.Kind != FilterValueKind.Json || right.Kind != FilterValueKind.Json)
-        {
-            return false;
-        }
-        return JsonEquals(left.Json, right.Json);
-    }
-
-    private static bool IsLess(FilterValue left, FilterValue right)
-    {
-        if (TryNumber(left, out var a) && TryNumber(right, out var b))
-        {
-            return a < b;
-        }
-        if (left is { Kind: FilterValueKind.Json, Json.ValueKind: JsonValueKind.String } && right is { Kind: FilterValueKind.Json, Json.ValueKind: JsonValueKind.String })
-        {
-            return CodePoints.Compare(JsonStrings.GetString(left.Json), JsonStrings.GetString(right.Json)) < 0;
-        }
-        return false;
-    }
-
-    private static bool TryNumber(FilterValue value, out double number)
-    {
-        if (value.Kind == FilterValueKind.Number)
-        {
-            number = value.Number;
-            return true;
-        }
-        if (value is { Kind: FilterValueKind.Json, Json.ValueKind: JsonValueKind.Number })
-        {
-            number = ToDouble(value.Json);
-            return true;
-        }
-        number = 0;
-        return false;
-    }
-
-    private static double ToDouble(JsonElement number) => number.TryGetDouble(out var d) ? d : PythonFormat.ParseFloat(number);
-
-    internal static bool JsonEquals(JsonElement a, JsonElement b)
-    {
-        if (a.ValueKind != b.ValueKind)
-        {
-            return false;
-        }
-        switch (a.ValueKind)
-        {
-            case JsonValueKind.Number:
-                return ToDouble(a) == ToDouble(b);
-            case JsonValueKind.String:
-                return JsonStrings.ValueEquals(a, JsonStrings.GetString(b));
-            case JsonValueKind.Array:
-                if (a.GetArrayLength() != b.GetArrayLength())
-                {
-                    return false;
-                }
-                using (var left = a.EnumerateArray())
-                using (var right = b.EnumerateArray())
-                {
-                    while (left.MoveNext() && right.MoveNext())
-                    {
-                        if (!JsonEquals(left.Current, right.Current))
-                        {
-                            return false;
-                        }
-                    }
-                }
-                return true;
-            case JsonValueKind.Object:
-                var count = 0;
-                foreach (var property in a.EnumerateObject())
-                {
-                    count++;
-                    if (!JsonMembers.TryGet(b, JsonStrings.GetName(property), out var other) || !JsonEquals(property.Value, other))
-                    {
-                        return false;
-                    }
-                }
-                return count == b.EnumerateObject().Count();
-            default:
-                return true; // true, false, null: same kind, same value
-        }
-    }
 }

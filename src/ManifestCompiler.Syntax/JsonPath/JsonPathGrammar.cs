@@ -202,12 +202,12 @@ internal static class JsonPathGrammar
         FilterQuery,
         Literal).Labelled("filter expression"));
 
-    private static readonly Parser<char, ComparisonOperator> ComparisonOp =
+    private static readonly Parser<char, JsonPathComparison> ComparisonOp =
         OneOf(
-            String("==").ThenReturn(ComparisonOperator.Equal),
-            String("!=").ThenReturn(ComparisonOperator.NotEqual),
-            Char('<').Then(Char('=').Optional(), (_, eq) => eq.HasValue ? ComparisonOperator.LessOrEqual : ComparisonOperator.Less),
-            Char('>').Then(Char('=').Optional(), (_, eq) => eq.HasValue ? ComparisonOperator.GreaterOrEqual : ComparisonOperator.Greater))
+            String("==").ThenReturn(JsonPathComparison.Equal),
+            String("!=").ThenReturn(JsonPathComparison.NotEqual),
+            Char('<').Then(Char('=').Optional(), (_, eq) => eq.HasValue ? JsonPathComparison.LessOrEqual : JsonPathComparison.Less),
+            Char('>').Then(Char('=').Optional(), (_, eq) => eq.HasValue ? JsonPathComparison.GreaterOrEqual : JsonPathComparison.Greater))
         .Labelled("comparison operator");
 
     // comparison-expr = comparable S comparison-op S comparable (operands are checked later)

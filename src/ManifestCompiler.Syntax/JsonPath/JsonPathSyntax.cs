@@ -53,16 +53,6 @@ public sealed record SliceSelectorSyntax(long? Start, long? End, long? Step, Sou
 
 public sealed record FilterSelectorSyntax(FilterExpressionSyntax Expression, SourceSpan Span) : SelectorSyntax(Span);
 
-public enum ComparisonOperator
-{
-    Equal,
-    NotEqual,
-    Less,
-    LessOrEqual,
-    Greater,
-    GreaterOrEqual,
-}
-
 /// <summary>
 /// Filter expressions as written. The grammar reads every operand the same way; <see cref="JsonPathChecker"/>
 /// then enforces which forms may stand where (RFC 9535 §2.3.5 and the function type system of §2.4).
@@ -77,7 +67,7 @@ public sealed record NotExpressionSyntax(FilterExpressionSyntax Operand, SourceS
 
 public sealed record ParenthesizedExpressionSyntax(FilterExpressionSyntax Inner, SourceSpan Span) : FilterExpressionSyntax(Span);
 
-public sealed record ComparisonExpressionSyntax(FilterExpressionSyntax Left, ComparisonOperator Operator, FilterExpressionSyntax Right, SourceSpan Span) : FilterExpressionSyntax(Span);
+public sealed record ComparisonExpressionSyntax(FilterExpressionSyntax Left, JsonPathComparison Operator, FilterExpressionSyntax Right, SourceSpan Span) : FilterExpressionSyntax(Span);
 
 /// <summary>A number, string, <c>true</c>, <c>false</c> or <c>null</c>, held as a JSON value.</summary>
 public sealed record LiteralExpressionSyntax(JsonElement Value, SourceSpan Span) : FilterExpressionSyntax(Span);

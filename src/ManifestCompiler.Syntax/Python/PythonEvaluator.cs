@@ -226,7 +226,7 @@ internal sealed class PythonEvaluator
     /// <summary>A hole's value: the body's top-level key, else a header matched without regard to case.</summary>
     private PyValue? ResolveHole(string name)
     {
-        if (_body.ValueKind == JsonValueKind.Object && Values.JsonMembers.TryGet(_body, name, out var value))
+        if (_body.ValueKind == JsonValueKind.Object && JsonMembers.TryGet(_body, name, out var value))
         {
             return PyValue.FromJson(value);
         }
@@ -234,7 +234,7 @@ internal sealed class PythonEvaluator
         {
             foreach (var header in _headers.EnumerateObject())
             {
-                if (string.Equals(Values.JsonStrings.GetName(header), name, StringComparison.OrdinalIgnoreCase))
+                if (string.Equals(JsonStrings.GetName(header), name, StringComparison.OrdinalIgnoreCase))
                 {
                     return PyValue.FromJson(header.Value);
                 }

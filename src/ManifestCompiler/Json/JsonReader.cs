@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
+using ManifestCompiler.Runtime.Support.Text;
 using ManifestCompiler.Syntax.Diagnostics;
 using ManifestCompiler.Syntax.Parsing;
 using ManifestCompiler.Syntax.Text;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace ManifestCompiler.Syntax.Values;
+namespace ManifestCompiler.Runtime.Support.Json;
 
 /// <summary>Object member lookup: any name works, lone surrogates included (see <see cref="JsonStrings"/>).</summary>
 public static class JsonMembers

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ManifestCompiler.Syntax.Text;
+namespace ManifestCompiler.Runtime.Support.Text;
 
 /// <summary>How a character is named in diagnostics ("found 'x'", "found U+0001").</summary>
 public static class CharDescription

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ManifestCompiler.Syntax.Text;
+namespace ManifestCompiler.Runtime.Support.Text;
 
 /// <summary>Unicode code points in UTF-16 text: what Python's <c>len(str)</c> and RFC 9535's <c>length()</c> count.</summary>
 public static class CodePoints

@@ -2,12 +2,12 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using ManifestCompiler.Syntax.Parsing;
+using ManifestCompiler.Runtime.Support.Parsing;
 using Pidgin;
 using static Pidgin.Parser;
 using static Pidgin.Parser<char>;
 
-namespace ManifestCompiler.Syntax.JsonPath;
+namespace ManifestCompiler.Runtime.Support.JsonPath;
 
 /// <summary>
 /// I-Regexp (RFC 9485; grammar: grammars/iregexp.abnf) translated to a .NET pattern that works on code points:
@@ -16,6 +16,9 @@ namespace ManifestCompiler.Syntax.JsonPath;
 /// </summary>
 public static class IRegexp
 {
+    // 0–9 only: Pidgin's Digit is char.IsDigit, which also takes other scripts' digits.
+    private static readonly Parser<char, char> AsciiDigit = Token(char.IsAsciiDigit).Labelled("digit");
+
     private const string Dot = @"(?:[^\n\r\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])";
     private const int MaxCachedPatterns = 1024;
 
@@ -89,9 +92,9 @@ public static class IRegexp
             OneOf('*', '+', '?').Select(c => c.ToString()),
             Map(
                 (low, comma, high) => "{" + low + (comma.HasValue ? "," + (high.HasValue ? high.Value : "") : "") + "}",
-                Char('{').Then(CommonParsers.AsciiDigit.AtLeastOnceString()),
+                Char('{').Then(AsciiDigit.AtLeastOnceString()),
                 Char(',').Optional(),
-                CommonParsers.AsciiDigit.AtLeastOnceString().Optional().Before(Char('}').Labelled("'}'"))));
+                AsciiDigit.AtLeastOnceString().Optional().Before(Char('}').Labelled("'}'"))));
 
     private static readonly Parser<char, string> Expression = Rec(() => Branch!.Separated(Char('|')).Select(branches => string.Join("|", branches)));
 

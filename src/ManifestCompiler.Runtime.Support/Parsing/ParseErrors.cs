@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text;
 using Pidgin;
 
-namespace ManifestCompiler.Syntax.Parsing;
+namespace ManifestCompiler.Runtime.Support.Parsing;
 
 /// <summary>Turns Pidgin's parse errors into our "expected …, found …" messages, the same wording for every language.</summary>
-internal static class ParseErrors
+public static class ParseErrors
 {
     public static string Describe(ParseError<char> error)
     {

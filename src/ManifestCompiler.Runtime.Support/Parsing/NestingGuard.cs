@@ -1,10 +1,10 @@
-namespace ManifestCompiler.Syntax.Parsing;
+namespace ManifestCompiler.Runtime.Support.Parsing;
 
 /// <summary>
 /// Refuses inputs that nest deeper than a parser can recurse. Pidgin's recursive rules use the call stack, and a
 /// stack overflow ends the process, so depth is measured before parsing. Quoted strings do not count.
 /// </summary>
-internal static class NestingGuard
+public static class NestingGuard
 {
     /// <summary>Real queries and patterns nest a handful of levels.</summary>
     public const int MaxDepth = 128;

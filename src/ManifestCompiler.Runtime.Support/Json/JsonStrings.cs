@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace ManifestCompiler.Syntax.Values;
+namespace ManifestCompiler.Runtime.Support.Json;
 
 /// <summary>
 /// Strings read from JSON documents, lone surrogates included. JSON may escape half a surrogate pair ("\ud800");

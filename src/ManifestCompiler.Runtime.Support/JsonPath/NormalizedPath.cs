@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace ManifestCompiler.Syntax.JsonPath;
+namespace ManifestCompiler.Runtime.Support.JsonPath;
 
 /// <summary>
 /// The location of a node as a chain back to the root, rendered on demand as an RFC 9535 §2.7 normalized path
@@ -30,7 +30,7 @@ public sealed class NormalizedPath
     public bool IsMember { get; }
 
     /// <summary>The member name, or null for an array element.</summary>
-    public string? Name => IsMember ? _name ?? Values.JsonStrings.GetName(_property) : null;
+    public string? Name => IsMember ? _name ?? Json.JsonStrings.GetName(_property) : null;
 
     public int Index { get; }
 
