@@ -11,6 +11,8 @@ public static class ConformanceRunner
     [
         new JsonPathSuite("jsonpath-cts", Path.Combine("jsonpath", "cts.json"), JsonPathSuite.Format.CtsDocument),
         new JsonPathSuite("jsonpath-generated", Path.Combine("jsonpath", "generated.jsonl"), JsonPathSuite.Format.JsonLines),
+        new JsonPathSuite("jsonpath-cts-compiled", Path.Combine("jsonpath", "cts.json"), JsonPathSuite.Format.CtsDocument, JsonPathSuite.Engine.Compiled),
+        new JsonPathSuite("jsonpath-generated-compiled", Path.Combine("jsonpath", "generated.jsonl"), JsonPathSuite.Format.JsonLines, JsonPathSuite.Engine.Compiled),
         new PythonExpressionSuite("pyexpr-generated", Path.Combine("pyexpr", "generated.jsonl")),
         new PythonExpressionSuite("pyexpr-holes", Path.Combine("pyexpr", "holes.jsonl")),
         new ChiefOnboardingManifestSuite("manifests-chiefonboarding", Path.Combine("manifests", "chiefonboarding")),
