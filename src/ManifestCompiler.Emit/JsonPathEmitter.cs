@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using ManifestCompiler.Syntax.JsonPath;
+using Support = ManifestCompiler.Runtime.Support.JsonPath;
+using JsonStrings = ManifestCompiler.Runtime.Support.Json.JsonStrings;
 
 namespace ManifestCompiler.Emit;
 
@@ -137,7 +139,7 @@ public static class JsonPathEmitter
     }
 
     /// <summary>Emits the methods of one top-level query (and of the queries inside its filters).</summary>
-    private sealed class QueryEmitter(string prefix, ClassMembers members)
+    internal sealed class QueryEmitter(string prefix, ClassMembers members)
     {
         private int _next;
 
@@ -323,14 +325,33 @@ public static class JsonPathEmitter
             AndExpressionSyntax and => "(" + string.Join(" && ", and.Operands.Select(Logical)) + ")",
             NotExpressionSyntax not => "!" + Logical(not.Operand),
             ParenthesizedExpressionSyntax paren => Logical(paren.Inner),
-            ComparisonExpressionSyntax comparison =>
-                $"{Runtime}.Compare({ValueOf(comparison.Left)}, {Comparison}.{comparison.Operator}, {ValueOf(comparison.Right)})",
+            ComparisonExpressionSyntax comparison => Compare(comparison),
             QueryExpressionSyntax query => query.Query.IsSingular
                 ? $"({EmitSingular(query.Query)}(current, root).Kind != {ValueKindOfPath}.Nothing)"
                 : $"({EmitNodes(query.Query)}(current, root).Count > 0)",
             FunctionCallSyntax call => $"{Call(call)}.IsTrue",
             _ => "false",
         };
+
+        /// <summary>A comparison; <c>==</c>/<c>!=</c> against a string literal takes the runtime's string fast path.</summary>
+        private string Compare(ComparisonExpressionSyntax comparison)
+        {
+            if (comparison.Operator is Support.JsonPathComparison.Equal or Support.JsonPathComparison.NotEqual)
+            {
+                var (other, literal) = comparison switch
+                {
+                    { Right: LiteralExpressionSyntax { Value.ValueKind: JsonValueKind.String } right } => (comparison.Left, JsonStrings.GetString(right.Value)),
+                    { Left: LiteralExpressionSyntax { Value.ValueKind: JsonValueKind.String } left } => (comparison.Right, JsonStrings.GetString(left.Value)),
+                    _ => (null, null),
+                };
+                if (other is not null && literal is not null)
+                {
+                    var test = $"{Runtime}.EqualsString({ValueOf(other)}, {CSharpLiterals.String(literal)})";
+                    return comparison.Operator == Support.JsonPathComparison.Equal ? test : "!" + test;
+                }
+            }
+            return $"{Runtime}.Compare({ValueOf(comparison.Left)}, {Comparison}.{comparison.Operator}, {ValueOf(comparison.Right)})";
+        }
 
         /// <summary>A comparable or ValueType argument as a C# JsonPathValue expression.</summary>
         private string ValueOf(FilterExpressionSyntax expression) => expression switch
@@ -355,7 +376,7 @@ public static class JsonPathEmitter
             "count" => $"{Runtime}.Count({NodesOf(call.Arguments[0])})",
             "value" => $"{Runtime}.Value({NodesOf(call.Arguments[0])})",
             "match" or "search" when call.Arguments[1] is LiteralExpressionSyntax { Value.ValueKind: JsonValueKind.String } pattern =>
-                $"{Runtime}.Match({ValueOf(call.Arguments[0])}, {members.Regex(pattern.Value.GetString()!, call.Name == "match")})",
+                $"{Runtime}.Match({ValueOf(call.Arguments[0])}, {members.Regex(JsonStrings.GetString(pattern.Value), call.Name == "match")})",
             "match" or "search" =>
                 $"{Runtime}.Match({ValueOf(call.Arguments[0])}, {ValueOf(call.Arguments[1])}, anchored: {CSharpLiterals.Bool(call.Name == "match")})",
             _ => $"{Value}.Nothing",
@@ -363,7 +384,7 @@ public static class JsonPathEmitter
 
         /// <summary>A singular query as straight-line member and element steps:
         /// <c>JsonPathValue name(JsonElement current, JsonElement root)</c>, Nothing when a step finds nothing.</summary>
-        private string EmitSingular(QuerySyntax query)
+        public string EmitSingular(QuerySyntax query)
         {
             var name = NewName("v");
             var w = new SourceWriter();
@@ -389,7 +410,7 @@ public static class JsonPathEmitter
 
         /// <summary>A query inside a filter as <c>List&lt;JsonPathNode&gt; name(JsonElement current, JsonElement root)</c>,
         /// without paths (only the values or the count are used).</summary>
-        private string EmitNodes(QuerySyntax query)
+        public string EmitNodes(QuerySyntax query)
         {
             var chain = EmitChain(query, paths: false);
             var name = NewName("n");

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ManifestCompiler.Sources;
+using ManifestCompiler.Workspace;
 
 namespace ManifestCompiler.Benchmarks;
 
@@ -44,10 +45,5 @@ public class CheckScalingBenchmarks
         return diagnostics;
     }
 
-    private static IntegrationFolder ReadIntegration(string folder) => new(
-        folder,
-        Path.GetFileName(folder),
-        [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-            .Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/'))
-            .Select(r => new FolderFile(r, r.EndsWith(".json", StringComparison.Ordinal) || r.EndsWith(".py", StringComparison.Ordinal) ? File.ReadAllText(Path.Combine(folder, r)) : null))]);
+    private static IntegrationFolder ReadIntegration(string folder) => ManifestWorkspace.ReadIntegration(folder);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ManifestCompiler.Cli.Checking;
+using ManifestCompiler.Workspace;
 using ManifestCompiler.Diagnostics;
 using ManifestCompiler.IR;
 

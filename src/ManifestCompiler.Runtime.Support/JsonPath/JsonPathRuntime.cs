@@ -51,6 +51,11 @@ public static class JsonPathRuntime
         return JsonEquals(left.Json, right.Json);
     }
 
+    /// <summary><c>value == 'literal'</c>, the common filter, without the general comparison: equal to what
+    /// <see cref="AreEqual"/> answers for a string literal on one side (only a JSON string can equal it).</summary>
+    public static bool EqualsString(JsonPathValue value, string literal) =>
+        value is { Kind: JsonPathValueKind.Json, Json.ValueKind: JsonValueKind.String } && JsonStrings.ValueEquals(value.Json, literal);
+
     public static bool IsLess(JsonPathValue left, JsonPathValue right)
     {
         if (TryNumber(left, out var a) && TryNumber(right, out var b))

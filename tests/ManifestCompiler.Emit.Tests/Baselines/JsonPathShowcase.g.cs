@@ -29,12 +29,11 @@ namespace ManifestCompiler.Emit.Tests.Generated
         private static readonly global::System.Text.Json.JsonElement L0 = global::System.Text.Json.JsonDocument.Parse("10").RootElement.Clone();
         private static readonly byte[] U8 = new byte[] { 105, 115, 98, 110 };
         private static readonly byte[] U9 = new byte[] { 116, 97, 103, 115 };
-        private static readonly global::System.Text.Json.JsonElement L1 = global::System.Text.Json.JsonDocument.Parse("\"classic\"").RootElement.Clone();
         private static readonly byte[] U10 = new byte[] { 110, 97, 109, 101 };
-        private static readonly global::System.Text.Json.JsonElement L2 = global::System.Text.Json.JsonDocument.Parse("3").RootElement.Clone();
-        private static readonly global::System.Text.Json.JsonElement L3 = global::System.Text.Json.JsonDocument.Parse("2").RootElement.Clone();
+        private static readonly global::System.Text.Json.JsonElement L1 = global::System.Text.Json.JsonDocument.Parse("3").RootElement.Clone();
+        private static readonly global::System.Text.Json.JsonElement L2 = global::System.Text.Json.JsonDocument.Parse("2").RootElement.Clone();
         private static readonly byte[] U11 = new byte[] { 105, 100 };
-        private static readonly global::System.Text.Json.JsonElement L4 = global::System.Text.Json.JsonDocument.Parse("1").RootElement.Clone();
+        private static readonly global::System.Text.Json.JsonElement L3 = global::System.Text.Json.JsonDocument.Parse("1").RootElement.Clone();
         private static readonly byte[] U12 = new byte[] { 99, 111, 100, 101 };
         private static readonly global::System.Text.RegularExpressions.Regex? R0 = global::ManifestCompiler.Runtime.Support.JsonPath.IRegexp.Compile("[A-Z]{2}", anchored: true);
         private static readonly byte[] U13 = new byte[] { 110, 111, 116, 101 };
@@ -397,7 +396,7 @@ namespace ManifestCompiler.Emit.Tests.Generated
 
         private static bool Filter_f4(global::System.Text.Json.JsonElement current, global::System.Text.Json.JsonElement root)
         {
-            return ((global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Compare(Filter_v5(current, root), global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathComparison.Less, global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathValue.Of(L0)) && !(Filter_v6(current, root).Kind != global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathValueKind.Nothing)) || global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Compare(Filter_v7(current, root), global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathComparison.Equal, global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathValue.Of(L1)));
+            return ((global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Compare(Filter_v5(current, root), global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathComparison.Less, global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathValue.Of(L0)) && !(Filter_v6(current, root).Kind != global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathValueKind.Nothing)) || global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.EqualsString(Filter_v7(current, root), "classic"));
         }
 
         private static void Filter_s3(global::System.Text.Json.JsonElement value, global::ManifestCompiler.Runtime.Support.JsonPath.NormalizedPath path, global::System.Text.Json.JsonElement root, global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathNode> output)
@@ -561,7 +560,7 @@ namespace ManifestCompiler.Emit.Tests.Generated
 
         private static bool Functions_f2(global::System.Text.Json.JsonElement current, global::System.Text.Json.JsonElement root)
         {
-            return (global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Compare(global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Length(Functions_v3(current, root)), global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathComparison.Greater, global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathValue.Of(L2)) && global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Compare(global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Count(Functions_n6(current, root)), global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathComparison.GreaterOrEqual, global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathValue.Of(L3)) && global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Compare(global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Value(Functions_n9(current, root)), global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathComparison.Equal, global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathValue.Of(L4)) && global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Match(Functions_v10(current, root), R0).IsTrue && global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Match(Functions_v11(current, root), Functions_v12(current, root), anchored: false).IsTrue);
+            return (global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Compare(global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Length(Functions_v3(current, root)), global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathComparison.Greater, global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathValue.Of(L1)) && global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Compare(global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Count(Functions_n6(current, root)), global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathComparison.GreaterOrEqual, global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathValue.Of(L2)) && global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Compare(global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Value(Functions_n9(current, root)), global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathComparison.Equal, global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathValue.Of(L3)) && global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Match(Functions_v10(current, root), R0).IsTrue && global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Match(Functions_v11(current, root), Functions_v12(current, root), anchored: false).IsTrue);
         }
 
         private static void Functions_s1(global::System.Text.Json.JsonElement value, global::ManifestCompiler.Runtime.Support.JsonPath.NormalizedPath path, global::System.Text.Json.JsonElement root, global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathNode> output)

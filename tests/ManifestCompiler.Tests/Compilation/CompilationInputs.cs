@@ -1,20 +1,15 @@
 using System.Collections.Immutable;
 using ManifestCompiler.Sources;
+using ManifestCompiler.Workspace;
 
 namespace ManifestCompiler.Tests.Compilation;
 
-/// <summary>Reads integration folders and manifests from disk the way the CLI does, with paths relative to a base.</summary>
+/// <summary>Integration folders and manifests from disk, read as the CLI reads them, with paths relative to a base.</summary>
 internal static class CompilationInputs
 {
-    public static bool IsIntegration(string folder) => File.Exists(Path.Combine(folder, "oauth.json")) || File.Exists(Path.Combine(folder, "schema.json"));
+    public static bool IsIntegration(string folder) => ManifestWorkspace.IsIntegration(folder);
 
-    public static IntegrationFolder ReadIntegration(string folder, string displayPath) => new(
-        displayPath,
-        Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar)),
-        [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Order(StringComparer.Ordinal)
-            .Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/'))
-            .Select(relative => new FolderFile(relative, relative.EndsWith(".json", StringComparison.Ordinal) || relative.EndsWith(".py", StringComparison.Ordinal) ? File.ReadAllText(Path.Combine(folder, relative)) : null))]);
+    public static IntegrationFolder ReadIntegration(string folder, string displayPath) => ManifestWorkspace.ReadIntegration(folder, displayPath);
 
     /// <summary>Compiles what a folder holds: itself as an integration, or each of its JSON files as a manifest.</summary>
     public static ImmutableArray<ManifestCompiler.Diagnostics.ManifestDiagnostic> CompileFolder(string folder, string displayPath)

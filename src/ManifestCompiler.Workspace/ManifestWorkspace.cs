@@ -1,14 +1,14 @@
 using System.Collections.Immutable;
 using ManifestCompiler.Sources;
 
-namespace ManifestCompiler.Cli.Checking;
+namespace ManifestCompiler.Workspace;
 
 /// <summary>
 /// What the paths on a command line name: BOSSi integration folders (a folder with oauth.json or schema.json) and
 /// ChiefOnboarding manifests (any other *.json). A folder that is not an integration is searched: its integration
 /// subfolders are integrations, its other JSON files manifests. Paths print as the user wrote them.
 /// </summary>
-internal sealed record ManifestWorkspace(ImmutableArray<IntegrationFolder> Integrations, ImmutableArray<SourceFile> Manifests, ImmutableArray<string> Problems)
+public sealed record ManifestWorkspace(ImmutableArray<IntegrationFolder> Integrations, ImmutableArray<SourceFile> Manifests, ImmutableArray<string> Problems)
 {
     private static readonly string[] IntegrationMarkers = ["oauth.json", "schema.json"];
     private static readonly HashSet<string> TextExtensions = new(StringComparer.OrdinalIgnoreCase) { ".json", ".py" };
@@ -50,7 +50,8 @@ internal sealed record ManifestWorkspace(ImmutableArray<IntegrationFolder> Integ
         return new ManifestWorkspace(integrations.ToImmutable(), manifests.ToImmutable(), problems.ToImmutable());
     }
 
-    private static bool IsIntegration(string folder) => IntegrationMarkers.Any(m => File.Exists(Path.Combine(folder, m)));
+    /// <summary>Whether <paramref name="folder"/> is a BOSSi integration folder (it has oauth.json or schema.json).</summary>
+    public static bool IsIntegration(string folder) => IntegrationMarkers.Any(m => File.Exists(Path.Combine(folder, m)));
 
     private static void Search(string folder, ImmutableArray<IntegrationFolder>.Builder integrations, ImmutableArray<SourceFile>.Builder manifests, ImmutableArray<string>.Builder problems, HashSet<string> seen)
     {
@@ -85,10 +86,18 @@ internal sealed record ManifestWorkspace(ImmutableArray<IntegrationFolder> Integ
 
     private static void AddIntegration(string folder, ImmutableArray<IntegrationFolder>.Builder integrations, HashSet<string> seen)
     {
-        if (!seen.Add(Path.GetFullPath(folder) + "/"))
+        if (seen.Add(Path.GetFullPath(folder) + "/"))
         {
-            return;
+            integrations.Add(ReadIntegration(folder));
         }
+    }
+
+    /// <summary>
+    /// One integration folder: every file (hidden ones skipped), the text of its .json and .py files, and read errors
+    /// as data for the compiler to report. <paramref name="displayPath"/> is how diagnostics name the folder.
+    /// </summary>
+    public static IntegrationFolder ReadIntegration(string folder, string? displayPath = null)
+    {
         var files = ImmutableArray.CreateBuilder<FolderFile>();
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
@@ -108,7 +117,7 @@ internal sealed record ManifestWorkspace(ImmutableArray<IntegrationFolder> Integ
             }
         }
         var name = Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar));
-        integrations.Add(new IntegrationFolder(folder, name, files.ToImmutable()));
+        return new IntegrationFolder(displayPath ?? folder, name, files.ToImmutable());
     }
 
     private static (string? Text, string? Error) TryRead(string path)
