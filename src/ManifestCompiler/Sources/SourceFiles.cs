@@ -24,4 +24,20 @@ public sealed record IntegrationFolder(string Path, string Name, ImmutableArray<
     public FolderFile? this[string relativePath] => Files.FirstOrDefault(f => f.RelativePath == relativePath);
 
     public string FilePath(string relativePath) => Path.Length == 0 ? relativePath : Path.TrimEnd('/') + "/" + relativePath;
+
+    // By content, not by array reference: the source generator's incremental cache compares folders between runs.
+    public bool Equals(IntegrationFolder? other) =>
+        other is not null && Path == other.Path && Name == other.Name && Files.AsSpan().SequenceEqual(other.Files.AsSpan());
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Path);
+        hash.Add(Name);
+        foreach (var file in Files)
+        {
+            hash.Add(file);
+        }
+        return hash.ToHashCode();
+    }
 }

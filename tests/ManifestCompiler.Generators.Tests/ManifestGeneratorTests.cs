@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+using ManifestCompiler.IR;
+using ManifestCompiler.Testing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+
+namespace ManifestCompiler.Generators.Tests;
+
+public sealed class ManifestGeneratorTests
+{
+    private sealed class FileText(string path, string text) : AdditionalText
+    {
+        public override string Path { get; } = path;
+
+        public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
+    }
+
+    /// <summary>Every file under samples/ as an additional file, as `&lt;Integration Include="samples/**" /&gt;` would give them.</summary>
+    private static ImmutableArray<AdditionalText> SampleFiles() =>
+    [
+        .. Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, "samples"), "*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".py", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(f => (AdditionalText)new FileText(f, File.ReadAllText(f))),
+    ];
+
+    private static CSharpCompilation HostCompilation() => CSharpCompilation.Create(
+        "HostApp",
+        [],
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Select(p => MetadataReference.CreateFromFile(p)),
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
+            .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { ["CS1701"] = ReportDiagnostic.Suppress, ["CS1702"] = ReportDiagnostic.Suppress }));
+
+    private static GeneratorDriver Driver(ImmutableArray<AdditionalText> files) => CSharpGeneratorDriver.Create(
+        [new ManifestGenerator().AsSourceGenerator()],
+        files,
+        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    [Fact]
+    public void Every_sample_mapping_is_generated_compiles_without_warnings_and_matches_its_baseline()
+    {
+        var driver = Driver(SampleFiles()).RunGeneratorsAndUpdateCompilation(HostCompilation(), out var output, out var generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        var generated = driver.GetRunResult().GeneratedTrees;
+        Assert.Equal(
+            ["NorthwindCrm.SyncContactsV1.Mapper.g.cs", "Quickbooks.GetProfitAndLossV1.Mapper.g.cs", "Quickbooks.InvoicesPostV1.Mapper.g.cs", "Stripe.CustomersPostV1.Mapper.g.cs", "Stripe.PaymentSucceededV1.Mapper.g.cs"],
+            generated.Select(t => Path.GetFileName(t.FilePath)).Order(StringComparer.Ordinal).ToArray());
+        var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        foreach (var tree in generated)
+        {
+            RepositoryPaths.AssertMatchesBaseline($"tests/ManifestCompiler.Generators.Tests/Baselines/{Path.GetFileName(tree.FilePath)}", tree.GetText().ToString());
+        }
+    }
+
+    [Fact]
+    public void Editing_one_integration_regenerates_nothing_of_the_others()
+    {
+        var files = SampleFiles();
+        var driver = Driver(files).RunGenerators(HostCompilation());
+
+        var step = files.First(f => f.Path.Replace('\\', '/').EndsWith("bossi/stripe/action/sync-payments-v1/code/sync-payments-v1.py", StringComparison.Ordinal));
+        var edited = new FileText(step.Path, step.GetText()!.ToString() + "\n# edited\n");
+        driver = driver.ReplaceAdditionalText(step, edited).RunGenerators(HostCompilation());
+
+        var steps = driver.GetRunResult().Results.Single().TrackedSteps;
+        var folders = steps[ManifestGenerator.Steps.Integrations].SelectMany(s => s.Outputs).ToList();
+        Assert.Equal(3, folders.Count);
+        foreach (var (value, reason) in folders)
+        {
+            var name = ((Sources.IntegrationFolder)value).Name;
+            Assert.Equal(name == "stripe" ? IncrementalStepRunReason.Modified : IncrementalStepRunReason.Unchanged, reason);
+        }
+        foreach (var stepName in new[] { ManifestGenerator.Steps.Compile, ManifestGenerator.Steps.Emit })
+        {
+            var runs = steps[stepName];
+            Assert.Equal(3, runs.Length);
+            // The inputs of each run say which integration it is; only stripe's may run again.
+            foreach (var run in runs)
+            {
+                var input = run.Inputs.Single().Source.Outputs[run.Inputs.Single().OutputIndex].Value;
+                var name = input switch
+                {
+                    Sources.IntegrationFolder folder => folder.Name,
+                    IntegrationIR ir => ir.Name,
+                    _ => "?",
+                };
+                var reasons = run.Outputs.Select(o => o.Reason).ToArray();
+                if (!name.Equals("stripe", StringComparison.OrdinalIgnoreCase))
+                {
+                    Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{stepName} of {name}: {r}"));
+                }
+            }
+        }
+        // The edit changes stripe's IR (the step source is embedded) but not its mappers: nothing is re-emitted.
+        Assert.Contains(steps[ManifestGenerator.Steps.Compile].SelectMany(r => r.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.DoesNotContain(steps[ManifestGenerator.Steps.Emit].SelectMany(r => r.Outputs), o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New);
+    }
+}
