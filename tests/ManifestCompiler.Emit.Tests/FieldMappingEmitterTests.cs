@@ -36,9 +36,7 @@ public sealed class FieldMappingEmitterTests
         return (type.GetProperty("Record")!.GetValue(result), (IReadOnlyList<MappingError>)type.GetProperty("Errors")!.GetValue(result)!);
     }
 
-    [Fact]
-    public void Generated_mapper_matches_the_baseline() =>
-        RepositoryPaths.AssertMatchesBaseline("tests/ManifestCompiler.Emit.Tests/Baselines/QuickBooksInvoicesPostV1Mapper.g.cs", EmitQuickBooksInvoiceMapper());
+    // The generated text itself is checked by the generator's golden files (one per sample mapping).
 
     [Fact]
     public void A_complete_invoice_maps_to_a_typed_record()
