@@ -11,7 +11,8 @@ using RoslynSeverity = Microsoft.CodeAnalysis.DiagnosticSeverity;
 namespace ManifestCompiler.Generators;
 
 /// <summary>
-/// Reports the front end's diagnostics on the manifest files among the AdditionalFiles, with their real locations,
+/// Reports the front end's diagnostics on the manifest files among the AdditionalFiles (BOSSi integration folders,
+/// and any other .json as a ChiefOnboarding manifest), with their real locations,
 /// so they appear in the IDE's error list and in <c>dotnet build</c>. Each integration folder is compiled once per
 /// compilation (the first of its files to be analyzed compiles it); each file then reports its own diagnostics.
 /// Python syntax is not checked here: an analyzer must not start processes (<c>mfc check</c> does it).
@@ -45,6 +46,13 @@ public sealed class ManifestAnalyzer : DiagnosticAnalyzer
                 var folder = folders.FirstOrDefault(f => path.StartsWith(f.Path + "/", StringComparison.Ordinal));
                 if (folder is null)
                 {
+                    // Any other .json is a ChiefOnboarding manifest (kind inferred from its keys), as mfc check reads them.
+                    if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+                    {
+                        var text = fileContext.AdditionalFile.GetText(fileContext.CancellationToken)?.ToString();
+                        var manifest = new SourceFile(path, text ?? "", text is null ? "the file could not be read" : null);
+                        Report(fileContext, path, ManifestCompilation.CompileChiefOnboarding(manifest).Diagnostics);
+                    }
                     return;
                 }
                 var diagnostics = compiled.GetOrAdd(folder.Path, _ => new Lazy<ImmutableArray<ManifestDiagnostic>>(
@@ -52,16 +60,21 @@ public sealed class ManifestAnalyzer : DiagnosticAnalyzer
                 // A diagnostic about a file that is not there (a missing oauth.json) has no file action of its own:
                 // the folder's first file reports it, at the missing file's path, so nothing is lost.
                 var first = folder.FilePath(folder.Files[0].RelativePath) == path;
-                foreach (var diagnostic in diagnostics)
-                {
-                    var here = diagnostic.FilePath == path || (first && folder.Files.All(f => folder.FilePath(f.RelativePath) != diagnostic.FilePath));
-                    if (here && Descriptors.TryGetValue(diagnostic.Id, out var descriptor))
-                    {
-                        fileContext.ReportDiagnostic(Diagnostic.Create(descriptor, LocationOf(diagnostic.FilePath == path ? fileContext.AdditionalFile.Path : diagnostic.FilePath, diagnostic), diagnostic.Message));
-                    }
-                }
+                Report(fileContext, path, [.. diagnostics.Where(d =>
+                    d.FilePath == path || (first && folder.Files.All(f => folder.FilePath(f.RelativePath) != d.FilePath)))]);
             });
         });
+    }
+
+    private static void Report(AdditionalFileAnalysisContext context, string path, ImmutableArray<ManifestDiagnostic> diagnostics)
+    {
+        foreach (var diagnostic in diagnostics)
+        {
+            if (Descriptors.TryGetValue(diagnostic.Id, out var descriptor))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(descriptor, LocationOf(diagnostic.FilePath == path ? context.AdditionalFile.Path : diagnostic.FilePath, diagnostic), diagnostic.Message));
+            }
+        }
     }
 
     private static Location LocationOf(string path, ManifestDiagnostic diagnostic) => Location.Create(

@@ -34,6 +34,8 @@ public sealed class ManifestAnalyzerTests
     [InlineData("bossi-broken-references")]
     [InlineData("bossi-missing-oauth")]
     [InlineData("bossi-shape-errors")]
+    [InlineData("chiefonboarding-sync-errors")]
+    [InlineData("chiefonboarding-webhook-errors")]
     public async Task Reports_the_front_ends_diagnostics_at_their_locations(string baseline)
     {
         var caseFolder = Path.Combine(RepositoryPaths.Root, "tests", "ManifestCompiler.Tests", "Baselines", baseline);
@@ -54,6 +56,7 @@ public sealed class ManifestAnalyzerTests
     public async Task The_samples_are_clean_and_every_id_has_a_descriptor_with_help()
     {
         Assert.Empty(await AnalyzeAsync(Path.Combine(RepositoryPaths.Root, "samples", "bossi")));
+        Assert.Empty(await AnalyzeAsync(Path.Combine(RepositoryPaths.Root, "samples", "chiefonboarding")));
         var analyzer = new ManifestAnalyzer();
         Assert.Equal(ManifestCompiler.Diagnostics.DiagnosticCatalog.All.Length, analyzer.SupportedDiagnostics.Length);
         Assert.All(analyzer.SupportedDiagnostics, d => Assert.StartsWith("https://", d.HelpLinkUri));
