@@ -36,7 +36,7 @@ public sealed class ManifestAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var files = start.Options.AdditionalFiles
-                .Select(f => new InputFile(f.Path.Replace('\\', '/'), f.GetText(start.CancellationToken)?.ToString()))
+                .Select(f => InputFile.From(f, start.CancellationToken))
                 .ToImmutableArray();
             var folders = IntegrationFolders.Group(files);
             var compiled = new ConcurrentDictionary<string, Lazy<ImmutableArray<ManifestDiagnostic>>>(StringComparer.Ordinal);

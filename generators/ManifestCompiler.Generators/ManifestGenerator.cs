@@ -26,7 +26,7 @@ public sealed class ManifestGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var files = context.AdditionalTextsProvider
-            .Select((text, cancellationToken) => new InputFile(text.Path.Replace('\\', '/'), text.GetText(cancellationToken)?.ToString()))
+            .Select(InputFile.From)
             .WithTrackingName(Steps.Files);
 
         var integrations = files.Collect()
@@ -53,7 +53,12 @@ public sealed class ManifestGenerator : IIncrementalGenerator
 }
 
 /// <summary>An additional file as the pipeline sees it: path and text only (equatable, no Roslyn objects kept).</summary>
-public sealed record InputFile(string Path, string? Text);
+public sealed record InputFile(string Path, string? Text)
+{
+    /// <summary>The file with a '/'-separated path, so folder grouping and diagnostics agree on every OS.</summary>
+    public static InputFile From(AdditionalText text, CancellationToken cancellationToken) =>
+        new(text.Path.Replace('\\', '/'), text.GetText(cancellationToken)?.ToString());
+}
 
 /// <summary>One generated file.</summary>
 public sealed record GeneratedSource(string HintName, string Text);

@@ -12,7 +12,6 @@ namespace ManifestCompiler.Emit;
 public static class FieldMappingEmitter
 {
     private const string Element = JsonPathEmitter.Element;
-    private const string Runtime = JsonPathEmitter.Runtime;
     private const string Conversions = "global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions";
     private const string Error = "global::ManifestCompiler.Runtime.Support.Mapping.MappingError";
     private const string ErrorList = "global::System.Collections.Generic.List<" + Error + ">";
@@ -99,14 +98,13 @@ public static class FieldMappingEmitter
     private static void EmitField(SourceWriter w, FieldMappingEntryIR field, int index, JsonPathEmitter.QueryEmitter queries, JsonPathEmitter.ClassMembers members)
     {
         var type = TypeOf(field.DataType);
-        var query = JsonPath.Parse(field.EquivalentName).Value
-            ?? throw new InvalidOperationException($"field '{field.Name}': '{field.EquivalentName}' is not a valid query; emit only error-free IR");
+        var query = field.EquivalentName;
         var name = CSharpLiterals.String(field.Name);
-        var path = CSharpLiterals.String(field.EquivalentName);
+        var path = CSharpLiterals.String(query.Source);
         var local = $"f{index}";
         var value = $"v{index}";
         w.Line();
-        w.Line($"// {field.Name}: {Comment(field.EquivalentName)} ({field.DataType}{(field.Required ? ", required" : "")})");
+        w.Line($"// {field.Name}: {Comment(query.Source)} ({field.DataType}{(field.Required ? ", required" : "")})");
         w.Line($"{type.Type}? {local} = null;");
 
         string found;
@@ -119,12 +117,7 @@ public static class FieldMappingEmitter
             {
                 var from = first ? "record" : value;
                 var into = first ? $"out var {value}" : $"out {value}";
-                steps.Add(segment.Selectors[0] switch
-                {
-                    NameSelectorSyntax n => $"{Runtime}.TryGetMember({from}, {CSharpLiterals.String(n.Name)}, {members.Utf8Name(n.Name)}, {into})",
-                    IndexSelectorSyntax i => $"{Runtime}.TryGetElement({from}, {CSharpLiterals.Long(i.Index)}, {into}, out _)",
-                    _ => throw new InvalidOperationException("a singular query has only name and index selectors"),
-                });
+                steps.Add(members.Step(segment.Selectors[0], from, into));
                 first = false;
             }
             if (steps.Count == 0)

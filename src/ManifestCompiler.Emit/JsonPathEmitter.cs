@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using ManifestCompiler.Syntax.JsonPath;
 using Support = ManifestCompiler.Runtime.Support.JsonPath;
@@ -90,27 +89,31 @@ public static class JsonPathEmitter
 
         public List<SourceWriter> Methods { get; } = [];
 
-        /// <summary>A field holding the name in UTF-8 for the fast member lookup, or <c>null</c> when the name holds
-        /// a lone surrogate (which UTF-8 cannot carry; the lookup then compares strings).</summary>
-        public string Utf8Name(string name)
+        /// <summary>A field holding the selector's name in UTF-8 for the fast member lookup, or <c>null</c> when the
+        /// name holds a lone surrogate (which UTF-8 cannot carry; the lookup then compares strings).</summary>
+        public string Utf8Name(NameSelectorSyntax selector)
         {
-            if (_utf8Names.TryGetValue(name, out var field))
+            if (_utf8Names.TryGetValue(selector.Name, out var field))
             {
                 return field;
             }
-            byte[] bytes;
-            try
+            if (selector.Utf8Name is not { } bytes)
             {
-                bytes = new UTF8Encoding(false, throwOnInvalidBytes: true).GetBytes(name);
-            }
-            catch (EncoderFallbackException)
-            {
-                return _utf8Names[name] = "null";
+                return _utf8Names[selector.Name] = "null";
             }
             field = "U" + _utf8Names.Count;
             Fields.Add($"private static readonly byte[] {field} = new byte[] {{ {string.Join(", ", bytes)} }};");
-            return _utf8Names[name] = field;
+            return _utf8Names[selector.Name] = field;
         }
+
+        /// <summary>One step of a singular query as a C# condition: the member or element of <paramref name="from"/>,
+        /// into <paramref name="into"/> (an <c>out</c> argument), its array position into <paramref name="position"/>.</summary>
+        public string Step(SelectorSyntax selector, string from, string into, string position = "out _") => selector switch
+        {
+            NameSelectorSyntax name => $"{Runtime}.TryGetMember({from}, {CSharpLiterals.String(name.Name)}, {Utf8Name(name)}, {into})",
+            IndexSelectorSyntax index => $"{Runtime}.TryGetElement({from}, {CSharpLiterals.Long(index.Index)}, {into}, {position})",
+            _ => throw new InvalidOperationException("a singular step is a name or an index selector"),
+        };
 
         /// <summary>A field holding a literal of a filter as a JSON value, parsed once.</summary>
         public string Literal(JsonElement value)
@@ -210,12 +213,12 @@ public static class JsonPathEmitter
                 switch (selector)
                 {
                     case NameSelectorSyntax selectorName:
-                        w.Open($"if ({Runtime}.TryGetMember(value, {CSharpLiterals.String(selectorName.Name)}, {members.Utf8Name(selectorName.Name)}, out var child))");
+                        w.Open($"if ({members.Step(selectorName, "value", "out var child")})");
                         w.Line(Select("child", $"path.Member({CSharpLiterals.String(selectorName.Name)})"));
                         w.Close();
                         break;
                     case IndexSelectorSyntax index:
-                        w.Open($"if ({Runtime}.TryGetElement(value, {CSharpLiterals.Long(index.Index)}, out var child, out var position))");
+                        w.Open($"if ({members.Step(index, "value", "out var child", "out var position")})");
                         w.Line(Select("child", "path.Element(position)"));
                         w.Close();
                         break;
@@ -392,13 +395,7 @@ public static class JsonPathEmitter
             w.Line($"var value = {(query.IsRelative ? "current" : "root")};");
             foreach (var segment in query.Segments)
             {
-                var step = segment.Selectors[0] switch
-                {
-                    NameSelectorSyntax n => $"{Runtime}.TryGetMember(value, {CSharpLiterals.String(n.Name)}, {members.Utf8Name(n.Name)}, out value)",
-                    IndexSelectorSyntax i => $"{Runtime}.TryGetElement(value, {CSharpLiterals.Long(i.Index)}, out value, out _)",
-                    _ => throw new InvalidOperationException("a singular query has only name and index selectors"),
-                };
-                w.Open($"if (!{step})");
+                w.Open($"if (!{members.Step(segment.Selectors[0], "value", "out value")})");
                 w.Line($"return {Value}.Nothing;");
                 w.Close();
             }

@@ -221,19 +221,18 @@ public sealed class PythonWorkerPool : IAsyncDisposable
             if (bound < options.MaxWorkers)
             {
                 bound++;
-                waiters.Remove(node);
                 var spare = spares.FindIndex(w => !w.HasExited);
                 if (spare >= 0)
                 {
                     var worker = spares[spare];
                     spares.RemoveAt(spare);
                     worker.AssignTo(waiter.TenantId);
-                    busy.Add(worker);
-                    waiter.Completion.TrySetResult(worker);
+                    Hand(node, worker);
                     ReplenishSparesLocked();
                 }
                 else
                 {
+                    waiters.Remove(node);
                     _ = StartForAsync(waiter);
                 }
                 continue;

@@ -4,7 +4,6 @@ using ManifestCompiler.Testing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Text;
 
 namespace ManifestCompiler.Generators.Tests;
 
@@ -12,13 +11,6 @@ namespace ManifestCompiler.Generators.Tests;
 /// (the compiler's golden files), with Roslyn locations.</summary>
 public sealed class ManifestAnalyzerTests
 {
-    private sealed class FileText(string path, string text) : AdditionalText
-    {
-        public override string Path { get; } = path;
-
-        public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
-    }
-
     private static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(string folder)
     {
         var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)

@@ -3,19 +3,11 @@ using ManifestCompiler.IR;
 using ManifestCompiler.Testing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Text;
 
 namespace ManifestCompiler.Generators.Tests;
 
 public sealed class ManifestGeneratorTests
 {
-    private sealed class FileText(string path, string text) : AdditionalText
-    {
-        public override string Path { get; } = path;
-
-        public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
-    }
-
     /// <summary>Every file under samples/ as an additional file, as `&lt;Integration Include="samples/**" /&gt;` would give them.</summary>
     private static ImmutableArray<AdditionalText> SampleFiles() =>
     [
@@ -25,12 +17,7 @@ public sealed class ManifestGeneratorTests
             .Select(f => (AdditionalText)new FileText(f, File.ReadAllText(f))),
     ];
 
-    private static CSharpCompilation HostCompilation() => CSharpCompilation.Create(
-        "HostApp",
-        [],
-        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Select(p => MetadataReference.CreateFromFile(p)),
-        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
-            .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { ["CS1701"] = ReportDiagnostic.Suppress, ["CS1702"] = ReportDiagnostic.Suppress }));
+    private static CSharpCompilation HostCompilation() => Conformance.InMemoryCompiler.CreateCompilation("HostApp", []);
 
     private static GeneratorDriver Driver(ImmutableArray<AdditionalText> files) => CSharpGeneratorDriver.Create(
         [new ManifestGenerator().AsSourceGenerator()],

@@ -65,10 +65,10 @@ public class MappingBenchmarks
         }
         _generated = assembly.GetType("Bench.Loop")!.GetMethod("MapAll")!.CreateDelegate<Func<byte[][], int>>();
 
-        _fields = mapping.Fields.Select(f => (f.Name, JsonPath.Parse(f.EquivalentName).Value!, f.DataType, f.Required)).ToArray();
+        _fields = mapping.Fields.Select(f => (f.Name, f.EquivalentName, f.DataType, f.Required)).ToArray();
         // Newtonsoft's dialect: [-1:] for the last element, ?( ) around filters.
         _newtonsoftFields = mapping.Fields.Select(f => (f.Name,
-            System.Text.RegularExpressions.Regex.Replace(f.EquivalentName.Replace("[-1]", "[-1:]", StringComparison.Ordinal), @"\[\?(.*?)\]", "[?($1)]"),
+            System.Text.RegularExpressions.Regex.Replace(f.EquivalentName.Source.Replace("[-1]", "[-1:]", StringComparison.Ordinal), @"\[\?(.*?)\]", "[?($1)]"),
             f.DataType, f.Required, f.DataType == FieldDataType.Array)).ToArray();
 
         var random = new Random(42);

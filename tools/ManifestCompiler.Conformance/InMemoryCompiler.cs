@@ -11,12 +11,25 @@ public static class InMemoryCompiler
     public static (Assembly? Assembly, IReadOnlyList<string> Problems) Compile(string assemblyName, IEnumerable<string> sources)
     {
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
-        var trees = sources.Select((text, i) => CSharpSyntaxTree.ParseText(text, parse, path: $"{assemblyName}.{i}.g.cs")).ToList();
+        var compilation = CreateCompilation(assemblyName, sources.Select((text, i) => CSharpSyntaxTree.ParseText(text, parse, path: $"{assemblyName}.{i}.g.cs")));
+        using var image = new MemoryStream();
+        var result = compilation.Emit(image);
+        var problems = result.Diagnostics
+            .Where(d => d.Severity is DiagnosticSeverity.Error or DiagnosticSeverity.Warning)
+            .Select(d => d.ToString())
+            .ToList();
+        return (result.Success && problems.Count == 0 ? Assembly.Load(image.ToArray()) : null, problems);
+    }
+
+    /// <summary>A release-mode, nullable-enabled library compilation against this process's framework and
+    /// dependencies (the runtime-support library among them), as generated code is built.</summary>
+    public static CSharpCompilation CreateCompilation(string assemblyName, IEnumerable<SyntaxTree> trees)
+    {
         var references = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(path => MetadataReference.CreateFromFile(path))
             .ToList();
-        var compilation = CSharpCompilation.Create(assemblyName, trees, references, new CSharpCompilationOptions(
+        return CSharpCompilation.Create(assemblyName, trees, references, new CSharpCompilationOptions(
             OutputKind.DynamicallyLinkedLibrary,
             optimizationLevel: OptimizationLevel.Release,
             nullableContextOptions: NullableContextOptions.Enable,
@@ -28,12 +41,5 @@ public static class InMemoryCompiler
                 ["CS1701"] = ReportDiagnostic.Suppress,
                 ["CS1702"] = ReportDiagnostic.Suppress,
             }));
-        using var image = new MemoryStream();
-        var result = compilation.Emit(image);
-        var problems = result.Diagnostics
-            .Where(d => d.Severity is DiagnosticSeverity.Error or DiagnosticSeverity.Warning)
-            .Select(d => d.ToString())
-            .ToList();
-        return (result.Success && problems.Count == 0 ? Assembly.Load(image.ToArray()) : null, problems);
     }
 }

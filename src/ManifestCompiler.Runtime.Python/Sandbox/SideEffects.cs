@@ -21,33 +21,30 @@ internal static class SideEffects
         var seq = call["seq"]?.DeepClone();
         var op = Frame.String(call["op"]) ?? "";
         var args = call["args"] as JsonObject ?? [];
+        var kind = KindOf(op);
         JsonNode? value = null;
         string? error = null;
-        StepSideEffectKind kind;
         try
         {
-            (kind, value) = op switch
+            value = kind switch
             {
-                "http" => (StepSideEffectKind.Http, await HttpAsync(args, handler, context, cancellationToken).ConfigureAwait(false)),
-                "get_token" => (StepSideEffectKind.GetToken, JsonValue.Create(await handler.GetTokenAsync(context, cancellationToken).ConfigureAwait(false))),
-                "modify_tokens" => (StepSideEffectKind.ModifyTokens, await Done(handler.ModifyTokensAsync(args["tokens"] as JsonObject ?? [], context, cancellationToken)).ConfigureAwait(false)),
-                "schedule_task" => (StepSideEffectKind.ScheduleTask, await Done(handler.ScheduleTaskAsync(Frame.Int32(args["seconds"]) ?? 0, Frame.Int32(args["retries"]) ?? 0, context, cancellationToken)).ConfigureAwait(false)),
-                "send_to_trigger" => (StepSideEffectKind.SendToTrigger, await Done(handler.SendToTriggerAsync(Frame.String(args["action"]) ?? "", args["payload"]?.DeepClone(), context, cancellationToken)).ConfigureAwait(false)),
-                "send_to_parser" => (StepSideEffectKind.SendToParser, await Done(handler.SendToParserAsync(Frame.String(args["action"]) ?? "", args["data"]?.DeepClone(), context, cancellationToken)).ConfigureAwait(false)),
-                "create_cron_job" => (StepSideEffectKind.CreateCronJob, await Done(handler.CreateCronJobAsync(args["args"]?.DeepClone() as JsonArray ?? [], args["kwargs"]?.DeepClone() as JsonObject ?? [], context, cancellationToken)).ConfigureAwait(false)),
-                "dispatch_command" => (StepSideEffectKind.DispatchCommand, (await handler.DispatchCommandAsync(Frame.String(args["action"]) ?? "", args["payload"]?.DeepClone(), args["passthrough"]?.DeepClone(), context, cancellationToken).ConfigureAwait(false))?.DeepClone()),
-                _ => throw new ProtocolViolationException($"the worker asked for an unknown operation '{op}'"),
+                StepSideEffectKind.Http => await HttpAsync(args, handler, context, cancellationToken).ConfigureAwait(false),
+                StepSideEffectKind.GetToken => JsonValue.Create(await handler.GetTokenAsync(context, cancellationToken).ConfigureAwait(false)),
+                StepSideEffectKind.ModifyTokens => await Done(handler.ModifyTokensAsync(args["tokens"] as JsonObject ?? [], context, cancellationToken)).ConfigureAwait(false),
+                StepSideEffectKind.ScheduleTask => await Done(handler.ScheduleTaskAsync(Frame.Int32(args["seconds"]) ?? 0, Frame.Int32(args["retries"]) ?? 0, context, cancellationToken)).ConfigureAwait(false),
+                StepSideEffectKind.SendToTrigger => await Done(handler.SendToTriggerAsync(Frame.String(args["action"]) ?? "", args["payload"]?.DeepClone(), context, cancellationToken)).ConfigureAwait(false),
+                StepSideEffectKind.SendToParser => await Done(handler.SendToParserAsync(Frame.String(args["action"]) ?? "", args["data"]?.DeepClone(), context, cancellationToken)).ConfigureAwait(false),
+                StepSideEffectKind.CreateCronJob => await Done(handler.CreateCronJobAsync(args["args"]?.DeepClone() as JsonArray ?? [], args["kwargs"]?.DeepClone() as JsonObject ?? [], context, cancellationToken)).ConfigureAwait(false),
+                _ => (await handler.DispatchCommandAsync(Frame.String(args["action"]) ?? "", args["payload"]?.DeepClone(), args["passthrough"]?.DeepClone(), context, cancellationToken).ConfigureAwait(false))?.DeepClone(),
             };
         }
         catch (StepEffectException e)
         {
-            kind = KindOf(op);
             error = e.Message;
         }
         catch (Exception e) when (e is not OperationCanceledException && e is not ProtocolViolationException)
         {
             // A host bug must not leak its details (or secrets in them) into the step; the host logs its own errors.
-            kind = KindOf(op);
             error = $"the host failed to carry out {op} ({e.GetType().Name})";
         }
         var reply = error is null
@@ -96,7 +93,8 @@ internal static class SideEffects
         "send_to_trigger" => StepSideEffectKind.SendToTrigger,
         "send_to_parser" => StepSideEffectKind.SendToParser,
         "create_cron_job" => StepSideEffectKind.CreateCronJob,
-        _ => StepSideEffectKind.DispatchCommand,
+        "dispatch_command" => StepSideEffectKind.DispatchCommand,
+        _ => throw new ProtocolViolationException($"the worker asked for an unknown operation '{op}'"),
     };
 
     /// <summary>The request as recorded in the result: authorization-like headers and every token value masked.</summary>

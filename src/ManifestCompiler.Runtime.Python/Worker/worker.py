@@ -622,9 +622,6 @@ def new_namespace(run, inputs):
         builtins[name] = unavailable(name)
     builtins['__import__'] = _internal_import
 
-    def call(op):
-        return lambda args: run.call(op, args)
-
     def get_token():
         return run.call('get_token', {})
 

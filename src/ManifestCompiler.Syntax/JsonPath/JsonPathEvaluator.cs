@@ -173,8 +173,7 @@ internal static class JsonPathEvaluator
             switch (selector)
             {
                 case NameSelectorSyntax name:
-                    if (value.ValueKind == JsonValueKind.Object
-                        && JsonMembers.TryGet(value, name.Name, name.Utf8Name, out var member))
+                    if (JsonPathRuntime.TryGetMember(value, name.Name, name.Utf8Name, out var member))
                     {
                         output.Add(new JsonPathNode(member, trackPaths ? parent.Get().Member(name.Name) : NormalizedPath.Root));
                     }
@@ -183,14 +182,9 @@ internal static class JsonPathEvaluator
                     AddChildren(value, parent, trackPaths, output);
                     break;
                 case IndexSelectorSyntax index:
-                    if (value.ValueKind == JsonValueKind.Array)
+                    if (JsonPathRuntime.TryGetElement(value, index.Index, out var element, out var position))
                     {
-                        var length = value.GetArrayLength();
-                        var i = index.Index < 0 ? length + index.Index : index.Index;
-                        if (i >= 0 && i < length)
-                        {
-                            output.Add(new JsonPathNode(value[(int)i], trackPaths ? parent.Get().Element((int)i) : NormalizedPath.Root));
-                        }
+                        output.Add(new JsonPathNode(element, trackPaths ? parent.Get().Element(position) : NormalizedPath.Root));
                     }
                     break;
                 case SliceSelectorSyntax slice:
@@ -345,30 +339,15 @@ internal static class JsonPathEvaluator
         value = query.IsRelative ? current : root;
         foreach (var segment in query.Segments)
         {
-            switch (segment.Selectors[0])
+            var found = segment.Selectors[0] switch
             {
-                case NameSelectorSyntax name:
-                    if (value.ValueKind != JsonValueKind.Object
-                        || !JsonMembers.TryGet(value, name.Name, name.Utf8Name, out value))
-                    {
-                        return false;
-                    }
-                    break;
-                case IndexSelectorSyntax index:
-                    if (value.ValueKind != JsonValueKind.Array)
-                    {
-                        return false;
-                    }
-                    var length = value.GetArrayLength();
-                    var i = index.Index < 0 ? length + index.Index : index.Index;
-                    if (i < 0 || i >= length)
-                    {
-                        return false;
-                    }
-                    value = value[(int)i];
-                    break;
-                default:
-                    return false;
+                NameSelectorSyntax name => JsonPathRuntime.TryGetMember(value, name.Name, name.Utf8Name, out value),
+                IndexSelectorSyntax index => JsonPathRuntime.TryGetElement(value, index.Index, out value, out _),
+                _ => false,
+            };
+            if (!found)
+            {
+                return false;
             }
         }
         return true;

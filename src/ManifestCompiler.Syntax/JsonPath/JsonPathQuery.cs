@@ -7,8 +7,11 @@ using Pidgin;
 
 namespace ManifestCompiler.Syntax.JsonPath;
 
-/// <summary>A well-formed, well-typed RFC 9535 query, ready to evaluate.</summary>
-public sealed class JsonPathQuery
+/// <summary>
+/// A well-formed, well-typed RFC 9535 query, ready to evaluate. Equal queries are equal text: parsing is
+/// deterministic, so the text decides everything (which lets the IR hold parsed queries and stay equatable).
+/// </summary>
+public sealed class JsonPathQuery : IEquatable<JsonPathQuery>
 {
     internal JsonPathQuery(string source, QuerySyntax syntax)
     {
@@ -25,6 +28,12 @@ public sealed class JsonPathQuery
 
     /// <summary>The nodes the query selects from <paramref name="document"/>, in RFC order, with normalized paths.</summary>
     public IReadOnlyList<JsonPathNode> Evaluate(JsonElement document) => JsonPathEvaluator.Evaluate(Syntax, document);
+
+    public bool Equals(JsonPathQuery? other) => other is not null && Source == other.Source;
+
+    public override bool Equals(object? obj) => Equals(obj as JsonPathQuery);
+
+    public override int GetHashCode() => Source.GetHashCode(StringComparison.Ordinal);
 
     public override string ToString() => Source;
 }

@@ -20,7 +20,7 @@ public sealed record NameSelectorSyntax(string Name, SourceSpan Span) : Selector
 {
     /// <summary>The name in UTF-8, so lookups in System.Text.Json documents do not transcode it on every call.</summary>
     /// <remarks>Null when the name holds a lone surrogate, which UTF-8 cannot carry; lookups then use the string.</remarks>
-    internal byte[]? Utf8Name { get; } = HasLoneSurrogate(Name) ? null : System.Text.Encoding.UTF8.GetBytes(Name);
+    public byte[]? Utf8Name { get; } = HasLoneSurrogate(Name) ? null : System.Text.Encoding.UTF8.GetBytes(Name);
 
     private static bool HasLoneSurrogate(string name)
     {

@@ -497,7 +497,7 @@ internal sealed class BossiBinder
                 {
                     file.Report(ManifestDiagnostics.NonSingularMapping, equivalentName.Span, queryPath, equivalentName.Value, dataType!.Value);
                 }
-                fields.Add(new FieldMappingEntryIR(member.Name.Value, type.Value, required, equivalentName.Value, parsed.IsSingular));
+                fields.Add(new FieldMappingEntryIR(member.Name.Value, type.Value, required, parsed));
             }
         }
         return new FieldMappingIR(version?.Value, fields.ToEquatableArray());

@@ -1,3 +1,5 @@
+using ManifestCompiler.Syntax.JsonPath;
+
 namespace ManifestCompiler.IR;
 
 /// <summary>
@@ -88,8 +90,9 @@ public enum FieldDataType
 /// <summary>action/&lt;name&gt;/schema.json: how each record maps into the platform's data model.</summary>
 public sealed record FieldMappingIR(string? Version, EquatableArray<FieldMappingEntryIR> Fields);
 
-/// <summary>One field: its type, whether a record must have it, and the RFC 9535 query that finds it in a record.</summary>
-public sealed record FieldMappingEntryIR(string Name, FieldDataType DataType, bool Required, string EquivalentName, bool IsSingular);
+/// <summary>One field: its type, whether a record must have it, and the RFC 9535 query that finds it in a record
+/// (parsed and checked; it compares by its text).</summary>
+public sealed record FieldMappingEntryIR(string Name, FieldDataType DataType, bool Required, JsonPathQuery EquivalentName);
 
 /// <summary>usertypes.json: the actions each role may trigger (owners bypass it).</summary>
 public sealed record UserTypesIR(EquatableArray<UserTypeIR> Roles);
