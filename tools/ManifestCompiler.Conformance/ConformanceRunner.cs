@@ -15,6 +15,8 @@ public static class ConformanceRunner
         new JsonPathSuite("jsonpath-generated-compiled", Path.Combine("jsonpath", "generated.jsonl"), JsonPathSuite.Format.JsonLines, JsonPathSuite.Engine.Compiled),
         new PythonExpressionSuite("pyexpr-generated", Path.Combine("pyexpr", "generated.jsonl")),
         new PythonExpressionSuite("pyexpr-holes", Path.Combine("pyexpr", "holes.jsonl")),
+        new PythonExpressionSuite("pyexpr-generated-compiled", Path.Combine("pyexpr", "generated.jsonl"), PythonExpressionSuite.Engine.Compiled),
+        new PythonExpressionSuite("pyexpr-holes-compiled", Path.Combine("pyexpr", "holes.jsonl"), PythonExpressionSuite.Engine.Compiled),
         new ChiefOnboardingManifestSuite("manifests-chiefonboarding", Path.Combine("manifests", "chiefonboarding")),
         new SandboxSuite("sandbox", "sandbox"),
     ];

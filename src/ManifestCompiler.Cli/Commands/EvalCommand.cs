@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using ManifestCompiler.Syntax.Python;
-using ManifestCompiler.Syntax.Python.Runtime;
+using ManifestCompiler.Runtime.Support.Python;
 using ManifestCompiler.Syntax.Text;
 
 namespace ManifestCompiler.Cli.Commands;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using ManifestCompiler.Syntax.Diagnostics;
 using ManifestCompiler.Syntax.Parsing;
 using ManifestCompiler.Syntax.Text;
-using ManifestCompiler.Syntax.Values;
+using ManifestCompiler.Runtime.Support.Values;
 using Pidgin;
 using static Pidgin.Parser;
 using static Pidgin.Parser<char>;
@@ -75,7 +75,7 @@ public static class DotPath
                 case JsonValueKind.Array:
                     var length = result.GetArrayLength();
                     // The engine calls int(): Python's own integer parsing decides what is an index.
-                    if (!Python.Runtime.PyBuiltins.TryParseInt(segment.Key, 10, out var index))
+                    if (!PyBuiltins.TryParseInt(segment.Key, 10, out var index))
                     {
                         failure = new DotPathFailure(segment, $"'{segment.Key}' is not a list index");
                         return false;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ManifestCompiler.Syntax.Text;
-using ManifestCompiler.Syntax.Values;
+using ManifestCompiler.Runtime.Support.Values;
 
 namespace ManifestCompiler.Syntax.JsonPath;
 

@@ -10,14 +10,14 @@ namespace ManifestCompiler.Syntax.Python;
 /// </summary>
 internal sealed class PythonChecker
 {
-    public static readonly ImmutableArray<string> Builtins = ["str", "int", "float", "bool", "len", "abs", "min", "max", "round"];
+    // The subset's names live beside their semantics in Runtime.Support.
+    public static ImmutableArray<string> Builtins => PyBuiltins.Names;
 
-    public static readonly ImmutableArray<string> StringMethods =
-        ["lower", "upper", "strip", "lstrip", "rstrip", "title", "startswith", "endswith", "split", "replace", "find", "count", "join", "isdigit"];
+    public static ImmutableArray<string> StringMethods => PyBuiltins.StringMethods;
 
-    public static readonly ImmutableArray<string> DictMethods = ["get", "keys", "values", "items"];
+    public static ImmutableArray<string> DictMethods => PyBuiltins.DictMethods;
 
-    public static readonly ImmutableArray<string> ListMethods = ["count", "index"];
+    public static ImmutableArray<string> ListMethods => PyBuiltins.ListMethods;
 
     private readonly PythonScope _scope;
     private readonly ImmutableArray<Diagnostic>.Builder _diagnostics = ImmutableArray.CreateBuilder<Diagnostic>();

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using ManifestCompiler.Syntax.Diagnostics;
 using System.Text.Json;
 using ManifestCompiler.Syntax.Parsing;
-using ManifestCompiler.Syntax.Python.Runtime;
+using ManifestCompiler.Runtime.Support.Python;
 using ManifestCompiler.Syntax.Text;
 using Pidgin;
 

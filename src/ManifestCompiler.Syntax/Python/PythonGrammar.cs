@@ -8,7 +8,7 @@ using static ManifestCompiler.Syntax.Parsing.CommonParsers;
 using static Pidgin.Parser;
 using static Pidgin.Parser<char>;
 
-using ManifestCompiler.Syntax.Python.Runtime;
+using ManifestCompiler.Runtime.Support.Python;
 
 namespace ManifestCompiler.Syntax.Python;
 

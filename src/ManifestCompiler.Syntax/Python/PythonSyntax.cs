@@ -57,48 +57,9 @@ public sealed record PySetDisplay(ImmutableArray<PyExpressionSyntax> Items, Sour
 /// <summary>Parenthesized, kept so spans and messages can point at what the user wrote.</summary>
 public sealed record PyParenthesized(PyExpressionSyntax Inner, SourceSpan Span) : PyExpressionSyntax(Span);
 
-public enum PyUnaryOperator
-{
-    Negate,
-    Plus,
-    Not,
-    Invert,
-}
-
 public sealed record PyUnary(PyUnaryOperator Operator, PyExpressionSyntax Operand, SourceSpan Span) : PyExpressionSyntax(Span);
 
-public enum PyBinaryOperator
-{
-    Add,
-    Subtract,
-    Multiply,
-    Divide,
-    FloorDivide,
-    Modulo,
-    Power,
-    MatrixMultiply,
-    BitOr,
-    BitXor,
-    BitAnd,
-    LeftShift,
-    RightShift,
-}
-
 public sealed record PyBinary(PyExpressionSyntax Left, PyBinaryOperator Operator, SourceSpan OperatorSpan, PyExpressionSyntax Right, SourceSpan Span) : PyExpressionSyntax(Span);
-
-public enum PyComparisonOperator
-{
-    Equal,
-    NotEqual,
-    Less,
-    LessOrEqual,
-    Greater,
-    GreaterOrEqual,
-    In,
-    NotIn,
-    Is,
-    IsNot,
-}
 
 /// <summary><c>a &lt; b &lt;= c</c>: each operator compares its neighbours, and the chain stops at the first false.</summary>
 public sealed record PyComparison(PyExpressionSyntax First, ImmutableArray<(PyComparisonOperator Operator, PyExpressionSyntax Operand)> Rest, SourceSpan Span) : PyExpressionSyntax(Span);

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using ManifestCompiler.Syntax.Diagnostics;
 using ManifestCompiler.Syntax.Text;
-using ManifestCompiler.Syntax.Values;
+using ManifestCompiler.Runtime.Support.Values;
 
 namespace ManifestCompiler.Syntax.Templates;
 

@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ManifestCompiler.Conformance;
+using ManifestCompiler.Runtime.Support.Python;
 using ManifestCompiler.Syntax.Python;
-using ManifestCompiler.Syntax.Values;
+using ManifestCompiler.Runtime.Support.Values;
 using Xunit.Abstractions;
 
 namespace ManifestCompiler.Syntax.Tests.Python;

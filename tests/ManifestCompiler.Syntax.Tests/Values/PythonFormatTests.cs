@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ManifestCompiler.Syntax.Values;
+using ManifestCompiler.Runtime.Support.Values;
 
 namespace ManifestCompiler.Syntax.Tests.Values;
 

@@ -1,14 +1,25 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
-using ManifestCompiler.Syntax.Values;
-using ManifestCompiler.Syntax.Text;
+using ManifestCompiler.Runtime.Support.Values;
+using ManifestCompiler.Runtime.Support.Text;
 
-namespace ManifestCompiler.Syntax.Python.Runtime;
+namespace ManifestCompiler.Runtime.Support.Python;
 
 /// <summary>The builtins and methods of the subset, with CPython 3.11's results and exceptions.</summary>
-internal static class PyBuiltins
+public static class PyBuiltins
 {
+    /// <summary>The builtins and methods of the webhook subset (the checker allows exactly these).</summary>
+    public static readonly ImmutableArray<string> Names = ["str", "int", "float", "bool", "len", "abs", "min", "max", "round"];
+
+    public static readonly ImmutableArray<string> StringMethods =
+        ["lower", "upper", "strip", "lstrip", "rstrip", "title", "startswith", "endswith", "split", "replace", "find", "count", "join", "isdigit"];
+
+    public static readonly ImmutableArray<string> DictMethods = ["get", "keys", "values", "items"];
+
+    public static readonly ImmutableArray<string> ListMethods = ["count", "index"];
+
     public static PyValue Call(string name, IReadOnlyList<PyValue> args, IReadOnlyList<(string Name, PyValue Value)> kwargs)
     {
         switch (name)
@@ -482,9 +493,9 @@ internal static class PyBuiltins
     {
         switch (target)
         {
-            case PyStr s when PythonChecker.StringMethods.Contains(method):
+            case PyStr s when StringMethods.Contains(method):
                 return PyStrMethods.Call(s.Value, method, args, kwargs);
-            case PyDict d when PythonChecker.DictMethods.Contains(method):
+            case PyDict d when DictMethods.Contains(method):
                 NoKeywords(method, kwargs);
                 switch (method)
                 {
@@ -502,7 +513,7 @@ internal static class PyBuiltins
                         }
                         return new PyDictView(d, method switch { "keys" => PyDictViewKind.Keys, "values" => PyDictViewKind.Values, _ => PyDictViewKind.Items });
                 }
-            case PyList l when PythonChecker.ListMethods.Contains(method):
+            case PyList l when ListMethods.Contains(method):
                 NoKeywords(method, kwargs);
                 if (method == "count")
                 {

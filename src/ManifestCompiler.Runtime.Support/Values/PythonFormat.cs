@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 using System.Text.Json;
+using ManifestCompiler.Runtime.Support.Json;
 
-namespace ManifestCompiler.Syntax.Values;
+namespace ManifestCompiler.Runtime.Support.Values;
 
 /// <summary>
 /// CPython 3.11's <c>str()</c> and <c>repr()</c> of the values <c>json.loads</c> produces, so that text built from

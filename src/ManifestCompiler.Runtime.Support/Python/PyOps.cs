@@ -1,11 +1,11 @@
 using System.Numerics;
 using System.Text;
-using ManifestCompiler.Syntax.Text;
+using ManifestCompiler.Runtime.Support.Text;
 
-namespace ManifestCompiler.Syntax.Python.Runtime;
+namespace ManifestCompiler.Runtime.Support.Python;
 
 /// <summary>CPython 3.11's operators over <see cref="PyValue"/>s. Failures raise <see cref="PyException"/> with CPython's class.</summary>
-internal static class PyOps
+public static class PyOps
 {
     /// <summary>Results beyond these are refused instead of exhausting memory or time.</summary>
     public const int MaxSequenceLength = 10_000_000;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using ManifestCompiler.Syntax.Values;
+using ManifestCompiler.Runtime.Support.Values;
 
-namespace ManifestCompiler.Syntax.Python.Runtime;
+namespace ManifestCompiler.Runtime.Support.Python;
 
 /// <summary><c>str % args</c>: printf-style formatting for %s %r %a %d %i %f %%, as CPython applies it.</summary>
 internal static class PyPercentFormat

@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 using System.Text.Json;
-using ManifestCompiler.Syntax.Values;
+using ManifestCompiler.Runtime.Support.Json;
+using ManifestCompiler.Runtime.Support.Values;
 
-namespace ManifestCompiler.Syntax.Python.Runtime;
+namespace ManifestCompiler.Runtime.Support.Python;
 
 /// <summary>A Python value of the webhook subset: what <c>json.loads</c> produces, plus tuples and dict views.</summary>
 public abstract class PyValue
@@ -345,10 +346,13 @@ public static class PyFormat
     }
 }
 
-/// <summary>A Python exception raised while evaluating; caught at the evaluator's edge and returned, never thrown past it.</summary>
-internal sealed class PyException(string exceptionClass, string message) : Exception(message)
+/// <summary>
+/// A Python exception raised by a value operation: CPython's class name and message. The interpreter records the
+/// failing node's position in <see cref="Location"/> (start, length); generated code reports the expression.
+/// </summary>
+public sealed class PyException(string exceptionClass, string message) : Exception(message)
 {
     public string ExceptionClass { get; } = exceptionClass;
 
-    public Text.SourceSpan? Span { get; set; }
+    public (int Start, int Length)? Location { get; set; }
 }

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text;
-using ManifestCompiler.Syntax.Text;
+using ManifestCompiler.Runtime.Support.Text;
 
-namespace ManifestCompiler.Syntax.Python.Runtime;
+namespace ManifestCompiler.Runtime.Support.Python;
 
 /// <summary>The str methods of the subset. Indexes count code points, as Python's do.</summary>
 internal static class PyStrMethods

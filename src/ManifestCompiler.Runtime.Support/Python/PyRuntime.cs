@@ -1,0 +1,273 @@
+using System.Numerics;
+using System.Text;
+using System.Text.Json;
+using ManifestCompiler.Runtime.Support.Json;
+using ManifestCompiler.Runtime.Support.Text;
+
+namespace ManifestCompiler.Runtime.Support.Python;
+
+/// <summary>
+/// What an expression of the webhook subset can see: <c>body</c> and <c>headers</c> (converted once, so
+/// <c>body is body</c> holds), memory values by name, and <c>{{hole}}</c> lookups (the body's top-level key, then a
+/// header matched without regard to case). One scope serves every expression of one webhook request.
+/// </summary>
+public sealed class PyScope
+{
+    private readonly Dictionary<string, PyValue> _names = new(StringComparer.Ordinal);
+    private PyValue? _body;
+    private PyValue? _headers;
+
+    public PyScope(JsonElement body, JsonElement headers, IReadOnlyDictionary<string, PyValue>? names = null)
+    {
+        Body = body;
+        Headers = headers;
+        if (names is not null)
+        {
+            foreach (var (name, value) in names)
+            {
+                _names[name] = value;
+            }
+        }
+    }
+
+    public JsonElement Body { get; }
+
+    public JsonElement Headers { get; }
+
+    /// <summary>Binds a name (a memory key) for the expressions evaluated after it.</summary>
+    public void Set(string name, PyValue value) => _names[name] = value;
+
+    public bool TryGetName(string name, out PyValue value)
+    {
+        if (_names.TryGetValue(name, out value!))
+        {
+            return true;
+        }
+        switch (name)
+        {
+            case "body":
+                value = _body ??= PyValue.FromJson(Body);
+                return true;
+            case "headers":
+                value = _headers ??= PyValue.FromJson(Headers);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>A name in expression position; NameError when nothing defines it.</summary>
+    public PyValue Name(string name) =>
+        TryGetName(name, out var value) ? value : throw new PyException("NameError", $"name '{name}' is not defined");
+
+    /// <summary>A hole's value: the body's top-level key, else a header matched without regard to case; null if neither.</summary>
+    public PyValue? ResolveHole(string name)
+    {
+        if (Body.ValueKind == JsonValueKind.Object && JsonMembers.TryGet(Body, name, out var value))
+        {
+            return PyValue.FromJson(value);
+        }
+        if (Headers.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var header in Headers.EnumerateObject())
+            {
+                if (string.Equals(JsonStrings.GetName(header), name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return PyValue.FromJson(header.Value);
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A bare <c>{{name}}</c> in expression position: its value, or NameError.</summary>
+    public PyValue Hole(string name) =>
+        ResolveHole(name) ?? throw new PyException("NameError", $"name '{{{{{name}}}}}' is not defined: no body key or header '{name}'");
+
+    /// <summary>A hole inside a string: <c>str(value)</c> as data, never code; an unresolved hole keeps its text.</summary>
+    public string HoleText(string name, string text) => ResolveHole(name) is { } value ? PyFormat.Str(value) : text;
+}
+
+/// <summary>
+/// The operations of the webhook subset that are not plain value operations (<see cref="PyOps"/>): subscripts,
+/// slices, calls, displays. The interpreter and generated code both call these, so the two engines cannot drift.
+/// </summary>
+public static class PyRuntime
+{
+    public static readonly IReadOnlyList<(string Name, PyValue Value)> NoKeywords = [];
+
+    public static PyValue Subscript(PyValue target, PyValue index)
+    {
+        switch (target)
+        {
+            case PyDict dict:
+                PyOps.RequireHashable(index);
+                return dict.TryGet(index, out var value) ? value : throw new PyException("KeyError", PyFormat.Repr(index));
+            case PyStr or PyList or PyTuple:
+                var i = PyOps.AsInteger(index) ?? throw new PyException("TypeError", target is PyStr
+                    ? $"string indices must be integers, not '{index.TypeName}'"
+                    : $"{target.TypeName} indices must be integers or slices, not {index.TypeName}");
+                if (target is PyStr s)
+                {
+                    var cps = CodePoints.Of(s.Value);
+                    var at = i < 0 ? i + cps.Length : i;
+                    return at < 0 || at >= cps.Length
+                        ? throw new PyException("IndexError", "string index out of range")
+                        : PyStr.Fresh(CodePoints.ToText(cps[(int)at]));
+                }
+                var items = target is PyList l ? l.Items : ((PyTuple)target).Items;
+                var position = i < 0 ? i + items.Count : i;
+                return position < 0 || position >= items.Count
+                    ? throw new PyException("IndexError", $"{target.TypeName} index out of range")
+                    : items[(int)position];
+            default:
+                throw new PyException("TypeError", $"'{target.TypeName}' object is not subscriptable");
+        }
+    }
+
+    /// <summary><c>target[lower:upper:step]</c>; a missing bound is null.</summary>
+    public static PyValue Slice(PyValue target, PyValue? lower, PyValue? upper, PyValue? step)
+    {
+        if (target is PyDict)
+        {
+            throw new PyException("TypeError", "unhashable type: 'slice'");
+        }
+        if (target is not (PyStr or PyList or PyTuple))
+        {
+            throw new PyException("TypeError", $"'{target.TypeName}' object is not subscriptable");
+        }
+        int[]? cps = target is PyStr s ? CodePoints.Of(s.Value) : null;
+        var items = target switch
+        {
+            PyList l => l.Items,
+            PyTuple t => t.Items,
+            _ => null,
+        };
+        var length = cps?.Length ?? items!.Count;
+        var indexes = SliceIndexes(lower, upper, step, length);
+        return target switch
+        {
+            PyStr => PyStr.Fresh(CodePoints.ToText(indexes.Select(i => cps![i]))),
+            PyList => new PyList(indexes.Select(i => items![i]).ToList()),
+            _ => new PyTuple(indexes.Select(i => items![i]).ToList()),
+        };
+    }
+
+    /// <summary>slice.indices(length), then the positions it selects (CPython's PySlice_AdjustIndices).</summary>
+    private static List<int> SliceIndexes(PyValue? lower, PyValue? upper, PyValue? step, int length)
+    {
+        static BigInteger? Index(PyValue? value) => value is null or PyNone ? null
+            : PyOps.AsInteger(value) ?? throw new PyException("TypeError", "slice indices must be integers or None or have an __index__ method");
+        var stepValue = Index(step) ?? 1;
+        if (stepValue.IsZero)
+        {
+            throw new PyException("ValueError", "slice step cannot be zero");
+        }
+        var negative = stepValue.Sign < 0;
+        BigInteger Adjust(BigInteger? value, BigInteger missing)
+        {
+            if (value is not { } v)
+            {
+                return missing;
+            }
+            if (v < 0)
+            {
+                v += length;
+                if (v < 0)
+                {
+                    v = negative ? -1 : 0;
+                }
+            }
+            else if (v >= length)
+            {
+                v = negative ? length - 1 : length;
+            }
+            return v;
+        }
+        var start = Adjust(Index(lower), negative ? length - 1 : 0);
+        var stop = Adjust(Index(upper), negative ? -1 : length);
+        var result = new List<int>();
+        for (var i = start; negative ? i > stop : i < stop; i += stepValue)
+        {
+            result.Add((int)i);
+        }
+        return result;
+    }
+
+    /// <summary>Starts a dict display; <see cref="DictBuilder.Add"/> checks each key as CPython does, after its value.</summary>
+    public static DictBuilder Dict() => new(new PyDict());
+
+    public readonly struct DictBuilder(PyDict dict)
+    {
+        public DictBuilder Add(PyValue key, PyValue value)
+        {
+            PyOps.RequireHashable(key);
+            dict.Set(key, value);
+            return this;
+        }
+
+        public PyDict Build() => dict;
+    }
+
+    public static PyList List(params PyValue[] items) => new([.. items]);
+
+    public static PyTuple Tuple(params PyValue[] items) => items.Length == 0 ? PyTuple.Empty : new PyTuple(items);
+
+    public static PyValue Not(PyValue value) => PyBool.Of(!PyOps.IsTruthy(value));
+
+    public static PyValue Unary(PyUnaryOperator op, PyValue operand) => op switch
+    {
+        PyUnaryOperator.Not => Not(operand),
+        PyUnaryOperator.Negate => PyOps.Negate(operand),
+        PyUnaryOperator.Plus => PyOps.Plus(operand),
+        _ => throw new PyException("TypeError", "bitwise operators are not supported"),
+    };
+
+    /// <summary>An f-string field: <c>str()</c>, <c>repr()</c> or <c>ascii()</c> of its value (the checker rejects format specs).</summary>
+    public static string Field(PyValue value, char? conversion) => conversion switch
+    {
+        'r' => PyFormat.Repr(value),
+        'a' => PyFormat.Ascii(value),
+        _ => PyFormat.Str(value),
+    };
+
+    /// <summary>A string literal built from parts (holes, fields): a fresh object, as CPython builds it at run time.</summary>
+    public static PyValue String(string text) => PyStr.Fresh(text);
+
+    /// <summary>A node the subset checker rejects; generated code for it raises instead of failing to compile.</summary>
+    public static PyValue Unsupported(string what) => throw new PyException("SyntaxError", what + " cannot be evaluated");
+
+    public static PyValue CallBuiltin(string name, IReadOnlyList<PyValue> args, IReadOnlyList<(string Name, PyValue Value)> kwargs) =>
+        PyBuiltins.Call(name, args, kwargs);
+
+    public static PyValue CallMethod(PyValue target, string name, IReadOnlyList<PyValue> args, IReadOnlyList<(string Name, PyValue Value)> kwargs) =>
+        PyBuiltins.CallMethod(target, name, args, kwargs);
+
+    /// <summary>
+    /// Runs a compiled expression and turns a Python exception into a result, as the interpreter does; the value
+    /// operations are deep-recursion safe, and a stack that runs out is Python's RecursionError.
+    /// </summary>
+    public static PyResult Run(Func<PyScope, PyValue> expression, PyScope scope)
+    {
+        try
+        {
+            return new PyResult(expression(scope), null, null);
+        }
+        catch (PyException e)
+        {
+            return new PyResult(null, e.ExceptionClass, e.Message);
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            return new PyResult(null, "RecursionError", "expression nested too deeply to evaluate");
+        }
+    }
+}
+
+/// <summary>A compiled expression's outcome: a value, or CPython's exception class and message.</summary>
+public readonly record struct PyResult(PyValue? Value, string? ExceptionClass, string? Message)
+{
+    public bool Success => ExceptionClass is null;
+
+    public bool IsTruthy => Value is not null && PyOps.IsTruthy(Value);
+}
