@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ManifestCompiler.Emit;
+using ManifestCompiler.Emit.Plans;
 using ManifestCompiler.IR;
 using ManifestCompiler.Sources;
 using Microsoft.CodeAnalysis;
@@ -21,6 +22,10 @@ public sealed class ManifestGenerator : IIncrementalGenerator
         public const string Integrations = nameof(Integrations);
         public const string Compile = nameof(Compile);
         public const string Emit = nameof(Emit);
+        public const string Manifests = nameof(Manifests);
+        public const string CompileManifest = nameof(CompileManifest);
+        public const string NameManifests = nameof(NameManifests);
+        public const string EmitManifest = nameof(EmitManifest);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -39,16 +44,39 @@ public sealed class ManifestGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.Compile);
 
         var sources = compiled
-            .Select((ir, _) => ir is null ? EquatableArray<GeneratedSource>.Empty : PlanSources.For(ir))
+            .Select((ir, _) => ir is null ? EquatableArray<GeneratedSource>.Empty : PlanSources.ForIntegration(ir))
             .WithTrackingName(Steps.Emit);
 
-        context.RegisterSourceOutput(sources, (output, generated) =>
+        context.RegisterSourceOutput(sources, AddSources);
+
+        // Any other .json is a ChiefOnboarding manifest, as mfc check and the analyzer read them.
+        var manifests = files.Collect()
+            .SelectMany((all, _) => ManifestFiles.Pick(all))
+            .WithTrackingName(Steps.Manifests);
+
+        var compiledManifests = manifests
+            .Select((file, _) => ManifestCompilation.CompileChiefOnboarding(new SourceFile(file.Path, file.Text ?? "")) is { Value: { } ir } result && !result.Diagnostics.Any(d => d.IsError) ? ir : null)
+            .WithTrackingName(Steps.CompileManifest);
+
+        // Class names depend on all manifests (two folders may hold manifests of one name); the emit step after it
+        // still sees one equatable value per manifest, so an unchanged manifest is not regenerated.
+        var namedManifests = compiledManifests.Collect()
+            .SelectMany((all, _) => NamedManifest.Assign(all))
+            .WithTrackingName(Steps.NameManifests);
+
+        var manifestSources = namedManifests
+            .Select((named, _) => new EquatableArray<GeneratedSource>([PlanSources.ForManifest(named.Manifest, named.ClassName)]))
+            .WithTrackingName(Steps.EmitManifest);
+
+        context.RegisterSourceOutput(manifestSources, AddSources);
+    }
+
+    private static void AddSources(SourceProductionContext output, EquatableArray<GeneratedSource> generated)
+    {
+        foreach (var source in generated)
         {
-            foreach (var source in generated)
-            {
-                output.AddSource(source.HintName, source.Text);
-            }
-        });
+            output.AddSource(source.HintName, source.Text);
+        }
     }
 }
 
@@ -60,24 +88,27 @@ public sealed record InputFile(string Path, string? Text)
         new(text.Path.Replace('\\', '/'), text.GetText(cancellationToken)?.ToString());
 }
 
-/// <summary>One generated file.</summary>
-public sealed record GeneratedSource(string HintName, string Text);
-
-/// <summary>The sources generated for one integration.</summary>
-internal static class PlanSources
+/// <summary>A compiled manifest and the class name its plan gets.</summary>
+public sealed record NamedManifest(ChiefOnboardingManifestIR Manifest, string ClassName)
 {
-    public static EquatableArray<GeneratedSource> For(IntegrationIR integration)
+    public static ImmutableArray<NamedManifest> Assign(ImmutableArray<ChiefOnboardingManifestIR?> manifests)
     {
-        var ns = "ManifestCompiler.Generated." + Naming.Pascal(integration.Name);
-        var sources = ImmutableArray.CreateBuilder<GeneratedSource>();
-        foreach (var action in integration.Actions)
-        {
-            if (action.Mapping is { } mapping)
-            {
-                sources.Add(new GeneratedSource($"{Naming.Pascal(integration.Name)}.{Naming.Pascal(action.Name)}.Mapper.g.cs", FieldMappingEmitter.Emit(ns, action.Name, mapping)));
-            }
-        }
-        return new EquatableArray<GeneratedSource>(sources.ToImmutable());
+        var valid = manifests.OfType<ChiefOnboardingManifestIR>().ToList();
+        var names = ChiefOnboardingPlanEmitter.ClassNames(valid.Select(m => m.Name));
+        return [.. valid.Select((m, i) => new NamedManifest(m, names[i]))];
+    }
+}
+
+/// <summary>The additional files that are ChiefOnboarding manifests: .json files outside every integration folder.</summary>
+internal static class ManifestFiles
+{
+    public static ImmutableArray<InputFile> Pick(ImmutableArray<InputFile> files)
+    {
+        var folders = IntegrationFolders.Group(files);
+        return [.. files
+            .Where(f => f.Path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            .Where(f => !folders.Any(folder => f.Path.StartsWith(folder.Path + "/", StringComparison.Ordinal)))
+            .OrderBy(f => f.Path, StringComparer.Ordinal)];
     }
 }
 

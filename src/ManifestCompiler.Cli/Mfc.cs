@@ -15,6 +15,7 @@ public static class Mfc
         {
             ParseCommand.Create(output),
             CheckCommand.Create(output, error),
+            BuildCommand.Create(output, error),
             QueryCommand.Create(output, error, input ?? Console.In),
             EvalCommand.Create(output, error),
         };

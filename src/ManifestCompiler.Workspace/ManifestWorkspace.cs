@@ -50,6 +50,27 @@ public sealed record ManifestWorkspace(ImmutableArray<IntegrationFolder> Integra
         return new ManifestWorkspace(integrations.ToImmutable(), manifests.ToImmutable(), problems.ToImmutable());
     }
 
+    /// <summary>The .json files below <paramref name="folder"/> in ordinal order, skipping hidden and build-output folders (bin, obj).</summary>
+    public static IReadOnlyList<string> JsonFilesUnder(string folder)
+    {
+        var files = new List<string>();
+        Collect(folder);
+        return [.. files.Order(StringComparer.Ordinal)];
+
+        void Collect(string directory)
+        {
+            files.AddRange(Directory.EnumerateFiles(directory, "*.json"));
+            foreach (var child in Directory.EnumerateDirectories(directory))
+            {
+                var name = Path.GetFileName(child);
+                if (!name.StartsWith('.') && !SkippedFolders.Contains(name))
+                {
+                    Collect(child);
+                }
+            }
+        }
+    }
+
     /// <summary>Whether <paramref name="folder"/> is a BOSSi integration folder (it has oauth.json or schema.json).</summary>
     public static bool IsIntegration(string folder) => IntegrationMarkers.Any(m => File.Exists(Path.Combine(folder, m)));
 

@@ -3,6 +3,7 @@ using ManifestCompiler.Binding;
 using ManifestCompiler.Diagnostics;
 using ManifestCompiler.IR;
 using ManifestCompiler.Sources;
+using ManifestKind = ManifestCompiler.Runtime.Support.Plans.ManifestKind;
 
 namespace ManifestCompiler;
 

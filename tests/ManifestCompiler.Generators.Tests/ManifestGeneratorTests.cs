@@ -11,9 +11,7 @@ public sealed class ManifestGeneratorTests
     /// <summary>Every file under samples/ as an additional file, as `&lt;Integration Include="samples/**" /&gt;` would give them.</summary>
     private static ImmutableArray<AdditionalText> SampleFiles() =>
     [
-        .. Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, "samples"), "*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".py", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal)
+        .. RepositoryPaths.SampleInputFiles()
             .Select(f => (AdditionalText)new FileText(f, File.ReadAllText(f))),
     ];
 
@@ -25,13 +23,18 @@ public sealed class ManifestGeneratorTests
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     [Fact]
-    public void Every_sample_mapping_is_generated_compiles_without_warnings_and_matches_its_baseline()
+    public void Every_sample_plan_and_mapping_is_generated_compiles_without_warnings_and_matches_its_baseline()
     {
         var driver = Driver(SampleFiles()).RunGeneratorsAndUpdateCompilation(HostCompilation(), out var output, out var generatorDiagnostics);
         Assert.Empty(generatorDiagnostics);
         var generated = driver.GetRunResult().GeneratedTrees;
         Assert.Equal(
-            ["NorthwindCrm.SyncContactsV1.Mapper.g.cs", "Quickbooks.GetProfitAndLossV1.Mapper.g.cs", "Quickbooks.InvoicesPostV1.Mapper.g.cs", "Stripe.CustomersPostV1.Mapper.g.cs", "Stripe.PaymentSucceededV1.Mapper.g.cs"],
+            [
+                "AsanaAddUserManifest.g.cs", "BamboohrImportManifest.g.cs", "BamboohrSyncUpdateManifest.g.cs", "GooglePaginatedImportManifest.g.cs",
+                "NorthwindCrm.Plan.g.cs", "NorthwindCrm.SyncContactsV1.Mapper.g.cs", "PandadocPollingManifest.g.cs",
+                "Quickbooks.GetProfitAndLossV1.Mapper.g.cs", "Quickbooks.InvoicesPostV1.Mapper.g.cs", "Quickbooks.Plan.g.cs",
+                "Stripe.CustomersPostV1.Mapper.g.cs", "Stripe.PaymentSucceededV1.Mapper.g.cs", "Stripe.Plan.g.cs",
+            ],
             generated.Select(t => Path.GetFileName(t.FilePath)).Order(StringComparer.Ordinal).ToArray());
         var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
@@ -80,8 +83,42 @@ public sealed class ManifestGeneratorTests
                 }
             }
         }
-        // The edit changes stripe's IR (the step source is embedded) but not its mappers: nothing is re-emitted.
-        Assert.Contains(steps[ManifestGenerator.Steps.Compile].SelectMany(r => r.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
-        Assert.DoesNotContain(steps[ManifestGenerator.Steps.Emit].SelectMany(r => r.Outputs), o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New);
+        // The edit changes stripe's IR and its plan (the step source is embedded), and nothing else.
+        Assert.Single(steps[ManifestGenerator.Steps.Compile].SelectMany(r => r.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Single(steps[ManifestGenerator.Steps.Emit].SelectMany(r => r.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        // The manifests are not touched by an integration's edit.
+        foreach (var stepName in new[] { ManifestGenerator.Steps.CompileManifest, ManifestGenerator.Steps.EmitManifest })
+        {
+            Assert.All(steps[stepName].SelectMany(r => r.Outputs), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{stepName}: {o.Reason}"));
+        }
+    }
+
+    [Fact]
+    public void Editing_one_manifest_regenerates_only_that_manifest()
+    {
+        var files = SampleFiles();
+        var driver = Driver(files).RunGenerators(HostCompilation());
+
+        var manifest = files.First(f => f.Path.Replace('\\', '/').EndsWith("chiefonboarding/asana-add-user.json", StringComparison.Ordinal));
+        var text = manifest.GetText()!.ToString();
+        var edited = new FileText(manifest.Path, text.Replace("\"execute\"", "\"execute\"", StringComparison.Ordinal).TrimEnd() + "\n\n");
+        driver = driver.ReplaceAdditionalText(manifest, edited).RunGenerators(HostCompilation());
+
+        var steps = driver.GetRunResult().Results.Single().TrackedSteps;
+        // Whitespace changes the file but not its IR: the compile step runs for it alone, and nothing is re-emitted.
+        Assert.Single(steps[ManifestGenerator.Steps.CompileManifest].SelectMany(r => r.Outputs), o => o.Reason is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Modified);
+        Assert.All(steps[ManifestGenerator.Steps.EmitManifest].SelectMany(r => r.Outputs), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"emit: {o.Reason}"));
+        foreach (var stepName in new[] { ManifestGenerator.Steps.Compile, ManifestGenerator.Steps.Emit })
+        {
+            Assert.All(steps[stepName].SelectMany(r => r.Outputs), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{stepName}: {o.Reason}"));
+        }
+
+        // A real change to one manifest re-emits that manifest's plan only.
+        var changed = new FileText(manifest.Path, text.Replace("https://", "https://changed.", StringComparison.Ordinal));
+        driver = driver.ReplaceAdditionalText(edited, changed).RunGenerators(HostCompilation());
+        steps = driver.GetRunResult().Results.Single().TrackedSteps;
+        var emitted = steps[ManifestGenerator.Steps.EmitManifest].SelectMany(r => r.Outputs).ToList();
+        Assert.Equal(5, emitted.Count);
+        Assert.Single(emitted, o => o.Reason == IncrementalStepRunReason.Modified);
     }
 }

@@ -20,6 +20,13 @@ internal static class RepositoryPaths
         throw new InvalidOperationException("ManifestCompiler.sln not found above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>The .json and .py files under samples/, in order; build output (samples/HostApp's bin and obj) excluded.</summary>
+    public static IEnumerable<string> SampleInputFiles() =>
+        Directory.EnumerateFiles(Path.Combine(Root, "samples"), "*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".py", StringComparison.Ordinal))
+            .Where(f => !Path.GetRelativePath(Root, f).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+            .Order(StringComparer.Ordinal);
+
     /// <summary>Compares with a golden file, or rewrites it when baselines are being updated.</summary>
     public static void AssertMatchesBaseline(string relativePath, string actual)
     {

@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Templates;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;

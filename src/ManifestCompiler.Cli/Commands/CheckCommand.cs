@@ -3,6 +3,7 @@ using ManifestCompiler.Cli.Checking;
 using ManifestCompiler.Workspace;
 using ManifestCompiler.Diagnostics;
 using ManifestCompiler.IR;
+using ManifestKind = ManifestCompiler.Runtime.Support.Plans.ManifestKind;
 
 namespace ManifestCompiler.Cli.Commands;
 

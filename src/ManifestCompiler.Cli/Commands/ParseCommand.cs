@@ -1,3 +1,4 @@
+using ManifestCompiler.Workspace;
 using System.CommandLine;
 using ManifestCompiler.Manifests;
 using ManifestCompiler.Syntax.Diagnostics;
@@ -37,7 +38,7 @@ internal static class ParseCommand
         {
             if (Directory.Exists(path))
             {
-                files.AddRange(Directory.EnumerateFiles(path, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+                files.AddRange(ManifestWorkspace.JsonFilesUnder(path));
             }
             else if (File.Exists(path))
             {

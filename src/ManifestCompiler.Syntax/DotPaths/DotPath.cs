@@ -59,49 +59,12 @@ public static class DotPath
     public static bool TryEvaluate(DotPathSyntax path, JsonElement value, out JsonElement result, out DotPathFailure? failure)
     {
         ArgumentNullException.ThrowIfNull(path);
-        result = value;
-        failure = null;
-        foreach (var segment in path.Segments)
+        if (DotPathRuntime.TryEvaluate(value, path.Segments.Select(s => s.Key).ToArray(), out result, out var failed, out var reason))
         {
-            switch (result.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    if (!JsonMembers.TryGet(result, segment.Key, out result))
-                    {
-                        failure = new DotPathFailure(segment, $"no key '{segment.Key}'");
-                        return false;
-                    }
-                    break;
-                case JsonValueKind.Array:
-                    var length = result.GetArrayLength();
-                    // The engine calls int(): Python's own integer parsing decides what is an index.
-                    if (!PyBuiltins.TryParseInt(segment.Key, 10, out var index))
-                    {
-                        failure = new DotPathFailure(segment, $"'{segment.Key}' is not a list index");
-                        return false;
-                    }
-                    var resolved = index < 0 ? length + index : index;
-                    if (resolved < 0 || resolved >= length)
-                    {
-                        failure = new DotPathFailure(segment, $"index {index} is out of range for a list of {length}");
-                        return false;
-                    }
-                    result = result[(int)resolved];
-                    break;
-                default:
-                    failure = new DotPathFailure(segment, $"cannot look up '{segment.Key}' in {Describe(result.ValueKind)}");
-                    return false;
-            }
+            failure = null;
+            return true;
         }
-        return true;
+        failure = new DotPathFailure(path.Segments[failed], reason!);
+        return false;
     }
-
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
 }

@@ -7,6 +7,7 @@ using ManifestCompiler.Syntax.JsonPath;
 using ManifestCompiler.Syntax.Python;
 using ManifestCompiler.Syntax.Text;
 using static ManifestCompiler.Binding.FileBinder;
+using ActionCallKind = ManifestCompiler.Runtime.Support.Plans.ActionCallKind;
 
 namespace ManifestCompiler.Binding;
 

@@ -9,6 +9,11 @@ using ManifestCompiler.Syntax.DotPaths;
 using ManifestCompiler.Syntax.Templates;
 using ManifestCompiler.Syntax.Text;
 using static ManifestCompiler.Binding.FileBinder;
+using FormItemType = ManifestCompiler.Runtime.Support.Plans.FormItemType;
+using ManifestKind = ManifestCompiler.Runtime.Support.Plans.ManifestKind;
+using NotificationType = ManifestCompiler.Runtime.Support.Plans.NotificationType;
+using PaginationMode = ManifestCompiler.Runtime.Support.Plans.PaginationMode;
+using SyncAction = ManifestCompiler.Runtime.Support.Plans.SyncAction;
 
 namespace ManifestCompiler.Binding;
 

@@ -4,6 +4,7 @@ using ManifestCompiler.Diagnostics;
 using ManifestCompiler.IR;
 using ManifestCompiler.Syntax.Python;
 using ManifestCompiler.Syntax.Text;
+using ActionCallKind = ManifestCompiler.Runtime.Support.Plans.ActionCallKind;
 
 namespace ManifestCompiler.Binding;
 

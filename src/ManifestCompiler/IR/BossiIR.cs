@@ -1,3 +1,5 @@
+// Enums shared with the plan contracts live in Runtime.Support (one concept, one place).
+using ManifestCompiler.Runtime.Support.Plans;
 using ManifestCompiler.Syntax.JsonPath;
 
 namespace ManifestCompiler.IR;
@@ -62,13 +64,6 @@ public sealed record ActionIR(
 /// literal <c>send_to_trigger</c>/<c>send_to_parser</c>/<c>dispatch_command</c> calls name.
 /// </summary>
 public sealed record ActionStepIR(string CodeRef, string CodePath, string Source, bool ContinueOnFailure, EquatableArray<ActionCallIR> Calls);
-
-public enum ActionCallKind
-{
-    SendToTrigger,
-    SendToParser,
-    DispatchCommand,
-}
 
 public sealed record ActionCallIR(ActionCallKind Kind, string Action);
 

@@ -1,10 +1,6 @@
+// Enums shared with the plan contracts live in Runtime.Support (one concept, one place).
+using ManifestCompiler.Runtime.Support.Plans;
 namespace ManifestCompiler.IR;
-
-public enum ManifestKind
-{
-    Webhook,
-    SyncUsers,
-}
 
 /// <summary>
 /// A bound ChiefOnboarding manifest, with the documented semantics (the compiler's portability warnings say where the
@@ -58,14 +54,6 @@ public sealed record PollingIR(int Interval, int Amount);
 /// <summary><c>files</c>: send the file an earlier request saved as <see cref="FileName"/> in form field <see cref="FieldName"/>.</summary>
 public sealed record FileFieldIR(string FieldName, string FileName);
 
-public enum FormItemType
-{
-    Choice,
-    MultipleChoice,
-    Input,
-    Generate,
-}
-
 /// <summary>A per-run form field; choices come from <see cref="Source"/> (a request) or the fixed <see cref="Items"/>.</summary>
 public sealed record FormItemIR(string Id, string Name, FormItemType Type, RequestIR? Source, JsonValueIR? Items, DotPathIR DataFrom, DotPathIR ChoiceValue, DotPathIR ChoiceName);
 
@@ -74,31 +62,10 @@ public sealed record InitialDataItemIR(string Id, string Name, string? Descripti
 
 public sealed record UserInfoItemIR(string Id, string Name, string Description);
 
-public enum NotificationType
-{
-    Email,
-    Text,
-}
-
 public sealed record NotificationIR(NotificationType Type, TemplateIR To, TemplateIR Subject, TemplateIR Message);
 
 /// <summary>OAuth2: the authorize URL, the code exchange, and the refresh request (null: the token is permanent).</summary>
 public sealed record OAuthFlowIR(TemplateIR AuthenticateUrl, RequestIR AccessToken, RequestIR? Refresh, bool WithoutCode);
-
-public enum SyncAction
-{
-    Create,
-    Update,
-}
-
-public enum PaginationMode
-{
-    None,
-    /// <summary><c>next_page_from</c>: the response holds the next page's URL.</summary>
-    NextPageUrl,
-    /// <summary><c>next_page_token_from</c> + <c>next_page</c>: the response holds a token the URL template uses.</summary>
-    NextPageToken,
-}
 
 public sealed record PaginationIR(PaginationMode Mode, DotPathIR? NextPageFrom, DotPathIR? NextPageTokenFrom, TemplateIR? NextPage, int AmountPagesToFetch);
 

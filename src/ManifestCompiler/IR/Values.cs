@@ -10,6 +10,9 @@ public sealed record TemplateIR(string Source, EquatableArray<TemplatePartIR> Pa
 
     public static TemplateIR Constant(string text) => new(text, text.Length == 0 ? EquatableArray<TemplatePartIR>.Empty : new TemplatePartIR[] { new TemplateTextIR(text) }.ToEquatableArray());
 
+    /// <summary>An error-free parsed template as IR (what the binder stores).</summary>
+    public static TemplateIR FromSyntax(Syntax.Templates.TemplateSyntax template) => Binding.TemplateBinder.Lower(template);
+
     public override string ToString() => Source;
 }
 

@@ -13,7 +13,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         global::System.DateTimeOffset? UpdatedAt);
 
     /// <summary>Maps one JSON record to <see cref="SyncContactsV1Record"/>, reporting every field that cannot be mapped.</summary>
-    public static class SyncContactsV1Mapper
+    public sealed class SyncContactsV1Mapper : global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper
     {
         private static readonly byte[] U0 = new byte[] { 105, 100 };
         private static readonly byte[] U1 = new byte[] { 102, 105, 114, 115, 116, 95, 110, 97, 109, 101 };
@@ -26,6 +26,26 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         private static readonly byte[] U7 = new byte[] { 116, 97, 103, 115 };
         private static readonly byte[] U8 = new byte[] { 110, 97, 109, 101 };
         private static readonly byte[] U9 = new byte[] { 117, 112, 100, 97, 116, 101, 100, 95, 97, 116 };
+
+        public static readonly SyncContactsV1Mapper Instance = new();
+
+        public global::System.Type RecordType => typeof(SyncContactsV1Record);
+
+        public global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FieldPlan> Fields { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("integrationPersonId", "String", true, "$.id"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("firstName", "String", false, "$.first_name"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("primaryEmails", "Array", false, "$.emails[?@.primary == true].address"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("phone", "String", false, "$.phones[0].number"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("tags", "Array", false, "$.tags[*].name"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("updatedAt", "DateTime", false, "$['updated_at']"),
+        };
+
+        global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)
+        {
+            var result = Map(record);
+            return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
+        }
 
         public static global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<SyncContactsV1Record> Map(global::System.Text.Json.JsonElement record)
         {

@@ -13,7 +13,7 @@ namespace ManifestCompiler.Generated.Quickbooks
         global::System.Text.Json.JsonElement[]? AccountNames);
 
     /// <summary>Maps one JSON record to <see cref="GetProfitAndLossV1Record"/>, reporting every field that cannot be mapped.</summary>
-    public static class GetProfitAndLossV1Mapper
+    public sealed class GetProfitAndLossV1Mapper : global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper
     {
         private static readonly byte[] U0 = new byte[] { 72, 101, 97, 100, 101, 114 };
         private static readonly byte[] U1 = new byte[] { 82, 101, 112, 111, 114, 116, 78, 97, 109, 101 };
@@ -31,6 +31,26 @@ namespace ManifestCompiler.Generated.Quickbooks
         private static readonly global::System.Text.Json.JsonElement L0 = global::System.Text.Json.JsonDocument.Parse("0").RootElement.Clone();
         private static readonly global::System.Text.RegularExpressions.Regex? R0 = global::ManifestCompiler.Runtime.Support.JsonPath.IRegexp.Compile("[A-Z].*", anchored: true);
         private static readonly byte[] U13 = new byte[] { 105, 100 };
+
+        public static readonly GetProfitAndLossV1Mapper Instance = new();
+
+        public global::System.Type RecordType => typeof(GetProfitAndLossV1Record);
+
+        public global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FieldPlan> Fields { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("reportName", "String", true, "$.Header.ReportName"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("startPeriod", "Date", true, "$.Header.StartPeriod"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("currency", "String", false, "$.Header.Currency"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("netIncome", "Array", false, "$.Rows.Row[?@.group == 'NetIncome'].Summary.ColData[1].value"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("sections", "Array", false, "$.Header.Option[?@.Name == 'SectionCount' && length(@.Value) > 0].Value"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("accountNames", "Array", false, "$..ColData[?match(@.value, '[A-Z].*') && @.id].value"),
+        };
+
+        global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)
+        {
+            var result = Map(record);
+            return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
+        }
 
         public static global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<GetProfitAndLossV1Record> Map(global::System.Text.Json.JsonElement record)
         {

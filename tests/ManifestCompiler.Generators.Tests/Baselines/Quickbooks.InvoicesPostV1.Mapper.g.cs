@@ -21,7 +21,7 @@ namespace ManifestCompiler.Generated.Quickbooks
         global::System.Text.Json.JsonElement? BillingAddress);
 
     /// <summary>Maps one JSON record to <see cref="InvoicesPostV1Record"/>, reporting every field that cannot be mapped.</summary>
-    public static class InvoicesPostV1Mapper
+    public sealed class InvoicesPostV1Mapper : global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper
     {
         private static readonly byte[] U0 = new byte[] { 73, 100 };
         private static readonly byte[] U1 = new byte[] { 68, 111, 99, 78, 117, 109, 98, 101, 114 };
@@ -41,6 +41,34 @@ namespace ManifestCompiler.Generated.Quickbooks
         private static readonly byte[] U15 = new byte[] { 77, 101, 116, 97, 68, 97, 116, 97 };
         private static readonly byte[] U16 = new byte[] { 76, 97, 115, 116, 85, 112, 100, 97, 116, 101, 100, 84, 105, 109, 101 };
         private static readonly byte[] U17 = new byte[] { 66, 105, 108, 108, 65, 100, 100, 114 };
+
+        public static readonly InvoicesPostV1Mapper Instance = new();
+
+        public global::System.Type RecordType => typeof(InvoicesPostV1Record);
+
+        public global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FieldPlan> Fields { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("integrationInvoiceId", "String", true, "$.Id"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("docNumber", "String", false, "$.DocNumber"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("txnDate", "Date", true, "$.TxnDate"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("dueDate", "Date", false, "$.DueDate"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("totalAmount", "Number", true, "$.TotalAmt"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("balance", "Number", false, "$.Balance"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("customerId", "String", true, "$.CustomerRef.value"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("customerName", "String", false, "$.CustomerRef.name"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("currency", "String", false, "$.CurrencyRef.value"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("lineCount", "Integer", false, "$.Line[-1].LineNum"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("lineDescriptions", "Array", false, "$.Line[?@.DetailType == 'SalesItemLineDetail'].Description"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("emailed", "Boolean", false, "$.EmailStatus"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("updatedAt", "DateTime", false, "$.MetaData.LastUpdatedTime"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("billingAddress", "Object", false, "$.BillAddr"),
+        };
+
+        global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)
+        {
+            var result = Map(record);
+            return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
+        }
 
         public static global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<InvoicesPostV1Record> Map(global::System.Text.Json.JsonElement record)
         {

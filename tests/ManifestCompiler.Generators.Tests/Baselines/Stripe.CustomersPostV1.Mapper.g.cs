@@ -15,7 +15,7 @@ namespace ManifestCompiler.Generated.Stripe
         global::System.Text.Json.JsonElement? Metadata);
 
     /// <summary>Maps one JSON record to <see cref="CustomersPostV1Record"/>, reporting every field that cannot be mapped.</summary>
-    public static class CustomersPostV1Mapper
+    public sealed class CustomersPostV1Mapper : global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper
     {
         private static readonly byte[] U0 = new byte[] { 105, 100 };
         private static readonly byte[] U1 = new byte[] { 101, 109, 97, 105, 108 };
@@ -25,6 +25,28 @@ namespace ManifestCompiler.Generated.Stripe
         private static readonly byte[] U5 = new byte[] { 100, 101, 108, 105, 110, 113, 117, 101, 110, 116 };
         private static readonly byte[] U6 = new byte[] { 98, 97, 108, 97, 110, 99, 101 };
         private static readonly byte[] U7 = new byte[] { 109, 101, 116, 97, 100, 97, 116, 97 };
+
+        public static readonly CustomersPostV1Mapper Instance = new();
+
+        public global::System.Type RecordType => typeof(CustomersPostV1Record);
+
+        public global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FieldPlan> Fields { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("integrationPersonId", "String", true, "$.id"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("email", "String", false, "$.email"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("name", "String", false, "$.name"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("phone", "String", false, "$.phone"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("createdAt", "Integer", false, "$.created"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("delinquent", "Boolean", false, "$.delinquent"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("balance", "Number", false, "$.balance"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("metadata", "Object", false, "$.metadata"),
+        };
+
+        global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)
+        {
+            var result = Map(record);
+            return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
+        }
 
         public static global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<CustomersPostV1Record> Map(global::System.Text.Json.JsonElement record)
         {

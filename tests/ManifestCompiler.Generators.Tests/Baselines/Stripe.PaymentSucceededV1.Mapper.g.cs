@@ -12,13 +12,32 @@ namespace ManifestCompiler.Generated.Stripe
         string Status);
 
     /// <summary>Maps one JSON record to <see cref="PaymentSucceededV1Record"/>, reporting every field that cannot be mapped.</summary>
-    public static class PaymentSucceededV1Mapper
+    public sealed class PaymentSucceededV1Mapper : global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper
     {
         private static readonly byte[] U0 = new byte[] { 105, 100 };
         private static readonly byte[] U1 = new byte[] { 97, 109, 111, 117, 110, 116 };
         private static readonly byte[] U2 = new byte[] { 99, 117, 114, 114, 101, 110, 99, 121 };
         private static readonly byte[] U3 = new byte[] { 99, 117, 115, 116, 111, 109, 101, 114 };
         private static readonly byte[] U4 = new byte[] { 115, 116, 97, 116, 117, 115 };
+
+        public static readonly PaymentSucceededV1Mapper Instance = new();
+
+        public global::System.Type RecordType => typeof(PaymentSucceededV1Record);
+
+        public global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FieldPlan> Fields { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("integrationPaymentId", "String", true, "$.id"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("amount", "Number", true, "$.amount"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("currency", "String", true, "$.currency"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("customerId", "String", false, "$.customer"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("status", "String", true, "$.status"),
+        };
+
+        global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)
+        {
+            var result = Map(record);
+            return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
+        }
 
         public static global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<PaymentSucceededV1Record> Map(global::System.Text.Json.JsonElement record)
         {

@@ -18,7 +18,7 @@ public class JsonReaderPropertyTests(ITestOutputHelper output)
     [Fact(Timeout = 300_000)]
     public async Task Mutated_manifests_read_without_exceptions_and_with_located_diagnostics()
     {
-        var corpus = Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, "samples"), "*.json", SearchOption.AllDirectories)
+        var corpus = RepositoryPaths.SampleInputFiles().Where(f => f.EndsWith(".json", StringComparison.Ordinal))
             .Concat(Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, "..", "shared", "conformance", "manifests", "chiefonboarding"), "*.json"))
             .Select(File.ReadAllText)
             .ToList();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using ManifestCompiler.Diagnostics;
 using ManifestCompiler.IR;
 using ManifestCompiler.Sources;
+using ManifestKind = ManifestCompiler.Runtime.Support.Plans.ManifestKind;
 
 namespace ManifestCompiler.Conformance.Suites;
 

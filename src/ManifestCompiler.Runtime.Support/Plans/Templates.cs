@@ -1,0 +1,88 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using ManifestCompiler.Runtime.Support.Templates;
+
+namespace ManifestCompiler.Runtime.Support.Plans;
+
+/// <summary>
+/// What a compiled template reads: its variables, whether values are HTML-escaped (ChiefOnboarding's Django
+/// autoescape), and the placeholders it could not resolve (rendered as "", listed so a host can refuse to send a
+/// request with a hole in it instead of losing the value silently).
+/// </summary>
+public class TemplateScope
+{
+    private readonly TemplateVariableResolver? _variables;
+    private List<string>? _missing;
+
+    public TemplateScope(TemplateVariableResolver variables, bool htmlEscape = false)
+    {
+        _variables = variables;
+        HtmlEscape = htmlEscape;
+    }
+
+    /// <summary>For scopes that override <see cref="Lookup"/>.</summary>
+    protected TemplateScope(bool htmlEscape) => HtmlEscape = htmlEscape;
+
+    public static TemplateScope FromObject(JsonElement context, bool htmlEscape = false) => new(TemplateRuntime.FromObject(context), htmlEscape);
+
+    public bool HtmlEscape { get; }
+
+    public IReadOnlyList<string> Missing => _missing ?? (IReadOnlyList<string>)[];
+
+    /// <summary>The value at <paramref name="path"/> (root first), or <see cref="TemplateValue.Missing"/>.</summary>
+    public virtual TemplateValue Lookup(string[] path) =>
+        _variables is null ? TemplateValue.Missing : TemplateRuntime.Lookup(_variables, path);
+
+    public void ReportMissing(string path) => (_missing ??= []).Add(path);
+}
+
+/// <summary>A compiled template: renders its text from a scope.</summary>
+public delegate string CompiledTemplate(TemplateScope scope);
+
+/// <summary>A template as written and its compiled form.</summary>
+public sealed class TemplatePlan(string source, CompiledTemplate render, IReadOnlyList<string> variables)
+{
+    public string Source { get; } = source;
+
+    /// <summary>The root variables its placeholders read, in order of first use.</summary>
+    public IReadOnlyList<string> Variables { get; } = variables;
+
+    public bool IsConstant => Variables.Count == 0;
+
+    public string Render(TemplateScope scope) => render(scope);
+
+    public static TemplatePlan Constant(string text) => new(text, _ => text, []);
+
+    public override string ToString() => Source;
+}
+
+/// <summary>A compiled JSON value whose strings are templates (request bodies, trigger payloads).</summary>
+public delegate void CompiledJsonTemplate(Utf8JsonWriter writer, TemplateScope scope);
+
+public sealed class JsonTemplatePlan(string source, CompiledJsonTemplate write)
+{
+    /// <summary>The value as written (compact JSON).</summary>
+    public string Source { get; } = source;
+
+    public void Write(Utf8JsonWriter writer, TemplateScope scope) => write(writer, scope);
+
+    /// <summary>The rendered value as UTF-8 JSON.</summary>
+    public byte[] RenderUtf8(TemplateScope scope)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer, scope);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public string Render(TemplateScope scope) => Encoding.UTF8.GetString(RenderUtf8(scope));
+
+    public JsonDocument RenderDocument(TemplateScope scope) => JsonDocument.Parse(RenderUtf8(scope));
+
+    public override string ToString() => Source;
+}
+
+public sealed record NamedTemplatePlan(string Name, TemplatePlan Value);

@@ -1,0 +1,65 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace ManifestCompiler.Runtime.Support.Python;
+
+/// <summary>
+/// A Python value as JSON, the way <c>json.dumps</c> would write it: tuples and dict views as arrays, non-string
+/// dict keys as their <c>str()</c>; NaN and infinities (which JSON cannot hold) as their Python names in strings.
+/// </summary>
+public static class PyJson
+{
+    public static string Serialize(PyValue value)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Write(writer, value);
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static void Write(Utf8JsonWriter writer, PyValue value)
+    {
+        switch (value)
+        {
+            case PyNone:
+                writer.WriteNullValue();
+                break;
+            case PyBool b:
+                writer.WriteBooleanValue(b.Value);
+                break;
+            case PyInt i:
+                writer.WriteRawValue(i.Value.ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
+                break;
+            case PyFloat f when double.IsFinite(f.Value):
+                writer.WriteRawValue(PyFormat.Repr(f), skipInputValidation: true);
+                break;
+            case PyStr s:
+                writer.WriteStringValue(s.Value);
+                break;
+            case PyDict d:
+                writer.WriteStartObject();
+                foreach (var (key, item) in d.Entries)
+                {
+                    writer.WritePropertyName(PyFormat.Str(key));
+                    Write(writer, item);
+                }
+                writer.WriteEndObject();
+                break;
+            case PyList or PyTuple or PyDictView:
+                writer.WriteStartArray();
+                foreach (var item in PyBuiltins.Iterate(value))
+                {
+                    Write(writer, item);
+                }
+                writer.WriteEndArray();
+                break;
+            default:
+                writer.WriteStringValue(PyFormat.Str(value));
+                break;
+        }
+    }
+}
