@@ -140,4 +140,15 @@ public sealed class GeneratedPlanTests
         Assert.Equal(PaginationMode.NextPageUrl, import.Sync!.Pagination.Mode);
         Assert.NotEmpty(import.Sync.DataStructure);
     }
+
+    [Fact]
+    public void Manifests_of_one_name_in_two_folders_get_distinct_classes()
+    {
+        var text = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "samples", "chiefonboarding", "asana-add-user.json"));
+        ImmutableArray<AdditionalText> files = [new FileText("/a/asana-add-user.json", text), new FileText("/b/asana-add-user.json", text)];
+        var driver = CSharpGeneratorDriver.Create([new ManifestGenerator().AsSourceGenerator()], files)
+            .RunGeneratorsAndUpdateCompilation(Conformance.InMemoryCompiler.CreateCompilation("TwoManifests", []), out var output, out _);
+        Assert.Equal(["AsanaAddUserManifest.g.cs", "AsanaAddUserManifest2.g.cs"], driver.GetRunResult().GeneratedTrees.Select(t => Path.GetFileName(t.FilePath)).Order(StringComparer.Ordinal));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+    }
 }
