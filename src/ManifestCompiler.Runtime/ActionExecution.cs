@@ -1,0 +1,248 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ManifestCompiler.Runtime.Python;
+using ManifestCompiler.Runtime.Support.Plans;
+
+namespace ManifestCompiler.Runtime;
+
+/// <summary>
+/// One run of one action: its steps in order on the worker pool (<c>storage</c> shared; a step's returned dict is
+/// merged into it for the steps after; <c>payload</c> is the run's payload for every step), a failed step ending the
+/// run unless it has <c>continueOnFailure</c>, then the last step's result through the field mapping when the action
+/// does not skip the parser. A step fails when Python raised or when it returned a dict with an <c>error</c> key,
+/// the samples' convention for "the API said no".
+/// </summary>
+internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan plan, ActionPlan action, IntegrationInstance instance, RunRequest run)
+{
+    private int _sequence;
+    private IntegrationInstance _instance = instance;
+
+    private ManifestRuntime Host => runtime;
+
+    private IntegrationPlan Plan => plan;
+
+    private RunRequest Run => run;
+
+    public async Task<RunOutcome> RunAsync(CancellationToken cancellationToken)
+    {
+        Event(DebugLevel.Debug, $"Starting execution of action: {action.Name}", "lifecycle");
+        JsonNode? payload;
+        try
+        {
+            payload = JsonNode.Parse(run.PayloadJson);
+        }
+        catch (JsonException e)
+        {
+            return Fail($"the run's payload is not JSON: {e.Message}");
+        }
+
+        var baseVariables = runtime.Variables(plan, _instance);
+        var variables = new JsonObject();
+        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(baseVariables));
+        foreach (var variable in plan.Schema.Variables)
+        {
+            variables[variable.Name] = variable.Value.Render(scope);
+        }
+        if (scope.Missing.Count > 0)
+        {
+            Event(DebugLevel.Warning, $"schema variables use {string.Join(", ", scope.Missing.Distinct())}, which the instance does not define; they render empty", "lifecycle");
+        }
+        var all = (JsonObject)baseVariables.DeepClone();
+        foreach (var (name, value) in variables)
+        {
+            all[name] = value?.DeepClone();
+        }
+
+        var storage = new JsonObject();
+        JsonNode? result = null;
+        for (var i = 0; i < action.Steps.Count; i++)
+        {
+            var step = action.Steps[i];
+            Event(DebugLevel.Debug, $"Starting step {i + 1} of {action.Steps.Count}", "lifecycle");
+            Event(DebugLevel.Debug, "Starting code execution step", "lifecycle");
+            var request = new PythonStepRequest
+            {
+                TenantId = _instance.Id,
+                Source = step.Source,
+                FileName = step.CodePath,
+                Payload = payload?.DeepClone(),
+                Storage = (JsonObject)storage.DeepClone(),
+                Variables = (JsonObject)variables.DeepClone(),
+                IntegrationVariables = (JsonObject)_instance.Tokens.DeepClone(),
+                AllVariables = (JsonObject)all.DeepClone(),
+                Action = action.Name,
+                CompanyId = _instance.CompanyId,
+                PersonId = run.Caller?.PersonId,
+                Integration = _instance.Id,
+                WebhookUrl = runtime.WebhookUrl(_instance),
+            };
+            var stepResult = await runtime.Pool.RunAsync(request, new RunEffects(this), cancellationToken).ConfigureAwait(false);
+            foreach (var log in stepResult.Logs)
+            {
+                Event(Level(log.Level), log.Message, "log", code: log.Level >= StepLogLevel.Error ? 500 : 200);
+            }
+            var failure = stepResult.Error is { } error ? Describe(error) : ReturnedError(stepResult.ReturnValue);
+            if (failure is not null)
+            {
+                Event(DebugLevel.Error, $"Step {i + 1} of {action.Steps.Count} ({step.CodeRef}) failed: {failure}", "action_error", code: 500);
+                if (!step.ContinueOnFailure)
+                {
+                    return new RunOutcome(run, RunStatus.Failed, stepResult.ReturnValue, failure);
+                }
+                continue;
+            }
+            storage = stepResult.Storage ?? storage;
+            if (stepResult.ReturnValue is JsonObject returned)
+            {
+                foreach (var (name, value) in returned)
+                {
+                    storage[name] = value?.DeepClone();
+                }
+            }
+            result = stepResult.ReturnValue;
+        }
+
+        if (!action.SkipParser && action.Mapper is not null && result is not null)
+        {
+            await MapAsync(action, result, cancellationToken).ConfigureAwait(false);
+        }
+        Event(DebugLevel.Debug, $"Finished execution of action: {action.Name}", "lifecycle");
+        return new RunOutcome(run, RunStatus.Succeeded, result, null);
+    }
+
+    /// <summary>Each record (a dict, or each dict of a list) through the action's mapper into the sink; failures are kept and reported.</summary>
+    internal async Task<int> MapAsync(ActionPlan target, JsonNode data, CancellationToken cancellationToken)
+    {
+        var mapper = target.Mapper ?? throw new StepEffectException($"action '{target.Name}' has no field mapping");
+        var records = data is JsonArray array ? array.ToList() : [data];
+        var mapped = 0;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var json = records[i]?.ToJsonString() ?? "null";
+            using var document = JsonDocument.Parse(json);
+            var result = mapper.Map(document.RootElement);
+            if (result.Record is { } record)
+            {
+                await runtime.Records.WriteAsync(new MappedRecord(_instance.Id, target.Name, run.RunId, record), cancellationToken).ConfigureAwait(false);
+                mapped++;
+            }
+            else
+            {
+                await runtime.Records.WriteFailureAsync(new MappingFailure(_instance.Id, target.Name, run.RunId, result.Errors, json), cancellationToken).ConfigureAwait(false);
+                Event(DebugLevel.Warning, $"Record {i + 1} of {records.Count} for {target.Name} did not map: {string.Join("; ", result.Errors.Select(e => e.Message))}", "mapping_error", code: 422, data: json);
+            }
+        }
+        return mapped;
+    }
+
+    private RunOutcome Fail(string reason)
+    {
+        Event(DebugLevel.Error, reason, "action_error", code: 500);
+        return new RunOutcome(run, RunStatus.Failed, null, reason);
+    }
+
+    private static string Describe(PythonStepError error) =>
+        error.Kind == StepErrorKind.PythonException
+            ? $"{error.PythonType}: {error.Message}{(error.Line is { } line ? $" (line {line})" : "")}"
+            : $"{error.Kind}: {error.Message}";
+
+    private static string? ReturnedError(JsonNode? value) =>
+        value is JsonObject result && result["error"] is { } error && error.GetValueKind() is not (JsonValueKind.Null or JsonValueKind.False)
+            ? "returned error: " + (error is JsonValue v && v.TryGetValue<string>(out var text) ? text : error.ToJsonString())
+            : null;
+
+    private static DebugLevel Level(StepLogLevel level) => level switch
+    {
+        StepLogLevel.Debug => DebugLevel.Debug,
+        StepLogLevel.Info => DebugLevel.Info,
+        StepLogLevel.Warning => DebugLevel.Warning,
+        _ => DebugLevel.Error,
+    };
+
+    internal void Event(DebugLevel level, string message, string debugType, int code = 200, string? data = null) =>
+        runtime.Publish(level, message, code, action.Name, run.CorrelationId, run.RunId, _instance.Id, debugType, data);
+
+    /// <summary>A deterministic idempotency key for the n-th queued side effect of this run (a re-run after a crash queues nothing twice).</summary>
+    private string NextKey(string kind) => $"{run.RunId}:{kind}:{Interlocked.Increment(ref _sequence)}";
+
+    /// <summary>The side effects of this run's steps: everything the worker asks the host to do.</summary>
+    private sealed class RunEffects(ActionExecution execution) : StepEffectHandler(execution.Host.Http)
+    {
+        private ManifestRuntime Runtime => execution.Host;
+
+        public override Task<StepHttpResponse> SendHttpAsync(StepHttpRequest request, StepCallContext context, CancellationToken cancellationToken) =>
+            base.SendHttpAsync(request with { Url = Runtime.Options.Routes.Rewrite(request.Url) }, context, cancellationToken);
+
+        public override Task<string?> GetTokenAsync(StepCallContext context, CancellationToken cancellationToken)
+        {
+            var tokens = execution._instance.Tokens;
+            var security = execution.Plan.Schema.Security;
+            var name = security?.AccessTokenVariable ?? "access_token";
+            if (tokens[name] is JsonValue value && value.TryGetValue<string>(out var token))
+            {
+                return Task.FromResult<string?>(token);
+            }
+            if (security?.Token is { } template)
+            {
+                var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(tokens));
+                var rendered = template.Render(scope);
+                return Task.FromResult<string?>(scope.Missing.Count == 0 ? rendered : null);
+            }
+            return Task.FromResult<string?>(null);
+        }
+
+        public override async Task ModifyTokensAsync(JsonObject tokens, StepCallContext context, CancellationToken cancellationToken)
+        {
+            execution._instance = execution._instance with { Tokens = (JsonObject)tokens.DeepClone() };
+            Runtime.Redactor.AddTokens(tokens);
+            await Runtime.Instances.SaveAsync(execution._instance, cancellationToken).ConfigureAwait(false);
+            execution.Event(DebugLevel.Debug, "Tokens replaced by the step", "lifecycle");
+        }
+
+        public override async Task ScheduleTaskAsync(int seconds, int retries, StepCallContext context, CancellationToken cancellationToken)
+        {
+            var run = execution.Run;
+            var left = run.RetriesLeft ?? retries;
+            if (left <= 0)
+            {
+                execution.Event(DebugLevel.Warning, $"schedule_task({seconds}) not queued: no retries left for this run", "lifecycle");
+                return;
+            }
+            var retry = run with
+            {
+                RunId = ManifestRuntime.NewId(),
+                NotBefore = Runtime.UtcNow.AddSeconds(Math.Max(0, seconds)),
+                IdempotencyKey = execution.NextKey("schedule"),
+                ParentRunId = run.RunId,
+                RetriesLeft = left - 1,
+            };
+            await Runtime.EnqueueCoreAsync(retry, cancellationToken).ConfigureAwait(false);
+            execution.Event(DebugLevel.Debug, $"Scheduled {run.Action} again in {seconds} s ({left - 1} retries left after it)", "lifecycle");
+        }
+
+        public override async Task SendToTriggerAsync(string action, JsonNode? payload, StepCallContext context, CancellationToken cancellationToken)
+        {
+            if (execution.Plan.FindAction(action) is null)
+            {
+                throw new StepEffectException($"send_to_trigger: {execution.Plan} has no action '{action}'");
+            }
+            var payloadJson = (payload ?? new JsonObject()).ToJsonString();
+            execution.Event(DebugLevel.Debug, "Sending to trigger service", "trigger", data: $"{{\"action\":{JsonSerializer.Serialize(action)},\"payload\":{payloadJson}}}");
+            var run = execution.Run;
+            var child = new RunRequest(ManifestRuntime.NewId(), run.CorrelationId, run.InstanceId, action, payloadJson, Runtime.UtcNow, execution.NextKey("trigger"), run.RunId, Caller: RunCaller.System);
+            await Runtime.EnqueueCoreAsync(child, cancellationToken).ConfigureAwait(false);
+        }
+
+        public override async Task SendToParserAsync(string action, JsonNode? data, StepCallContext context, CancellationToken cancellationToken)
+        {
+            var target = execution.Plan.FindAction(action) ?? throw new StepEffectException($"send_to_parser: {execution.Plan} has no action '{action}'");
+            await execution.MapAsync(target, data ?? new JsonArray(), cancellationToken).ConfigureAwait(false);
+        }
+
+        public override Task CreateCronJobAsync(JsonArray arguments, JsonObject keywordArguments, StepCallContext context, CancellationToken cancellationToken) =>
+            throw new StepEffectException("create_cron_job is not supported by this host yet");
+
+        public override Task<JsonNode?> DispatchCommandAsync(string action, JsonNode? payload, JsonNode? passthrough, StepCallContext context, CancellationToken cancellationToken) =>
+            throw new StepEffectException("dispatch_command is not supported by this host yet");
+    }
+}

@@ -1,0 +1,275 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ManifestCompiler.Runtime.Python;
+using ManifestCompiler.Runtime.Support.Plans;
+
+namespace ManifestCompiler.Runtime;
+
+public sealed class RuntimeOptions
+{
+    /// <summary>Outbound requests of steps go through these routes first (<c>--route</c>).</summary>
+    public OutboundRoutes Routes { get; init; } = OutboundRoutes.None;
+
+    /// <summary>The client for outbound requests; by default one guarded by <see cref="EgressPolicy.Default"/>.</summary>
+    public HttpClient? HttpClient { get; init; }
+
+    /// <summary>The base of inbound webhook URLs (<c>webhook_url</c>); an instance's URL is this plus its id.</summary>
+    public string WebhookBaseUrl { get; init; } = "http://127.0.0.1:5080/webhooks";
+
+    /// <summary>The OAuth redirect every integration registers (<c>generic_callback</c>).</summary>
+    public string GenericCallbackUrl { get; init; } = "http://127.0.0.1:5080/oauth/callback";
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
+
+/// <summary>A run the host refuses to queue: an unknown instance or action, or a role without permission.</summary>
+public sealed class RunRefusedException(string message) : Exception(message);
+
+/// <summary>How a webhook request ended: 400 with the missing names, 404 for an unknown instance, or 202 with the runs queued.</summary>
+public sealed record WebhookResponse(int StatusCode, IReadOnlyList<string> Missing, IReadOnlyList<RunRequest> Queued, IReadOnlyList<WebhookStepError> StepErrors);
+
+/// <summary>
+/// Runs compiled BOSSi plans: connects instances, queues runs, executes each action's Python steps on the worker
+/// pool with the side effects the plan allows, maps records through the compiled mappers, routes webhooks, and
+/// reports every step of it as debug events (secrets masked).
+/// </summary>
+public sealed class ManifestRuntime
+{
+    private readonly ConcurrentDictionary<string, IntegrationPlan> _plans = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Instance, string Action), Queue<DateTimeOffset>> _rateWindows = new();
+    private readonly PythonWorkerPool _pool;
+    private readonly IInstanceStore _instances;
+    private readonly IRunQueue _queue;
+    private readonly IRecordSink _records;
+    private readonly IDebugEventSink _events;
+    private readonly RuntimeOptions _options;
+    private readonly HttpClient _http;
+
+    public ManifestRuntime(PythonWorkerPool pool, IInstanceStore instances, IRunQueue queue, IRecordSink records, IDebugEventSink events, RuntimeOptions? options = null)
+    {
+        _pool = pool;
+        _instances = instances;
+        _queue = queue;
+        _records = records;
+        _events = events;
+        _options = options ?? new RuntimeOptions();
+        _http = _options.HttpClient ?? EgressPolicy.Default.CreateHttpClient();
+    }
+
+    public SecretRedactor Redactor { get; } = new();
+
+    private DateTimeOffset Now => _options.TimeProvider.GetUtcNow();
+
+    /// <summary>Makes the catalog's integration plans runnable (a plan of the same name replaces the one before).</summary>
+    public void AddPlans(PlanCatalog catalog)
+    {
+        foreach (var plan in catalog.Integrations)
+        {
+            _plans[plan.Name] = plan;
+            Redactor.Add(plan.OAuth.ClientSecret);
+        }
+    }
+
+    public IntegrationPlan? FindPlan(string integration) => _plans.GetValueOrDefault(integration);
+
+    /// <summary>
+    /// Connects an integration for a company with tokens already in hand (API keys from <c>requiredQueryParams</c>, or
+    /// tokens of a completed OAuth exchange), then queues the plan's trigger steps.
+    /// </summary>
+    public async Task<IntegrationInstance> ConnectAsync(string integration, string companyId, JsonObject tokens, CancellationToken cancellationToken = default)
+    {
+        var plan = FindPlan(integration) ?? throw new RunRefusedException($"no plan named '{integration}' is loaded");
+        var missing = plan.OAuth.RequiredQueryParams.Where(p => tokens[p] is null).ToList();
+        if (missing.Count > 0)
+        {
+            throw new RunRefusedException($"connecting {integration} needs {string.Join(", ", missing)}");
+        }
+        var existing = await _instances.ListAsync(cancellationToken).ConfigureAwait(false);
+        var index = existing.Where(i => i.Integration == integration).Select(i => i.Index + 1).DefaultIfEmpty(0).Max();
+        var instance = new IntegrationInstance(integration, index, companyId, (JsonObject)tokens.DeepClone());
+        Redactor.AddTokens(instance.Tokens);
+        await _instances.SaveAsync(instance, cancellationToken).ConfigureAwait(false);
+        var correlation = NewId();
+        foreach (var step in plan.OAuth.TriggerSteps)
+        {
+            var payload = step.Payload.Render(VariablesScope(plan, instance));
+            await EnqueueCoreAsync(new RunRequest(NewId(), correlation, instance.Id, step.Action, payload, Now, NewId(), Caller: RunCaller.System), cancellationToken).ConfigureAwait(false);
+        }
+        return instance;
+    }
+
+    /// <summary>Queues an action for an instance on behalf of <paramref name="caller"/> (usertypes checked; owners bypass).</summary>
+    public async Task<RunRequest> EnqueueAsync(string instanceId, string action, JsonNode? payload, RunCaller caller, CancellationToken cancellationToken = default)
+    {
+        var instance = await _instances.GetAsync(instanceId, cancellationToken).ConfigureAwait(false) ?? throw new RunRefusedException($"no connected instance '{instanceId}'");
+        var plan = FindPlan(instance.Integration) ?? throw new RunRefusedException($"no plan named '{instance.Integration}' is loaded");
+        if (plan.FindAction(action) is null)
+        {
+            throw new RunRefusedException($"{plan} has no action '{action}'");
+        }
+        if (plan.UserTypes is { } userTypes && !userTypes.Allows(caller.Role ?? "", action, caller.IsOwner))
+        {
+            throw new RunRefusedException($"role '{caller.Role}' may not trigger '{action}' of {plan}");
+        }
+        var run = new RunRequest(NewId(), NewId(), instanceId, action, (payload ?? new JsonObject()).ToJsonString(), Now, NewId(), Caller: caller);
+        await EnqueueCoreAsync(run, cancellationToken).ConfigureAwait(false);
+        return run;
+    }
+
+    /// <summary>
+    /// Routes a webhook request for an instance: validations (400 with the missing names), then every trigger
+    /// step; each action whose condition holds is queued with its payload. A step that raised is reported as an
+    /// error event and in the response; the other steps still run.
+    /// </summary>
+    public async Task<WebhookResponse> ReceiveWebhookAsync(string instanceId, JsonElement body, JsonElement headers, CancellationToken cancellationToken = default)
+    {
+        var instance = await _instances.GetAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        if (instance is null || FindPlan(instance.Integration) is not { Webhook: { } router })
+        {
+            return new WebhookResponse(404, [], [], []);
+        }
+        var routing = router.Route(body, headers);
+        if (!routing.Accepted)
+        {
+            return new WebhookResponse(400, [.. routing.MissingBodyKeys, .. routing.MissingHeaders], [], []);
+        }
+        var correlation = NewId();
+        foreach (var error in routing.Errors)
+        {
+            Publish(DebugLevel.Error, $"Webhook trigger step {error.Step + 1} ({error.Action}) raised {error.ExceptionClass}: {error.Message}", 500, error.Action, correlation, "", instanceId, "webhook_error");
+        }
+        var queued = new List<RunRequest>();
+        foreach (var dispatch in routing.Dispatches)
+        {
+            var run = new RunRequest(NewId(), correlation, instanceId, dispatch.Action, dispatch.Payload, Now, NewId(), Caller: RunCaller.System);
+            await EnqueueCoreAsync(run, cancellationToken).ConfigureAwait(false);
+            queued.Add(run);
+        }
+        return new WebhookResponse(202, [], queued, routing.Errors);
+    }
+
+    /// <summary>
+    /// Runs queued runs until none is left, waiting for delayed ones (<c>schedule_task</c>, rate limits). Returns the
+    /// outcomes in the order the runs ended.
+    /// </summary>
+    public async Task<IReadOnlyList<RunOutcome>> RunUntilIdleAsync(CancellationToken cancellationToken = default)
+    {
+        var outcomes = new List<RunOutcome>();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var run = await _queue.TryTakeDueAsync(Now, cancellationToken).ConfigureAwait(false);
+            if (run is null)
+            {
+                if (await _queue.NextDueAsync(cancellationToken).ConfigureAwait(false) is not { } due)
+                {
+                    return outcomes;
+                }
+                var wait = due - Now;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                }
+                continue;
+            }
+            if (await ExecuteAsync(run, cancellationToken).ConfigureAwait(false) is { } outcome)
+            {
+                outcomes.Add(outcome);
+            }
+        }
+    }
+
+    /// <summary>Executes one taken run; null when a rate limit deferred it.</summary>
+    internal async Task<RunOutcome?> ExecuteAsync(RunRequest run, CancellationToken cancellationToken)
+    {
+        var instance = await _instances.GetAsync(run.InstanceId, cancellationToken).ConfigureAwait(false);
+        var plan = instance is null ? null : FindPlan(instance.Integration);
+        var action = plan?.FindAction(run.Action);
+        if (instance is null || plan is null || action is null)
+        {
+            var reason = instance is null ? $"no connected instance '{run.InstanceId}'" : plan is null ? $"no plan named '{instance.Integration}' is loaded" : $"{plan} has no action '{run.Action}'";
+            Publish(DebugLevel.Error, reason, 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "action_error");
+            await _queue.CompleteAsync(run.RunId, cancellationToken).ConfigureAwait(false);
+            return new RunOutcome(run, RunStatus.Refused, null, reason);
+        }
+        if (RateLimitDelay(run, action) is { } notBefore)
+        {
+            Publish(DebugLevel.Debug, $"Rate limit of {action.Name} reached ({action.RateLimit!.Limit} per {action.RateLimit.PeriodSeconds} s): waiting until {notBefore:O}", 200, action.Name, run.CorrelationId, run.RunId, instance.Id, "lifecycle");
+            await _queue.DeferAsync(run, notBefore, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        Redactor.AddTokens(instance.Tokens);
+        var outcome = await new ActionExecution(this, plan, action, instance, run).RunAsync(cancellationToken).ConfigureAwait(false);
+        await _queue.CompleteAsync(run.RunId, cancellationToken).ConfigureAwait(false);
+        return outcome;
+    }
+
+    /// <summary>When <c>rate_limit</c> allows this run, records its start and returns null; otherwise when it may start.</summary>
+    private DateTimeOffset? RateLimitDelay(RunRequest run, ActionPlan action)
+    {
+        if (action.RateLimit is not { Limit: > 0, PeriodSeconds: > 0 } limit)
+        {
+            return null;
+        }
+        var window = _rateWindows.GetOrAdd((run.InstanceId, action.Name), _ => new Queue<DateTimeOffset>());
+        lock (window)
+        {
+            var now = Now;
+            var period = TimeSpan.FromSeconds(limit.PeriodSeconds);
+            while (window.Count > 0 && window.Peek() <= now - period)
+            {
+                window.Dequeue();
+            }
+            if (window.Count >= limit.Limit)
+            {
+                return window.Peek() + period;
+            }
+            window.Enqueue(now);
+            return null;
+        }
+    }
+
+    /// <summary>The variables templates see: the instance's tokens, the platform's names, then the schema's variables.</summary>
+    internal JsonObject Variables(IntegrationPlan plan, IntegrationInstance instance)
+    {
+        var platform = new JsonObject
+        {
+            ["company_id"] = instance.CompanyId,
+            ["entity_id"] = instance.CompanyId,
+            ["integration"] = instance.Id,
+            ["webhook_url"] = WebhookUrl(instance),
+            ["generic_callback"] = _options.GenericCallbackUrl,
+        };
+        foreach (var (name, value) in instance.Tokens)
+        {
+            platform[name] = value?.DeepClone();
+        }
+        return platform;
+    }
+
+    internal TemplateScope VariablesScope(IntegrationPlan plan, IntegrationInstance instance) =>
+        TemplateScope.FromObject(JsonSerializer.SerializeToElement(Variables(plan, instance)));
+
+    internal string WebhookUrl(IntegrationInstance instance) => _options.WebhookBaseUrl.TrimEnd('/') + "/" + Uri.EscapeDataString(instance.Id);
+
+    internal Task<bool> EnqueueCoreAsync(RunRequest run, CancellationToken cancellationToken) => _queue.EnqueueAsync(run, cancellationToken);
+
+    internal IRecordSink Records => _records;
+
+    internal IInstanceStore Instances => _instances;
+
+    internal PythonWorkerPool Pool => _pool;
+
+    internal HttpClient Http => _http;
+
+    internal RuntimeOptions Options => _options;
+
+    internal DateTimeOffset UtcNow => Now;
+
+    internal void Publish(DebugLevel level, string message, int code, string action, string correlationId, string runId, string integrationId, string debugType, string? data = null) =>
+        _events.Publish(new DebugEvent(Now, level, Redactor.Redact(message), code, action, correlationId, runId, integrationId, debugType, data is null ? null : Redactor.Redact(data)));
+
+    internal static string NewId() => Guid.NewGuid().ToString("N");
+}

@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+
+namespace ManifestCompiler.Runtime;
+
+/// <summary>
+/// A connected integration: <c>tech.boss.&lt;integration&gt;[index]</c> for one company, with its stored tokens
+/// (API keys from <c>requiredQueryParams</c>, or OAuth tokens).
+/// </summary>
+public sealed record IntegrationInstance(string Integration, int Index, string CompanyId, JsonObject Tokens)
+{
+    public string Id => InstanceId(Integration, Index);
+
+    public static string InstanceId(string integration, int index) => $"tech.boss.{integration}[{index}]";
+}
+
+/// <summary>Who asked for a run: the person and role <c>usertypes.json</c> is checked against (owners bypass it).</summary>
+public sealed record RunCaller(string? PersonId, string? Role, bool IsOwner)
+{
+    /// <summary>The platform itself (trigger steps, webhooks, child runs, schedules): not subject to usertypes.</summary>
+    public static readonly RunCaller System = new(null, null, IsOwner: true);
+}
+
+/// <summary>
+/// One queued run of an action. Child runs (<c>send_to_trigger</c>) keep the correlation id and get a new run id;
+/// <c>schedule_task</c> re-queues the same action and payload after a delay with one retry fewer.
+/// <see cref="IdempotencyKey"/> makes enqueueing the same run twice (a host restarted mid-hand-over) a no-op.
+/// </summary>
+public sealed record RunRequest(
+    string RunId,
+    string CorrelationId,
+    string InstanceId,
+    string Action,
+    string PayloadJson,
+    DateTimeOffset NotBefore,
+    string IdempotencyKey,
+    string? ParentRunId = null,
+    int? RetriesLeft = null,
+    RunCaller? Caller = null);
+
+public enum RunStatus
+{
+    Succeeded,
+    Failed,
+    Refused,
+}
+
+/// <summary>What a run ended with: its result (the last step's return value), or why it failed.</summary>
+public sealed record RunOutcome(RunRequest Run, RunStatus Status, JsonNode? Result, string? Error)
+{
+    public bool Succeeded => Status == RunStatus.Succeeded;
+}
+
+/// <summary>A record that went through an action's compiled field mapping.</summary>
+public sealed record MappedRecord(string InstanceId, string Action, string RunId, object Record);
+
+/// <summary>A record that did not map: every field error, and the record as received (never silently dropped).</summary>
+public sealed record MappingFailure(string InstanceId, string Action, string RunId, IReadOnlyList<Support.Mapping.MappingError> Errors, string RecordJson);

@@ -1,0 +1,187 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ManifestCompiler.Runtime.Python;
+using ManifestCompiler.Runtime.Support.Plans;
+using ManifestCompiler.Testing;
+using ManifestCompiler.Workspace;
+
+namespace ManifestCompiler.Runtime.Tests;
+
+/// <summary>The samples' plans, built as a build pipeline builds them (mfc build's code path), loaded once.</summary>
+internal static class SamplePlans
+{
+    private static readonly Lazy<PlanCatalog> Catalog = new(() =>
+    {
+        var workspace = ManifestWorkspace.Load([Path.Combine(RepositoryPaths.Root, "samples", "bossi")]);
+        var built = PlanAssemblyBuilder.Build(workspace, "RuntimeTestPlans");
+        Assert.True(built.Succeeded, string.Join("\n", built.Diagnostics.Select(d => d.ToString()).Concat(built.CompilerErrors)));
+        return PlanCatalog.Load(Assembly.Load(built.Image!));
+    });
+
+    public static PlanCatalog Value => Catalog.Value;
+}
+
+/// <summary>One worker pool for the class: real python3 under bubblewrap.</summary>
+public sealed class PoolFixture : IAsyncLifetime
+{
+    public PythonWorkerPool Pool { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Pool = await PythonWorkerPool.StartAsync(new PythonWorkerPoolOptions { MaxWorkers = 2, RunTimeout = TimeSpan.FromSeconds(20) });
+
+    public async Task DisposeAsync() => await Pool.DisposeAsync();
+}
+
+public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixture>, IAsyncLifetime
+{
+    private const string AccessToken = "qb-access-7f3c9a";
+    private const string RefreshToken = "qb-refresh-51d0e2";
+    private const string StripeKey = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
+
+    private readonly ThirdPartyApis _apis = new();
+    private readonly InMemoryInstanceStore _instances = new();
+    private readonly InMemoryRunQueue _queue = new();
+    private readonly InMemoryRecordSink _records = new();
+    private readonly DebugEventLog _events = new();
+    private ManifestRuntime _runtime = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _apis.InitializeAsync();
+        var routes = new OutboundRoutes();
+        Assert.Null(OutboundRoutes.TryAdd(routes, "quickbooks.api.intuit.com=" + _apis.BaseUrl));
+        Assert.Null(OutboundRoutes.TryAdd(routes, "*.stripe.com=" + _apis.BaseUrl));
+        _runtime = new ManifestRuntime(fixture.Pool, _instances, _queue, _records, _events, new RuntimeOptions
+        {
+            Routes = routes,
+            // The stand-in is on loopback, which the default egress policy refuses.
+            HttpClient = new EgressPolicy { AllowedNetworks = [System.Net.IPNetwork.Parse("127.0.0.1/32")] }.CreateHttpClient(),
+        });
+        _runtime.AddPlans(SamplePlans.Value);
+    }
+
+    public Task DisposeAsync() => _apis.DisposeAsync();
+
+    private Task<IntegrationInstance> ConnectQuickBooksAsync() => _runtime.ConnectAsync("quickbooks", "company-42", new JsonObject
+    {
+        ["realmId"] = "9130",
+        ["access_token"] = AccessToken,
+        ["refresh_token"] = RefreshToken,
+        ["x_refresh_token_expires_in"] = "8726400",
+    });
+
+    private void AssertNoSecretInEvents()
+    {
+        foreach (var e in _events.Events)
+        {
+            foreach (var secret in new[] { AccessToken, RefreshToken, StripeKey, "do-not-commit-real-secrets" })
+            {
+                Assert.DoesNotContain(secret, e.Message + e.Data, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task QuickBooks_connect_fans_out_one_run_per_invoice_and_the_mapped_records_land_in_the_sink()
+    {
+        _apis.Invoices = [ThirdPartyApis.Invoice("101", 12.5m), ThirdPartyApis.Invoice("102", 80m), new JsonObject { ["Id"] = "103" }];
+        var instance = await ConnectQuickBooksAsync();
+        Assert.Equal("tech.boss.quickbooks[0]", instance.Id);
+
+        var outcomes = await _runtime.RunUntilIdleAsync();
+
+        // The trigger step's sync, then one invoices-post-v1 run per invoice, all in one correlation.
+        Assert.Equal(["quickbooks-sync-v1", "invoices-post-v1", "invoices-post-v1", "invoices-post-v1"], outcomes.Select(o => o.Run.Action));
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error));
+        Assert.Single(outcomes.Select(o => o.Run.CorrelationId).Distinct());
+        Assert.Equal(4, outcomes.Select(o => o.Run.RunId).Distinct().Count());
+        Assert.Equal(JsonNode.Parse("""{"queued": 3}""")!.ToJsonString(), outcomes[0].Result!.ToJsonString());
+
+        // The request went to the stand-in with the schema's URL and the stored token.
+        Assert.Contains(_apis.Requests, r => r.StartsWith("GET /v3/company/9130/query?query=select%20%2A%20from%20Invoice", StringComparison.Ordinal) && r.EndsWith("auth=Bearer " + AccessToken, StringComparison.Ordinal));
+
+        // Two invoices map; the third lacks required fields and is kept as a failure with each field named.
+        Assert.Equal(["101", "102"], _records.Records.Select(r => (string)r.Record.GetType().GetProperty("IntegrationInvoiceId")!.GetValue(r.Record)!).Order());
+        var failure = Assert.Single(_records.Failures);
+        Assert.Equal(["txnDate", "totalAmount", "customerId"], failure.Errors.Select(e => e.Field));
+        Assert.Contains(_events.Events, e => e is { Level: DebugLevel.Warning, DebugType: "mapping_error", Code: 422 } && e.Message.Contains("$.TxnDate", StringComparison.Ordinal));
+
+        // The Debug panel's rows, in the spec's words.
+        var sync = _events.Events.Where(e => e.RunId == outcomes[0].Run.RunId).Select(e => e.ToString()).ToList();
+        Assert.Equal("DEBUG: Starting execution of action: quickbooks-sync-v1", sync[0]);
+        Assert.Contains("DEBUG: Starting step 1 of 1", sync);
+        Assert.Contains("DEBUG: Starting code execution step", sync);
+        Assert.Equal(3, sync.Count(e => e == "DEBUG: Sending to trigger service"));
+        Assert.Contains("INFO: [QB] Sending Invoice → 101", sync);
+        Assert.All(_events.Events, e => Assert.Equal("tech.boss.quickbooks[0]", e.IntegrationId));
+        AssertNoSecretInEvents();
+    }
+
+    [Fact]
+    public async Task A_429_schedules_the_action_again_and_the_retry_succeeds()
+    {
+        _apis.QuickBooksRateLimitedCalls = 1;
+        _apis.Invoices = [ThirdPartyApis.Invoice("201", 5m)];
+        await ConnectQuickBooksAsync();
+
+        var started = DateTimeOffset.UtcNow;
+        var outcomes = await _runtime.RunUntilIdleAsync();
+
+        Assert.Equal([("quickbooks-sync-v1", RunStatus.Failed), ("quickbooks-sync-v1", RunStatus.Succeeded), ("invoices-post-v1", RunStatus.Succeeded)], outcomes.Select(o => (o.Run.Action, o.Status)));
+        Assert.Equal("returned error: rate limited", outcomes[0].Error);
+        Assert.Equal(2, outcomes[1].Run.RetriesLeft);
+        Assert.Equal(outcomes[0].Run.RunId, outcomes[1].Run.ParentRunId);
+        Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(1), "the retry waited for Retry-After");
+        Assert.Single(_records.Records);
+        Assert.Contains(_events.Events, e => e is { Level: DebugLevel.Error, Code: 500, DebugType: "action_error" });
+    }
+
+    [Fact]
+    public async Task Webhooks_are_validated_then_routed_with_memory_values_in_the_payload()
+    {
+        var instance = await ConnectQuickBooksAsync();
+        await _runtime.RunUntilIdleAsync();
+
+        using var body = JsonDocument.Parse("""{"eventNotifications": [{"realmId": "9130", "dataChangeEvent": {"entities": [{"name": "Invoice"}, {"name": "Invoice"}]}}]}""");
+        using var noHeaders = JsonDocument.Parse("{}");
+        var rejected = await _runtime.ReceiveWebhookAsync(instance.Id, body.RootElement, noHeaders.RootElement);
+        Assert.Equal(400, rejected.StatusCode);
+        Assert.Equal(["intuit-signature"], rejected.Missing);
+
+        using var headers = JsonDocument.Parse("""{"Intuit-Signature": "abc"}""");
+        var accepted = await _runtime.ReceiveWebhookAsync(instance.Id, body.RootElement, headers.RootElement);
+        Assert.Equal(202, accepted.StatusCode);
+        var run = Assert.Single(accepted.Queued);
+        Assert.Equal(("quickbooks-sync-v1", """{"realmId":"9130","changed":"2"}"""), (run.Action, run.PayloadJson));
+
+        Assert.Equal(404, (await _runtime.ReceiveWebhookAsync("tech.boss.quickbooks[9]", body.RootElement, headers.RootElement)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Usertypes_refuse_a_role_without_permission_and_owners_bypass_them()
+    {
+        var instance = await ConnectQuickBooksAsync();
+        var refused = await Assert.ThrowsAsync<RunRefusedException>(() => _runtime.EnqueueAsync(instance.Id, "quickbooks-sync-v1", null, new RunCaller("p-1", "employee", IsOwner: false)));
+        Assert.Contains("role 'employee' may not trigger 'quickbooks-sync-v1'", refused.Message, StringComparison.Ordinal);
+        await _runtime.EnqueueAsync(instance.Id, "quickbooks-sync-v1", null, new RunCaller("p-2", "standardNoAccess", IsOwner: true));
+        await _runtime.EnqueueAsync(instance.Id, "get-profit-and-loss-v1", null, new RunCaller("p-1", "employee", IsOwner: false));
+        await Assert.ThrowsAsync<RunRefusedException>(() => _runtime.EnqueueAsync(instance.Id, "no-such-action", null, RunCaller.System));
+    }
+
+    [Fact]
+    public async Task Stripe_paginates_by_triggering_itself_and_sends_each_page_to_the_parser()
+    {
+        // Connecting queues the trigger step: sync-payments-v1 with {"full_sync": true, "resource": "customers"}.
+        await _runtime.ConnectAsync("stripe", "company-7", new JsonObject { ["apiKey"] = StripeKey });
+
+        var outcomes = await _runtime.RunUntilIdleAsync();
+
+        Assert.Equal(["sync-payments-v1", "sync-payments-v1"], outcomes.Where(o => o.Run.Action == "sync-payments-v1").Select(o => o.Run.Action));
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error));
+        Assert.Equal("""{"fetched":1,"total":3}""", outcomes.Last(o => o.Run.Action == "sync-payments-v1").Result!.ToJsonString());
+        Assert.Equal(["cus_1", "cus_2", "cus_3"], _records.Records.Select(r => (string)r.Record.GetType().GetProperty("IntegrationPersonId")!.GetValue(r.Record)!));
+        Assert.Contains(_apis.Requests, r => r == $"GET /v1/customers?limit=100&starting_after=cus_2 auth=Bearer {StripeKey}");
+        Assert.Contains(_events.Events, e => e.ToString() == "INFO: Total customers fetched: 3");
+        AssertNoSecretInEvents();
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ManifestCompiler.Runtime.Tests;
+
+/// <summary>QuickBooks and Stripe as a real HTTP server on 127.0.0.1, recording what they were sent.</summary>
+public sealed class ThirdPartyApis : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>How many QuickBooks queries answer 429 (Retry-After: 1) before the invoices come.</summary>
+    public int QuickBooksRateLimitedCalls;
+
+    public JsonArray Invoices { get; set; } = [];
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        _app = builder.Build();
+        _app.Use(async (context, next) =>
+        {
+            Requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} auth={context.Request.Headers.Authorization}");
+            await next(context);
+        });
+        _app.MapGet("/v3/company/{realm}/query", (HttpResponse response) =>
+        {
+            if (Interlocked.Decrement(ref QuickBooksRateLimitedCalls) >= 0)
+            {
+                response.Headers["Retry-After"] = "1";
+                return Results.StatusCode(429);
+            }
+            return Results.Json(new JsonObject { ["QueryResponse"] = new JsonObject { ["Invoice"] = Invoices.DeepClone() } });
+        });
+        _app.MapGet("/v1/customers", (HttpRequest request) =>
+        {
+            var after = request.Query["starting_after"].ToString();
+            var page = after.Length == 0
+                ? new JsonArray(Customer("cus_1"), Customer("cus_2"))
+                : after == "cus_2" ? new JsonArray(Customer("cus_3")) : [];
+            return Results.Json(new JsonObject { ["data"] = page, ["has_more"] = after.Length == 0 });
+        });
+        await _app.StartAsync();
+        BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+    }
+
+    private static JsonObject Customer(string id) => new()
+    {
+        ["id"] = id,
+        ["email"] = $"{id}@example.com",
+        ["name"] = "Customer " + id,
+        ["created"] = 1_700_000_000,
+        ["livemode"] = false,
+    };
+
+    public static JsonObject Invoice(string id, decimal total) => new()
+    {
+        ["Id"] = id,
+        ["DocNumber"] = "D-" + id,
+        ["TxnDate"] = "2024-01-31",
+        ["TotalAmt"] = total,
+        ["Balance"] = 0,
+        ["CustomerRef"] = new JsonObject { ["value"] = "7", ["name"] = "Ada" },
+    };
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}
