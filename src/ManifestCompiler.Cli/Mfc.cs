@@ -16,6 +16,7 @@ public static class Mfc
             ParseCommand.Create(output),
             CheckCommand.Create(output, error),
             BuildCommand.Create(output, error),
+            RunCommand.Create(output, error),
             QueryCommand.Create(output, error, input ?? Console.In),
             EvalCommand.Create(output, error),
         };

@@ -170,30 +170,67 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
     {
         private ManifestRuntime Runtime => execution.Host;
 
-        public override Task<StepHttpResponse> SendHttpAsync(StepHttpRequest request, StepCallContext context, CancellationToken cancellationToken) =>
-            base.SendHttpAsync(request with { Url = Runtime.Options.Routes.Rewrite(request.Url) }, context, cancellationToken);
+        /// <summary>
+        /// Through the routes; a 401 to a request that carried the current access token refreshes the tokens (when the
+        /// plan can) and sends the request once more with the new token in its place.
+        /// </summary>
+        public override async Task<StepHttpResponse> SendHttpAsync(StepHttpRequest request, StepCallContext context, CancellationToken cancellationToken)
+        {
+            var routed = request with { Url = Runtime.Options.Routes.Rewrite(request.Url) };
+            var response = await base.SendHttpAsync(routed, context, cancellationToken).ConfigureAwait(false);
+            if (response.Status != 401 || CurrentAccessToken() is not { Length: > 0 } token
+                || !routed.Headers.Any(h => h.Value.Contains(token, StringComparison.Ordinal))
+                || !TokenRefresher.CanRefresh(execution.Plan, execution._instance))
+            {
+                return response;
+            }
+            execution.Event(DebugLevel.Debug, $"{request.Url.Host} answered 401: refreshing the access token", "lifecycle");
+            await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            var fresh = CurrentAccessToken() ?? "";
+            var retried = routed with { Headers = [.. routed.Headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value.Replace(token, fresh, StringComparison.Ordinal)))] };
+            return await base.SendHttpAsync(retried, context, cancellationToken).ConfigureAwait(false);
+        }
 
-        public override Task<string?> GetTokenAsync(StepCallContext context, CancellationToken cancellationToken)
+        public override async Task<string?> GetTokenAsync(StepCallContext context, CancellationToken cancellationToken)
+        {
+            if (TokenRefresher.HasExpired(execution.Plan, execution._instance, Runtime.UtcNow) && TokenRefresher.CanRefresh(execution.Plan, execution._instance))
+            {
+                execution.Event(DebugLevel.Debug, "The access token has expired: refreshing it", "lifecycle");
+                await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return CurrentAccessToken();
+        }
+
+        private async Task RefreshAsync(CancellationToken cancellationToken)
+        {
+            var refreshed = await TokenRefresher.RefreshAsync(execution.Plan, execution._instance, Runtime.Http, Runtime.Options.Routes, Runtime.UtcNow, cancellationToken).ConfigureAwait(false);
+            Runtime.Redactor.AddTokens(refreshed.Tokens);
+            execution._instance = refreshed;
+            await Runtime.Instances.SaveAsync(refreshed, cancellationToken).ConfigureAwait(false);
+            execution.Event(DebugLevel.Info, "Access token refreshed", "lifecycle");
+        }
+
+        private string? CurrentAccessToken()
         {
             var tokens = execution._instance.Tokens;
             var security = execution.Plan.Schema.Security;
             var name = security?.AccessTokenVariable ?? "access_token";
             if (tokens[name] is JsonValue value && value.TryGetValue<string>(out var token))
             {
-                return Task.FromResult<string?>(token);
+                return token;
             }
             if (security?.Token is { } template)
             {
                 var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(tokens));
                 var rendered = template.Render(scope);
-                return Task.FromResult<string?>(scope.Missing.Count == 0 ? rendered : null);
+                return scope.Missing.Count == 0 ? rendered : null;
             }
-            return Task.FromResult<string?>(null);
+            return null;
         }
 
         public override async Task ModifyTokensAsync(JsonObject tokens, StepCallContext context, CancellationToken cancellationToken)
         {
-            execution._instance = execution._instance with { Tokens = (JsonObject)tokens.DeepClone() };
+            execution._instance = execution._instance with { Tokens = (JsonObject)tokens.DeepClone(), TokensStoredAt = Runtime.UtcNow };
             Runtime.Redactor.AddTokens(tokens);
             await Runtime.Instances.SaveAsync(execution._instance, cancellationToken).ConfigureAwait(false);
             execution.Event(DebugLevel.Debug, "Tokens replaced by the step", "lifecycle");

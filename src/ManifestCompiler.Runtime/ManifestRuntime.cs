@@ -75,9 +75,10 @@ public sealed class ManifestRuntime
 
     /// <summary>
     /// Connects an integration for a company with tokens already in hand (API keys from <c>requiredQueryParams</c>, or
-    /// tokens of a completed OAuth exchange), then queues the plan's trigger steps.
+    /// tokens of a completed OAuth exchange), then queues the plan's trigger steps (unless <paramref name="runTriggerSteps"/>
+    /// is false: <c>mfc run</c> runs one action only).
     /// </summary>
-    public async Task<IntegrationInstance> ConnectAsync(string integration, string companyId, JsonObject tokens, CancellationToken cancellationToken = default)
+    public async Task<IntegrationInstance> ConnectAsync(string integration, string companyId, JsonObject tokens, bool runTriggerSteps = true, CancellationToken cancellationToken = default)
     {
         var plan = FindPlan(integration) ?? throw new RunRefusedException($"no plan named '{integration}' is loaded");
         var missing = plan.OAuth.RequiredQueryParams.Where(p => tokens[p] is null).ToList();
@@ -87,11 +88,11 @@ public sealed class ManifestRuntime
         }
         var existing = await _instances.ListAsync(cancellationToken).ConfigureAwait(false);
         var index = existing.Where(i => i.Integration == integration).Select(i => i.Index + 1).DefaultIfEmpty(0).Max();
-        var instance = new IntegrationInstance(integration, index, companyId, (JsonObject)tokens.DeepClone());
+        var instance = new IntegrationInstance(integration, index, companyId, (JsonObject)tokens.DeepClone(), Now);
         Redactor.AddTokens(instance.Tokens);
         await _instances.SaveAsync(instance, cancellationToken).ConfigureAwait(false);
         var correlation = NewId();
-        foreach (var step in plan.OAuth.TriggerSteps)
+        foreach (var step in runTriggerSteps ? plan.OAuth.TriggerSteps : [])
         {
             var payload = step.Payload.Render(VariablesScope(plan, instance));
             await EnqueueCoreAsync(new RunRequest(NewId(), correlation, instance.Id, step.Action, payload, Now, NewId(), Caller: RunCaller.System), cancellationToken).ConfigureAwait(false);
@@ -178,6 +179,19 @@ public sealed class ManifestRuntime
                 outcomes.Add(outcome);
             }
         }
+    }
+
+    /// <summary>Runs the first due run only (<c>mfc run --no-follow</c>); what it queued stays queued.</summary>
+    public async Task<IReadOnlyList<RunOutcome>> RunOneAsync(CancellationToken cancellationToken = default)
+    {
+        while (await _queue.TryTakeDueAsync(Now, cancellationToken).ConfigureAwait(false) is { } run)
+        {
+            if (await ExecuteAsync(run, cancellationToken).ConfigureAwait(false) is { } outcome)
+            {
+                return [outcome];
+            }
+        }
+        return [];
     }
 
     /// <summary>Executes one taken run; null when a rate limit deferred it.</summary>

@@ -4,9 +4,10 @@ namespace ManifestCompiler.Runtime;
 
 /// <summary>
 /// A connected integration: <c>tech.boss.&lt;integration&gt;[index]</c> for one company, with its stored tokens
-/// (API keys from <c>requiredQueryParams</c>, or OAuth tokens).
+/// (API keys from <c>requiredQueryParams</c>, or OAuth tokens) and when they were stored, which with the security
+/// block's <c>expiryInVariable</c> says when the access token expires.
 /// </summary>
-public sealed record IntegrationInstance(string Integration, int Index, string CompanyId, JsonObject Tokens)
+public sealed record IntegrationInstance(string Integration, int Index, string CompanyId, JsonObject Tokens, DateTimeOffset TokensStoredAt)
 {
     public string Id => InstanceId(Integration, Index);
 

@@ -51,6 +51,7 @@ public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixtur
         var routes = new OutboundRoutes();
         Assert.Null(OutboundRoutes.TryAdd(routes, "quickbooks.api.intuit.com=" + _apis.BaseUrl));
         Assert.Null(OutboundRoutes.TryAdd(routes, "*.stripe.com=" + _apis.BaseUrl));
+        Assert.Null(OutboundRoutes.TryAdd(routes, "oauth.platform.intuit.com=" + _apis.BaseUrl));
         _runtime = new ManifestRuntime(fixture.Pool, _instances, _queue, _records, _events, new RuntimeOptions
         {
             Routes = routes,
@@ -75,6 +76,10 @@ public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixtur
         foreach (var e in _events.Events)
         {
             foreach (var secret in new[] { AccessToken, RefreshToken, StripeKey, "do-not-commit-real-secrets" })
+            {
+                Assert.DoesNotContain(secret, e.Message + e.Data, StringComparison.Ordinal);
+            }
+            foreach (var secret in new[] { ThirdPartyApis.RefreshedAccessToken, ThirdPartyApis.RefreshedRefreshToken })
             {
                 Assert.DoesNotContain(secret, e.Message + e.Data, StringComparison.Ordinal);
             }
@@ -182,6 +187,46 @@ public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixtur
         Assert.Equal(["cus_1", "cus_2", "cus_3"], _records.Records.Select(r => (string)r.Record.GetType().GetProperty("IntegrationPersonId")!.GetValue(r.Record)!));
         Assert.Contains(_apis.Requests, r => r == $"GET /v1/customers?limit=100&starting_after=cus_2 auth=Bearer {StripeKey}");
         Assert.Contains(_events.Events, e => e.ToString() == "INFO: Total customers fetched: 3");
+        AssertNoSecretInEvents();
+    }
+
+    [Fact]
+    public async Task An_expired_token_is_refreshed_before_use_and_stored()
+    {
+        _apis.Invoices = [ThirdPartyApis.Invoice("301", 9m)];
+        _apis.RequiredAccessToken = ThirdPartyApis.RefreshedAccessToken;
+        var instance = await ConnectQuickBooksAsync();
+        // Stored two hours ago with a one-hour lifetime.
+        instance.Tokens["expires_in"] = 3600;
+        await _instances.SaveAsync(instance with { TokensStoredAt = DateTimeOffset.UtcNow.AddHours(-2) });
+
+        var outcomes = await _runtime.RunUntilIdleAsync();
+
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error));
+        Assert.Equal(1, _apis.Refreshes);
+        var stored = (await _instances.GetAsync(instance.Id))!;
+        Assert.Equal(ThirdPartyApis.RefreshedAccessToken, stored.Tokens["access_token"]!.GetValue<string>());
+        Assert.Equal(ThirdPartyApis.RefreshedRefreshToken, stored.Tokens["refresh_token"]!.GetValue<string>());
+        Assert.Equal("9130", stored.Tokens["realmId"]!.GetValue<string>());
+        Assert.Contains(_events.Events, e => e.Message == "The access token has expired: refreshing it");
+        Assert.Single(_records.Records);
+        AssertNoSecretInEvents();
+    }
+
+    [Fact]
+    public async Task A_401_refreshes_the_token_and_the_request_is_sent_again()
+    {
+        _apis.Invoices = [ThirdPartyApis.Invoice("401", 1m)];
+        _apis.RequiredAccessToken = ThirdPartyApis.RefreshedAccessToken;
+        await ConnectQuickBooksAsync();
+
+        var outcomes = await _runtime.RunUntilIdleAsync();
+
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error));
+        Assert.Equal(1, _apis.Refreshes);
+        Assert.Contains(_apis.Requests, r => r.EndsWith("auth=Bearer " + AccessToken, StringComparison.Ordinal));
+        Assert.Contains(_apis.Requests, r => r.EndsWith("auth=Bearer " + ThirdPartyApis.RefreshedAccessToken, StringComparison.Ordinal));
+        Assert.Contains(_events.Events, e => e.Message == "quickbooks.api.intuit.com answered 401: refreshing the access token");
         AssertNoSecretInEvents();
     }
 }

@@ -25,6 +25,14 @@ public sealed class ThirdPartyApis : IAsyncLifetime
 
     public JsonArray Invoices { get; set; } = [];
 
+    /// <summary>When set, QuickBooks answers 401 to any other bearer token.</summary>
+    public string? RequiredAccessToken { get; set; }
+
+    public const string RefreshedAccessToken = "qb-access-refreshed-90ab";
+    public const string RefreshedRefreshToken = "qb-refresh-refreshed-17cd";
+
+    public int Refreshes;
+
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -36,8 +44,29 @@ public sealed class ThirdPartyApis : IAsyncLifetime
             Requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} auth={context.Request.Headers.Authorization}");
             await next(context);
         });
-        _app.MapGet("/v3/company/{realm}/query", (HttpResponse response) =>
+        _app.MapPost("/oauth2/v1/tokens/bearer", async (HttpRequest request) =>
         {
+            var form = await request.ReadFormAsync();
+            var basic = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("ABc123ClientId:do-not-commit-real-secrets"));
+            if (form["grant_type"] != "refresh_token" || form["refresh_token"].ToString().Length == 0 || request.Headers.Authorization != basic)
+            {
+                return Results.StatusCode(400);
+            }
+            Interlocked.Increment(ref Refreshes);
+            return Results.Json(new JsonObject
+            {
+                ["access_token"] = RefreshedAccessToken,
+                ["refresh_token"] = RefreshedRefreshToken,
+                ["expires_in"] = 3600,
+                ["token_type"] = "bearer",
+            });
+        });
+        _app.MapGet("/v3/company/{realm}/query", (HttpRequest request, HttpResponse response) =>
+        {
+            if (RequiredAccessToken is { } required && request.Headers.Authorization != "Bearer " + required)
+            {
+                return Results.StatusCode(401);
+            }
             if (Interlocked.Decrement(ref QuickBooksRateLimitedCalls) >= 0)
             {
                 response.Headers["Retry-After"] = "1";

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ManifestCompiler.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ManifestCompiler.Cli.Running;
+
+/// <summary>
+/// A local stand-in for third-party APIs, from a JSON file of canned responses, served by Kestrel on 127.0.0.1:
+/// <c>{"responses": [{"host": "quickbooks.api.intuit.com", "method": "GET", "path": "/v3/company/*/query",
+/// "status": 200, "headers": {...}, "body": ...}]}</c>. <c>*</c> in a path matches one segment. Each response's
+/// host is routed to the stand-in, so <c>mfc run --stand-in</c> needs no other setup.
+/// </summary>
+internal sealed class StandInApi : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private StandInApi(WebApplication app, string baseUrl, IReadOnlyList<string> hosts)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        Hosts = hosts;
+    }
+
+    public string BaseUrl { get; }
+
+    public IReadOnlyList<string> Hosts { get; }
+
+    private sealed record CannedResponse(string Host, string Method, Regex Path, int Status, Dictionary<string, string> Headers, string? Body);
+
+    /// <summary>The stand-in, started; or null with the reason the file is not a stand-in definition.</summary>
+    public static async Task<(StandInApi? Api, string? Problem)> StartAsync(JsonElement definition)
+    {
+        if (definition.ValueKind != JsonValueKind.Object || !definition.TryGetProperty("responses", out var list) || list.ValueKind != JsonValueKind.Array)
+        {
+            return (null, "a stand-in file is an object with a \"responses\" array");
+        }
+        var responses = new List<CannedResponse>();
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object
+                || !item.TryGetProperty("host", out var host) || host.ValueKind != JsonValueKind.String
+                || !item.TryGetProperty("path", out var path) || path.ValueKind != JsonValueKind.String)
+            {
+                return (null, $"response {responses.Count + 1} needs a \"host\" and a \"path\"");
+            }
+            var pattern = "^" + string.Join("/", path.GetString()!.Split('/').Select(s => s == "*" ? "[^/]*" : Regex.Escape(s))) + "$";
+            var headers = item.TryGetProperty("headers", out var h) && h.ValueKind == JsonValueKind.Object
+                ? h.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString())
+                : [];
+            responses.Add(new CannedResponse(
+                host.GetString()!,
+                item.TryGetProperty("method", out var method) ? method.GetString() ?? "GET" : "GET",
+                new Regex(pattern, RegexOptions.CultureInvariant),
+                item.TryGetProperty("status", out var status) && status.TryGetInt32(out var code) ? code : 200,
+                headers,
+                item.TryGetProperty("body", out var body) ? body.GetRawText() : null));
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.Run(async context =>
+        {
+            // Every host of the file is routed here, and a rewritten request carries the stand-in's own host:
+            // responses match on method and path.
+            var match = responses.FirstOrDefault(r => string.Equals(r.Method, context.Request.Method, StringComparison.OrdinalIgnoreCase) && r.Path.IsMatch(context.Request.Path.Value ?? ""));
+            if (match is null)
+            {
+                context.Response.StatusCode = 404;
+                await context.Response.WriteAsync($"the stand-in has no response for {context.Request.Method} {context.Request.Path}");
+                return;
+            }
+            context.Response.StatusCode = match.Status;
+            foreach (var (name, value) in match.Headers)
+            {
+                context.Response.Headers[name] = value;
+            }
+            if (match.Body is not null)
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(match.Body);
+            }
+        });
+        await app.StartAsync();
+        var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return (new StandInApi(app, baseUrl, [.. responses.Select(r => r.Host).Distinct(StringComparer.OrdinalIgnoreCase)]), null);
+    }
+
+    /// <summary>Routes every host the stand-in answers for to it.</summary>
+    public void AddRoutes(OutboundRoutes routes)
+    {
+        foreach (var host in Hosts)
+        {
+            OutboundRoutes.TryAdd(routes, host + "=" + BaseUrl);
+        }
+    }
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+}

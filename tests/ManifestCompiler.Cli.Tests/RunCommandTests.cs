@@ -1,0 +1,71 @@
+using System.Text.Json;
+using ManifestCompiler.Testing;
+
+namespace ManifestCompiler.Cli.Tests;
+
+/// <summary><c>mfc run</c> with real python3 workers and a real local stand-in API.</summary>
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mfc-run-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static string Sample(params string[] parts) => Path.Combine([RepositoryPaths.Root, "samples", .. parts]);
+
+    private static readonly string[] QuickBooks =
+    [
+        "run", Sample("bossi", "quickbooks"), "--action", "quickbooks-sync-v1",
+        "--tokens", Sample("run", "quickbooks", "tokens.json"), "--stand-in", Sample("run", "quickbooks", "stand-in.json"),
+    ];
+
+    [Fact]
+    public void Runs_the_QuickBooks_sync_against_the_stand_in_and_follows_its_child_runs()
+    {
+        var result = MfcRunner.Run(null, QuickBooks);
+
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        var lines = result.Output.Split('\n');
+        Assert.Equal("DEBUG: Starting execution of action: quickbooks-sync-v1", lines[0]);
+        Assert.Contains("INFO: [QB] Sending Invoice → 130", lines);
+        Assert.Equal(2, lines.Count(l => l == "DEBUG: Starting execution of action: invoices-post-v1"));
+        Assert.Contains("3 run(s): 3 succeeded, 0 failed; 2 record(s) mapped, 0 did not map", lines);
+        Assert.DoesNotContain("local-access-token-for-the-stand-in", result.Output + result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_follow_runs_only_the_action_and_verbose_prints_json_events()
+    {
+        var result = MfcRunner.Run(null, [.. QuickBooks, "--no-follow", "--verbose"]);
+
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        var events = result.Output.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(events, e => Assert.Equal("quickbooks-sync-v1", e.GetProperty("Action").GetString()));
+        Assert.Contains(events, e => e.GetProperty("DebugType").GetString() == "trigger" && e.GetProperty("Data").GetString()!.Contains("\"Id\":\"131\"", StringComparison.Ordinal));
+        Assert.All(events, e => Assert.Equal("tech.boss.quickbooks[0]", e.GetProperty("IntegrationId").GetString()));
+        Assert.Contains("1 run(s): 1 succeeded, 0 failed", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_failing_action_exits_1_with_the_error_event()
+    {
+        var standIn = Path.Combine(_directory, "down.json");
+        File.WriteAllText(standIn, """{"responses": [{"host": "quickbooks.api.intuit.com", "path": "/v3/company/*/query", "status": 503}]}""");
+        var result = MfcRunner.Run(null, "run", Sample("bossi", "quickbooks"), "--action", "quickbooks-sync-v1", "--tokens", Sample("run", "quickbooks", "tokens.json"), "--stand-in", standIn);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("ERROR: Step 1 of 1 (quickbooks-sync-v1) failed: returned error: QuickBooks answered 503", result.Output, StringComparison.Ordinal);
+        Assert.Contains("1 run(s): 0 succeeded, 1 failed", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_actions_and_bad_routes_are_reported()
+    {
+        var unknown = MfcRunner.Run(null, "run", Sample("bossi", "quickbooks"), "--action", "no-such-action");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("mfc run: tech.boss.quickbooks has no action 'no-such-action'", unknown.Error, StringComparison.Ordinal);
+
+        var route = MfcRunner.Run(null, "run", Sample("bossi", "quickbooks"), "--action", "quickbooks-sync-v1", "--route", "nonsense");
+        Assert.Equal(2, route.ExitCode);
+        Assert.Contains("'nonsense' is not <host-glob>=<http(s) base URL>", route.Error, StringComparison.Ordinal);
+    }
+}
