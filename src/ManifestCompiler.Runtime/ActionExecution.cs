@@ -121,14 +121,15 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             var json = records[i]?.ToJsonString() ?? "null";
             using var document = JsonDocument.Parse(json);
             var result = mapper.Map(document.RootElement);
+            var key = NextKey("record");
             if (result.Record is { } record)
             {
-                await runtime.Records.WriteAsync(new MappedRecord(_instance.Id, target.Name, run.RunId, record), cancellationToken).ConfigureAwait(false);
+                await runtime.Records.WriteAsync(new MappedRecord(key, _instance.Id, target.Name, run.RunId, record), cancellationToken).ConfigureAwait(false);
                 mapped++;
             }
             else
             {
-                await runtime.Records.WriteFailureAsync(new MappingFailure(_instance.Id, target.Name, run.RunId, result.Errors, json), cancellationToken).ConfigureAwait(false);
+                await runtime.Records.WriteFailureAsync(new MappingFailure(key, _instance.Id, target.Name, run.RunId, result.Errors, json), cancellationToken).ConfigureAwait(false);
                 Event(DebugLevel.Warning, $"Record {i + 1} of {records.Count} for {target.Name} did not map: {string.Join("; ", result.Errors.Select(e => e.Message))}", "mapping_error", code: 422, data: json);
             }
         }

@@ -51,8 +51,11 @@ public sealed record RunOutcome(RunRequest Run, RunStatus Status, JsonNode? Resu
     public bool Succeeded => Status == RunStatus.Succeeded;
 }
 
-/// <summary>A record that went through an action's compiled field mapping.</summary>
-public sealed record MappedRecord(string InstanceId, string Action, string RunId, object Record);
+/// <summary>
+/// A record that went through an action's compiled field mapping. <see cref="Key"/> is the run id and the record's
+/// place in what the run sent, so a run executed again after a crash writes each record once.
+/// </summary>
+public sealed record MappedRecord(string Key, string InstanceId, string Action, string RunId, object Record);
 
 /// <summary>A record that did not map: every field error, and the record as received (never silently dropped).</summary>
-public sealed record MappingFailure(string InstanceId, string Action, string RunId, IReadOnlyList<Support.Mapping.MappingError> Errors, string RecordJson);
+public sealed record MappingFailure(string Key, string InstanceId, string Action, string RunId, IReadOnlyList<Support.Mapping.MappingError> Errors, string RecordJson);

@@ -1,0 +1,277 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace ManifestCompiler.Runtime;
+
+/// <summary>
+/// Encrypts tokens at rest with AES-256-GCM under a key from configuration (32 bytes, base64). Each value gets a
+/// fresh nonce; the stored form is nonce, tag, ciphertext. A wrong key or a changed byte fails to decrypt.
+/// </summary>
+public sealed class TokenProtector
+{
+    private readonly byte[] _key;
+
+    public TokenProtector(byte[] key)
+    {
+        if (key.Length != 32)
+        {
+            throw new ArgumentException("the token key must be 32 bytes (256 bits)", nameof(key));
+        }
+        _key = [.. key];
+    }
+
+    /// <summary>From base64 text (the configuration's form); throws <see cref="ArgumentException"/> for anything else.</summary>
+    public static TokenProtector FromBase64(string key)
+    {
+        try
+        {
+            return new TokenProtector(Convert.FromBase64String(key));
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException("the token key is not base64", nameof(key));
+        }
+    }
+
+    public static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public byte[] Protect(string plaintext)
+    {
+        var data = Encoding.UTF8.GetBytes(plaintext);
+        var output = new byte[12 + 16 + data.Length];
+        var nonce = output.AsSpan(0, 12);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(_key, 16);
+        aes.Encrypt(nonce, data, output.AsSpan(28), output.AsSpan(12, 16));
+        return output;
+    }
+
+    public string Unprotect(byte[] protectedValue)
+    {
+        if (protectedValue.Length < 28)
+        {
+            throw new CryptographicException("the stored tokens are truncated");
+        }
+        var plaintext = new byte[protectedValue.Length - 28];
+        using var aes = new AesGcm(_key, 16);
+        aes.Decrypt(protectedValue.AsSpan(0, 12), protectedValue.AsSpan(28), protectedValue.AsSpan(12, 16), plaintext);
+        return Encoding.UTF8.GetString(plaintext);
+    }
+}
+
+/// <summary>
+/// The embedded store (SQLite, no server): connected instances with their tokens encrypted, the durable run queue,
+/// mapped records and mapping failures. A run taken but not completed when the host stopped is queued again when
+/// the store opens; enqueueing and record writes are idempotent by key, so a run executed again writes nothing twice.
+/// </summary>
+public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink, IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly TokenProtector _protector;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    private SqliteRuntimeStore(SqliteConnection connection, TokenProtector protector)
+    {
+        _connection = connection;
+        _protector = protector;
+    }
+
+    /// <summary>Opens (creating if needed) the database at <paramref name="path"/>, and requeues runs a stopped host had taken.</summary>
+    public static SqliteRuntimeStore Open(string path, TokenProtector protector)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        var store = new SqliteRuntimeStore(connection, protector);
+        store.Execute("""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = FULL;
+            CREATE TABLE IF NOT EXISTS instances (
+                id TEXT PRIMARY KEY, integration TEXT NOT NULL, idx INTEGER NOT NULL, company_id TEXT NOT NULL,
+                tokens BLOB NOT NULL, tokens_stored_at INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS runs (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
+                correlation_id TEXT NOT NULL, instance_id TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
+                not_before INTEGER NOT NULL, parent_run_id TEXT, retries_left INTEGER, caller TEXT,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'taken', 'done')));
+            CREATE INDEX IF NOT EXISTS runs_due ON runs (state, not_before, seq);
+            CREATE TABLE IF NOT EXISTS records (
+                key TEXT PRIMARY KEY, instance_id TEXT NOT NULL, action TEXT NOT NULL, run_id TEXT NOT NULL,
+                record_type TEXT NOT NULL, record TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS mapping_failures (
+                key TEXT PRIMARY KEY, instance_id TEXT NOT NULL, action TEXT NOT NULL, run_id TEXT NOT NULL,
+                errors TEXT NOT NULL, record TEXT NOT NULL);
+            UPDATE runs SET state = 'queued' WHERE state = 'taken';
+            """);
+        return store;
+    }
+
+    public void Dispose()
+    {
+        _connection.Dispose();
+        _gate.Dispose();
+    }
+
+    // --- instances ----------------------------------------------------------------------------------
+
+    public Task<IntegrationInstance?> GetAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        Locked(() => ReadInstances("WHERE id = $id", ("$id", instanceId)).FirstOrDefault());
+
+    public Task<IReadOnlyList<IntegrationInstance>> ListAsync(CancellationToken cancellationToken = default) =>
+        Locked<IReadOnlyList<IntegrationInstance>>(() => ReadInstances("ORDER BY id"));
+
+    public Task SaveAsync(IntegrationInstance instance, CancellationToken cancellationToken = default) => Locked(() =>
+        Execute(
+            "INSERT OR REPLACE INTO instances (id, integration, idx, company_id, tokens, tokens_stored_at) VALUES ($id, $integration, $idx, $company, $tokens, $at)",
+            ("$id", instance.Id), ("$integration", instance.Integration), ("$idx", instance.Index), ("$company", instance.CompanyId),
+            ("$tokens", _protector.Protect(instance.Tokens.ToJsonString())), ("$at", instance.TokensStoredAt.ToUnixTimeMilliseconds())));
+
+    public Task<bool> DeleteAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        Locked(() => Execute("DELETE FROM instances WHERE id = $id", ("$id", instanceId)) > 0);
+
+    private List<IntegrationInstance> ReadInstances(string where, params (string, object?)[] parameters)
+    {
+        using var command = Command($"SELECT integration, idx, company_id, tokens, tokens_stored_at FROM instances {where}", parameters);
+        using var reader = command.ExecuteReader();
+        var instances = new List<IntegrationInstance>();
+        while (reader.Read())
+        {
+            var tokens = JsonNode.Parse(_protector.Unprotect((byte[])reader["tokens"])) as JsonObject ?? [];
+            instances.Add(new IntegrationInstance(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), tokens, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+        }
+        return instances;
+    }
+
+    // --- the run queue ------------------------------------------------------------------------------
+
+    public Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default) => Locked(() =>
+        Execute(
+            """
+            INSERT OR IGNORE INTO runs (run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state)
+            VALUES ($run, $key, $correlation, $instance, $action, $payload, $due, $parent, $retries, $caller, 'queued')
+            """,
+            ("$run", run.RunId), ("$key", run.IdempotencyKey), ("$correlation", run.CorrelationId), ("$instance", run.InstanceId),
+            ("$action", run.Action), ("$payload", run.PayloadJson), ("$due", run.NotBefore.ToUnixTimeMilliseconds()),
+            ("$parent", run.ParentRunId), ("$retries", run.RetriesLeft), ("$caller", run.Caller is null ? null : JsonSerializer.Serialize(run.Caller))) > 0);
+
+    public Task<RunRequest?> TryTakeDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        using var transaction = _connection.BeginTransaction();
+        var run = ReadRuns("WHERE state = 'queued' AND not_before <= $now ORDER BY not_before, seq LIMIT 1", transaction, ("$now", now.ToUnixTimeMilliseconds())).FirstOrDefault();
+        if (run is not null)
+        {
+            Execute("UPDATE runs SET state = 'taken' WHERE run_id = $run", transaction, ("$run", run.RunId));
+        }
+        transaction.Commit();
+        return run;
+    });
+
+    public Task CompleteAsync(string runId, CancellationToken cancellationToken = default) =>
+        Locked(() => Execute("UPDATE runs SET state = 'done' WHERE run_id = $run", ("$run", runId)));
+
+    public Task DeferAsync(RunRequest run, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
+        Locked(() => Execute("UPDATE runs SET state = 'queued', not_before = $due WHERE run_id = $run", ("$run", run.RunId), ("$due", notBefore.ToUnixTimeMilliseconds())));
+
+    public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        using var command = Command("SELECT MIN(not_before) FROM runs WHERE state = 'queued'");
+        return command.ExecuteScalar() is long due ? DateTimeOffset.FromUnixTimeMilliseconds(due) : (DateTimeOffset?)null;
+    });
+
+    /// <summary>How many runs are in each state (for hosts and tests).</summary>
+    public Task<IReadOnlyDictionary<string, int>> CountRunsAsync() => Locked<IReadOnlyDictionary<string, int>>(() =>
+    {
+        using var command = Command("SELECT state, COUNT(*) FROM runs GROUP BY state");
+        using var reader = command.ExecuteReader();
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            counts[reader.GetString(0)] = reader.GetInt32(1);
+        }
+        return counts;
+    });
+
+    private List<RunRequest> ReadRuns(string where, SqliteTransaction? transaction, params (string, object?)[] parameters)
+    {
+        using var command = Command($"SELECT run_id, correlation_id, instance_id, action, payload, not_before, idempotency_key, parent_run_id, retries_left, caller FROM runs {where}", parameters);
+        command.Transaction = transaction;
+        using var reader = command.ExecuteReader();
+        var runs = new List<RunRequest>();
+        while (reader.Read())
+        {
+            runs.Add(new RunRequest(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.IsDBNull(8) ? null : reader.GetInt32(8),
+                reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<RunCaller>(reader.GetString(9))));
+        }
+        return runs;
+    }
+
+    // --- records ------------------------------------------------------------------------------------
+
+    public Task WriteAsync(MappedRecord record, CancellationToken cancellationToken = default) => Locked(() =>
+        Execute(
+            "INSERT OR IGNORE INTO records (key, instance_id, action, run_id, record_type, record) VALUES ($key, $instance, $action, $run, $type, $record)",
+            ("$key", record.Key), ("$instance", record.InstanceId), ("$action", record.Action), ("$run", record.RunId),
+            ("$type", record.Record.GetType().FullName), ("$record", JsonSerializer.Serialize(record.Record, record.Record.GetType()))));
+
+    public Task WriteFailureAsync(MappingFailure failure, CancellationToken cancellationToken = default) => Locked(() =>
+        Execute(
+            "INSERT OR IGNORE INTO mapping_failures (key, instance_id, action, run_id, errors, record) VALUES ($key, $instance, $action, $run, $errors, $record)",
+            ("$key", failure.Key), ("$instance", failure.InstanceId), ("$action", failure.Action), ("$run", failure.RunId),
+            ("$errors", JsonSerializer.Serialize(failure.Errors)), ("$record", failure.RecordJson)));
+
+    /// <summary>The stored records of an action as JSON, in the order they were written.</summary>
+    public Task<IReadOnlyList<string>> ReadRecordsAsync(string action) => Locked<IReadOnlyList<string>>(() =>
+    {
+        using var command = Command("SELECT record FROM records WHERE action = $action ORDER BY rowid", ("$action", action));
+        using var reader = command.ExecuteReader();
+        var records = new List<string>();
+        while (reader.Read())
+        {
+            records.Add(reader.GetString(0));
+        }
+        return records;
+    });
+
+    // --- plumbing -----------------------------------------------------------------------------------
+
+    private async Task<T> Locked<T>(Func<T> body)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private Task Locked(Func<int> body) => Locked<int>(body);
+
+    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return command;
+    }
+
+    private int Execute(string sql, params (string Name, object? Value)[] parameters) => Execute(sql, null, parameters);
+
+    private int Execute(string sql, SqliteTransaction? transaction, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        command.Transaction = transaction;
+        return command.ExecuteNonQuery();
+    }
+}

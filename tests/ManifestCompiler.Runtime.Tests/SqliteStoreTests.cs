@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using ManifestCompiler.Runtime.Python;
+
+namespace ManifestCompiler.Runtime.Tests;
+
+public sealed class SqliteStoreTests(PoolFixture fixture) : IClassFixture<PoolFixture>, IAsyncLifetime
+{
+    private const string AccessToken = "qb-access-sqlite-6d1e";
+    private readonly string _directory = Directory.CreateTempSubdirectory("mfc-store-").FullName;
+    private readonly string _key = TokenProtector.NewKey();
+    private readonly ThirdPartyApis _apis = new();
+
+    private string DatabasePath => Path.Combine(_directory, "runtime.db");
+
+    public Task InitializeAsync() => _apis.InitializeAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _apis.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private ManifestRuntime Runtime(SqliteRuntimeStore store, DebugEventLog? events = null)
+    {
+        var routes = new OutboundRoutes();
+        OutboundRoutes.TryAdd(routes, "quickbooks.api.intuit.com=" + _apis.BaseUrl);
+        var runtime = new ManifestRuntime(fixture.Pool, store, store, store, events ?? new DebugEventLog(), new RuntimeOptions
+        {
+            Routes = routes,
+            HttpClient = new EgressPolicy { AllowedNetworks = [System.Net.IPNetwork.Parse("127.0.0.1/32")] }.CreateHttpClient(),
+        });
+        runtime.AddPlans(SamplePlans.Value);
+        return runtime;
+    }
+
+    [Fact]
+    public async Task Tokens_are_encrypted_at_rest_and_need_the_key()
+    {
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key)))
+        {
+            await store.SaveAsync(new IntegrationInstance("quickbooks", 0, "c-1", new JsonObject { ["access_token"] = AccessToken }, DateTimeOffset.UtcNow));
+            Assert.Equal(AccessToken, (await store.GetAsync("tech.boss.quickbooks[0]"))!.Tokens["access_token"]!.GetValue<string>());
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var bytes = File.ReadAllBytes(DatabasePath).Concat(File.Exists(DatabasePath + "-wal") ? File.ReadAllBytes(DatabasePath + "-wal") : []).ToArray();
+        Assert.Equal(-1, bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(AccessToken)));
+
+        using var wrongKey = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey()));
+        await Assert.ThrowsAnyAsync<CryptographicException>(() => wrongKey.GetAsync("tech.boss.quickbooks[0]"));
+    }
+
+    [Fact]
+    public async Task A_host_stopped_mid_sync_resumes_its_queued_runs_and_each_completes_once()
+    {
+        _apis.Invoices = [.. Enumerable.Range(1, 5).Select(i => (JsonNode)ThirdPartyApis.Invoice("50" + i, i))];
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key)))
+        {
+            var runtime = Runtime(store);
+            await runtime.ConnectAsync("quickbooks", "c-1", new JsonObject { ["realmId"] = "9130", ["access_token"] = AccessToken, ["refresh_token"] = "r-1" });
+            // The sync runs and queues five children; one child is taken when the host "dies".
+            Assert.Equal("quickbooks-sync-v1", Assert.Single(await runtime.RunOneAsync()).Run.Action);
+            var taken = await store.TryTakeDueAsync(DateTimeOffset.UtcNow);
+            Assert.NotNull(taken);
+            Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["queued"] = 4, ["taken"] = 1 }, await store.CountRunsAsync());
+        }
+
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key)))
+        {
+            Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["queued"] = 5 }, await store.CountRunsAsync());
+            var outcomes = await Runtime(store).RunUntilIdleAsync();
+            Assert.Equal(5, outcomes.Count);
+            Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error));
+            Assert.Equal(new Dictionary<string, int> { ["done"] = 6 }, await store.CountRunsAsync());
+            var records = await store.ReadRecordsAsync("invoices-post-v1");
+            Assert.Equal(5, records.Count);
+            Assert.Equal(5, records.Select(r => JsonNode.Parse(r)!["IntegrationInvoiceId"]!.GetValue<string>()).Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public async Task Executing_a_run_again_queues_no_child_and_writes_no_record_twice()
+    {
+        _apis.Invoices = [ThirdPartyApis.Invoice("601", 1m), ThirdPartyApis.Invoice("602", 2m)];
+        using var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key));
+        var runtime = Runtime(store);
+        await runtime.ConnectAsync("quickbooks", "c-1", new JsonObject { ["realmId"] = "9130", ["access_token"] = AccessToken });
+        var sync = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow))!;
+
+        // As if the host died after the run's effects but before it was marked done: it runs again on restart.
+        await runtime.ExecuteAsync(sync, CancellationToken.None);
+        await runtime.ExecuteAsync(sync, CancellationToken.None);
+        Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["queued"] = 2 }, await store.CountRunsAsync());
+
+        var child = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow))!;
+        await runtime.ExecuteAsync(child, CancellationToken.None);
+        await runtime.ExecuteAsync(child, CancellationToken.None);
+        await runtime.RunUntilIdleAsync();
+        Assert.Equal(2, (await store.ReadRecordsAsync("invoices-post-v1")).Count);
+    }
+}
