@@ -12,10 +12,12 @@ public sealed class RunCommandTests : IDisposable
 
     private static string Sample(params string[] parts) => Path.Combine([RepositoryPaths.Root, "samples", .. parts]);
 
+    private static string Demo(params string[] parts) => Path.Combine([RepositoryPaths.Root, "demo", .. parts]);
+
     private static readonly string[] QuickBooks =
     [
         "run", Sample("bossi", "quickbooks"), "--action", "quickbooks-sync-v1",
-        "--tokens", Sample("run", "quickbooks", "tokens.json"), "--stand-in", Sample("run", "quickbooks", "stand-in.json"),
+        "--tokens", Demo("quickbooks", "tokens.json"), "--stand-in", Demo("quickbooks", "stand-in.json"),
     ];
 
     [Fact]
@@ -50,7 +52,7 @@ public sealed class RunCommandTests : IDisposable
     {
         var standIn = Path.Combine(_directory, "down.json");
         File.WriteAllText(standIn, """{"responses": [{"host": "quickbooks.api.intuit.com", "path": "/v3/company/*/query", "status": 503}]}""");
-        var result = MfcRunner.Run(null, "run", Sample("bossi", "quickbooks"), "--action", "quickbooks-sync-v1", "--tokens", Sample("run", "quickbooks", "tokens.json"), "--stand-in", standIn);
+        var result = MfcRunner.Run(null, "run", Sample("bossi", "quickbooks"), "--action", "quickbooks-sync-v1", "--tokens", Demo("quickbooks", "tokens.json"), "--stand-in", standIn);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("ERROR: Step 1 of 1 (quickbooks-sync-v1) failed: returned error: QuickBooks answered 503", result.Output, StringComparison.Ordinal);
