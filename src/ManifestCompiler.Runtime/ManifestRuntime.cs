@@ -36,6 +36,9 @@ public sealed record WebhookResponse(int StatusCode, IReadOnlyList<string> Missi
 /// </summary>
 public sealed class ManifestRuntime
 {
+    /// <summary>One activity per run (<c>manifest.run</c>), tagged with the correlation id, so a chain of runs is one trace.</summary>
+    public static readonly System.Diagnostics.ActivitySource ActivitySource = new("ManifestCompiler.Runtime");
+
     private readonly ConcurrentDictionary<string, IntegrationPlan> _plans = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Instance, string Action), Queue<DateTimeOffset>> _rateWindows = new();
     private readonly PythonWorkerPool _pool;
@@ -98,6 +101,104 @@ public sealed class ManifestRuntime
             await EnqueueCoreAsync(new RunRequest(NewId(), correlation, instance.Id, step.Action, payload, Now, NewId(), Caller: RunCaller.System), cancellationToken).ConfigureAwait(false);
         }
         return instance;
+    }
+
+    /// <summary>
+    /// The URL to send a company's user to for an OAuth connect: <c>oauth.json</c>'s URL and parameters rendered with
+    /// <c>generic_callback</c> and <c>company_id</c> (the state that comes back with the code). Null for API-key plans.
+    /// </summary>
+    public string? AuthorizationUrl(string integration, string companyId)
+    {
+        var plan = FindPlan(integration) ?? throw new RunRefusedException($"no plan named '{integration}' is loaded");
+        var pending = new IntegrationInstance(integration, -1, companyId, [], Now);
+        return plan.OAuth.IsNonOauth ? null : plan.OAuth.AuthorizationUrl(VariablesScope(plan, pending));
+    }
+
+    /// <summary>
+    /// Completes an OAuth connect: exchanges <paramref name="code"/> at the token URL (an OAuth2
+    /// <c>authorization_code</c> POST with <c>redirect_uri</c> = <c>generic_callback</c> and the client's id and secret
+    /// as Basic authentication), captures <c>oauth.json</c>'s <c>tokens</c> from the response (plus the callback's
+    /// query parameters, such as QuickBooks' <c>realmId</c>), and connects the instance.
+    /// </summary>
+    public async Task<IntegrationInstance> CompleteOAuthAsync(string integration, string companyId, string code, IReadOnlyDictionary<string, string>? callbackParameters = null, CancellationToken cancellationToken = default)
+    {
+        var plan = FindPlan(integration) ?? throw new RunRefusedException($"no plan named '{integration}' is loaded");
+        if (plan.OAuth.TokenUrl is null)
+        {
+            throw new RunRefusedException($"{plan} has no token URL");
+        }
+        var pending = new IntegrationInstance(integration, -1, companyId, [], Now);
+        var tokenUrl = plan.OAuth.TokenUrl.Render(VariablesScope(plan, pending));
+        if (!Uri.TryCreate(tokenUrl, UriKind.Absolute, out var uri))
+        {
+            throw new RunRefusedException($"the token URL of {plan} is not a URL after rendering");
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, _options.Routes.Rewrite(uri))
+        {
+            Content = new FormUrlEncodedContent([new("grant_type", "authorization_code"), new("code", code), new("redirect_uri", _options.GenericCallbackUrl)]),
+        };
+        request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/json"));
+        if (plan.OAuth.ClientId is { } clientId)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{clientId}:{plan.OAuth.ClientSecret}")));
+        }
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new RunRefusedException($"the code exchange at {uri.Host} answered {(int)response.StatusCode}");
+        }
+        JsonObject exchanged;
+        try
+        {
+            exchanged = JsonNode.Parse(body) as JsonObject ?? throw new JsonException("not an object");
+        }
+        catch (JsonException)
+        {
+            throw new RunRefusedException($"the code exchange at {uri.Host} did not answer with a JSON object");
+        }
+        foreach (var (name, value) in callbackParameters ?? new Dictionary<string, string>())
+        {
+            exchanged[name] ??= value;
+        }
+        Redactor.AddTokens(exchanged);
+        // oauth.json's token captures, rendered over the exchange's answer; a capture whose field is absent is left out.
+        var captureScope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(exchanged));
+        var tokens = new JsonObject();
+        foreach (var capture in plan.OAuth.Tokens)
+        {
+            var before = captureScope.Missing.Count;
+            var value = capture.Value.Render(captureScope);
+            if (captureScope.Missing.Count == before)
+            {
+                tokens[capture.Name] = value;
+            }
+        }
+        if (plan.OAuth.Tokens.Count == 0)
+        {
+            tokens = exchanged;
+        }
+        // The security block's expiry field is kept even when the captures do not name it: refresh needs it.
+        if (plan.Schema.Security?.ExpiryInVariable is { } expiry && exchanged[expiry] is { } lifetime)
+        {
+            tokens[expiry] ??= lifetime.DeepClone();
+        }
+        return await ConnectAsync(integration, companyId, tokens, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes an instance after running the plan's <c>deleteAction</c> (its outcome is returned; the instance goes either way).</summary>
+    public async Task<RunOutcome?> RemoveAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        var instance = await _instances.GetAsync(instanceId, cancellationToken).ConfigureAwait(false) ?? throw new RunRefusedException($"no connected instance '{instanceId}'");
+        RunOutcome? outcome = null;
+        if (FindPlan(instance.Integration) is { Schema.DeleteAction: { } delete } plan)
+        {
+            var run = new RunRequest(NewId(), NewId(), instanceId, delete.Action, delete.Payload.Render(VariablesScope(plan, instance)), Now, NewId(), Caller: RunCaller.System);
+            outcome = await new ActionExecution(this, plan, plan.FindAction(delete.Action)!, instance, run).RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await _instances.DeleteAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        Publish(DebugLevel.Info, $"{instanceId} removed", 200, "", "", "", instanceId, "lifecycle");
+        return outcome;
     }
 
     /// <summary>Queues an action for an instance on behalf of <paramref name="caller"/> (usertypes checked; owners bypass).</summary>
@@ -215,7 +316,14 @@ public sealed class ManifestRuntime
         }
 
         Redactor.AddTokens(instance.Tokens);
+        using var activity = ActivitySource.StartActivity("manifest.run");
+        activity?.SetTag("manifest.correlation_id", run.CorrelationId);
+        activity?.SetTag("manifest.run_id", run.RunId);
+        activity?.SetTag("manifest.parent_run_id", run.ParentRunId);
+        activity?.SetTag("manifest.integration", instance.Id);
+        activity?.SetTag("manifest.action", action.Name);
         var outcome = await new ActionExecution(this, plan, action, instance, run).RunAsync(cancellationToken).ConfigureAwait(false);
+        activity?.SetStatus(outcome.Succeeded ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, outcome.Error is null ? null : Redactor.Redact(outcome.Error));
         await _queue.CompleteAsync(run.RunId, cancellationToken).ConfigureAwait(false);
         return outcome;
     }

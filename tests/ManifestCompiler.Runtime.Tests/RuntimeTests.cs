@@ -123,6 +123,28 @@ public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixtur
     }
 
     [Fact]
+    public async Task Each_run_is_an_activity_tagged_with_its_correlation_id()
+    {
+        var activities = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "ManifestCompiler.Runtime",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStopped = activities.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        _apis.Invoices = [ThirdPartyApis.Invoice("801", 1m)];
+        await ConnectQuickBooksAsync();
+
+        var outcomes = await _runtime.RunUntilIdleAsync();
+
+        var mine = activities.Where(a => outcomes.Any(o => o.Run.RunId == (string?)a.GetTagItem("manifest.run_id"))).ToList();
+        Assert.Equal(2, mine.Count);
+        Assert.Single(mine.Select(a => a.GetTagItem("manifest.correlation_id")).Distinct());
+        Assert.All(mine, a => Assert.Equal(System.Diagnostics.ActivityStatusCode.Ok, a.Status));
+    }
+
+    [Fact]
     public async Task A_429_schedules_the_action_again_and_the_retry_succeeds()
     {
         _apis.QuickBooksRateLimitedCalls = 1;
@@ -228,5 +250,37 @@ public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixtur
         Assert.Contains(_apis.Requests, r => r.EndsWith("auth=Bearer " + ThirdPartyApis.RefreshedAccessToken, StringComparison.Ordinal));
         Assert.Contains(_events.Events, e => e.Message == "quickbooks.api.intuit.com answered 401: refreshing the access token");
         AssertNoSecretInEvents();
+    }
+
+    [Fact]
+    public async Task OAuth_connect_builds_the_authorization_url_exchanges_the_code_and_captures_the_tokens()
+    {
+        var url = _runtime.AuthorizationUrl("quickbooks", "company-42")!;
+        Assert.StartsWith("https://appcenter.intuit.com/connect/oauth2?client_id=ABc123ClientId&response_type=code&scope=com.intuit.quickbooks.accounting&redirect_uri=http%3A%2F%2F127.0.0.1%3A5080%2Foauth%2Fcallback&state=company-42", url, StringComparison.Ordinal);
+        Assert.Null(_runtime.AuthorizationUrl("stripe", "company-42"));
+
+        await Assert.ThrowsAsync<RunRefusedException>(() => _runtime.CompleteOAuthAsync("quickbooks", "company-42", "bad-code"));
+
+        _apis.Invoices = [ThirdPartyApis.Invoice("701", 3m)];
+        _apis.RequiredAccessToken = ThirdPartyApis.ExchangedAccessToken;
+        var instance = await _runtime.CompleteOAuthAsync("quickbooks", "company-42", "good-code", new Dictionary<string, string> { ["realmId"] = "9130" });
+        Assert.Equal(["realmId", "x_refresh_token_expires_in", "access_token", "refresh_token", "expires_in"], instance.Tokens.Select(t => t.Key));
+        Assert.Equal(ThirdPartyApis.ExchangedAccessToken, instance.Tokens["access_token"]!.GetValue<string>());
+
+        // The trigger step runs with the exchanged token.
+        var outcomes = await _runtime.RunUntilIdleAsync();
+        Assert.Equal(["quickbooks-sync-v1", "invoices-post-v1"], outcomes.Select(o => o.Run.Action));
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error));
+        Assert.All(_events.Events, e => Assert.DoesNotContain(ThirdPartyApis.ExchangedAccessToken, e.Message + e.Data, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Removing_an_instance_runs_the_delete_action_first()
+    {
+        var instance = await ConnectQuickBooksAsync();
+        var outcome = await _runtime.RemoveAsync(instance.Id);
+        Assert.Equal(("delete-integrations-v1", RunStatus.Succeeded), (outcome!.Run.Action, outcome.Status));
+        Assert.Contains(_events.Events, e => e.ToString() == "INFO: QuickBooks disconnected for company company-42; nothing to unregister");
+        Assert.Null(await _instances.GetAsync(instance.Id));
     }
 }

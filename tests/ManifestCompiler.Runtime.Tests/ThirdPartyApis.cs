@@ -30,6 +30,7 @@ public sealed class ThirdPartyApis : IAsyncLifetime
 
     public const string RefreshedAccessToken = "qb-access-refreshed-90ab";
     public const string RefreshedRefreshToken = "qb-refresh-refreshed-17cd";
+    public const string ExchangedAccessToken = "qb-access-exchanged-2b7a";
 
     public int Refreshes;
 
@@ -48,7 +49,24 @@ public sealed class ThirdPartyApis : IAsyncLifetime
         {
             var form = await request.ReadFormAsync();
             var basic = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("ABc123ClientId:do-not-commit-real-secrets"));
-            if (form["grant_type"] != "refresh_token" || form["refresh_token"].ToString().Length == 0 || request.Headers.Authorization != basic)
+            if (request.Headers.Authorization != basic)
+            {
+                return Results.StatusCode(401);
+            }
+            if (form["grant_type"] == "authorization_code")
+            {
+                return form["code"] == "good-code" && form["redirect_uri"].ToString().StartsWith("http", StringComparison.Ordinal)
+                    ? Results.Json(new JsonObject
+                    {
+                        ["access_token"] = ExchangedAccessToken,
+                        ["refresh_token"] = "qb-refresh-exchanged-3e4f",
+                        ["expires_in"] = 3600,
+                        ["x_refresh_token_expires_in"] = 8726400,
+                        ["token_type"] = "bearer",
+                    })
+                    : Results.StatusCode(400);
+            }
+            if (form["grant_type"] != "refresh_token" || form["refresh_token"].ToString().Length == 0)
             {
                 return Results.StatusCode(400);
             }
