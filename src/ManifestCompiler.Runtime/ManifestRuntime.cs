@@ -133,30 +133,9 @@ public sealed class ManifestRuntime
         {
             throw new RunRefusedException($"the token URL of {plan} is not a URL after rendering");
         }
-        using var request = new HttpRequestMessage(HttpMethod.Post, _options.Routes.Rewrite(uri))
-        {
-            Content = new FormUrlEncodedContent([new("grant_type", "authorization_code"), new("code", code), new("redirect_uri", _options.GenericCallbackUrl)]),
-        };
-        request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/json"));
-        if (plan.OAuth.ClientId is { } clientId)
-        {
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{clientId}:{plan.OAuth.ClientSecret}")));
-        }
-        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new RunRefusedException($"the code exchange at {uri.Host} answered {(int)response.StatusCode}");
-        }
-        JsonObject exchanged;
-        try
-        {
-            exchanged = JsonNode.Parse(body) as JsonObject ?? throw new JsonException("not an object");
-        }
-        catch (JsonException)
-        {
-            throw new RunRefusedException($"the code exchange at {uri.Host} did not answer with a JSON object");
-        }
+        var exchanged = await TokenRefresher.PostTokenRequestAsync(plan, _http, _options.Routes.Rewrite(uri),
+            [new("grant_type", "authorization_code"), new("code", code), new("redirect_uri", _options.GenericCallbackUrl)],
+            reason => new RunRefusedException($"the code exchange at {uri.Host} {reason}"), cancellationToken).ConfigureAwait(false);
         foreach (var (name, value) in callbackParameters ?? new Dictionary<string, string>())
         {
             exchanged[name] ??= value;

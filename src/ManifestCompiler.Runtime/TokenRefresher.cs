@@ -43,10 +43,24 @@ internal static class TokenRefresher
             throw new StepEffectException($"the refresh token URL of {plan} is not a URL after rendering");
         }
         var refreshToken = instance.Tokens["refresh_token"] is JsonValue v && v.TryGetValue<string>(out var r) ? r : instance.Tokens["refresh_token"]?.ToJsonString() ?? "";
-        using var request = new HttpRequestMessage(HttpMethod.Post, routes.Rewrite(uri))
+        var fresh = await PostTokenRequestAsync(plan, http, routes.Rewrite(uri), [new("grant_type", "refresh_token"), new("refresh_token", refreshToken)],
+            reason => new StepEffectException($"the token refresh at {uri.Host} {reason}"), cancellationToken).ConfigureAwait(false);
+        var tokens = (JsonObject)instance.Tokens.DeepClone();
+        foreach (var (name, value) in fresh)
         {
-            Content = new FormUrlEncodedContent([new("grant_type", "refresh_token"), new("refresh_token", refreshToken)]),
-        };
+            tokens[name] = value?.DeepClone();
+        }
+        return instance with { Tokens = tokens, TokensStoredAt = now };
+    }
+
+    /// <summary>
+    /// An OAuth2 token-endpoint request (refresh or code exchange): a form POST with the client's id and secret as
+    /// Basic authentication, answered by a JSON object. <paramref name="fail"/> makes the exception for a reason
+    /// ("answered 400"); no secret is ever part of it.
+    /// </summary>
+    public static async Task<JsonObject> PostTokenRequestAsync(IntegrationPlan plan, HttpClient http, Uri uri, IEnumerable<KeyValuePair<string, string>> form, Func<string, Exception> fail, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new FormUrlEncodedContent(form) };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (plan.OAuth.ClientId is { } clientId)
         {
@@ -59,30 +73,23 @@ internal static class TokenRefresher
         }
         catch (HttpRequestException e)
         {
-            throw new StepEffectException($"the token refresh at {uri.Host} failed: {e.Message}", e);
+            throw fail("failed: " + e.Message);
         }
         using (response)
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                throw new StepEffectException($"the token refresh at {uri.Host} answered {(int)response.StatusCode}");
+                throw fail($"answered {(int)response.StatusCode}");
             }
-            JsonObject fresh;
             try
             {
-                fresh = JsonNode.Parse(body) as JsonObject ?? throw new JsonException("not an object");
+                return JsonNode.Parse(body) as JsonObject ?? throw fail("did not answer with a JSON object");
             }
             catch (JsonException)
             {
-                throw new StepEffectException($"the token refresh at {uri.Host} did not answer with a JSON object");
+                throw fail("did not answer with a JSON object");
             }
-            var tokens = (JsonObject)instance.Tokens.DeepClone();
-            foreach (var (name, value) in fresh)
-            {
-                tokens[name] = value?.DeepClone();
-            }
-            return instance with { Tokens = tokens, TokensStoredAt = now };
         }
     }
 }
