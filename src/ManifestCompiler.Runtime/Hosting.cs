@@ -1,0 +1,185 @@
+using System.Reflection;
+using ManifestCompiler.Runtime.Python;
+using ManifestCompiler.Runtime.Support.Plans;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ManifestCompiler.Runtime;
+
+/// <summary>What <see cref="ManifestRuntimeServiceCollectionExtensions.AddManifestRuntime"/> sets up.</summary>
+public sealed class ManifestRuntimeHostOptions
+{
+    /// <summary>The SQLite database; null keeps everything in memory (tests, one-off hosts).</summary>
+    public string? DatabasePath { get; set; }
+
+    /// <summary>The base64 key (32 bytes) that encrypts tokens at rest; required with <see cref="DatabasePath"/>.</summary>
+    public string? TokenKey { get; set; }
+
+    /// <summary>Assemblies whose <c>[assembly: ManifestPlan]</c> registrations are loaded at start.</summary>
+    public List<Assembly> PlanAssemblies { get; } = [];
+
+    /// <summary><c>host-glob=base-url</c> routes for outbound requests.</summary>
+    public List<string> Routes { get; } = [];
+
+    public PythonWorkerPoolOptions Pool { get; } = new();
+
+    /// <summary>The egress policy of outbound requests (the primary handler of the named HttpClient).</summary>
+    public EgressPolicy Egress { get; set; } = EgressPolicy.Default;
+
+    public string WebhookBaseUrl { get; set; } = "http://127.0.0.1:5080/webhooks";
+
+    public string GenericCallbackUrl { get; set; } = "http://127.0.0.1:5080/oauth/callback";
+
+    /// <summary>How long the queue worker sleeps when nothing is queued.</summary>
+    public TimeSpan IdlePoll { get; set; } = TimeSpan.FromMilliseconds(500);
+}
+
+/// <summary>The running runtime, once the hosted service has started the step pool.</summary>
+public sealed class ManifestRuntimeAccessor
+{
+    private readonly TaskCompletionSource<ManifestRuntime> _runtime = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<ManifestRuntime> GetAsync(CancellationToken cancellationToken = default) => _runtime.Task.WaitAsync(cancellationToken);
+
+    internal void Set(ManifestRuntime runtime) => _runtime.TrySetResult(runtime);
+
+    internal void Fail(Exception exception) => _runtime.TrySetException(exception);
+}
+
+public static class ManifestRuntimeServiceCollectionExtensions
+{
+    public const string HttpClientName = "ManifestCompiler.Runtime";
+
+    /// <summary>
+    /// The runtime as a hosted service: the stores (SQLite when a database is configured), a named
+    /// <c>HttpClient</c> from <c>IHttpClientFactory</c> behind the egress policy, debug events written to
+    /// <c>ILogger</c>, the step pool, and a worker that runs queued runs as they become due.
+    /// </summary>
+    public static IServiceCollection AddManifestRuntime(this IServiceCollection services, Action<ManifestRuntimeHostOptions> configure)
+    {
+        var options = new ManifestRuntimeHostOptions();
+        configure(options);
+        if (options.DatabasePath is not null && options.TokenKey is null)
+        {
+            throw new ArgumentException("a token key is required with a database: tokens are encrypted at rest");
+        }
+        var routes = new OutboundRoutes();
+        foreach (var route in options.Routes)
+        {
+            if (OutboundRoutes.TryAdd(routes, route) is { } problem)
+            {
+                throw new ArgumentException(problem);
+            }
+        }
+
+        services.AddSingleton(options);
+        services.AddHttpClient(HttpClientName).ConfigurePrimaryHttpMessageHandler(() => options.Egress.CreateHandler());
+        if (options.DatabasePath is { } path)
+        {
+            services.AddSingleton(_ => SqliteRuntimeStore.Open(path, TokenProtector.FromBase64(options.TokenKey!)));
+            services.AddSingleton<IInstanceStore>(p => p.GetRequiredService<SqliteRuntimeStore>());
+            services.AddSingleton<IRunQueue>(p => p.GetRequiredService<SqliteRuntimeStore>());
+            services.AddSingleton<IRecordSink>(p => p.GetRequiredService<SqliteRuntimeStore>());
+        }
+        else
+        {
+            services.AddSingleton<IInstanceStore, InMemoryInstanceStore>();
+            services.AddSingleton<IRunQueue, InMemoryRunQueue>();
+            services.AddSingleton<IRecordSink, InMemoryRecordSink>();
+        }
+        services.AddSingleton<IDebugEventSink>(p => new LoggingDebugEventSink(p.GetRequiredService<ILoggerFactory>().CreateLogger("ManifestCompiler.Runtime.Debug")));
+        services.AddSingleton<ManifestRuntimeAccessor>();
+        services.AddHostedService(p => new ManifestRuntimeService(p, options, routes));
+        return services;
+    }
+}
+
+/// <summary>Debug events as log records (the message is already masked), with the correlation id in scope.</summary>
+public sealed class LoggingDebugEventSink(ILogger logger) : IDebugEventSink
+{
+    public void Publish(DebugEvent debugEvent)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = debugEvent.CorrelationId, ["RunId"] = debugEvent.RunId, ["Integration"] = debugEvent.IntegrationId, ["Action"] = debugEvent.Action });
+        var level = debugEvent.Level switch
+        {
+            DebugLevel.Error => LogLevel.Error,
+            DebugLevel.Warning => LogLevel.Warning,
+            DebugLevel.Info => LogLevel.Information,
+            _ => LogLevel.Debug,
+        };
+        logger.Log(level, "{Action} {Code} {Message}", debugEvent.Action, debugEvent.Code, debugEvent.Message);
+    }
+}
+
+/// <summary>Starts the pool and the runtime, then runs queued runs as they become due until the host stops.</summary>
+internal sealed class ManifestRuntimeService(IServiceProvider services, ManifestRuntimeHostOptions options, OutboundRoutes routes) : BackgroundService
+{
+    private PythonWorkerPool? _pool;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var accessor = services.GetRequiredService<ManifestRuntimeAccessor>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<ManifestRuntimeService>();
+        ManifestRuntime runtime;
+        try
+        {
+            _pool = await PythonWorkerPool.StartAsync(options.Pool, services.GetRequiredService<ILoggerFactory>().CreateLogger<PythonWorkerPool>()).ConfigureAwait(false);
+            runtime = new ManifestRuntime(
+                _pool,
+                services.GetRequiredService<IInstanceStore>(),
+                services.GetRequiredService<IRunQueue>(),
+                services.GetRequiredService<IRecordSink>(),
+                services.GetRequiredService<IDebugEventSink>(),
+                new RuntimeOptions
+                {
+                    Routes = routes,
+                    HttpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(ManifestRuntimeServiceCollectionExtensions.HttpClientName),
+                    WebhookBaseUrl = options.WebhookBaseUrl,
+                    GenericCallbackUrl = options.GenericCallbackUrl,
+                });
+            foreach (var assembly in options.PlanAssemblies)
+            {
+                runtime.AddPlans(PlanCatalog.Load(assembly));
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogCritical(e, "The manifest runtime could not start");
+            accessor.Fail(e);
+            throw;
+        }
+        accessor.Set(runtime);
+
+        // One due run at a time, so a run queued now (a webhook) never waits behind a delayed one.
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if ((await runtime.RunOneAsync(stoppingToken).ConfigureAwait(false)).Count == 0)
+                {
+                    await Task.Delay(options.IdlePoll, stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // A store or pool failure must not stop the host; the run stays taken and is queued again on restart.
+                logger.LogError(e, "A run could not be carried out");
+                await Task.Delay(options.IdlePoll, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_pool is not null)
+        {
+            await _pool.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
