@@ -36,7 +36,7 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             return Fail($"the run's payload is not JSON: {e.Message}");
         }
 
-        var baseVariables = runtime.Variables(plan, _instance);
+        var baseVariables = runtime.Variables(_instance);
         var variables = new JsonObject();
         var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(baseVariables));
         foreach (var variable in plan.Schema.Variables)
@@ -149,7 +149,7 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
 
     private static string? ReturnedError(JsonNode? value) =>
         value is JsonObject result && result["error"] is { } error && error.GetValueKind() is not (JsonValueKind.Null or JsonValueKind.False)
-            ? "returned error: " + (error is JsonValue v && v.TryGetValue<string>(out var text) ? text : error.ToJsonString())
+            ? "returned error: " + JsonText.Of(error)
             : null;
 
     private static DebugLevel Level(StepLogLevel level) => level switch
@@ -194,7 +194,7 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
 
         public override async Task<string?> GetTokenAsync(StepCallContext context, CancellationToken cancellationToken)
         {
-            if (TokenRefresher.HasExpired(execution.Plan, execution._instance, Runtime.UtcNow) && TokenRefresher.CanRefresh(execution.Plan, execution._instance))
+            if (TokenRefresher.HasExpired(execution.Plan, execution._instance, Runtime.Now) && TokenRefresher.CanRefresh(execution.Plan, execution._instance))
             {
                 execution.Event(DebugLevel.Debug, "The access token has expired: refreshing it", "lifecycle");
                 await RefreshAsync(cancellationToken).ConfigureAwait(false);
@@ -204,7 +204,7 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
 
         private async Task RefreshAsync(CancellationToken cancellationToken)
         {
-            var refreshed = await TokenRefresher.RefreshAsync(execution.Plan, execution._instance, Runtime.Http, Runtime.Options.Routes, Runtime.UtcNow, cancellationToken).ConfigureAwait(false);
+            var refreshed = await TokenRefresher.RefreshAsync(execution.Plan, execution._instance, Runtime.Http, Runtime.Options.Routes, Runtime.Now, cancellationToken).ConfigureAwait(false);
             Runtime.Redactor.AddTokens(refreshed.Tokens);
             execution._instance = refreshed;
             await Runtime.Instances.SaveAsync(refreshed, cancellationToken).ConfigureAwait(false);
@@ -231,7 +231,7 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
 
         public override async Task ModifyTokensAsync(JsonObject tokens, StepCallContext context, CancellationToken cancellationToken)
         {
-            execution._instance = execution._instance with { Tokens = (JsonObject)tokens.DeepClone(), TokensStoredAt = Runtime.UtcNow };
+            execution._instance = execution._instance with { Tokens = (JsonObject)tokens.DeepClone(), TokensStoredAt = Runtime.Now };
             Runtime.Redactor.AddTokens(tokens);
             await Runtime.Instances.SaveAsync(execution._instance, cancellationToken).ConfigureAwait(false);
             execution.Event(DebugLevel.Debug, "Tokens replaced by the step", "lifecycle");
@@ -249,7 +249,7 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             var retry = run with
             {
                 RunId = ManifestRuntime.NewId(),
-                NotBefore = Runtime.UtcNow.AddSeconds(Math.Max(0, seconds)),
+                NotBefore = Runtime.Now.AddSeconds(Math.Max(0, seconds)),
                 IdempotencyKey = execution.NextKey("schedule"),
                 ParentRunId = run.RunId,
                 RetriesLeft = left - 1,
@@ -267,7 +267,7 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             var payloadJson = (payload ?? new JsonObject()).ToJsonString();
             execution.Event(DebugLevel.Debug, "Sending to trigger service", "trigger", data: $"{{\"action\":{JsonSerializer.Serialize(action)},\"payload\":{payloadJson}}}");
             var run = execution.Run;
-            var child = new RunRequest(ManifestRuntime.NewId(), run.CorrelationId, run.InstanceId, action, payloadJson, Runtime.UtcNow, execution.NextKey("trigger"), run.RunId, Caller: RunCaller.System);
+            var child = new RunRequest(ManifestRuntime.NewId(), run.CorrelationId, run.InstanceId, action, payloadJson, Runtime.Now, execution.NextKey("trigger"), run.RunId, Caller: RunCaller.System);
             await Runtime.EnqueueCoreAsync(child, cancellationToken).ConfigureAwait(false);
         }
 

@@ -74,7 +74,7 @@ public sealed class SecretRedactor
     {
         foreach (var (_, value) in tokens)
         {
-            Add(value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var text) ? text : value?.ToJsonString());
+            Add(JsonText.Of(value));
         }
     }
 

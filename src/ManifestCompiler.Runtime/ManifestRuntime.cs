@@ -62,7 +62,8 @@ public sealed class ManifestRuntime
 
     public SecretRedactor Redactor { get; } = new();
 
-    private DateTimeOffset Now => _options.TimeProvider.GetUtcNow();
+    /// <summary>The time from the configured <see cref="TimeProvider"/>.</summary>
+    internal DateTimeOffset Now => _options.TimeProvider.GetUtcNow();
 
     /// <summary>Makes the catalog's integration plans runnable (a plan of the same name replaces the one before).</summary>
     public void AddPlans(PlanCatalog catalog)
@@ -97,7 +98,7 @@ public sealed class ManifestRuntime
         var correlation = NewId();
         foreach (var step in runTriggerSteps ? plan.OAuth.TriggerSteps : [])
         {
-            var payload = step.Payload.Render(VariablesScope(plan, instance));
+            var payload = step.Payload.Render(VariablesScope(instance));
             await EnqueueCoreAsync(new RunRequest(NewId(), correlation, instance.Id, step.Action, payload, Now, NewId(), Caller: RunCaller.System), cancellationToken).ConfigureAwait(false);
         }
         return instance;
@@ -111,7 +112,7 @@ public sealed class ManifestRuntime
     {
         var plan = FindPlan(integration) ?? throw new RunRefusedException($"no plan named '{integration}' is loaded");
         var pending = new IntegrationInstance(integration, -1, companyId, [], Now);
-        return plan.OAuth.IsNonOauth ? null : plan.OAuth.AuthorizationUrl(VariablesScope(plan, pending));
+        return plan.OAuth.IsNonOauth ? null : plan.OAuth.AuthorizationUrl(VariablesScope(pending));
     }
 
     /// <summary>
@@ -128,7 +129,7 @@ public sealed class ManifestRuntime
             throw new RunRefusedException($"{plan} has no token URL");
         }
         var pending = new IntegrationInstance(integration, -1, companyId, [], Now);
-        var tokenUrl = plan.OAuth.TokenUrl.Render(VariablesScope(plan, pending));
+        var tokenUrl = plan.OAuth.TokenUrl.Render(VariablesScope(pending));
         if (!Uri.TryCreate(tokenUrl, UriKind.Absolute, out var uri))
         {
             throw new RunRefusedException($"the token URL of {plan} is not a URL after rendering");
@@ -172,7 +173,7 @@ public sealed class ManifestRuntime
         RunOutcome? outcome = null;
         if (FindPlan(instance.Integration) is { Schema.DeleteAction: { } delete } plan)
         {
-            var run = new RunRequest(NewId(), NewId(), instanceId, delete.Action, delete.Payload.Render(VariablesScope(plan, instance)), Now, NewId(), Caller: RunCaller.System);
+            var run = new RunRequest(NewId(), NewId(), instanceId, delete.Action, delete.Payload.Render(VariablesScope(instance)), Now, NewId(), Caller: RunCaller.System);
             outcome = await new ActionExecution(this, plan, plan.FindAction(delete.Action)!, instance, run).RunAsync(cancellationToken).ConfigureAwait(false);
         }
         await _instances.DeleteAsync(instanceId, cancellationToken).ConfigureAwait(false);
@@ -333,7 +334,7 @@ public sealed class ManifestRuntime
     }
 
     /// <summary>The variables templates see: the instance's tokens, the platform's names, then the schema's variables.</summary>
-    internal JsonObject Variables(IntegrationPlan plan, IntegrationInstance instance)
+    internal JsonObject Variables(IntegrationInstance instance)
     {
         var platform = new JsonObject
         {
@@ -350,8 +351,8 @@ public sealed class ManifestRuntime
         return platform;
     }
 
-    internal TemplateScope VariablesScope(IntegrationPlan plan, IntegrationInstance instance) =>
-        TemplateScope.FromObject(JsonSerializer.SerializeToElement(Variables(plan, instance)));
+    internal TemplateScope VariablesScope(IntegrationInstance instance) =>
+        TemplateScope.FromObject(JsonSerializer.SerializeToElement(Variables(instance)));
 
     internal string WebhookUrl(IntegrationInstance instance) => _options.WebhookBaseUrl.TrimEnd('/') + "/" + Uri.EscapeDataString(instance.Id);
 
@@ -366,8 +367,6 @@ public sealed class ManifestRuntime
     internal HttpClient Http => _http;
 
     internal RuntimeOptions Options => _options;
-
-    internal DateTimeOffset UtcNow => Now;
 
     internal void Publish(DebugLevel level, string message, int code, string action, string correlationId, string runId, string integrationId, string debugType, string? data = null) =>
         _events.Publish(new DebugEvent(Now, level, Redactor.Redact(message), code, action, correlationId, runId, integrationId, debugType, data is null ? null : Redactor.Redact(data)));

@@ -59,3 +59,9 @@ public sealed record MappedRecord(string Key, string InstanceId, string Action, 
 
 /// <summary>A record that did not map: every field error, and the record as received (never silently dropped).</summary>
 public sealed record MappingFailure(string Key, string InstanceId, string Action, string RunId, IReadOnlyList<Support.Mapping.MappingError> Errors, string RecordJson);
+
+/// <summary>A token or field as text: a JSON string's own text, any other value its JSON (null for none).</summary>
+internal static class JsonText
+{
+    public static string? Of(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : node?.ToJsonString();
+}

@@ -24,8 +24,7 @@ internal static class TokenRefresher
         {
             return false;
         }
-        var text = expiry is JsonValue value && value.TryGetValue<string>(out var s) ? s : expiry.ToJsonString();
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+        return double.TryParse(JsonText.Of(expiry), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
             && instance.TokensStoredAt + TimeSpan.FromSeconds(seconds) - Margin <= now;
     }
 
@@ -42,7 +41,7 @@ internal static class TokenRefresher
         {
             throw new StepEffectException($"the refresh token URL of {plan} is not a URL after rendering");
         }
-        var refreshToken = instance.Tokens["refresh_token"] is JsonValue v && v.TryGetValue<string>(out var r) ? r : instance.Tokens["refresh_token"]?.ToJsonString() ?? "";
+        var refreshToken = JsonText.Of(instance.Tokens["refresh_token"]) ?? "";
         var fresh = await PostTokenRequestAsync(plan, http, routes.Rewrite(uri), [new("grant_type", "refresh_token"), new("refresh_token", refreshToken)],
             reason => new StepEffectException($"the token refresh at {uri.Host} {reason}"), cancellationToken).ConfigureAwait(false);
         var tokens = (JsonObject)instance.Tokens.DeepClone();

@@ -28,6 +28,26 @@ public static class PlanAssemblyBuilder
 {
     public static PlanBuildResult Build(ManifestWorkspace workspace, string assemblyName, CompilerOptions? options = null, ManifestKind? kind = null)
     {
+        var (integrations, manifests, diagnostics) = WorkspaceCompilation.Compile(workspace, options, kind);
+        if (diagnostics.Any(d => d.IsError))
+        {
+            return new PlanBuildResult(null, diagnostics, [], [], integrations.Count, manifests.Count);
+        }
+
+        var sources = PlanSources.ForAll(integrations, manifests);
+        var (image, errors) = RoslynCompilation.Emit(assemblyName, sources.Select(s => (s.HintName, s.Text)));
+        return new PlanBuildResult(image, diagnostics, errors, sources, integrations.Count, manifests.Count);
+    }
+}
+
+/// <summary>
+/// Every integration folder and manifest of a workspace through the front end: the IR of each that compiled, and
+/// all diagnostics sorted by file, then position, then id (the order <c>mfc check</c> and <c>mfc build</c> print).
+/// </summary>
+public sealed record WorkspaceCompilation(IReadOnlyList<IntegrationIR> Integrations, IReadOnlyList<ChiefOnboardingManifestIR> Manifests, IReadOnlyList<ManifestDiagnostic> Diagnostics)
+{
+    public static WorkspaceCompilation Compile(ManifestWorkspace workspace, CompilerOptions? options = null, ManifestKind? kind = null)
+    {
         var diagnostics = new List<ManifestDiagnostic>();
         var integrations = new List<IntegrationIR>();
         var manifests = new List<ChiefOnboardingManifestIR>();
@@ -49,15 +69,10 @@ public static class PlanAssemblyBuilder
                 manifests.Add(ir);
             }
         }
-        diagnostics = [.. diagnostics.OrderBy(d => d.FilePath, StringComparer.Ordinal).ThenBy(d => d.Span.Start).ThenBy(d => d.Id, StringComparer.Ordinal)];
-        if (diagnostics.Any(d => d.IsError))
-        {
-            return new PlanBuildResult(null, diagnostics, [], [], integrations.Count, manifests.Count);
-        }
-
-        var sources = PlanSources.ForAll(integrations, manifests);
-        var (image, errors) = RoslynCompilation.Emit(assemblyName, sources.Select(s => (s.HintName, s.Text)));
-        return new PlanBuildResult(image, diagnostics, errors, sources, integrations.Count, manifests.Count);
+        return new WorkspaceCompilation(
+            integrations,
+            manifests,
+            [.. diagnostics.OrderBy(d => d.FilePath, StringComparer.Ordinal).ThenBy(d => d.Span.Start).ThenBy(d => d.Id, StringComparer.Ordinal)]);
     }
 }
 

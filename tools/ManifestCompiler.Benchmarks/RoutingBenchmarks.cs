@@ -88,16 +88,10 @@ public class RoutingBenchmarks
         {
             foreach (var step in webhook.TriggerSteps)
             {
-                var known = new List<string>();
-                var memory = new List<(string, PythonExpression)>();
-                foreach (var entry in step.Memory)
-                {
-                    memory.Add((entry.Key, PythonExpression.Parse(entry.Expression, PythonScope.Webhook.With(known)).Value!));
-                    known.Add(entry.Key);
-                }
+                var memory = step.Memory.Select(entry => (entry.Key, entry.Expression)).ToList();
                 var templates = new Dictionary<string, TemplateSyntax>(StringComparer.Ordinal);
                 Collect(step.Payload, templates);
-                _steps.Add((step.Condition is null ? null : PythonExpression.Parse(step.Condition).Value!, memory, step.Action, step.Payload, templates));
+                _steps.Add((step.Condition, memory, step.Action, step.Payload, templates));
             }
         }
 

@@ -111,22 +111,6 @@ internal static class CheckCommand
     }
 
     /// <summary>Compiles everything in the workspace; diagnostics sorted by file, then position.</summary>
-    public static List<ManifestDiagnostic> Check(ManifestWorkspace workspace, ManifestKind? kind, IPythonSyntaxChecker? python)
-    {
-        var options = new CompilerOptions(python);
-        var diagnostics = new List<ManifestDiagnostic>();
-        foreach (var integration in workspace.Integrations)
-        {
-            diagnostics.AddRange(ManifestCompilation.CompileIntegration(integration, options).Diagnostics);
-        }
-        foreach (var manifest in workspace.Manifests)
-        {
-            diagnostics.AddRange(ManifestCompilation.CompileChiefOnboarding(manifest, kind).Diagnostics);
-        }
-        return diagnostics
-            .OrderBy(d => d.FilePath, StringComparer.Ordinal)
-            .ThenBy(d => d.Span.Start)
-            .ThenBy(d => d.Id, StringComparer.Ordinal)
-            .ToList();
-    }
+    public static List<ManifestDiagnostic> Check(ManifestWorkspace workspace, ManifestKind? kind, IPythonSyntaxChecker? python) =>
+        [.. WorkspaceCompilation.Compile(workspace, new CompilerOptions(python), kind).Diagnostics];
 }

@@ -133,21 +133,19 @@ public static class IntegrationPlanEmitter
             if (step.Condition is { } condition)
             {
                 var name = $"Step{i}Condition";
-                EmitExpression(methods, name, condition, PythonScope.Webhook);
+                EmitExpression(methods, name, condition);
                 w.Open($"if (!{PythonEmitter.Ops}.IsTruthy({name}(scope)))");
                 w.Line("return false;");
                 w.Close();
             }
-            var known = new List<string>();
             for (var m = 0; m < step.Memory.Count; m++)
             {
                 var entry = step.Memory[m];
                 var name = $"Step{i}Memory{m}";
-                EmitExpression(methods, name, entry.Expression, PythonScope.Webhook.With(known));
+                EmitExpression(methods, name, entry.Expression);
                 w.Line($"var m{m} = {name}(scope);");
                 w.Line($"memory[{CSharpLiterals.String(entry.Key)}] = m{m};");
                 w.Line($"scope.Set({CSharpLiterals.String(entry.Key)}, m{m});");
-                known.Add(entry.Key);
             }
             var payloadField = $"Step{i}Payload";
             payloads.Add($"private static readonly {Plans}.JsonTemplatePlan {payloadField} = {members.JsonTemplate(step.Payload)};");
@@ -169,23 +167,14 @@ public static class IntegrationPlanEmitter
         w.Close();
     }
 
-    private static void EmitExpression(SourceWriter methods, string name, string source, PythonScope scope)
+    private static void EmitExpression(SourceWriter methods, string name, PythonExpression expression)
     {
         if (methods.ToString().Length > 0)
         {
             methods.Line();
         }
-        methods.Line($"/// <summary>{Xml(CSharpLiterals.String(source))}</summary>");
-        var parsed = PythonExpression.Parse(source, scope);
-        if (parsed.Value is { } expression)
-        {
-            PythonEmitter.EmitMethod(methods, "private static", name, expression.Syntax);
-        }
-        else
-        {
-            // The binder checked this expression; if the checks ever disagree, the step reports it when it runs.
-            methods.Line($"private static {PyValue} {name}({PyScope} scope) => {PythonEmitter.Runtime}.Unsupported(\"an expression the compiler rejected\");");
-        }
+        methods.Line($"/// <summary>{Xml(CSharpLiterals.String(expression.Source))}</summary>");
+        PythonEmitter.EmitMethod(methods, "private static", name, expression.Syntax);
     }
 
     private static string Optional(TemplateIR? template, PlanMembers members) => members.OptionalTemplate(template) ?? "null";

@@ -21,6 +21,25 @@ public static class JsonMembers
         return found;
     }
 
+    /// <summary>A request header by name, matched without regard to case as HTTP does; the first match wins. False when
+    /// <paramref name="headers"/> is not an object.</summary>
+    public static bool TryGetHeader(JsonElement headers, string name, out JsonElement value)
+    {
+        if (headers.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var header in headers.EnumerateObject())
+            {
+                if (string.Equals(JsonStrings.GetName(header), name, StringComparison.OrdinalIgnoreCase))
+                {
+                    value = header.Value;
+                    return true;
+                }
+            }
+        }
+        value = default;
+        return false;
+    }
+
     /// <summary>The fast lookup by a name already in UTF-8 (JSONPath selectors), falling back when the document's names need decoding.</summary>
     internal static bool TryGet(JsonElement obj, string name, byte[]? utf8Name, out JsonElement value)
     {

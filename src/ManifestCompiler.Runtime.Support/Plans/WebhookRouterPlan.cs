@@ -25,7 +25,7 @@ public abstract class WebhookRouterPlan
     public WebhookRouting Route(JsonElement body, JsonElement headers)
     {
         var missingBody = BodyRequired.Where(key => body.ValueKind != JsonValueKind.Object || !Json.JsonMembers.TryGet(body, key, out _)).ToList();
-        var missingHeaders = HeadersRequired.Where(name => !HasHeader(headers, name)).ToList();
+        var missingHeaders = HeadersRequired.Where(name => !Json.JsonMembers.TryGetHeader(headers, name, out _)).ToList();
         if (missingBody.Count > 0 || missingHeaders.Count > 0)
         {
             return new WebhookRouting(missingBody, missingHeaders, [], []);
@@ -64,22 +64,6 @@ public abstract class WebhookRouterPlan
 
     /// <summary>A payload's template scope: memory keys first (their <c>str()</c>), then the body's top-level keys.</summary>
     protected static TemplateScope PayloadScope(PyScope scope, Dictionary<string, PyValue> memory) => new WebhookPayloadScope(scope, memory);
-
-    private static bool HasHeader(JsonElement headers, string name)
-    {
-        if (headers.ValueKind != JsonValueKind.Object)
-        {
-            return false;
-        }
-        foreach (var header in headers.EnumerateObject())
-        {
-            if (string.Equals(header.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private sealed class WebhookPayloadScope(PyScope scope, Dictionary<string, PyValue> memory) : TemplateScope(htmlEscape: false)
     {

@@ -67,17 +67,7 @@ public sealed class PyScope
         {
             return PyValue.FromJson(value);
         }
-        if (Headers.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var header in Headers.EnumerateObject())
-            {
-                if (string.Equals(JsonStrings.GetName(header), name, StringComparison.OrdinalIgnoreCase))
-                {
-                    return PyValue.FromJson(header.Value);
-                }
-            }
-        }
-        return null;
+        return JsonMembers.TryGetHeader(Headers, name, out var header) ? PyValue.FromJson(header) : null;
     }
 
     /// <summary>A bare <c>{{name}}</c> in expression position: its value, or NameError.</summary>

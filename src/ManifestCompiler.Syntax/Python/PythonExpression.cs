@@ -22,8 +22,11 @@ public sealed class PythonScope
     public PythonScope With(IEnumerable<string> names) => new(Names.Union(names));
 }
 
-/// <summary>A checked Python expression of the webhook subset.</summary>
-public sealed class PythonExpression
+/// <summary>
+/// A checked Python expression of the webhook subset. Equal expressions are equal text: parsing is deterministic
+/// (the scope only decides whether a name is accepted), so the IR can hold parsed expressions and stay equatable.
+/// </summary>
+public sealed class PythonExpression : IEquatable<PythonExpression>
 {
     private PythonExpression(string source, PyExpressionSyntax syntax)
     {
@@ -65,6 +68,12 @@ public sealed class PythonExpression
         var result = PythonGrammar.TopLevel.Parse(source);
         return result.Success ? result.Value : null;
     }
+
+    public bool Equals(PythonExpression? other) => other is not null && Source == other.Source;
+
+    public override bool Equals(object? obj) => Equals(obj as PythonExpression);
+
+    public override int GetHashCode() => Source.GetHashCode(StringComparison.Ordinal);
 
     public override string ToString() => Source;
 }

@@ -582,14 +582,14 @@ internal sealed class BossiBinder
         }
         file.UnknownKeys(step, path, "a webhook trigger step", WebhookStepKeys, isError: false);
         var ok = true;
-        string? condition = null;
+        PythonExpression? condition = null;
         if (Member(step, "condition") is { } conditionValue and not JsonNullSyntax)
         {
             var conditionPath = JsonLocation.Member(path, "condition");
             if (file.String(conditionValue, conditionPath, "condition") is { } text)
             {
-                ok &= BindPython(file, text, conditionPath, PythonScope.Webhook);
-                condition = text.Value;
+                condition = BindPython(file, text, conditionPath, PythonScope.Webhook);
+                ok &= condition is not null;
             }
         }
 
@@ -618,9 +618,9 @@ internal sealed class BossiBinder
                     continue;
                 }
                 // A memory value may use the keys computed before it.
-                if (BindPython(file, expression, JsonLocation.Member(entryPath, "value"), PythonScope.Webhook.With(memoryKeys.Keys)))
+                if (BindPython(file, expression, JsonLocation.Member(entryPath, "value"), PythonScope.Webhook.With(memoryKeys.Keys)) is { } bound)
                 {
-                    memory.Add(new MemoryEntryIR(key.Value, expression.Value));
+                    memory.Add(new MemoryEntryIR(key.Value, bound));
                 }
                 memoryKeys[key.Value] = key;
             }
@@ -641,11 +641,12 @@ internal sealed class BossiBinder
         return ok ? new WebhookTriggerIR(condition, memory.ToEquatableArray(), action!.Value, payload) : null;
     }
 
-    private static bool BindPython(FileBinder file, JsonStringSyntax text, string path, PythonScope scope)
+    /// <summary>The checked expression, or null when it has errors (reported at their positions in the file).</summary>
+    private static PythonExpression? BindPython(FileBinder file, JsonStringSyntax text, string path, PythonScope scope)
     {
         var parsed = PythonExpression.Parse(text.Value, scope);
         file.ReportEmbedded(parsed.Diagnostics, text, path);
-        return parsed.Success;
+        return parsed.Value;
     }
 
     // ---- folder-level checks ----

@@ -1,6 +1,7 @@
 // Enums shared with the plan contracts live in Runtime.Support (one concept, one place).
 using ManifestCompiler.Runtime.Support.Plans;
 using ManifestCompiler.Syntax.JsonPath;
+using ManifestCompiler.Syntax.Python;
 
 namespace ManifestCompiler.IR;
 
@@ -98,9 +99,10 @@ public sealed record UserTypeIR(string Role, EquatableArray<string> Actions);
 public sealed record WebhookIR(EquatableArray<string> BodyRequired, EquatableArray<string> HeadersRequired, EquatableArray<WebhookTriggerIR> TriggerSteps);
 
 /// <summary>
-/// A webhook trigger step. <see cref="Condition"/> and memory values are Python expressions (null condition: always);
+/// A webhook trigger step. <see cref="Condition"/> and memory values are checked Python expressions, parsed (null
+/// condition: always);
 /// the payload's templates read memory keys, and a hole no memory key defines reads the request body's top-level key.
 /// </summary>
-public sealed record WebhookTriggerIR(string? Condition, EquatableArray<MemoryEntryIR> Memory, string Action, JsonValueIR Payload);
+public sealed record WebhookTriggerIR(PythonExpression? Condition, EquatableArray<MemoryEntryIR> Memory, string Action, JsonValueIR Payload);
 
-public sealed record MemoryEntryIR(string Key, string Expression);
+public sealed record MemoryEntryIR(string Key, PythonExpression Expression);
