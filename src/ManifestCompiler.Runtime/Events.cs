@@ -70,13 +70,38 @@ public sealed class SecretRedactor
         }
     }
 
+    /// <summary>
+    /// Every value of the tokens, nested objects (ChiefOnboarding's <c>oauth</c> answer) included, except the OAuth
+    /// fields that describe a token rather than being one: masking <c>Bearer</c> or <c>3600</c> everywhere would
+    /// garble messages and protect nothing (the reference engine does, issue #504).
+    /// </summary>
     public void AddTokens(System.Text.Json.Nodes.JsonObject tokens)
     {
-        foreach (var (_, value) in tokens)
+        foreach (var (name, value) in tokens)
         {
-            Add(JsonText.Of(value));
+            if (NotSecret.Contains(name))
+            {
+                continue;
+            }
+            switch (value)
+            {
+                case System.Text.Json.Nodes.JsonObject nested:
+                    AddTokens(nested);
+                    break;
+                case System.Text.Json.Nodes.JsonArray list:
+                    foreach (var item in list)
+                    {
+                        Add(JsonText.Of(item));
+                    }
+                    break;
+                default:
+                    Add(JsonText.Of(value));
+                    break;
+            }
         }
     }
+
+    private static readonly HashSet<string> NotSecret = new(StringComparer.Ordinal) { "token_type", "expires_in", "scope", "ext_expires_in" };
 
     public string Redact(string text)
     {

@@ -21,6 +21,12 @@ public sealed class RuntimeOptions
     public string GenericCallbackUrl { get; init; } = "http://127.0.0.1:5080/oauth/callback";
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The people ChiefOnboarding manifests run for; by default an empty in-memory directory.</summary>
+    public ChiefOnboarding.IUserDirectory? Users { get; init; }
+
+    /// <summary>Where ChiefOnboarding notifications and messages go; by default a <see cref="ChiefOnboarding.RecordingNotifier"/>.</summary>
+    public ChiefOnboarding.INotifier? Notifier { get; init; }
 }
 
 /// <summary>A run the host refuses to queue: an unknown instance or action, or a role without permission.</summary>
@@ -58,20 +64,28 @@ public sealed class ManifestRuntime
         _events = events;
         _options = options ?? new RuntimeOptions();
         _http = _options.HttpClient ?? EgressPolicy.Default.CreateHttpClient();
+        ChiefOnboarding = new ChiefOnboarding.ChiefOnboardingRuntime(this, _options.Users ?? new ChiefOnboarding.InMemoryUserDirectory(), _options.Notifier ?? new ChiefOnboarding.RecordingNotifier());
     }
+
+    /// <summary>The ChiefOnboarding engine: its instances share the stores, the queue, the HTTP client and the events.</summary>
+    public ChiefOnboarding.ChiefOnboardingRuntime ChiefOnboarding { get; }
 
     public SecretRedactor Redactor { get; } = new();
 
     /// <summary>The time from the configured <see cref="TimeProvider"/>.</summary>
     internal DateTimeOffset Now => _options.TimeProvider.GetUtcNow();
 
-    /// <summary>Makes the catalog's integration plans runnable (a plan of the same name replaces the one before).</summary>
+    /// <summary>Makes the catalog's plans runnable (a plan of the same name replaces the one before).</summary>
     public void AddPlans(PlanCatalog catalog)
     {
         foreach (var plan in catalog.Integrations)
         {
             _plans[plan.Name] = plan;
             Redactor.Add(plan.OAuth.ClientSecret);
+        }
+        foreach (var manifest in catalog.Manifests)
+        {
+            ChiefOnboarding.AddPlan(manifest);
         }
     }
 
@@ -171,7 +185,7 @@ public sealed class ManifestRuntime
     {
         var instance = await _instances.GetAsync(instanceId, cancellationToken).ConfigureAwait(false) ?? throw new RunRefusedException($"no connected instance '{instanceId}'");
         RunOutcome? outcome = null;
-        if (FindPlan(instance.Integration) is { Schema.DeleteAction: { } delete } plan)
+        if (instance.Dialect == ManifestDialect.Bossi && FindPlan(instance.Integration) is { Schema.DeleteAction: { } delete } plan)
         {
             var run = new RunRequest(NewId(), NewId(), instanceId, delete.Action, delete.Payload.Render(VariablesScope(instance)), Now, NewId(), Caller: RunCaller.System);
             outcome = await new ActionExecution(this, plan, plan.FindAction(delete.Action)!, instance, run).RunAsync(cancellationToken).ConfigureAwait(false);
@@ -185,6 +199,18 @@ public sealed class ManifestRuntime
     public async Task<RunRequest> EnqueueAsync(string instanceId, string action, JsonNode? payload, RunCaller caller, CancellationToken cancellationToken = default)
     {
         var instance = await _instances.GetAsync(instanceId, cancellationToken).ConfigureAwait(false) ?? throw new RunRefusedException($"no connected instance '{instanceId}'");
+        if (instance.Dialect == ManifestDialect.ChiefOnboarding)
+        {
+            if (action is not (Runtime.ChiefOnboarding.ChiefOnboardingRuntime.ExecuteAction or Runtime.ChiefOnboarding.ChiefOnboardingRuntime.ExistsAction
+                or Runtime.ChiefOnboarding.ChiefOnboardingRuntime.RevokeAction or Runtime.ChiefOnboarding.ChiefOnboardingRuntime.SyncAction))
+            {
+                throw new RunRefusedException($"a ChiefOnboarding integration has no action '{action}' (execute, exists, revoke, sync)");
+            }
+            // A queued execute is a sequence's: it is retried once an hour after a failure.
+            var queued = new RunRequest(NewId(), NewId(), instanceId, action, (payload ?? new JsonObject()).ToJsonString(), Now, NewId(), RetriesLeft: 1, Caller: caller);
+            await EnqueueCoreAsync(queued, cancellationToken).ConfigureAwait(false);
+            return queued;
+        }
         var plan = FindPlan(instance.Integration) ?? throw new RunRefusedException($"no plan named '{instance.Integration}' is loaded");
         if (plan.FindAction(action) is null)
         {
@@ -262,9 +288,13 @@ public sealed class ManifestRuntime
         }
     }
 
-    /// <summary>Runs the first due run only (<c>mfc run --no-follow</c>); what it queued stays queued.</summary>
+    /// <summary>
+    /// Queues what recurring schedules made due (sync-users <c>schedule</c>s) and runs the first due run only (the
+    /// host's worker; <c>mfc run --no-follow</c>); what it queued stays queued.
+    /// </summary>
     public async Task<IReadOnlyList<RunOutcome>> RunOneAsync(CancellationToken cancellationToken = default)
     {
+        await ChiefOnboarding.EnqueueDueSyncsAsync(Now, cancellationToken).ConfigureAwait(false);
         while (await _queue.TryTakeDueAsync(Now, cancellationToken).ConfigureAwait(false) is { } run)
         {
             if (await ExecuteAsync(run, cancellationToken).ConfigureAwait(false) is { } outcome)
@@ -279,7 +309,15 @@ public sealed class ManifestRuntime
     internal async Task<RunOutcome?> ExecuteAsync(RunRequest run, CancellationToken cancellationToken)
     {
         var instance = await _instances.GetAsync(run.InstanceId, cancellationToken).ConfigureAwait(false);
-        var plan = instance is null ? null : FindPlan(instance.Integration);
+        if (instance is { Dialect: ManifestDialect.ChiefOnboarding })
+        {
+            using var coActivity = StartRunActivity(run, instance.Id, run.Action);
+            var coOutcome = await ChiefOnboarding.RunQueuedAsync(run, cancellationToken).ConfigureAwait(false);
+            coActivity?.SetStatus(coOutcome.Succeeded ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, coOutcome.Error is null ? null : Redactor.Redact(coOutcome.Error));
+            await _queue.CompleteAsync(run.RunId, cancellationToken).ConfigureAwait(false);
+            return coOutcome;
+        }
+        var plan = instance is null || instance.Dialect != ManifestDialect.Bossi ? null : FindPlan(instance.Integration);
         var action = plan?.FindAction(run.Action);
         if (instance is null || plan is null || action is null)
         {
@@ -296,16 +334,22 @@ public sealed class ManifestRuntime
         }
 
         Redactor.AddTokens(instance.Tokens);
-        using var activity = ActivitySource.StartActivity("manifest.run");
-        activity?.SetTag("manifest.correlation_id", run.CorrelationId);
-        activity?.SetTag("manifest.run_id", run.RunId);
-        activity?.SetTag("manifest.parent_run_id", run.ParentRunId);
-        activity?.SetTag("manifest.integration", instance.Id);
-        activity?.SetTag("manifest.action", action.Name);
+        using var activity = StartRunActivity(run, instance.Id, action.Name);
         var outcome = await new ActionExecution(this, plan, action, instance, run).RunAsync(cancellationToken).ConfigureAwait(false);
         activity?.SetStatus(outcome.Succeeded ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, outcome.Error is null ? null : Redactor.Redact(outcome.Error));
         await _queue.CompleteAsync(run.RunId, cancellationToken).ConfigureAwait(false);
         return outcome;
+    }
+
+    private static System.Diagnostics.Activity? StartRunActivity(RunRequest run, string instanceId, string action)
+    {
+        var activity = ActivitySource.StartActivity("manifest.run");
+        activity?.SetTag("manifest.correlation_id", run.CorrelationId);
+        activity?.SetTag("manifest.run_id", run.RunId);
+        activity?.SetTag("manifest.parent_run_id", run.ParentRunId);
+        activity?.SetTag("manifest.integration", instanceId);
+        activity?.SetTag("manifest.action", action);
+        return activity;
     }
 
     /// <summary>When <c>rate_limit</c> allows this run, records its start and returns null; otherwise when it may start.</summary>

@@ -2,16 +2,26 @@ using System.Text.Json.Nodes;
 
 namespace ManifestCompiler.Runtime;
 
+/// <summary>Which kind of plan an instance runs.</summary>
+public enum ManifestDialect
+{
+    Bossi,
+    ChiefOnboarding,
+}
+
 /// <summary>
 /// A connected integration: <c>tech.boss.&lt;integration&gt;[index]</c> for one company, with its stored tokens
 /// (API keys from <c>requiredQueryParams</c>, or OAuth tokens) and when they were stored, which with the security
-/// block's <c>expiryInVariable</c> says when the access token expires.
+/// block's <c>expiryInVariable</c> says when the access token expires. A ChiefOnboarding manifest's instance
+/// (<c>chiefonboarding.&lt;manifest&gt;[index]</c>) keeps its <c>initial_data_form</c> values and <c>oauth</c> answer
+/// as its tokens (its <c>extra_args</c>), so they are encrypted at rest the same way.
 /// </summary>
-public sealed record IntegrationInstance(string Integration, int Index, string CompanyId, JsonObject Tokens, DateTimeOffset TokensStoredAt)
+public sealed record IntegrationInstance(string Integration, int Index, string CompanyId, JsonObject Tokens, DateTimeOffset TokensStoredAt, ManifestDialect Dialect = ManifestDialect.Bossi)
 {
-    public string Id => InstanceId(Integration, Index);
+    public string Id => InstanceId(Integration, Index, Dialect);
 
-    public static string InstanceId(string integration, int index) => $"tech.boss.{integration}[{index}]";
+    public static string InstanceId(string integration, int index, ManifestDialect dialect = ManifestDialect.Bossi) =>
+        dialect == ManifestDialect.Bossi ? $"tech.boss.{integration}[{index}]" : $"chiefonboarding.{integration}[{index}]";
 }
 
 /// <summary>Who asked for a run: the person and role <c>usertypes.json</c> is checked against (owners bypass it).</summary>

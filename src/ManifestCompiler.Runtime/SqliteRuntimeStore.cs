@@ -90,7 +90,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
             PRAGMA synchronous = FULL;
             CREATE TABLE IF NOT EXISTS instances (
                 id TEXT PRIMARY KEY, integration TEXT NOT NULL, idx INTEGER NOT NULL, company_id TEXT NOT NULL,
-                tokens BLOB NOT NULL, tokens_stored_at INTEGER NOT NULL);
+                tokens BLOB NOT NULL, tokens_stored_at INTEGER NOT NULL, dialect TEXT NOT NULL DEFAULT 'Bossi');
             CREATE TABLE IF NOT EXISTS runs (
                 seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
                 correlation_id TEXT NOT NULL, instance_id TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
@@ -124,22 +124,22 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
 
     public Task SaveAsync(IntegrationInstance instance, CancellationToken cancellationToken = default) => Locked(() =>
         Execute(
-            "INSERT OR REPLACE INTO instances (id, integration, idx, company_id, tokens, tokens_stored_at) VALUES ($id, $integration, $idx, $company, $tokens, $at)",
+            "INSERT OR REPLACE INTO instances (id, integration, idx, company_id, tokens, tokens_stored_at, dialect) VALUES ($id, $integration, $idx, $company, $tokens, $at, $dialect)",
             ("$id", instance.Id), ("$integration", instance.Integration), ("$idx", instance.Index), ("$company", instance.CompanyId),
-            ("$tokens", _protector.Protect(instance.Tokens.ToJsonString())), ("$at", instance.TokensStoredAt.ToUnixTimeMilliseconds())));
+            ("$tokens", _protector.Protect(instance.Tokens.ToJsonString())), ("$at", instance.TokensStoredAt.ToUnixTimeMilliseconds()), ("$dialect", instance.Dialect.ToString())));
 
     public Task<bool> DeleteAsync(string instanceId, CancellationToken cancellationToken = default) =>
         Locked(() => Execute("DELETE FROM instances WHERE id = $id", ("$id", instanceId)) > 0);
 
     private List<IntegrationInstance> ReadInstances(string where, params (string, object?)[] parameters)
     {
-        using var command = Command($"SELECT integration, idx, company_id, tokens, tokens_stored_at FROM instances {where}", parameters);
+        using var command = Command($"SELECT integration, idx, company_id, tokens, tokens_stored_at, dialect FROM instances {where}", parameters);
         using var reader = command.ExecuteReader();
         var instances = new List<IntegrationInstance>();
         while (reader.Read())
         {
             var tokens = JsonNode.Parse(_protector.Unprotect((byte[])reader["tokens"])) as JsonObject ?? [];
-            instances.Add(new IntegrationInstance(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), tokens, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+            instances.Add(new IntegrationInstance(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), tokens, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), Enum.Parse<ManifestDialect>(reader.GetString(5))));
         }
         return instances;
     }
