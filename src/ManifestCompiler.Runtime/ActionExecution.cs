@@ -277,10 +277,74 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             await execution.MapAsync(target, data ?? new JsonArray(), cancellationToken).ConfigureAwait(false);
         }
 
-        public override Task CreateCronJobAsync(JsonArray arguments, JsonObject keywordArguments, StepCallContext context, CancellationToken cancellationToken) =>
-            throw new StepEffectException("create_cron_job is not supported by this host yet");
+        /// <summary>
+        /// <c>create_cron_job(action, cron, payload=None, name=None)</c>, positional or by keyword: queues
+        /// <c>action</c> with <c>payload</c> at every occurrence of <c>cron</c> (UTC; five fields, or six with seconds
+        /// last, or a macro such as <c>@hourly</c>). <c>name</c> (default: the action) identifies the job within the
+        /// instance, so creating it again replaces it rather than doubling it.
+        /// </summary>
+        public override async Task CreateCronJobAsync(JsonArray arguments, JsonObject keywordArguments, StepCallContext context, CancellationToken cancellationToken)
+        {
+            JsonNode? Argument(int position, string name) => keywordArguments[name] ?? (arguments.Count > position ? arguments[position] : null);
+            var action = JsonText.Of(Argument(0, "action"));
+            var cron = JsonText.Of(Argument(1, "cron"));
+            if (string.IsNullOrEmpty(action) || string.IsNullOrEmpty(cron))
+            {
+                throw new StepEffectException("create_cron_job needs an action and a cron expression: create_cron_job(action, cron, payload=None, name=None)");
+            }
+            if (execution.Plan.FindAction(action) is null)
+            {
+                throw new StepEffectException($"create_cron_job: {execution.Plan} has no action '{action}'");
+            }
+            if (Support.Cron.CronScheduleParser.Parse(cron, out var errors) is null)
+            {
+                var error = errors[0];
+                throw new StepEffectException($"create_cron_job: '{cron}' is not a cron expression ({error.Kind} at column {error.Start + 1})");
+            }
+            var name = JsonText.Of(Argument(3, "name")) ?? action;
+            var payload = (Argument(2, "payload") ?? new JsonObject()).ToJsonString();
+            await Runtime.CronJobs.SaveJobAsync(new CronJob(execution._instance.Id, name, action, payload, cron, Runtime.Now), cancellationToken).ConfigureAwait(false);
+            execution.Event(DebugLevel.Debug, $"Cron job '{name}' created: {action} at '{cron}'", "lifecycle");
+        }
 
-        public override Task<JsonNode?> DispatchCommandAsync(string action, JsonNode? payload, JsonNode? passthrough, StepCallContext context, CancellationToken cancellationToken) =>
-            throw new StepEffectException("dispatch_command is not supported by this host yet");
+        /// <summary>
+        /// <c>dispatch_command(action, payload, passthrough)</c>: queues <c>action</c> of the company's connected
+        /// integration that has it (write <c>&lt;instance id&gt;/&lt;action&gt;</c> when several do) with
+        /// <c>payload</c>, in this run's correlation. The step gets <c>{"run_id", "integration", "passthrough"}</c> back
+        /// at once: waiting for the other run here could starve the worker pool.
+        /// </summary>
+        public override async Task<JsonNode?> DispatchCommandAsync(string action, JsonNode? payload, JsonNode? passthrough, StepCallContext context, CancellationToken cancellationToken)
+        {
+            string? instanceId = null;
+            var slash = action.LastIndexOf('/');
+            if (slash > 0)
+            {
+                instanceId = action[..slash];
+                action = action[(slash + 1)..];
+            }
+            var candidates = new List<IntegrationInstance>();
+            foreach (var instance in await Runtime.Instances.ListAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (instance.Dialect == ManifestDialect.Bossi && instance.CompanyId == execution._instance.CompanyId
+                    && (instanceId is null || instance.Id == instanceId)
+                    && Runtime.FindPlan(instance.Integration)?.FindAction(action) is not null)
+                {
+                    candidates.Add(instance);
+                }
+            }
+            if (candidates.Count != 1)
+            {
+                throw new StepEffectException(candidates.Count == 0
+                    ? $"dispatch_command: no connected integration of this company has an action '{action}'"
+                    : $"dispatch_command: several integrations have '{action}' ({string.Join(", ", candidates.Select(c => c.Id))}); write '<integration>/{action}'");
+            }
+            var target = candidates[0];
+            var run = execution.Run;
+            var payloadJson = (payload ?? new JsonObject()).ToJsonString();
+            execution.Event(DebugLevel.Debug, $"Dispatching {action} to {target.Id}", "trigger", data: $"{{\"integration\":{JsonSerializer.Serialize(target.Id)},\"action\":{JsonSerializer.Serialize(action)},\"payload\":{payloadJson},\"passthrough\":{passthrough?.ToJsonString() ?? "null"}}}");
+            var child = new RunRequest(ManifestRuntime.NewId(), run.CorrelationId, target.Id, action, payloadJson, Runtime.Now, execution.NextKey("dispatch"), run.RunId, Caller: RunCaller.System);
+            await Runtime.EnqueueCoreAsync(child, cancellationToken).ConfigureAwait(false);
+            return new JsonObject { ["run_id"] = child.RunId, ["integration"] = target.Id, ["passthrough"] = passthrough?.DeepClone() };
+        }
     }
 }

@@ -19,6 +19,15 @@ public sealed class ManifestRuntimeHostOptions
     /// <summary>Assemblies whose <c>[assembly: ManifestPlan]</c> registrations are loaded at start.</summary>
     public List<Assembly> PlanAssemblies { get; } = [];
 
+    /// <summary>
+    /// Plan assembly files (as <c>mfc build</c> writes them) deployed to <see cref="Branch"/> at start, each in a
+    /// collectible context; later deployments go through <see cref="PlanBranches"/> (a DI singleton) without a restart.
+    /// </summary>
+    public List<string> PlanFiles { get; } = [];
+
+    /// <summary>The branch this host serves.</summary>
+    public string Branch { get; set; } = PlanBranches.Production;
+
     /// <summary><c>host-glob=base-url</c> routes for outbound requests.</summary>
     public List<string> Routes { get; } = [];
 
@@ -81,13 +90,16 @@ public static class ManifestRuntimeServiceCollectionExtensions
             services.AddSingleton<IInstanceStore>(p => p.GetRequiredService<SqliteRuntimeStore>());
             services.AddSingleton<IRunQueue>(p => p.GetRequiredService<SqliteRuntimeStore>());
             services.AddSingleton<IRecordSink>(p => p.GetRequiredService<SqliteRuntimeStore>());
+            services.AddSingleton<ICronJobStore>(p => p.GetRequiredService<SqliteRuntimeStore>());
         }
         else
         {
             services.AddSingleton<IInstanceStore, InMemoryInstanceStore>();
             services.AddSingleton<IRunQueue, InMemoryRunQueue>();
             services.AddSingleton<IRecordSink, InMemoryRecordSink>();
+            services.AddSingleton<ICronJobStore, InMemoryCronJobStore>();
         }
+        services.AddSingleton<PlanBranches>();
         services.AddSingleton<IDebugEventSink>(p => new LoggingDebugEventSink(p.GetRequiredService<ILoggerFactory>().CreateLogger("ManifestCompiler.Runtime.Debug")));
         services.AddSingleton<ManifestRuntimeAccessor>();
         services.AddHostedService(p => new ManifestRuntimeService(p, options, routes));
@@ -137,11 +149,20 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
                     HttpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(ManifestRuntimeServiceCollectionExtensions.HttpClientName),
                     WebhookBaseUrl = options.WebhookBaseUrl,
                     GenericCallbackUrl = options.GenericCallbackUrl,
+                    CronJobs = services.GetRequiredService<ICronJobStore>(),
+                    Users = services.GetService<ChiefOnboarding.IUserDirectory>(),
+                    Notifier = services.GetService<ChiefOnboarding.INotifier>(),
                 });
             foreach (var assembly in options.PlanAssemblies)
             {
                 runtime.AddPlans(PlanCatalog.Load(assembly));
             }
+            var branches = services.GetRequiredService<PlanBranches>();
+            foreach (var file in options.PlanFiles)
+            {
+                branches.Deploy(options.Branch, file);
+            }
+            branches.Attach(options.Branch, runtime);
         }
         catch (Exception e)
         {

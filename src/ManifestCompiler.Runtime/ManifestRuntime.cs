@@ -22,6 +22,9 @@ public sealed class RuntimeOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Where <c>create_cron_job</c> keeps its jobs; by default in memory (the SQLite store when hosted with a database).</summary>
+    public ICronJobStore? CronJobs { get; init; }
+
     /// <summary>The people ChiefOnboarding manifests run for; by default an empty in-memory directory.</summary>
     public ChiefOnboarding.IUserDirectory? Users { get; init; }
 
@@ -191,6 +194,7 @@ public sealed class ManifestRuntime
             outcome = await new ActionExecution(this, plan, plan.FindAction(delete.Action)!, instance, run).RunAsync(cancellationToken).ConfigureAwait(false);
         }
         await _instances.DeleteAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        await CronJobs.DeleteJobsAsync(instanceId, cancellationToken).ConfigureAwait(false);
         Publish(DebugLevel.Info, $"{instanceId} removed", 200, "", "", "", instanceId, "lifecycle");
         return outcome;
     }
@@ -294,7 +298,7 @@ public sealed class ManifestRuntime
     /// </summary>
     public async Task<IReadOnlyList<RunOutcome>> RunOneAsync(CancellationToken cancellationToken = default)
     {
-        await ChiefOnboarding.EnqueueDueSyncsAsync(Now, cancellationToken).ConfigureAwait(false);
+        await EnqueueDueSchedulesAsync(cancellationToken).ConfigureAwait(false);
         while (await _queue.TryTakeDueAsync(Now, cancellationToken).ConfigureAwait(false) is { } run)
         {
             if (await ExecuteAsync(run, cancellationToken).ConfigureAwait(false) is { } outcome)
@@ -340,6 +344,41 @@ public sealed class ManifestRuntime
         await _queue.CompleteAsync(run.RunId, cancellationToken).ConfigureAwait(false);
         return outcome;
     }
+
+    /// <summary>
+    /// Queues every recurring run that came due: <c>create_cron_job</c> jobs and sync-users schedules, each occurrence
+    /// once (its idempotency key is the occurrence). A job whose occurrences passed while no host ran fires once for
+    /// them. Returns when the next one is due (null: none).
+    /// </summary>
+    public async Task<DateTimeOffset?> EnqueueDueSchedulesAsync(CancellationToken cancellationToken = default)
+    {
+        var now = Now;
+        var next = await ChiefOnboarding.EnqueueDueSyncsAsync(now, cancellationToken).ConfigureAwait(false);
+        foreach (var job in await CronJobs.ListJobsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (Support.Cron.CronScheduleParser.Parse(job.Cron, out _) is not { } schedule)
+            {
+                continue; // validated when created; a job is never stored with a bad expression
+            }
+            var due = schedule.NextAfter(job.Cursor);
+            if (due is { } occurrence && occurrence <= now)
+            {
+                var run = new RunRequest(NewId(), NewId(), job.InstanceId, job.Action, job.PayloadJson, occurrence, $"cron:{job.Id}:{occurrence:O}", Caller: RunCaller.System);
+                await EnqueueCoreAsync(run, cancellationToken).ConfigureAwait(false);
+                await CronJobs.SaveJobAsync(job with { Cursor = now }, cancellationToken).ConfigureAwait(false);
+                due = schedule.NextAfter(now);
+            }
+            if (due is { } upcoming && (next is null || upcoming < next))
+            {
+                next = upcoming;
+            }
+        }
+        return next;
+    }
+
+    internal ICronJobStore CronJobs => _options.CronJobs ?? _defaultCronJobs;
+
+    private readonly InMemoryCronJobStore _defaultCronJobs = new();
 
     private static System.Diagnostics.Activity? StartRunActivity(RunRequest run, string instanceId, string action)
     {

@@ -67,7 +67,7 @@ public sealed class TokenProtector
 /// mapped records and mapping failures. A run taken but not completed when the host stopped is queued again when
 /// the store opens; enqueueing and record writes are idempotent by key, so a run executed again writes nothing twice.
 /// </summary>
-public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink, IDisposable
+public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink, ICronJobStore, IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly TokenProtector _protector;
@@ -103,6 +103,9 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
             CREATE TABLE IF NOT EXISTS mapping_failures (
                 key TEXT PRIMARY KEY, instance_id TEXT NOT NULL, action TEXT NOT NULL, run_id TEXT NOT NULL,
                 errors TEXT NOT NULL, record TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS cron_jobs (
+                id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, name TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
+                cron TEXT NOT NULL, cursor INTEGER NOT NULL);
             UPDATE runs SET state = 'queued' WHERE state = 'taken';
             """);
         return store;
@@ -210,6 +213,29 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
         }
         return runs;
     }
+
+    // --- cron jobs ------------------------------------------------------------------------------------
+
+    public Task SaveJobAsync(CronJob job, CancellationToken cancellationToken = default) => Locked(() =>
+        Execute(
+            "INSERT OR REPLACE INTO cron_jobs (id, instance_id, name, action, payload, cron, cursor) VALUES ($id, $instance, $name, $action, $payload, $cron, $cursor)",
+            ("$id", job.Id), ("$instance", job.InstanceId), ("$name", job.Name), ("$action", job.Action), ("$payload", job.PayloadJson),
+            ("$cron", job.Cron), ("$cursor", job.Cursor.ToUnixTimeMilliseconds())));
+
+    public Task<IReadOnlyList<CronJob>> ListJobsAsync(CancellationToken cancellationToken = default) => Locked<IReadOnlyList<CronJob>>(() =>
+    {
+        using var command = Command("SELECT instance_id, name, action, payload, cron, cursor FROM cron_jobs ORDER BY id");
+        using var reader = command.ExecuteReader();
+        var jobs = new List<CronJob>();
+        while (reader.Read())
+        {
+            jobs.Add(new CronJob(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+        }
+        return jobs;
+    });
+
+    public Task DeleteJobsAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        Locked(() => Execute("DELETE FROM cron_jobs WHERE instance_id = $instance", ("$instance", instanceId)));
 
     // --- records ------------------------------------------------------------------------------------
 

@@ -425,6 +425,10 @@ internal sealed class BossiBinder
         var calls = PythonStepChecker.Check(file);
         foreach (var call in calls)
         {
+            if (call.Call.Kind == ActionCallKind.DispatchCommand)
+            {
+                continue; // an action of another integration (spec: "Call another integration action"); the host resolves it
+            }
             if (!_actions.TryGetValue(call.Call.Action, out var target))
             {
                 file.Report(ManifestDiagnostics.UnknownAction, call.Span, null, call.Call.Action, Suggestions.DidYouMean(call.Call.Action, _actions.Keys));
