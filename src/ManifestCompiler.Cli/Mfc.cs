@@ -17,6 +17,7 @@ public static class Mfc
             CheckCommand.Create(output, error),
             BuildCommand.Create(output, error),
             RunCommand.Create(output, error),
+            ServeCommand.Create(output, error),
             QueryCommand.Create(output, error, input ?? Console.In),
             EvalCommand.Create(output, error),
         };

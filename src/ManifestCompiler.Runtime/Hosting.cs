@@ -40,6 +40,9 @@ public sealed class ManifestRuntimeHostOptions
 
     public string GenericCallbackUrl { get; set; } = "http://127.0.0.1:5080/oauth/callback";
 
+    /// <summary>Called with every debug event (masked), besides the log (a live event stream).</summary>
+    public List<Action<DebugEvent>> EventListeners { get; } = [];
+
     /// <summary>How long the queue worker sleeps when nothing is queued.</summary>
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromMilliseconds(500);
 }
@@ -100,7 +103,7 @@ public static class ManifestRuntimeServiceCollectionExtensions
             services.AddSingleton<ICronJobStore, InMemoryCronJobStore>();
         }
         services.AddSingleton<PlanBranches>();
-        services.AddSingleton<IDebugEventSink>(p => new LoggingDebugEventSink(p.GetRequiredService<ILoggerFactory>().CreateLogger("ManifestCompiler.Runtime.Debug")));
+        services.AddSingleton<IDebugEventSink>(p => new LoggingDebugEventSink(p.GetRequiredService<ILoggerFactory>().CreateLogger("ManifestCompiler.Runtime.Debug"), options.EventListeners));
         services.AddSingleton<ManifestRuntimeAccessor>();
         services.AddHostedService(p => new ManifestRuntimeService(p, options, routes));
         return services;
@@ -108,10 +111,14 @@ public static class ManifestRuntimeServiceCollectionExtensions
 }
 
 /// <summary>Debug events as log records (the message is already masked), with the correlation id in scope.</summary>
-public sealed class LoggingDebugEventSink(ILogger logger) : IDebugEventSink
+public sealed class LoggingDebugEventSink(ILogger logger, IReadOnlyList<Action<DebugEvent>>? listeners = null) : IDebugEventSink
 {
     public void Publish(DebugEvent debugEvent)
     {
+        foreach (var listener in listeners ?? [])
+        {
+            listener(debugEvent);
+        }
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = debugEvent.CorrelationId, ["RunId"] = debugEvent.RunId, ["Integration"] = debugEvent.IntegrationId, ["Action"] = debugEvent.Action });
         var level = debugEvent.Level switch
         {

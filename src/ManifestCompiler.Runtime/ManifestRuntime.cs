@@ -437,6 +437,9 @@ public sealed class ManifestRuntime
     internal TemplateScope VariablesScope(IntegrationInstance instance) =>
         TemplateScope.FromObject(JsonSerializer.SerializeToElement(Variables(instance)));
 
+    /// <summary>A ChiefOnboarding instance's own OAuth callback (its <c>redirect_url</c>): the generic callback plus its id.</summary>
+    public string ChiefOnboardingCallbackUrl(IntegrationInstance instance) => _options.GenericCallbackUrl.TrimEnd('/') + "/" + Uri.EscapeDataString(instance.Id);
+
     internal string WebhookUrl(IntegrationInstance instance) => _options.WebhookBaseUrl.TrimEnd('/') + "/" + Uri.EscapeDataString(instance.Id);
 
     internal Task<bool> EnqueueCoreAsync(RunRequest run, CancellationToken cancellationToken) => _queue.EnqueueAsync(run, cancellationToken);

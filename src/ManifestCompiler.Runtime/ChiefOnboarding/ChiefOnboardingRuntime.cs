@@ -610,7 +610,7 @@ public sealed class ChiefOnboardingRuntime
                 }
             }
             context["responses"] = _responses.DeepClone();
-            context["redirect_url"] = Host.Options.GenericCallbackUrl;
+            context["redirect_url"] = Host.ChiefOnboardingCallbackUrl(_instance);
             return TemplateScope.FromObject(JsonSerializer.SerializeToElement(context), htmlEscape: true);
         }
 

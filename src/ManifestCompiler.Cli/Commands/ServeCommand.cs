@@ -1,0 +1,59 @@
+using System.CommandLine;
+using ManifestCompiler.Cli.Serving;
+using ManifestCompiler.Runtime;
+
+namespace ManifestCompiler.Cli.Commands;
+
+/// <summary>
+/// <c>mfc serve &lt;plans-or-folders&gt;... --db &lt;file&gt;</c>: runs a runtime host on 127.0.0.1 until Ctrl+C (see
+/// <see cref="ServeHost"/> for the endpoints).
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var pathsArgument = new Argument<string[]>("plans-or-folders") { Description = "Integration folders, ChiefOnboarding manifests or folders of them (compiled first), or plan assemblies built by mfc build.", Arity = ArgumentArity.OneOrMore };
+        var databaseOption = new Option<string>("--db") { Description = "The SQLite database (created if needed): instances, encrypted tokens, the run queue, cron jobs, records.", Required = true };
+        var tokenKeyOption = new Option<string?>("--token-key") { Description = "The base64 key (32 bytes) that encrypts tokens; else MC_TOKEN_KEY, else a key file beside the database." };
+        var portOption = new Option<int>("--port") { Description = "The port on 127.0.0.1.", DefaultValueFactory = _ => 5080 };
+        var branchOption = new Option<string>("--branch") { Description = "The branch this host serves.", DefaultValueFactory = _ => PlanBranches.Production };
+        var routeOption = new Option<string[]>("--route") { Description = "<host-glob>=<base-url>: send requests for matching hosts there (repeatable)." };
+        var standInOption = new Option<FileInfo?>("--stand-in") { Description = "Start a local stand-in API from this file of canned responses and route its hosts to it." };
+        var command = new Command("serve", "Run a runtime host on 127.0.0.1: OAuth, webhooks, runs, a live debug event stream.")
+        {
+            pathsArgument, databaseOption, tokenKeyOption, portOption, branchOption, routeOption, standInOption,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var options = new ServeOptions(
+                parseResult.GetValue(pathsArgument)!,
+                parseResult.GetValue(databaseOption)!,
+                parseResult.GetValue(tokenKeyOption),
+                parseResult.GetValue(portOption),
+                parseResult.GetValue(branchOption)!,
+                parseResult.GetValue(routeOption) ?? [],
+                parseResult.GetValue(standInOption));
+            foreach (var route in options.Routes)
+            {
+                if (OutboundRoutes.TryAdd(new OutboundRoutes(), route) is { } problem)
+                {
+                    error.WriteLine("mfc serve: --route " + problem);
+                    return Mfc.UsageExitCode;
+                }
+            }
+            var (host, failure) = await ServeHost.StartAsync(options, output, error, cancellationToken);
+            if (host is null)
+            {
+                error.WriteLine("mfc serve: " + failure);
+                return 1;
+            }
+            await using (host)
+            {
+                output.WriteLine($"mfc serve: listening on {host.BaseUrl} (branch {options.Branch}, database {options.Database}); Ctrl+C stops");
+                await host.WaitForShutdownAsync(cancellationToken);
+            }
+            return 0;
+        });
+        return command;
+    }
+}
