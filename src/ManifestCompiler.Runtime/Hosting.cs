@@ -43,6 +43,9 @@ public sealed class ManifestRuntimeHostOptions
     /// <summary>Called with every debug event (masked), besides the log (a live event stream).</summary>
     public List<Action<DebugEvent>> EventListeners { get; } = [];
 
+    /// <summary>How many runs execute at once (each takes a step worker while its steps run); defaults to the pool's size.</summary>
+    public int? MaxConcurrentRuns { get; set; }
+
     /// <summary>How long the queue worker sleeps when nothing is queued.</summary>
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromMilliseconds(500);
 }
@@ -179,7 +182,13 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
         }
         accessor.Set(runtime);
 
-        // One due run at a time, so a run queued now (a webhook) never waits behind a delayed one.
+        // Each loop takes one due run at a time, so a run queued now (a webhook) never waits behind a delayed one.
+        var loops = Math.Max(1, options.MaxConcurrentRuns ?? options.Pool.MaxWorkers);
+        await Task.WhenAll(Enumerable.Range(0, loops).Select(_ => Task.Run(() => RunLoopAsync(runtime, logger, stoppingToken), CancellationToken.None))).ConfigureAwait(false);
+    }
+
+    private async Task RunLoopAsync(ManifestRuntime runtime, ILogger logger, CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try

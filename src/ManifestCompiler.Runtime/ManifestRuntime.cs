@@ -22,6 +22,9 @@ public sealed class RuntimeOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>How many runs <see cref="ManifestRuntime.RunUntilIdleAsync"/> executes at once (match it to the step pool's workers).</summary>
+    public int MaxConcurrentRuns { get; init; } = 1;
+
     /// <summary>Where <c>create_cron_job</c> keeps its jobs; by default in memory (the SQLite store when hosted with a database).</summary>
     public ICronJobStore? CronJobs { get; init; }
 
@@ -262,17 +265,23 @@ public sealed class ManifestRuntime
     }
 
     /// <summary>
-    /// Runs queued runs until none is left, waiting for delayed ones (<c>schedule_task</c>, rate limits). Returns the
-    /// outcomes in the order the runs ended.
+    /// Runs queued runs until none is left, up to <see cref="RuntimeOptions.MaxConcurrentRuns"/> at once, waiting for
+    /// delayed ones (<c>schedule_task</c>, rate limits). Returns the outcomes in the order the runs ended.
     /// </summary>
     public async Task<IReadOnlyList<RunOutcome>> RunUntilIdleAsync(CancellationToken cancellationToken = default)
     {
         var outcomes = new List<RunOutcome>();
+        var running = new List<Task<RunOutcome?>>();
+        var concurrency = Math.Max(1, _options.MaxConcurrentRuns);
+        // One coordinator takes runs and collects outcomes; only the executions run concurrently.
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var run = await _queue.TryTakeDueAsync(Now, cancellationToken).ConfigureAwait(false);
-            if (run is null)
+            while (running.Count < concurrency && await _queue.TryTakeDueAsync(Now, cancellationToken).ConfigureAwait(false) is { } run)
+            {
+                running.Add(ExecuteAsync(run, cancellationToken));
+            }
+            if (running.Count == 0)
             {
                 if (await _queue.NextDueAsync(cancellationToken).ConfigureAwait(false) is not { } due)
                 {
@@ -285,7 +294,9 @@ public sealed class ManifestRuntime
                 }
                 continue;
             }
-            if (await ExecuteAsync(run, cancellationToken).ConfigureAwait(false) is { } outcome)
+            var finished = await Task.WhenAny(running).ConfigureAwait(false);
+            running.Remove(finished);
+            if (await finished.ConfigureAwait(false) is { } outcome)
             {
                 outcomes.Add(outcome);
             }

@@ -43,12 +43,13 @@ public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixtur
     private readonly InMemoryRunQueue _queue = new();
     private readonly InMemoryRecordSink _records = new();
     private readonly DebugEventLog _events = new();
+    private readonly OutboundRoutes _routes = new();
     private ManifestRuntime _runtime = null!;
 
     public async Task InitializeAsync()
     {
         await _apis.InitializeAsync();
-        var routes = new OutboundRoutes();
+        var routes = _routes;
         Assert.Null(OutboundRoutes.TryAdd(routes, "quickbooks.api.intuit.com=" + _apis.BaseUrl));
         Assert.Null(OutboundRoutes.TryAdd(routes, "*.stripe.com=" + _apis.BaseUrl));
         Assert.Null(OutboundRoutes.TryAdd(routes, "oauth.platform.intuit.com=" + _apis.BaseUrl));
@@ -120,6 +121,37 @@ public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixtur
         Assert.Contains("INFO: [QB] Sending Invoice → 101", sync);
         Assert.All(_events.Events, e => Assert.Equal("tech.boss.quickbooks[0]", e.IntegrationId));
         AssertNoSecretInEvents();
+    }
+
+    [Fact]
+    public async Task Runs_execute_two_at_a_time_on_the_two_worker_pool_and_every_record_lands_once()
+    {
+        _apis.Invoices = [.. Enumerable.Range(0, 24).Select(i => (JsonNode)ThirdPartyApis.Invoice($"9{i:D2}", i + 1m))];
+        var records = new InMemoryRecordSink();
+        var concurrent = new ManifestRuntime(fixture.Pool, new InMemoryInstanceStore(), new InMemoryRunQueue(), records, _events, new RuntimeOptions
+        {
+            Routes = _routes,
+            HttpClient = new EgressPolicy { AllowedNetworks = [System.Net.IPNetwork.Parse("127.0.0.1/32")] }.CreateHttpClient(),
+            MaxConcurrentRuns = 2,
+        });
+        concurrent.AddPlans(SamplePlans.Value);
+        await concurrent.ConnectAsync("quickbooks", "company-42", new JsonObject { ["realmId"] = "9130", ["access_token"] = AccessToken });
+
+        var outcomes = await concurrent.RunUntilIdleAsync();
+
+        Assert.Equal(25, outcomes.Count);
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error));
+        Assert.Equal(24, records.Records.Select(r => r.Key).Distinct().Count());
+        // The runs overlapped: at some point two had started and neither had finished (the first pair may not, while
+        // the second worker starts).
+        var inFlight = 0;
+        var most = 0;
+        foreach (var e in _events.Events.Where(e => e.Action == "invoices-post-v1"))
+        {
+            inFlight += e.Message.StartsWith("Starting execution", StringComparison.Ordinal) ? 1 : e.Message.StartsWith("Finished execution", StringComparison.Ordinal) ? -1 : 0;
+            most = Math.Max(most, inFlight);
+        }
+        Assert.Equal(2, most);
     }
 
     [Fact]
