@@ -1,26 +1,8 @@
-using System.Reflection;
 using System.Text.Json.Nodes;
 using ManifestCompiler.Runtime.ChiefOnboarding;
 using ManifestCompiler.Runtime.Python;
-using ManifestCompiler.Runtime.Support.Plans;
-using ManifestCompiler.Testing;
-using ManifestCompiler.Workspace;
 
 namespace ManifestCompiler.Runtime.Tests;
-
-/// <summary>The ChiefOnboarding samples' plans, built the way <c>mfc build</c> builds them.</summary>
-internal static class ChiefOnboardingSamplePlans
-{
-    private static readonly Lazy<PlanCatalog> Catalog = new(() =>
-    {
-        var workspace = ManifestWorkspace.Load([Path.Combine(RepositoryPaths.Root, "samples", "chiefonboarding")]);
-        var built = PlanAssemblyBuilder.Build(workspace, "ChiefOnboardingTestPlans");
-        Assert.True(built.Succeeded, string.Join("\n", built.Diagnostics.Select(d => d.ToString()).Concat(built.CompilerErrors)));
-        return PlanCatalog.Load(Assembly.Load(built.Image!));
-    });
-
-    public static PlanCatalog Value => Catalog.Value;
-}
 
 /// <summary>A clock that moves only when told to.</summary>
 public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
@@ -62,7 +44,7 @@ public sealed class ChiefOnboardingTests : IAsyncLifetime
             Users = _users,
             Notifier = _notifier,
         });
-        _runtime.AddPlans(ChiefOnboardingSamplePlans.Value);
+        _runtime.AddPlans(SamplePlans.ChiefOnboarding);
         Engine.Delay = (delay, _) =>
         {
             _pollWaits.Add(delay);

@@ -11,15 +11,22 @@ namespace ManifestCompiler.Runtime.Tests;
 /// <summary>The samples' plans, built as a build pipeline builds them (mfc build's code path), loaded once.</summary>
 internal static class SamplePlans
 {
-    private static readonly Lazy<PlanCatalog> Catalog = new(() =>
+    private static readonly Lazy<PlanCatalog> Bossi = new(() => Build("bossi", "RuntimeTestPlans"));
+    private static readonly Lazy<PlanCatalog> Manifests = new(() => Build("chiefonboarding", "ChiefOnboardingTestPlans"));
+
+    /// <summary>The BOSSi samples.</summary>
+    public static PlanCatalog Value => Bossi.Value;
+
+    /// <summary>The ChiefOnboarding samples.</summary>
+    public static PlanCatalog ChiefOnboarding => Manifests.Value;
+
+    private static PlanCatalog Build(string samples, string assemblyName)
     {
-        var workspace = ManifestWorkspace.Load([Path.Combine(RepositoryPaths.Root, "samples", "bossi")]);
-        var built = PlanAssemblyBuilder.Build(workspace, "RuntimeTestPlans");
+        var workspace = ManifestWorkspace.Load([Path.Combine(RepositoryPaths.Root, "samples", samples)]);
+        var built = PlanAssemblyBuilder.Build(workspace, assemblyName);
         Assert.True(built.Succeeded, string.Join("\n", built.Diagnostics.Select(d => d.ToString()).Concat(built.CompilerErrors)));
         return PlanCatalog.Load(Assembly.Load(built.Image!));
-    });
-
-    public static PlanCatalog Value => Catalog.Value;
+    }
 }
 
 /// <summary>One worker pool for the class: real python3 under bubblewrap.</summary>
