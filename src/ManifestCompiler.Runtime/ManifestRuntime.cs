@@ -203,7 +203,31 @@ public sealed class ManifestRuntime
     }
 
     /// <summary>Queues an action for an instance on behalf of <paramref name="caller"/> (usertypes checked; owners bypass).</summary>
-    public async Task<RunRequest> EnqueueAsync(string instanceId, string action, JsonNode? payload, RunCaller caller, CancellationToken cancellationToken = default)
+    public Task<RunRequest> EnqueueAsync(string instanceId, string action, JsonNode? payload, RunCaller caller, CancellationToken cancellationToken = default) =>
+        EnqueueCoreAsync(instanceId, action, payload, caller, waiter: null, cancellationToken);
+
+    /// <summary>
+    /// Queues a run like <see cref="EnqueueAsync"/> and waits for its outcome: the synchronous caller of a
+    /// <c>returnsData</c> action gets its result. Whoever runs the queue (the host's worker loops, or
+    /// <see cref="RunUntilIdleAsync"/>) carries the run out; the run stays durable while the caller waits.
+    /// </summary>
+    public async Task<RunOutcome> RunAndWaitAsync(string instanceId, string action, JsonNode? payload, RunCaller caller, CancellationToken cancellationToken = default)
+    {
+        var waiter = new TaskCompletionSource<RunOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = await EnqueueCoreAsync(instanceId, action, payload, caller, waiter, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _waiters.TryRemove(run.RunId, out _);
+        }
+    }
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<RunOutcome>> _waiters = new(StringComparer.Ordinal);
+
+    private async Task<RunRequest> EnqueueCoreAsync(string instanceId, string action, JsonNode? payload, RunCaller caller, TaskCompletionSource<RunOutcome>? waiter, CancellationToken cancellationToken)
     {
         var instance = await _instances.GetAsync(instanceId, cancellationToken).ConfigureAwait(false) ?? throw new RunRefusedException($"no connected instance '{instanceId}'");
         if (instance.Dialect == ManifestDialect.ChiefOnboarding)
@@ -215,6 +239,7 @@ public sealed class ManifestRuntime
             }
             // A queued execute is a sequence's: it is retried once an hour after a failure.
             var queued = new RunRequest(NewId(), NewId(), instanceId, action, (payload ?? new JsonObject()).ToJsonString(), Now, NewId(), RetriesLeft: 1, Caller: caller);
+            RegisterWaiter(queued, waiter);
             await EnqueueCoreAsync(queued, cancellationToken).ConfigureAwait(false);
             return queued;
         }
@@ -228,8 +253,27 @@ public sealed class ManifestRuntime
             throw new RunRefusedException($"role '{caller.Role}' may not trigger '{action}' of {plan}");
         }
         var run = new RunRequest(NewId(), NewId(), instanceId, action, (payload ?? new JsonObject()).ToJsonString(), Now, NewId(), Caller: caller);
+        RegisterWaiter(run, waiter);
         await EnqueueCoreAsync(run, cancellationToken).ConfigureAwait(false);
         return run;
+    }
+
+    private void RegisterWaiter(RunRequest run, TaskCompletionSource<RunOutcome>? waiter)
+    {
+        if (waiter is not null)
+        {
+            _waiters[run.RunId] = waiter;
+        }
+    }
+
+    /// <summary>Hands an outcome to the caller waiting for it, if any (<see cref="RunAndWaitAsync"/>).</summary>
+    private RunOutcome? Finish(RunOutcome? outcome)
+    {
+        if (outcome is not null && _waiters.TryRemove(outcome.Run.RunId, out var waiter))
+        {
+            waiter.TrySetResult(outcome);
+        }
+        return outcome;
     }
 
     /// <summary>
@@ -330,7 +374,7 @@ public sealed class ManifestRuntime
             var coOutcome = await ChiefOnboarding.RunQueuedAsync(run, cancellationToken).ConfigureAwait(false);
             coActivity?.SetStatus(coOutcome.Succeeded ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, coOutcome.Error is null ? null : Redactor.Redact(coOutcome.Error));
             await _queue.CompleteAsync(run.RunId, cancellationToken).ConfigureAwait(false);
-            return coOutcome;
+            return Finish(coOutcome);
         }
         var plan = instance is null || instance.Dialect != ManifestDialect.Bossi ? null : FindPlan(instance.Integration);
         var action = plan?.FindAction(run.Action);
@@ -339,7 +383,7 @@ public sealed class ManifestRuntime
             var reason = instance is null ? $"no connected instance '{run.InstanceId}'" : plan is null ? $"no plan named '{instance.Integration}' is loaded" : $"{plan} has no action '{run.Action}'";
             Publish(DebugLevel.Error, reason, 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "action_error");
             await _queue.CompleteAsync(run.RunId, cancellationToken).ConfigureAwait(false);
-            return new RunOutcome(run, RunStatus.Refused, null, reason);
+            return Finish(new RunOutcome(run, RunStatus.Refused, null, reason));
         }
         if (RateLimitDelay(run, action) is { } notBefore)
         {
@@ -353,7 +397,7 @@ public sealed class ManifestRuntime
         var outcome = await new ActionExecution(this, plan, action, instance, run).RunAsync(cancellationToken).ConfigureAwait(false);
         activity?.SetStatus(outcome.Succeeded ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, outcome.Error is null ? null : Redactor.Redact(outcome.Error));
         await _queue.CompleteAsync(run.RunId, cancellationToken).ConfigureAwait(false);
-        return outcome;
+        return Finish(outcome);
     }
 
     /// <summary>

@@ -34,11 +34,17 @@ public sealed class ServeCommandTests : IDisposable
         var file = Path.Combine(_directory, "stand-in.json");
         File.WriteAllText(file, new JsonObject
         {
-            ["responses"] = new JsonArray(new JsonObject
-            {
-                ["host"] = "quickbooks.api.intuit.com", ["method"] = "GET", ["path"] = "/v3/company/*/query", ["status"] = 200,
-                ["body"] = new JsonObject { ["QueryResponse"] = new JsonObject { ["Invoice"] = list } },
-            }),
+            ["responses"] = new JsonArray(
+                new JsonObject
+                {
+                    ["host"] = "quickbooks.api.intuit.com", ["method"] = "GET", ["path"] = "/v3/company/*/query", ["status"] = 200,
+                    ["body"] = new JsonObject { ["QueryResponse"] = new JsonObject { ["Invoice"] = list } },
+                },
+                new JsonObject
+                {
+                    ["host"] = "quickbooks.api.intuit.com", ["method"] = "GET", ["path"] = "/v3/company/*/reports/ProfitAndLoss", ["status"] = 200,
+                    ["body"] = new JsonObject { ["Header"] = new JsonObject { ["ReportName"] = "ProfitAndLoss", ["Currency"] = "USD" } },
+                }),
         }.ToJsonString());
         return file;
     }
@@ -68,6 +74,13 @@ public sealed class ServeCommandTests : IDisposable
         }
         Assert.Contains(seen, e => e["Message"]!.GetValue<string>() == "Starting execution of action: quickbooks-sync-v1");
         Assert.DoesNotContain(seen, e => e.ToJsonString().Contains("serve-access-token-5d2e", StringComparison.Ordinal));
+
+        // A returnsData action answers its synchronous caller.
+        var report = await _http.PostAsJsonAsync(host.Url("/instances/" + Uri.EscapeDataString("tech.boss.quickbooks[0]") + "/runs?wait=true"), new JsonObject { ["action"] = "get-profit-and-loss-v1" });
+        Assert.Equal(HttpStatusCode.OK, report.StatusCode);
+        var reported = (await report.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("Succeeded", reported["status"]!.GetValue<string>());
+        Assert.Equal("ProfitAndLoss", reported["result"]!["Header"]!["ReportName"]!.GetValue<string>());
 
         var unknown = await _http.PostAsJsonAsync(host.Url("/instances"), new JsonObject { ["integration"] = "nope" });
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);

@@ -162,6 +162,22 @@ public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixtur
     }
 
     [Fact]
+    public async Task A_synchronous_caller_gets_the_outcome_of_its_run()
+    {
+        _apis.Invoices = [ThirdPartyApis.Invoice("501", 2m)];
+        var instance = await _runtime.ConnectAsync("quickbooks", "company-42", new JsonObject { ["realmId"] = "9130", ["access_token"] = AccessToken }, runTriggerSteps: false);
+
+        var waiting = _runtime.RunAndWaitAsync(instance.Id, "quickbooks-sync-v1", null, RunCaller.System);
+        Assert.False(waiting.IsCompleted); // queued; whoever runs the queue carries it out
+        await _runtime.RunUntilIdleAsync();
+        var outcome = await waiting;
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.Equal("quickbooks-sync-v1", outcome.Run.Action);
+        Assert.Equal(1, outcome.Result!["queued"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Each_run_is_an_activity_tagged_with_its_correlation_id()
     {
         var activities = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();

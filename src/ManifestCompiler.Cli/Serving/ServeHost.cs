@@ -36,7 +36,8 @@ internal sealed record ServeOptions(
 /// the connect (the company comes back as <c>state</c>); <c>GET /oauth/callback/{instance}</c> is a ChiefOnboarding
 /// instance's own <c>redirect_url</c>, and <c>GET /chiefonboarding/{instance}/oauth</c> starts it.</item>
 /// <item><c>POST /webhooks/{instance}</c> routes a webhook (400 with the missing names, 404, or 202 with the runs).</item>
-/// <item><c>POST /instances/{instance}/runs</c> <c>{"action", "payload"}</c> queues a run (202).</item>
+/// <item><c>POST /instances/{instance}/runs</c> <c>{"action", "payload"}</c> queues a run (202); with <c>?wait=true</c> it
+/// answers the run's outcome and result (200, or 502 when the run failed).</item>
 /// <item><c>GET /events</c> streams the debug events (server-sent events, one JSON object each, secrets masked).</item>
 /// <item><c>POST /branches/{branch}/deploy</c> (a plan assembly as the body) and <c>POST /branches/{from}/merge/{to}</c>.</item>
 /// </list>
@@ -232,6 +233,27 @@ internal sealed class ServeHost : IAsyncDisposable
             }
             return await Refusable(async () =>
             {
+                if (request.Query["wait"] == "true")
+                {
+                    // The synchronous caller of a returnsData action: the outcome, at most two minutes away.
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    timeout.CancelAfter(TimeSpan.FromMinutes(2));
+                    try
+                    {
+                        var outcome = await runtime.RunAndWaitAsync(instance, action, body["payload"]?.DeepClone(), RunCaller.System, timeout.Token);
+                        return Results.Json(new JsonObject
+                        {
+                            ["run_id"] = outcome.Run.RunId,
+                            ["status"] = outcome.Status.ToString(),
+                            ["result"] = outcome.Result is null ? null : JsonNode.Parse(runtime.Redactor.Redact(outcome.Result.ToJsonString())),
+                            ["error"] = outcome.Error is null ? null : runtime.Redactor.Redact(outcome.Error),
+                        }, statusCode: outcome.Succeeded ? 200 : 502);
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        return Problem(504, "the run did not finish within two minutes; it stays queued");
+                    }
+                }
                 var run = await runtime.EnqueueAsync(instance, action, body["payload"]?.DeepClone(), RunCaller.System, ct);
                 return Results.Json(new JsonObject { ["run_id"] = run.RunId, ["correlation_id"] = run.CorrelationId }, statusCode: 202);
             });
