@@ -13,6 +13,9 @@ public sealed class EgressPolicy
 {
     public static EgressPolicy Default { get; } = new();
 
+    /// <summary>The default policy, but this machine (127.0.0.0/8, ::1) is reachable: for outbound requests routed to a local stand-in.</summary>
+    public static EgressPolicy AllowingLoopback { get; } = new() { AllowedNetworks = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")] };
+
     /// <summary>Allow loopback and private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, ...).</summary>
     public bool AllowPrivateNetworks { get; init; }
 

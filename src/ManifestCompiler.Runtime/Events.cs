@@ -31,6 +31,11 @@ public sealed record DebugEvent(
 {
     /// <summary>As the panel prints a row: <c>DEBUG: Starting execution of action: quickbooks-sync-v1</c>.</summary>
     public override string ToString() => $"{Level.ToString().ToUpperInvariant()}: {Message}";
+
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
+    /// <summary>The whole event as one line of JSON, the level by name (<c>mfc run --verbose</c>, <c>mfc serve</c>'s stream).</summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, JsonOptions);
 }
 
 public interface IDebugEventSink

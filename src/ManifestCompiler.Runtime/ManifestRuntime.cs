@@ -110,8 +110,7 @@ public sealed class ManifestRuntime
         {
             throw new RunRefusedException($"connecting {integration} needs {string.Join(", ", missing)}");
         }
-        var existing = await _instances.ListAsync(cancellationToken).ConfigureAwait(false);
-        var index = existing.Where(i => i.Integration == integration).Select(i => i.Index + 1).DefaultIfEmpty(0).Max();
+        var index = await NextIndexAsync(integration, ManifestDialect.Bossi, cancellationToken).ConfigureAwait(false);
         var instance = new IntegrationInstance(integration, index, companyId, (JsonObject)tokens.DeepClone(), Now);
         Redactor.AddTokens(instance.Tokens);
         await _instances.SaveAsync(instance, cancellationToken).ConfigureAwait(false);
@@ -415,20 +414,28 @@ public sealed class ManifestRuntime
             {
                 continue; // validated when created; a job is never stored with a bad expression
             }
-            var due = schedule.NextAfter(job.Cursor);
-            if (due is { } occurrence && occurrence <= now)
+            var (due, upcoming) = schedule.DueBetween(job.Cursor, now);
+            if (due is { } occurrence)
             {
-                var run = new RunRequest(NewId(), NewId(), job.InstanceId, job.Action, job.PayloadJson, occurrence, $"cron:{job.Id}:{occurrence:O}", Caller: RunCaller.System);
-                await EnqueueCoreAsync(run, cancellationToken).ConfigureAwait(false);
+                await EnqueueOccurrenceAsync(job.Id, job.InstanceId, job.Action, job.PayloadJson, occurrence, cancellationToken).ConfigureAwait(false);
                 await CronJobs.SaveJobAsync(job with { Cursor = now }, cancellationToken).ConfigureAwait(false);
-                due = schedule.NextAfter(now);
             }
-            if (due is { } upcoming && (next is null || upcoming < next))
-            {
-                next = upcoming;
-            }
+            next = Earliest(next, upcoming);
         }
         return next;
+    }
+
+    /// <summary>Queues one occurrence of a schedule; its idempotency key is the occurrence, so it is queued once however often it is seen.</summary>
+    internal Task<bool> EnqueueOccurrenceAsync(string scheduleId, string instanceId, string action, string payloadJson, DateTimeOffset occurrence, CancellationToken cancellationToken) =>
+        EnqueueCoreAsync(new RunRequest(NewId(), NewId(), instanceId, action, payloadJson, occurrence, $"cron:{scheduleId}:{occurrence:O}", Caller: RunCaller.System), cancellationToken);
+
+    internal static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
+
+    /// <summary>The index of a new instance of <paramref name="name"/>: one past the highest in use.</summary>
+    internal async Task<int> NextIndexAsync(string name, ManifestDialect dialect, CancellationToken cancellationToken)
+    {
+        var existing = await _instances.ListAsync(cancellationToken).ConfigureAwait(false);
+        return existing.Where(i => i.Dialect == dialect && i.Integration == name).Select(i => i.Index + 1).DefaultIfEmpty(0).Max();
     }
 
     internal ICronJobStore CronJobs => _options.CronJobs ?? _defaultCronJobs;

@@ -20,8 +20,6 @@ namespace ManifestCompiler.Cli.Commands;
 /// </summary>
 internal static class RunCommand
 {
-    private static readonly JsonSerializerOptions EventJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var pathArgument = new Argument<string>("plan-or-folder") { Description = "A BOSSi integration folder (compiled first) or a plan assembly built by mfc build." };
@@ -113,13 +111,13 @@ internal static class RunCommand
             await using (pool)
             {
                 var colour = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-                var events = new DebugEventLog(e => output.WriteLine(arguments.Verbose ? JsonSerializer.Serialize(e, EventJson) : Format(e, colour)));
+                var events = new DebugEventLog(e => output.WriteLine(arguments.Verbose ? e.ToJson() : Format(e, colour)));
                 var records = new InMemoryRecordSink();
                 var runtime = new ManifestRuntime(pool, new InMemoryInstanceStore(), new InMemoryRunQueue(), records, events, new RuntimeOptions
                 {
                     Routes = routes,
                     // Routed targets on this machine (a stand-in) are reachable; everything else keeps the default policy.
-                    HttpClient = new EgressPolicy { AllowedNetworks = LocalTargets(routes, standIn) }.CreateHttpClient(),
+                    HttpClient = (routes.Count == 0 ? EgressPolicy.Default : EgressPolicy.AllowingLoopback).CreateHttpClient(),
                 });
                 runtime.AddPlans(new PlanCatalog([plan], []));
                 try
@@ -181,17 +179,12 @@ internal static class RunCommand
                 }
                 return null;
             }
-            var built = PlanAssemblyBuilder.Build(workspace, "RunPlans", new CompilerOptions(new Python3SyntaxChecker()));
-            foreach (var diagnostic in built.Diagnostics)
-            {
-                error.WriteLine(diagnostic.ToString());
-            }
-            if (built.Image is null)
+            if (RunnablePlans.Compile(workspace, "RunPlans", "mfc run", error) is not { } image)
             {
                 error.WriteLine("mfc run: the integration does not compile; nothing was run");
                 return null;
             }
-            assembly = Assembly.Load(built.Image);
+            assembly = Assembly.Load(image);
         }
 
         PlanCatalog catalog;
@@ -232,9 +225,6 @@ internal static class RunCommand
         }
         return true;
     }
-
-    private static IReadOnlyList<IPNetwork> LocalTargets(OutboundRoutes routes, StandInApi? standIn) =>
-        standIn is null && routes.Count == 0 ? [] : [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
 
     /// <summary>One line per event, as the Debug panel lists them: <c>DEBUG: Starting execution of action: name</c>.</summary>
     private static string Format(DebugEvent e, bool colour)

@@ -44,8 +44,6 @@ internal sealed record ServeOptions(
 /// </summary>
 internal sealed class ServeHost : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions EventJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
-
     private readonly WebApplication _app;
     private readonly StandInApi? _standIn;
 
@@ -57,8 +55,6 @@ internal sealed class ServeHost : IAsyncDisposable
     }
 
     public string BaseUrl { get; }
-
-    public IServiceProvider Services => _app.Services;
 
     /// <summary>The host, started; or null with the reason (printed diagnostics go to <paramref name="error"/>).</summary>
     public static async Task<(ServeHost? Host, string? Problem)> StartAsync(ServeOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -80,16 +76,11 @@ internal sealed class ServeHost : IAsyncDisposable
             {
                 return (null, string.Join("\n", workspace.Problems));
             }
-            var built = PlanAssemblyBuilder.Build(workspace, "ServedPlans", new CompilerOptions(new Checking.Python3SyntaxChecker()));
-            foreach (var diagnostic in built.Diagnostics)
-            {
-                error.WriteLine(diagnostic.ToString());
-            }
-            if (built.Image is null)
+            if (RunnablePlans.Compile(workspace, "ServedPlans", "mfc serve", error) is not { } image)
             {
                 return (null, "the plans do not compile; nothing is served");
             }
-            images.Add(built.Image);
+            images.Add(image);
         }
 
         var tokenKey = options.TokenKey ?? Environment.GetEnvironmentVariable("MC_TOKEN_KEY");
@@ -143,7 +134,7 @@ internal sealed class ServeHost : IAsyncDisposable
             if (routes.Count > 0)
             {
                 // Routed targets on this machine (a stand-in) are reachable; everything else keeps the default policy.
-                o.Egress = new EgressPolicy { AllowedNetworks = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")] };
+                o.Egress = EgressPolicy.AllowingLoopback;
             }
         });
         builder.Services.AddSingleton(events);
@@ -376,7 +367,7 @@ internal sealed class ServeHost : IAsyncDisposable
             {
                 await foreach (var debugEvent in reader.ReadAllAsync(ct))
                 {
-                    await context.Response.WriteAsync("data: " + JsonSerializer.Serialize(debugEvent, EventJson) + "\n\n", ct);
+                    await context.Response.WriteAsync("data: " + debugEvent.ToJson() + "\n\n", ct);
                     await context.Response.Body.FlushAsync(ct);
                 }
             }
@@ -420,6 +411,7 @@ internal sealed class ServeHost : IAsyncDisposable
         }
     }
 
+    /// <summary>A request field that must be a JSON string (unlike the runtime's token text, a number is refused).</summary>
     private static string? JsonText(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }
 

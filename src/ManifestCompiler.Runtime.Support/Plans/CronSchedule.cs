@@ -41,6 +41,16 @@ public static class CronSchedule
         return null;
     }
 
+    /// <summary>
+    /// The occurrence that came due after <paramref name="after"/> and by <paramref name="now"/> (the first, when
+    /// several passed: a schedule fires once for a gap), and the next occurrence to wait for.
+    /// </summary>
+    public static (DateTimeOffset? Due, DateTimeOffset? Next) DueBetween(this CronSchedulePlan schedule, DateTimeOffset after, DateTimeOffset now)
+    {
+        var first = schedule.NextAfter(after);
+        return first is { } due && due <= now ? (due, schedule.NextAfter(now)) : (null, first);
+    }
+
     private static bool DayMatches(CronSchedulePlan schedule, DateTime day)
     {
         var dayOfMonth = schedule.DaysOfMonth.Contains(day.Day);

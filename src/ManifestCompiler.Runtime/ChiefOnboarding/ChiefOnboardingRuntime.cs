@@ -72,8 +72,6 @@ public sealed class ChiefOnboardingRuntime
 
     public ChiefOnboardingPlan? FindPlan(string manifest) => _plans.GetValueOrDefault(manifest);
 
-    public IReadOnlyCollection<ChiefOnboardingPlan> Plans => [.. _plans.Values];
-
     // --- adding an integration ------------------------------------------------------------------------
 
     /// <summary>
@@ -100,8 +98,7 @@ public sealed class ChiefOnboardingRuntime
         {
             throw new RunRefusedException($"adding {manifest} needs {string.Join(", ", missing)} (initial_data_form)");
         }
-        var existing = await _host.Instances.ListAsync(cancellationToken).ConfigureAwait(false);
-        var index = existing.Where(i => i.Dialect == ManifestDialect.ChiefOnboarding && i.Integration == manifest).Select(i => i.Index + 1).DefaultIfEmpty(0).Max();
+        var index = await _host.NextIndexAsync(manifest, ManifestDialect.ChiefOnboarding, cancellationToken).ConfigureAwait(false);
         var instance = new IntegrationInstance(manifest, index, companyId, values, _host.Now, ManifestDialect.ChiefOnboarding);
         _host.Redactor.AddTokens(values);
         await _host.Instances.SaveAsync(instance, cancellationToken).ConfigureAwait(false);
@@ -520,19 +517,13 @@ public sealed class ChiefOnboardingRuntime
             {
                 continue;
             }
-            var cursor = _scheduleCursors.GetOrAdd(instance.Id, now);
-            var next = schedule.NextAfter(cursor);
-            if (next is { } due && due <= now)
+            var (due, upcoming) = schedule.DueBetween(_scheduleCursors.GetOrAdd(instance.Id, now), now);
+            if (due is { } occurrence)
             {
-                var run = new RunRequest(ManifestRuntime.NewId(), ManifestRuntime.NewId(), instance.Id, SyncAction, "{}", due, $"cron:{instance.Id}:{due:O}", Caller: RunCaller.System);
-                await _host.EnqueueCoreAsync(run, cancellationToken).ConfigureAwait(false);
+                await _host.EnqueueOccurrenceAsync(instance.Id, instance.Id, SyncAction, "{}", occurrence, cancellationToken).ConfigureAwait(false);
                 _scheduleCursors[instance.Id] = now;
-                next = schedule.NextAfter(now);
             }
-            if (next is { } upcoming && (nextDue is null || upcoming < nextDue))
-            {
-                nextDue = upcoming;
-            }
+            nextDue = ManifestRuntime.Earliest(nextDue, upcoming);
         }
         return nextDue;
     }
@@ -634,7 +625,7 @@ public sealed class ChiefOnboardingRuntime
                 ["url"] = result.Url,
                 ["method"] = request.Method,
                 ["status_code"] = result.Status,
-                ["post_data"] = request.Data?.Render(Scope(values, includeExtraFields)),
+                ["post_data"] = request.Data?.Render(scope),
                 ["response"] = request.SaveAsFile is not null ? "Cannot display, could be file" : Truncate(result.Json?.GetRawText() ?? result.Text),
                 ["error"] = result.Error,
             };

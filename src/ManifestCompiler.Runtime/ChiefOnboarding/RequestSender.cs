@@ -17,7 +17,7 @@ internal sealed record RequestResult(bool Success, string? Error, string Url, in
 {
     public string Text => Json is null ? Encoding.UTF8.GetString(Body) : "";
 
-    public static RequestResult Failed(string url, string error, int status = 0) => new(false, error, url, status, [], null);
+    public static RequestResult Failed(string url, string error) => new(false, error, url, 0, [], null);
 }
 
 /// <summary>
