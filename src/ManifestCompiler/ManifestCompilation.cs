@@ -17,15 +17,31 @@ public sealed record CompilationResult<T>(T? Value, ImmutableArray<ManifestDiagn
 /// <summary>A Python syntax error as CPython reports it: 1-based line and column in the named file.</summary>
 public sealed record PythonSyntaxError(string Path, int Line, int Column, string Message);
 
-/// <summary>What a Python syntax check found, or why it could not run.</summary>
-public sealed record PythonSyntaxReport(string? UnavailableReason, ImmutableArray<PythonSyntaxError> Errors)
+/// <summary>A name a module reads where CPython's scoping resolves it to the module's globals, though the module never
+/// binds it: a builtin, a preloaded global of the sandbox, or an undefined name. 1-based line and column.</summary>
+public sealed record PythonGlobalRead(string Name, int Line, int Column);
+
+/// <summary>What CPython's scoping says of one module (<see cref="PythonSyntaxReport"/>): the names it binds at module
+/// level and the names it reads without binding them.</summary>
+public sealed record PythonModuleScopes(string Path, ImmutableArray<string> Defined, ImmutableArray<PythonGlobalRead> GlobalReads);
+
+/// <summary>What a Python check found, or why it could not run: syntax errors, and the scopes of every module that
+/// parsed (empty when the checker reports only syntax).</summary>
+public sealed record PythonSyntaxReport(string? UnavailableReason, ImmutableArray<PythonSyntaxError> Errors, ImmutableArray<PythonModuleScopes> Modules)
 {
-    public static PythonSyntaxReport Unavailable(string reason) => new(reason, []);
+    public PythonSyntaxReport(string? unavailableReason, ImmutableArray<PythonSyntaxError> errors)
+        : this(unavailableReason, errors, [])
+    {
+    }
+
+    public static PythonSyntaxReport Unavailable(string reason) => new(reason, [], []);
 }
 
 /// <summary>
-/// Checks Python files with a real interpreter. The compiler stays pure by asking this interface; the CLI implements it
-/// with a short-lived python3 process (ast.parse), the source generator does not (the IDE must not spawn processes).
+/// Checks Python files with a real interpreter: syntax errors and each module's scopes, never running the code. The
+/// compiler stays pure by asking this interface and judging the answer itself (which names a step may read); the
+/// Workspace implements it with a python3 process (<c>CPythonStepChecker</c>), the source generator and the analyzer
+/// do not (the IDE must not spawn processes).
 /// </summary>
 public interface IPythonSyntaxChecker
 {

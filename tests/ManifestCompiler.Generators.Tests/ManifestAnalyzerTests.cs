@@ -22,12 +22,15 @@ public sealed class ManifestAnalyzerTests
         return await withAnalyzers.GetAnalyzerDiagnosticsAsync();
     }
 
+    private static readonly string[] NeedsCPython = ["MC7104", "MC7106", "MC7107"];
+
     [Theory]
     [InlineData("bossi-broken-references")]
     [InlineData("bossi-missing-oauth")]
     [InlineData("bossi-shape-errors")]
     [InlineData("chiefonboarding-sync-errors")]
     [InlineData("chiefonboarding-webhook-errors")]
+    [InlineData("bossi-python-steps")]
     public async Task Reports_the_front_ends_diagnostics_at_their_locations(string baseline)
     {
         var caseFolder = Path.Combine(RepositoryPaths.Root, "tests", "ManifestCompiler.Tests", "Baselines", baseline);
@@ -40,7 +43,11 @@ public sealed class ManifestAnalyzerTests
             var severity = d.Severity switch { DiagnosticSeverity.Error => "error", DiagnosticSeverity.Warning => "warning", _ => "info" };
             return string.Create(CultureInfo.InvariantCulture, $"{path}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1}): {severity} {d.Id}: {d.GetMessage(CultureInfo.InvariantCulture).Replace(caseFolder.Replace('\\', '/') + "/", "", StringComparison.Ordinal)}");
         }).Order(StringComparer.Ordinal).ToArray();
-        var expected = File.ReadAllLines(Path.Combine(caseFolder, "expected.txt")).Where(l => l.Length > 0).Order(StringComparer.Ordinal).ToArray();
+        // The golden files are mfc check's output; what needs CPython (syntax errors, undefined names, refused builtins)
+        // is not the analyzer's to report, since analyzers must not start processes.
+        var expected = File.ReadAllLines(Path.Combine(caseFolder, "expected.txt"))
+            .Where(l => l.Length > 0 && !NeedsCPython.Any(id => l.Contains($" {id}: ", StringComparison.Ordinal)))
+            .Order(StringComparer.Ordinal).ToArray();
         Assert.True(expected.SequenceEqual(actual), "expected:\n" + string.Join("\n", expected) + "\nactual:\n" + string.Join("\n", actual));
     }
 

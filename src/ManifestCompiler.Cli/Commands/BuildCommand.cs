@@ -54,7 +54,8 @@ internal static class BuildCommand
         }
         name ??= paths.Length == 1 ? Naming.Pascal(Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(Path.GetFullPath(paths[0])))) + ".Plans" : "ManifestCompiler.Plans";
 
-        var result = PlanAssemblyBuilder.Build(workspace, name, new CompilerOptions(noPython ? null : new Python3SyntaxChecker()));
+        using var python = noPython ? null : new CPythonStepChecker();
+        var result = PlanAssemblyBuilder.Build(workspace, name, new CompilerOptions(python));
         var summary = CheckSummary.Of(workspace.Integrations.Length, workspace.Manifests.Length, result.Diagnostics.ToList());
         foreach (var diagnostic in result.Diagnostics)
         {

@@ -61,7 +61,8 @@ internal static class CheckCommand
         {
             return Mfc.UsageExitCode;
         }
-        var diagnostics = Check(workspace, kind, noPython ? null : new Python3SyntaxChecker());
+        using var python = noPython ? null : new CPythonStepChecker();
+        var diagnostics = Check(workspace, kind, python);
         var summary = CheckSummary.Of(workspace.Integrations.Length, workspace.Manifests.Length, diagnostics);
         try
         {

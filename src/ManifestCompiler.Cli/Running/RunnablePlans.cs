@@ -13,7 +13,8 @@ internal static class RunnablePlans
     /// </summary>
     public static byte[]? Compile(ManifestWorkspace workspace, string assemblyName, string command, TextWriter error)
     {
-        var built = PlanAssemblyBuilder.Build(workspace, assemblyName, new CompilerOptions(new Python3SyntaxChecker()));
+        using var python = new CPythonStepChecker();
+        var built = PlanAssemblyBuilder.Build(workspace, assemblyName, new CompilerOptions(python));
         foreach (var diagnostic in built.Diagnostics)
         {
             error.WriteLine(diagnostic.ToString());

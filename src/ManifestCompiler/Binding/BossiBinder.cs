@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using ManifestCompiler.Diagnostics;
 using ManifestCompiler.IR;
 using ManifestCompiler.Json;
+using ManifestCompiler.Runtime.Support.Sandbox;
 using ManifestCompiler.Sources;
 using ManifestCompiler.Syntax.JsonPath;
 using ManifestCompiler.Syntax.Python;
@@ -57,6 +58,8 @@ internal sealed class BossiBinder
     private ImmutableHashSet<string> _tokenNames = ImmutableHashSet<string>.Empty;
     private ImmutableHashSet<string> _queryParams = ImmutableHashSet<string>.Empty;
     private ImmutableHashSet<string> _variableNames = ImmutableHashSet<string>.Empty;
+    private ImmutableHashSet<string> _securityVariables = ImmutableHashSet<string>.Empty;
+    private readonly List<PythonStepFacts> _stepFacts = [];
 
     private BossiBinder(IntegrationFolder folder, CompilerOptions options)
     {
@@ -87,6 +90,7 @@ internal sealed class BossiBinder
         var userTypes = BindUserTypes();
         var webhook = BindWebhook(oauth);
         ReportUndeclaredActionFolders();
+        PythonStepChecker.CheckKeys(_stepFacts, _variableNames, _queryParams.Union(_tokenNames).Union(_securityVariables));
         CheckPythonSyntax();
 
         if (oauth is null || schema is null)
@@ -282,6 +286,7 @@ internal sealed class BossiBinder
             if (type is not null)
             {
                 security = new SecurityIR(type.Value, token, accessTokenVariable?.Value, expiryInVariable?.Value, refreshTokenUrl);
+                _securityVariables = new[] { accessTokenVariable?.Value, expiryInVariable?.Value }.OfType<string>().ToImmutableHashSet(StringComparer.Ordinal);
             }
         }
 
@@ -422,7 +427,9 @@ internal sealed class BossiBinder
             return known;
         }
         var file = new FileBinder(_folder.FilePath(codePath), text, _diagnostics);
-        var calls = PythonStepChecker.Check(file);
+        var facts = PythonStepChecker.Check(file);
+        _stepFacts.Add(facts);
+        var calls = facts.Calls;
         foreach (var call in calls)
         {
             if (call.Call.Kind == ActionCallKind.DispatchCommand)
@@ -698,6 +705,39 @@ internal sealed class BossiBinder
             }
             var offset = OffsetOf(source.Text, error.Line, error.Column);
             new FileBinder(source.Path, source.Text, _diagnostics).Report(ManifestDiagnostics.PythonSyntaxError, new SourceSpan(offset, 0), null, error.Message);
+        }
+        foreach (var module in report.Modules)
+        {
+            if (files.FirstOrDefault(f => f.Path == module.Path) is { } source)
+            {
+                CheckGlobalReads(new FileBinder(source.Path, source.Text, _diagnostics), module);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Judges the names a step reads without defining them (CPython's scoping found them): allowed builtins and the
+    /// preloaded globals are fine, refused builtins and anything else are errors. Dunder and guard names are left to
+    /// the token checks, which refuse them already.
+    /// </summary>
+    private static void CheckGlobalReads(FileBinder file, PythonModuleScopes module)
+    {
+        var available = StepSandboxApi.AvailableNames.ToImmutableHashSet(StringComparer.Ordinal);
+        foreach (var read in module.GlobalReads)
+        {
+            if (available.Contains(read.Name) || read.Name.StartsWith("__", StringComparison.Ordinal) || StepSandboxApi.GuardNames.Contains(read.Name))
+            {
+                continue;
+            }
+            var span = new SourceSpan(OffsetOf(file.Text, read.Line, read.Column), read.Name.Length);
+            if (StepSandboxApi.RefusedBuiltins.Contains(read.Name))
+            {
+                file.Report(ManifestDiagnostics.RefusedBuiltin, span, null, read.Name);
+            }
+            else
+            {
+                file.Report(ManifestDiagnostics.UndefinedName, span, null, read.Name, Suggestions.DidYouMean(read.Name, available.Concat(module.Defined)));
+            }
         }
     }
 

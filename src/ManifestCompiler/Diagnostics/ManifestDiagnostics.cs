@@ -118,11 +118,11 @@ public static class ManifestDiagnostics
         "The sandbox runs a step by calling main(storage); define it at the top level of the file.");
 
     public static readonly DiagnosticDescriptor MainSignature = new(
-        "MC7102", "main takes one parameter", "main must take exactly one parameter (storage); found {0}", DiagnosticSeverity.Error,
-        "The sandbox calls main(storage) with one argument.");
+        "MC7102", "main takes one parameter", "main must take exactly one positional parameter (storage); found {0}", DiagnosticSeverity.Error,
+        "The sandbox calls main(storage) with one positional argument.");
 
     public static readonly DiagnosticDescriptor ImportNotAllowed = new(
-        "MC7103", "Import in a step", "The sandbox blocks '{0}'; preloaded globals: http, json, logging, datetime, uuid, urlparse, b64", DiagnosticSeverity.Error,
+        "MC7103", "Import in a step", "The sandbox blocks '{0}'; preloaded globals: {1}", DiagnosticSeverity.Error,
         "Steps cannot import modules. Everything available is preloaded as a global.");
 
     public static readonly DiagnosticDescriptor PythonSyntaxError = new(
@@ -132,6 +132,50 @@ public static class ManifestDiagnostics
     public static readonly DiagnosticDescriptor PythonNotChecked = new(
         "MC7105", "Python syntax not checked", "Python syntax was not checked: {0}", DiagnosticSeverity.Info,
         "Python syntax errors are found with a real python3; install python3 (3.11 or later) to have them reported.");
+
+    public static readonly DiagnosticDescriptor UndefinedName = new(
+        "MC7106", "Undefined name in a step", "Name '{0}' is not defined: it is no builtin the sandbox allows, no preloaded global and no name the step defines{1}", DiagnosticSeverity.Error,
+        "A step sees the builtins the sandbox allows, the preloaded globals (payload, storage, variables, integration_variables, http, json, logging, send_to_parser, ...) and the names it defines itself; reading any other name raises NameError at run time. Found with CPython's own scoping (mfc check, mfc build), never by running the step.");
+
+    public static readonly DiagnosticDescriptor RefusedBuiltin = new(
+        "MC7107", "Builtin refused by the sandbox", "'{0}' is not available in the step sandbox: calling it fails the run", DiagnosticSeverity.Error,
+        "The sandbox replaces exec, eval, compile, open, input, breakpoint, vars, locals, memoryview, help, exit and quit with a refusal (docs/python-sandbox.md).");
+
+    public static readonly DiagnosticDescriptor InaccessibleInSandbox = new(
+        "MC7108", "Name or attribute refused by the sandbox", "{0} is not accessible in the step sandbox", DiagnosticSeverity.Error,
+        "Dunder names and attributes (except __name__ and __init__), frame and code attributes (f_globals, gi_frame, ...) and the sandbox's own guard names are refused before the step runs, also through getattr, setattr, delattr and hasattr with a literal name.");
+
+    public static readonly DiagnosticDescriptor SandboxCallArguments = new(
+        "MC7109", "Wrong arguments to a preloaded function", "{0}: {1}", DiagnosticSeverity.Error,
+        "The preloaded functions take the arguments the sandbox guide lists (send_to_trigger(action, payload), send_to_parser(action, data), schedule_task(seconds, retries), modify_tokens(tokens), get_token(), ...); any other call raises TypeError at run time.");
+
+    public static readonly DiagnosticDescriptor IgnoredSandboxKeyword = new(
+        "MC7110", "Keyword ignored by a preloaded function", "{0} ignores keyword '{1}'{2}", DiagnosticSeverity.Warning,
+        "The sandbox's http.request and logging functions accept and drop keywords they do not know (as urllib3 options and logging's extra= are meaningless there); a misspelt headers= or body= is therefore silently lost.");
+
+    public static readonly DiagnosticDescriptor UnknownSandboxMember = new(
+        "MC7111", "Unknown member of a preloaded module", "'{0}' has no attribute '{1}' in the step sandbox{2}; it has: {3}", DiagnosticSeverity.Error,
+        "The preloaded modules are read-only stand-ins with only the listed members (http.request, json.loads, logging.info, datetime.datetime, ...); any other attribute raises AttributeError at run time.");
+
+    public static readonly DiagnosticDescriptor UnknownVariable = new(
+        "MC7112", "Unknown schema variable", "'{0}' is not a schema.json variable{1}, so variables['{0}'] raises KeyError; variables: {2}", DiagnosticSeverity.Error,
+        "variables holds exactly the variables of schema.json; they are static.");
+
+    public static readonly DiagnosticDescriptor UnknownVariableGet = new(
+        "MC7113", "Unknown schema variable read with get", "'{0}' is not a schema.json variable{1}, so variables.get('{0}') is always None; variables: {2}", DiagnosticSeverity.Warning,
+        "variables holds exactly the variables of schema.json; they are static, so a key that is not there is never there.");
+
+    public static readonly DiagnosticDescriptor UnknownIntegrationVariable = new(
+        "MC7114", "Unknown integration variable", "'{0}' is not an integration variable{1}, so integration_variables['{0}'] raises KeyError; known: {2}", DiagnosticSeverity.Error,
+        "integration_variables holds the instance's tokens: oauth.json's requiredQueryParams and tokens, the security block's accessTokenVariable and expiryInVariable, and the literal keys any step of the integration writes with modify_tokens. When some step writes keys that cannot be seen, this is reported as MC7115 instead.");
+
+    public static readonly DiagnosticDescriptor UnknownIntegrationVariableGet = new(
+        "MC7115", "Integration variable not declared", "'{0}' is not a declared integration variable{1}; known: {2}", DiagnosticSeverity.Info,
+        "Read with get, or written by a modify_tokens call whose keys cannot be seen: the token may exist at run time, but no file or step declares it.");
+
+    public static readonly DiagnosticDescriptor MainReturnsNonDict = new(
+        "MC7116", "main returns a non-dict", "main returns {0}, not a dict: only a dict's keys are merged into storage, and only a dict with a truthy 'error' key fails the run; this value is passed on as the step's result", DiagnosticSeverity.Warning,
+        "Return a dict (or None) from main: its keys go into storage for the next step, {\"error\": ...} reports a failure, and a returnsData action's caller receives it.");
 
     // ChiefOnboarding manifests
     public static readonly DiagnosticDescriptor ResponseNotEarlier = new(

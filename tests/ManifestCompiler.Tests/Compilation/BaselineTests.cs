@@ -1,11 +1,13 @@
 using ManifestCompiler.Testing;
+using ManifestCompiler.Workspace;
 
 namespace ManifestCompiler.Tests.Compilation;
 
 /// <summary>
 /// Broken inputs with their expected diagnostics beside them: tests/ManifestCompiler.Tests/Baselines/&lt;case&gt;/input holds
 /// an integration folder or manifests, expected.txt the diagnostics in check's text format.
-/// MC_UPDATE_BASELINES=1 rewrites expected.txt.
+/// Python steps are checked as mfc check checks them, with CPython (syntax and names). MC_UPDATE_BASELINES=1 rewrites
+/// expected.txt.
 /// </summary>
 public class BaselineTests
 {
@@ -26,7 +28,8 @@ public class BaselineTests
     public void Diagnostics_match_the_baseline(string name)
     {
         var input = Path.Combine(RepositoryPaths.Root, BaselineRoot, name, "input");
-        var diagnostics = CompilationInputs.CompileFolder(input, "input")
+        using var python = new CPythonStepChecker();
+        var diagnostics = CompilationInputs.CompileFolder(input, "input", python)
             .OrderBy(d => d.FilePath, StringComparer.Ordinal).ThenBy(d => d.Span.Start).ThenBy(d => d.Id, StringComparer.Ordinal)
             .ToList();
 
@@ -40,11 +43,13 @@ public class BaselineTests
     {
         var samples = Path.Combine(RepositoryPaths.Root, "samples");
         var folders = Directory.EnumerateDirectories(Path.Combine(samples, "bossi")).ToList();
-        var diagnostics = folders.SelectMany(f => CompilationInputs.CompileFolder(f, Path.GetRelativePath(samples, f)))
+        using var python = new CPythonStepChecker();
+        var diagnostics = folders.SelectMany(f => CompilationInputs.CompileFolder(f, Path.GetRelativePath(samples, f), python))
             .Concat(CompilationInputs.CompileFolder(Path.Combine(samples, "chiefonboarding"), "chiefonboarding"))
             .ToList();
 
         Assert.Equal(3, folders.Count);
+        Assert.DoesNotContain(diagnostics, d => d.Id == "MC7105"); // python3 checked the steps
         Assert.Empty(diagnostics.Where(d => d.Severity >= Syntax.Diagnostics.DiagnosticSeverity.Warning).Select(d => d.ToString()));
     }
 }

@@ -12,11 +12,12 @@ internal static class CompilationInputs
     public static IntegrationFolder ReadIntegration(string folder, string displayPath) => ManifestWorkspace.ReadIntegration(folder, displayPath);
 
     /// <summary>Compiles what a folder holds: itself as an integration, or each of its JSON files as a manifest.</summary>
-    public static ImmutableArray<ManifestCompiler.Diagnostics.ManifestDiagnostic> CompileFolder(string folder, string displayPath)
+    /// <param name="python">Checks Python steps as mfc check does (syntax and names, with CPython); null skips that.</param>
+    public static ImmutableArray<ManifestCompiler.Diagnostics.ManifestDiagnostic> CompileFolder(string folder, string displayPath, IPythonSyntaxChecker? python = null)
     {
         if (IsIntegration(folder))
         {
-            return ManifestCompilation.CompileIntegration(ReadIntegration(folder, displayPath)).Diagnostics;
+            return ManifestCompilation.CompileIntegration(ReadIntegration(folder, displayPath), new CompilerOptions(python)).Diagnostics;
         }
         return [.. Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal)
             .SelectMany(f => ManifestCompilation.CompileChiefOnboarding(new SourceFile(displayPath + "/" + Path.GetFileName(f), File.ReadAllText(f))).Diagnostics)];

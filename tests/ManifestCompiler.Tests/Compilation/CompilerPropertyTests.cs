@@ -16,7 +16,7 @@ namespace ManifestCompiler.Tests.Compilation;
 public class CompilerPropertyTests(ITestOutputHelper output)
 {
     private const string Alphabet = "{}[]\":,/*\\ \n\t0123456789-+.eEtruefalsnl{{}}$@?'()=<>_";
-    private static readonly string[] Extras = ["//", "/*", ",}", ",]", "\\u", "\\ud800", "\uFEFF", "é", "😀", "{{", "}}", "{%", "$..", "import os\n", "def main(", "\"\"\""];
+    private static readonly string[] Extras = ["//", "/*", ",}", ",]", "\\u", "\\ud800", "\uFEFF", "é", "😀", "{{", "}}", "{%", "$..", "import os\n", "def main(", "\"\"\"", "f\"{", "f\"{x!r:{y}}\"", "modify_tokens(", "variables[\"", "http.", "return [", "lambda ", " = ", "getattr(x, \"__"];
 
     private static readonly string[] OddStrings =
     [
