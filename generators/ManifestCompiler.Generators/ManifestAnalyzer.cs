@@ -15,17 +15,16 @@ namespace ManifestCompiler.Generators;
 /// and any other .json as a ChiefOnboarding manifest), with their real locations,
 /// so they appear in the IDE's error list and in <c>dotnet build</c>. Each integration folder is compiled once per
 /// compilation (the first of its files to be analyzed compiles it); each file then reports its own diagnostics.
-/// Python syntax is not checked here: an analyzer must not start processes (<c>mfc check</c> does it).
+/// What needs CPython (Python syntax errors, undefined names, refused builtins) is not checked here: an analyzer must
+/// not start processes (<c>mfc check</c> and <c>mfc build</c> do it); the Python step checks decided from tokens are.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ManifestAnalyzer : DiagnosticAnalyzer
 {
-    private const string HelpBase = "https://github.com/manifestcompiler/manifestcompiler/blob/main/docs/diagnostics.md#";
-
     // One Roslyn descriptor per entry of the front end's one diagnostic catalog.
     private static readonly ImmutableDictionary<string, RoslynDescriptor> Descriptors = DiagnosticCatalog.All.ToImmutableDictionary(
         d => d.Id,
-        d => new RoslynDescriptor(d.Id, d.Title, "{0}", "ManifestCompiler", Map(d.Severity), isEnabledByDefault: true, description: d.HelpText, helpLinkUri: HelpBase + d.Id.ToLowerInvariant()));
+        d => new RoslynDescriptor(d.Id, d.Title, "{0}", "ManifestCompiler", Map(d.Severity), isEnabledByDefault: true, description: d.HelpText, helpLinkUri: DiagnosticCatalog.HelpUri(d.Id)));
 
     public override ImmutableArray<RoslynDescriptor> SupportedDiagnostics { get; } = [.. Descriptors.Values.OrderBy(d => d.Id, StringComparer.Ordinal)];
 

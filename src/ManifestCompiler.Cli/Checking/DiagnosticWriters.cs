@@ -68,7 +68,12 @@ internal static class DiagnosticWriters
         writer.WriteEndObject();
     }
 
-    /// <summary>SARIF 2.1.0 (OASIS): one run, a rule per diagnostic id used, results with physical and JSON locations.</summary>
+    /// <summary>
+    /// SARIF 2.1.0 (OASIS): one run, a rule per diagnostic id used, results with physical and JSON locations. A file
+    /// named by a relative path is a relative URI against <c>%SRCROOT%</c> (the current folder, given in
+    /// originalUriBaseIds); a file named by an absolute path is an absolute <c>file://</c> URI with no base (SARIF
+    /// §3.4.4: a relative reference must not start with a slash).
+    /// </summary>
     public static void WriteSarif(Stream output, IReadOnlyList<ManifestDiagnostic> diagnostics)
     {
         var rules = diagnostics.Select(d => d.Descriptor).DistinctBy(d => d.Id).OrderBy(d => d.Id, StringComparer.Ordinal).ToList();
@@ -84,6 +89,7 @@ internal static class DiagnosticWriters
         writer.WriteString("name", "mfc");
         writer.WriteString("fullName", "ManifestCompiler");
         writer.WriteString("version", typeof(DiagnosticWriters).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+        writer.WriteString("informationUri", DiagnosticCatalog.ProjectUri);
         writer.WriteStartArray("rules");
         foreach (var rule in rules)
         {
@@ -96,6 +102,7 @@ internal static class DiagnosticWriters
             writer.WriteStartObject("fullDescription");
             writer.WriteString("text", rule.HelpText);
             writer.WriteEndObject();
+            writer.WriteString("helpUri", DiagnosticCatalog.HelpUri(rule.Id));
             writer.WriteStartObject("defaultConfiguration");
             writer.WriteString("level", SarifLevel(rule.Severity));
             writer.WriteEndObject();
@@ -104,6 +111,14 @@ internal static class DiagnosticWriters
         writer.WriteEndArray();
         writer.WriteEndObject();
         writer.WriteEndObject();
+        if (diagnostics.Any(d => !Path.IsPathRooted(d.FilePath)))
+        {
+            writer.WriteStartObject("originalUriBaseIds");
+            writer.WriteStartObject(SourceRoot);
+            writer.WriteString("uri", new Uri(Path.TrimEndingDirectorySeparator(Environment.CurrentDirectory) + "/").AbsoluteUri);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
         writer.WriteString("columnKind", "utf16CodeUnits");
         writer.WriteStartArray("results");
         foreach (var d in diagnostics)
@@ -119,7 +134,15 @@ internal static class DiagnosticWriters
             writer.WriteStartObject();
             writer.WriteStartObject("physicalLocation");
             writer.WriteStartObject("artifactLocation");
-            writer.WriteString("uri", Uri.EscapeDataString(d.FilePath).Replace("%2F", "/", StringComparison.Ordinal));
+            if (Path.IsPathRooted(d.FilePath))
+            {
+                writer.WriteString("uri", new Uri(d.FilePath).AbsoluteUri);
+            }
+            else
+            {
+                writer.WriteString("uri", Uri.EscapeDataString(d.FilePath.Replace('\\', '/')).Replace("%2F", "/", StringComparison.Ordinal));
+                writer.WriteString("uriBaseId", SourceRoot);
+            }
             writer.WriteEndObject();
             writer.WriteStartObject("region");
             writer.WriteNumber("startLine", d.Start.Line);
@@ -146,6 +169,8 @@ internal static class DiagnosticWriters
         writer.WriteEndArray();
         writer.WriteEndObject();
     }
+
+    private const string SourceRoot = "%SRCROOT%";
 
     private static string SarifLevel(DiagnosticSeverity severity) => severity switch
     {

@@ -124,6 +124,10 @@ public static class SyntaxDiagnostics
         "MC4006", "Dunder name", "'{0}': names with double underscores are not allowed", DiagnosticSeverity.Error,
         "Double-underscore names reach Python internals and are refused.");
 
+    public static readonly DiagnosticDescriptor PythonUnclosedPlaceholder = new(
+        "MC4007", "Unclosed placeholder in a string", "'{0}' looks like a placeholder without its closing '}}}}': the string holds this text as it is, so a comparison with it never matches", DiagnosticSeverity.Warning,
+        "A '{{name}}' inside a string literal is replaced by the request's value; '{{name}' (one closing brace) or '{{name' is plain text. Close it with '}}'.");
+
     // Cron schedules
     public static readonly DiagnosticDescriptor CronSyntax = new(
         "MC5001", "Invalid cron expression", "Invalid cron expression: {0}", DiagnosticSeverity.Error,

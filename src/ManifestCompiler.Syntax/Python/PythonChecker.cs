@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Text.RegularExpressions;
 using ManifestCompiler.Syntax.Diagnostics;
+using ManifestCompiler.Syntax.Text;
 
 namespace ManifestCompiler.Syntax.Python;
 
@@ -18,6 +20,9 @@ internal sealed class PythonChecker
     public static ImmutableArray<string> DictMethods => PyBuiltins.DictMethods;
 
     public static ImmutableArray<string> ListMethods => PyBuiltins.ListMethods;
+
+    // "{{name}" or "{{name" at the end: a hole missing a closing brace (a complete hole is a PyHolePart, not text).
+    private static readonly Regex UnclosedPlaceholder = new(@"\{\{\s*[A-Za-z_][\w.\-]*\s*(\}(?!\})|$)", RegexOptions.CultureInvariant);
 
     private readonly PythonScope _scope;
     private readonly ImmutableArray<Diagnostic>.Builder _diagnostics = ImmutableArray.CreateBuilder<Diagnostic>();
@@ -83,6 +88,15 @@ internal sealed class PythonChecker
                 set.Items.ToList().ForEach(Visit);
                 break;
             case PyStringLiteral literal:
+                foreach (var text in literal.Parts.OfType<PyTextPart>())
+                {
+                    foreach (Match match in UnclosedPlaceholder.Matches(text.Text))
+                    {
+                        // The text is decoded; its offsets are the source's unless an escape comes first.
+                        var start = Math.Min(text.Span.Start + match.Index, Math.Max(text.Span.Start, text.Span.End - 1));
+                        _diagnostics.Add(SyntaxDiagnostics.PythonUnclosedPlaceholder.Create(new SourceSpan(start, Math.Min(match.Length, text.Span.End - start)), match.Value));
+                    }
+                }
                 foreach (var field in literal.Parts.OfType<PyFieldPart>())
                 {
                     if (!string.IsNullOrEmpty(field.FormatSpec))

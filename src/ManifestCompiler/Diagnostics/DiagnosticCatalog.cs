@@ -8,6 +8,12 @@ namespace ManifestCompiler.Diagnostics;
 /// <summary>Every diagnostic the toolchain can report: the languages' catalog and the manifests' catalog, by id.</summary>
 public static class DiagnosticCatalog
 {
+    /// <summary>The project's home, for tools that link to it (SARIF's informationUri).</summary>
+    public const string ProjectUri = "https://github.com/manifestcompiler/manifestcompiler";
+
+    /// <summary>Where a diagnostic is documented: its row in docs/diagnostics.md.</summary>
+    public static string HelpUri(string id) => ProjectUri + "/blob/main/docs/diagnostics.md#" + id.ToLowerInvariant();
+
     public static ImmutableArray<DiagnosticDescriptor> All { get; } =
         [.. new[] { typeof(SyntaxDiagnostics), typeof(ManifestDiagnostics) }
             .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))

@@ -61,6 +61,30 @@ public class PythonExpressionTests
         Assert.Equal(new Text.SourceSpan(start, length), diagnostic.Span);
     }
 
+    [Theory]
+    [InlineData("'{{event_type}' == 'x'", 1, "{{event_type}")]
+    [InlineData("body['a'] == '{{ x }'", 14, "{{ x }")]
+    [InlineData("'{{event_type' == 'x'", 1, "{{event_type")]
+    public void An_unclosed_placeholder_in_a_string_is_a_warning_at_its_position(string source, int start, string text)
+    {
+        var result = PythonExpression.Parse(source);
+
+        Assert.NotNull(result.Value); // a warning: the condition still runs
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MC4007", diagnostic.Id);
+        Assert.Equal(new Text.SourceSpan(start, text.Length), diagnostic.Span);
+        Assert.Contains($"'{text}'", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("'{{event_type}}' == 'x'")]
+    [InlineData("'{x}' == '}}{{'")]
+    [InlineData("f'{{{body}}}'")]
+    public void Complete_placeholders_and_plain_braces_give_no_warning(string source)
+    {
+        Assert.Empty(PythonExpression.Parse(source).Diagnostics);
+    }
+
     [Fact]
     public void Unknown_names_list_what_is_available()
     {
