@@ -10,6 +10,7 @@ using ManifestCompiler.Runtime;
 using ManifestCompiler.Runtime.Python;
 using ManifestCompiler.Runtime.Support.Plans;
 using ManifestCompiler.Workspace;
+using Spectre.Console;
 
 namespace ManifestCompiler.Cli.Commands;
 
@@ -31,9 +32,10 @@ internal static class RunCommand
         var standInOption = new Option<FileInfo?>("--stand-in") { Description = "Start a local stand-in API from this file of canned responses and route its hosts to it." };
         var noFollowOption = new Option<bool>("--no-follow") { Description = "Run only the action, not the child runs it queues." };
         var verboseOption = new Option<bool>("--verbose") { Description = "Print each debug event as full JSON." };
+        var recordsOption = new Option<FileInfo?>("--records") { Description = "Write every mapped record, and every record that did not map with its errors, to this file as JSON lines." };
         var command = new Command("run", "Run one action of an integration locally and stream its debug events.")
         {
-            pathArgument, actionOption, payloadOption, tokensOption, integrationOption, routeOption, standInOption, noFollowOption, verboseOption,
+            pathArgument, actionOption, payloadOption, tokensOption, integrationOption, routeOption, standInOption, noFollowOption, verboseOption, recordsOption,
         };
         command.SetAction((parseResult, cancellationToken) => ExecuteAsync(
             new Arguments(
@@ -45,14 +47,15 @@ internal static class RunCommand
                 parseResult.GetValue(routeOption) ?? [],
                 parseResult.GetValue(standInOption),
                 parseResult.GetValue(noFollowOption),
-                parseResult.GetValue(verboseOption)),
+                parseResult.GetValue(verboseOption),
+                parseResult.GetValue(recordsOption)),
             output,
             error,
             cancellationToken));
         return command;
     }
 
-    private sealed record Arguments(string Path, string Action, FileInfo? Payload, FileInfo? Tokens, string? Integration, string[] Routes, FileInfo? StandIn, bool NoFollow, bool Verbose);
+    private sealed record Arguments(string Path, string Action, FileInfo? Payload, FileInfo? Tokens, string? Integration, string[] Routes, FileInfo? StandIn, bool NoFollow, bool Verbose, FileInfo? Records);
 
     private static async Task<int> ExecuteAsync(Arguments arguments, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -137,6 +140,19 @@ internal static class RunCommand
                     output.WriteLine("result: " + runtime.Redactor.Redact(result.ToJsonString()));
                 }
                 output.WriteLine($"{outcomes.Count} run(s): {outcomes.Count - failed} succeeded, {failed} failed; {records.Records.Count} record(s) mapped, {records.Failures.Count} did not map");
+                if (colour)
+                {
+                    RecordsFile.WriteTable(AnsiConsole.Console, records);
+                }
+                if (arguments.Records is { } recordsFile)
+                {
+                    if (RecordsFile.Write(recordsFile.FullName, records) is { } problem)
+                    {
+                        error.WriteLine($"mfc run: cannot write {recordsFile.FullName}: {problem}");
+                        return 1;
+                    }
+                    output.WriteLine($"records: {recordsFile.FullName}");
+                }
                 return failed == 0 && outcomes.Count > 0 ? 0 : 1;
             }
         }
