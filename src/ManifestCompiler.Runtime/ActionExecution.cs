@@ -36,21 +36,10 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             return Fail($"the run's payload is not JSON: {e.Message}");
         }
 
-        var baseVariables = runtime.Variables(_instance);
-        var variables = new JsonObject();
-        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(baseVariables));
-        foreach (var variable in plan.Schema.Variables)
+        var all = runtime.AllVariables(plan, _instance, out var variables, out var missing);
+        if (missing.Count > 0)
         {
-            variables[variable.Name] = variable.Value.Render(scope);
-        }
-        if (scope.Missing.Count > 0)
-        {
-            Event(DebugLevel.Warning, $"schema variables use {string.Join(", ", scope.Missing.Distinct())}, which the instance does not define; they render empty", "lifecycle");
-        }
-        var all = (JsonObject)baseVariables.DeepClone();
-        foreach (var (name, value) in variables)
-        {
-            all[name] = value?.DeepClone();
+            Event(DebugLevel.Warning, $"schema variables use {string.Join(", ", missing.Distinct())}, which the instance does not define; they render empty", "lifecycle");
         }
 
         var storage = new JsonObject();

@@ -35,7 +35,7 @@ internal sealed record ServeOptions(
 /// <item><c>GET /oauth/{integration}/start?company=…</c> redirects to the provider; <c>GET /oauth/callback</c> completes
 /// the connect (the company comes back as <c>state</c>); <c>GET /oauth/callback/{instance}</c> is a ChiefOnboarding
 /// instance's own <c>redirect_url</c>, and <c>GET /chiefonboarding/{instance}/oauth</c> starts it.</item>
-/// <item><c>POST /webhooks/{instance}</c> routes a webhook (400 with the missing names, 404, or 202 with the runs).</item>
+/// <item><c>POST /webhooks/{instance}</c> routes a webhook (401 for a refused signature, 400 with the missing names, 404, or 202 with the runs).</item>
 /// <item><c>POST /instances/{instance}/runs</c> <c>{"action", "payload"}</c> queues a run (202); with <c>?wait=true</c> it
 /// answers the run's outcome and result (200, or 502 when the run failed).</item>
 /// <item><c>GET /events</c> streams the debug events (server-sent events, one JSON object each, secrets masked).</item>
@@ -253,18 +253,15 @@ internal sealed class ServeHost : IAsyncDisposable
         app.MapPost("/webhooks/{instance}", async (string instance, HttpRequest request, ManifestRuntimeAccessor accessor, CancellationToken ct) =>
         {
             var runtime = await accessor.GetAsync(ct);
-            JsonElement body;
-            try
-            {
-                using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-                body = document.RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                return Problem(400, "the body is not JSON: " + e.Message);
-            }
+            // The bytes as received: the runtime verifies the webhook signature over them before parsing.
+            using var raw = new MemoryStream();
+            await request.Body.CopyToAsync(raw, ct);
             var headers = JsonSerializer.SerializeToElement(request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
-            var response = await runtime.ReceiveWebhookAsync(instance, body, headers, ct);
+            var response = await runtime.ReceiveWebhookAsync(instance, raw.GetBuffer().AsMemory(0, (int)raw.Length), headers, ct);
+            if (response.Error is { } error)
+            {
+                return Problem(response.StatusCode, error);
+            }
             return Results.Json(new JsonObject
             {
                 ["missing"] = new JsonArray([.. response.Missing.Select(m => (JsonNode)m)]),
