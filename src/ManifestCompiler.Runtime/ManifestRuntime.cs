@@ -339,12 +339,10 @@ public sealed class ManifestRuntime
     /// </summary>
     private string? VerifyWebhookSignature(IntegrationPlan plan, WebhookSignaturePlan signature, IntegrationInstance instance, ReadOnlySpan<byte> body, JsonElement headers)
     {
-        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(AllVariables(plan, instance, out _)));
-        var secret = signature.Secret.Render(scope);
-        Redactor.Add(secret);
-        if (scope.Missing.Count > 0)
+        var secret = WebhookSecret(plan, signature, instance, out var missing);
+        if (missing.Count > 0)
         {
-            return $"the signing secret uses {string.Join(", ", scope.Missing.Distinct())}, which the instance does not define";
+            return $"the signing secret uses {string.Join(", ", missing.Distinct())}, which the instance does not define";
         }
         string? headerValue = null;
         if (Support.Json.JsonMembers.TryGetHeader(headers, signature.Header, out var header))
@@ -382,6 +380,16 @@ public sealed class ManifestRuntime
             }
         }
         return null;
+    }
+
+    /// <summary>An instance's webhook signing secret, registered with the redactor (a schema variable holding it reaches steps).</summary>
+    private string WebhookSecret(IntegrationPlan plan, WebhookSignaturePlan signature, IntegrationInstance instance, out IReadOnlyList<string> missing)
+    {
+        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(AllVariables(plan, instance, out _)));
+        var secret = signature.Secret.Render(scope);
+        Redactor.Add(secret);
+        missing = scope.Missing;
+        return secret;
     }
 
     /// <summary>
@@ -469,6 +477,10 @@ public sealed class ManifestRuntime
         }
 
         Redactor.AddTokens(instance.Tokens);
+        if (plan.Webhook?.Signature is { } signature)
+        {
+            WebhookSecret(plan, signature, instance, out _);
+        }
         using var activity = StartRunActivity(run, instance.Id, action.Name);
         var outcome = await new ActionExecution(this, plan, action, instance, run).RunAsync(cancellationToken).ConfigureAwait(false);
         activity?.SetStatus(outcome.Succeeded ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, outcome.Error is null ? null : Redactor.Redact(outcome.Error));
