@@ -35,7 +35,7 @@ internal sealed record ServeOptions(
 /// <item><c>GET /oauth/{integration}/start?company=…</c> redirects to the provider; <c>GET /oauth/callback</c> completes
 /// the connect (the company comes back as <c>state</c>); <c>GET /oauth/callback/{instance}</c> is a ChiefOnboarding
 /// instance's own <c>redirect_url</c>, and <c>GET /chiefonboarding/{instance}/oauth</c> starts it.</item>
-/// <item><c>POST /webhooks/{instance}</c> routes a webhook (401 for a refused signature, 400 with the missing names, 404, or 202 with the runs).</item>
+/// <item><c>POST /webhooks/{instance}</c> routes a webhook (400 with the missing names, 404, or 202 with the runs).</item>
 /// <item><c>POST /instances/{instance}/runs</c> <c>{"action", "payload"}</c> queues a run (202); with <c>?wait=true</c> it
 /// answers the run's outcome and result (200, or 502 when the run failed).</item>
 /// <item><c>GET /events</c> streams the debug events (server-sent events, one JSON object each, secrets masked).</item>
