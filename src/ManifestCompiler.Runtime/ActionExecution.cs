@@ -36,21 +36,10 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             return Fail($"the run's payload is not JSON: {e.Message}");
         }
 
-        var baseVariables = runtime.Variables(_instance);
-        var variables = new JsonObject();
-        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(baseVariables));
-        foreach (var variable in plan.Schema.Variables)
+        var all = runtime.AllVariables(plan, _instance, out var variables, out var missing);
+        if (missing.Count > 0)
         {
-            variables[variable.Name] = variable.Value.Render(scope);
-        }
-        if (scope.Missing.Count > 0)
-        {
-            Event(DebugLevel.Warning, $"schema variables use {string.Join(", ", scope.Missing.Distinct())}, which the instance does not define; they render empty", "lifecycle");
-        }
-        var all = (JsonObject)baseVariables.DeepClone();
-        foreach (var (name, value) in variables)
-        {
-            all[name] = value?.DeepClone();
+            Event(DebugLevel.Warning, $"schema variables use {string.Join(", ", missing.Distinct())}, which the instance does not define; they render empty", "lifecycle");
         }
 
         var storage = new JsonObject();
@@ -130,7 +119,7 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             else
             {
                 await runtime.Records.WriteFailureAsync(new MappingFailure(key, _instance.Id, target.Name, run.RunId, result.Errors, json), cancellationToken).ConfigureAwait(false);
-                Event(DebugLevel.Warning, $"Record {i + 1} of {records.Count} for {target.Name} did not map: {string.Join("; ", result.Errors.Select(e => e.Message))}", "mapping_error", code: 422, data: json);
+                Event(DebugLevel.Warning, $"Record {i + 1} of {records.Count} for {target.Name} did not map: {string.Join("; ", result.Errors.Select(e => e.Message))}", "mapping_error", code: 422, data: runtime.Redactor.Redact(records[i])?.ToJsonString() ?? "null");
             }
         }
         return mapped;
@@ -265,7 +254,8 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
                 throw new StepEffectException($"send_to_trigger: {execution.Plan} has no action '{action}'");
             }
             var payloadJson = (payload ?? new JsonObject()).ToJsonString();
-            execution.Event(DebugLevel.Debug, "Sending to trigger service", "trigger", data: $"{{\"action\":{JsonSerializer.Serialize(action)},\"payload\":{payloadJson}}}");
+            // The event's copy is masked before it is serialized; the child run gets the values themselves.
+            execution.Event(DebugLevel.Debug, "Sending to trigger service", "trigger", data: $"{{\"action\":{JsonSerializer.Serialize(action)},\"payload\":{Runtime.Redactor.Redact(payload ?? new JsonObject())!.ToJsonString()}}}");
             var run = execution.Run;
             var child = new RunRequest(ManifestRuntime.NewId(), run.CorrelationId, run.InstanceId, action, payloadJson, Runtime.Now, execution.NextKey("trigger"), run.RunId, Caller: RunCaller.System);
             await Runtime.EnqueueCoreAsync(child, cancellationToken).ConfigureAwait(false);
@@ -341,7 +331,7 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             var target = candidates[0];
             var run = execution.Run;
             var payloadJson = (payload ?? new JsonObject()).ToJsonString();
-            execution.Event(DebugLevel.Debug, $"Dispatching {action} to {target.Id}", "trigger", data: $"{{\"integration\":{JsonSerializer.Serialize(target.Id)},\"action\":{JsonSerializer.Serialize(action)},\"payload\":{payloadJson},\"passthrough\":{passthrough?.ToJsonString() ?? "null"}}}");
+            execution.Event(DebugLevel.Debug, $"Dispatching {action} to {target.Id}", "trigger", data: $"{{\"integration\":{JsonSerializer.Serialize(target.Id)},\"action\":{JsonSerializer.Serialize(action)},\"payload\":{Runtime.Redactor.Redact(payload ?? new JsonObject())!.ToJsonString()},\"passthrough\":{Runtime.Redactor.Redact(passthrough)?.ToJsonString() ?? "null"}}}");
             var child = new RunRequest(ManifestRuntime.NewId(), run.CorrelationId, target.Id, action, payloadJson, Runtime.Now, execution.NextKey("dispatch"), run.RunId, Caller: RunCaller.System);
             await Runtime.EnqueueCoreAsync(child, cancellationToken).ConfigureAwait(false);
             return new JsonObject { ["run_id"] = child.RunId, ["integration"] = target.Id, ["passthrough"] = passthrough?.DeepClone() };

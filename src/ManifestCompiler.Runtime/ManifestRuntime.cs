@@ -38,8 +38,12 @@ public sealed class RuntimeOptions
 /// <summary>A run the host refuses to queue: an unknown instance or action, or a role without permission.</summary>
 public sealed class RunRefusedException(string message) : Exception(message);
 
-/// <summary>How a webhook request ended: 400 with the missing names, 404 for an unknown instance, or 202 with the runs queued.</summary>
-public sealed record WebhookResponse(int StatusCode, IReadOnlyList<string> Missing, IReadOnlyList<RunRequest> Queued, IReadOnlyList<WebhookStepError> StepErrors);
+/// <summary>
+/// How a webhook request ended: 401 when its signature was refused (<see cref="Error"/> says so without the reason,
+/// which only the debug event carries), 400 with the missing names or a body that is not JSON (<see cref="Error"/>),
+/// 404 for an unknown instance, or 202 with the runs queued.
+/// </summary>
+public sealed record WebhookResponse(int StatusCode, IReadOnlyList<string> Missing, IReadOnlyList<RunRequest> Queued, IReadOnlyList<WebhookStepError> StepErrors, string? Error = null);
 
 /// <summary>
 /// Runs compiled BOSSi plans: connects instances, queues runs, executes each action's Python steps on the worker
@@ -53,6 +57,9 @@ public sealed class ManifestRuntime
 
     private readonly ConcurrentDictionary<string, IntegrationPlan> _plans = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Instance, string Action), Queue<DateTimeOffset>> _rateWindows = new();
+
+    /// <summary>Accepted timestamped requests (a hash of instance, timestamp and body) until their tolerance ends: replays are refused.</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _seenSignatures = new(StringComparer.Ordinal);
     private readonly PythonWorkerPool _pool;
     private readonly IInstanceStore _instances;
     private readonly IRunQueue _queue;
@@ -276,18 +283,35 @@ public sealed class ManifestRuntime
     }
 
     /// <summary>
-    /// Routes a webhook request for an instance: validations (400 with the missing names), then every trigger
-    /// step; each action whose condition holds is queued with its payload. A step that raised is reported as an
-    /// error event and in the response; the other steps still run.
+    /// Routes a webhook request for an instance. <paramref name="body"/> is the request's body exactly as received:
+    /// the signature (<c>validations.signature</c>) is verified over these bytes before anything reads them (401,
+    /// nothing queued, a <c>webhook_refused</c> event); then the body is parsed (400 if it is not JSON), validations
+    /// run (400 with the missing names), then every trigger step; each action whose condition holds is queued with its
+    /// payload. A step that raised is reported as an error event and in the response; the other steps still run.
     /// </summary>
-    public async Task<WebhookResponse> ReceiveWebhookAsync(string instanceId, JsonElement body, JsonElement headers, CancellationToken cancellationToken = default)
+    public async Task<WebhookResponse> ReceiveWebhookAsync(string instanceId, ReadOnlyMemory<byte> body, JsonElement headers, CancellationToken cancellationToken = default)
     {
         var instance = await _instances.GetAsync(instanceId, cancellationToken).ConfigureAwait(false);
-        if (instance is null || FindPlan(instance.Integration) is not { Webhook: { } router })
+        if (instance is null || instance.Dialect != ManifestDialect.Bossi || FindPlan(instance.Integration) is not { Webhook: { } router } plan)
         {
             return new WebhookResponse(404, [], [], []);
         }
-        var routing = router.Route(body, headers);
+        if (router.Signature is { } signature && VerifyWebhookSignature(plan, signature, instance, body.Span, headers) is { } refusal)
+        {
+            Publish(DebugLevel.Warning, $"Webhook refused (401): {refusal}", 401, "", NewId(), "", instanceId, "webhook_refused");
+            return new WebhookResponse(401, [], [], [], "the webhook signature was refused");
+        }
+        JsonElement parsed;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            parsed = document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            return new WebhookResponse(400, [], [], [], "the body is not JSON: " + e.Message);
+        }
+        var routing = router.Route(parsed, headers);
         if (!routing.Accepted)
         {
             return new WebhookResponse(400, [.. routing.MissingBodyKeys, .. routing.MissingHeaders], [], []);
@@ -305,6 +329,67 @@ public sealed class ManifestRuntime
             queued.Add(run);
         }
         return new WebhookResponse(202, [], queued, routing.Errors);
+    }
+
+    /// <summary>
+    /// Null when the request's signature is valid, else why it is refused (never the secret or the signature). The
+    /// secret is rendered over the instance's variables; one that renders empty or with a hole refuses every request
+    /// rather than verifying against a guessable key. A timestamped (Stripe) request is accepted once: the same timestamp
+    /// and body again, within the tolerance, is a replay (Stripe signs every delivery attempt with a new timestamp).
+    /// </summary>
+    private string? VerifyWebhookSignature(IntegrationPlan plan, WebhookSignaturePlan signature, IntegrationInstance instance, ReadOnlySpan<byte> body, JsonElement headers)
+    {
+        var secret = WebhookSecret(plan, signature, instance, out var missing);
+        if (missing.Count > 0)
+        {
+            return $"the signing secret uses {string.Join(", ", missing.Distinct())}, which the instance does not define";
+        }
+        string? headerValue = null;
+        if (Support.Json.JsonMembers.TryGetHeader(headers, signature.Header, out var header))
+        {
+            if (header.ValueKind != JsonValueKind.String)
+            {
+                return $"the {signature.Header} header is not text";
+            }
+            headerValue = header.GetString();
+        }
+        var now = Now;
+        var check = signature.Verify(body, headerValue, secret, now);
+        if (!check.IsValid)
+        {
+            return check.Failure;
+        }
+        if (check.Timestamp is { } timestamp)
+        {
+            var expires = DateTimeOffset.FromUnixTimeSeconds(timestamp).AddSeconds(signature.ToleranceSeconds);
+            foreach (var (key, until) in _seenSignatures)
+            {
+                if (until < now)
+                {
+                    _seenSignatures.TryRemove(key, out _);
+                }
+            }
+            // Keyed by what was signed, not by the header's text, which a replay could pad with more v1 values.
+            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{instance.Id}\n{timestamp}\n"));
+            hash.AppendData(body);
+            var seen = Convert.ToHexString(hash.GetHashAndReset());
+            if (!_seenSignatures.TryAdd(seen, expires))
+            {
+                return $"a request with this {signature.Header} timestamp and body was already accepted (a replay)";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>An instance's webhook signing secret, registered with the redactor (a schema variable holding it reaches steps).</summary>
+    private string WebhookSecret(IntegrationPlan plan, WebhookSignaturePlan signature, IntegrationInstance instance, out IReadOnlyList<string> missing)
+    {
+        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(AllVariables(plan, instance, out _)));
+        var secret = signature.Secret.Render(scope);
+        Redactor.Add(secret);
+        missing = scope.Missing;
+        return secret;
     }
 
     /// <summary>
@@ -392,6 +477,10 @@ public sealed class ManifestRuntime
         }
 
         Redactor.AddTokens(instance.Tokens);
+        if (plan.Webhook?.Signature is { } signature)
+        {
+            WebhookSecret(plan, signature, instance, out _);
+        }
         using var activity = StartRunActivity(run, instance.Id, action.Name);
         var outcome = await new ActionExecution(this, plan, action, instance, run).RunAsync(cancellationToken).ConfigureAwait(false);
         activity?.SetStatus(outcome.Succeeded ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, outcome.Error is null ? null : Redactor.Redact(outcome.Error));
@@ -498,6 +587,32 @@ public sealed class ManifestRuntime
 
     internal TemplateScope VariablesScope(IntegrationInstance instance) =>
         TemplateScope.FromObject(JsonSerializer.SerializeToElement(Variables(instance)));
+
+    /// <summary>
+    /// schema.json's variables rendered over <see cref="Variables"/> (<paramref name="schemaVariables"/>), and both
+    /// merged, the schema's last: what steps see as <c>all_variables</c> and the webhook signature's secret renders
+    /// over. <paramref name="missing"/> lists the placeholders of schema variables the instance does not define.
+    /// </summary>
+    internal JsonObject AllVariables(IntegrationPlan plan, IntegrationInstance instance, out JsonObject schemaVariables, out IReadOnlyList<string> missing)
+    {
+        var baseVariables = Variables(instance);
+        schemaVariables = new JsonObject();
+        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(baseVariables));
+        foreach (var variable in plan.Schema.Variables)
+        {
+            schemaVariables[variable.Name] = variable.Value.Render(scope);
+        }
+        missing = scope.Missing;
+        var all = baseVariables;
+        foreach (var (name, value) in schemaVariables)
+        {
+            all[name] = value?.DeepClone();
+        }
+        return all;
+    }
+
+    internal JsonObject AllVariables(IntegrationPlan plan, IntegrationInstance instance, out IReadOnlyList<string> missing) =>
+        AllVariables(plan, instance, out _, out missing);
 
     /// <summary>A ChiefOnboarding instance's own OAuth callback (its <c>redirect_url</c>): the generic callback plus its id.</summary>
     public string ChiefOnboardingCallbackUrl(IntegrationInstance instance) => _options.GenericCallbackUrl.TrimEnd('/') + "/" + Uri.EscapeDataString(instance.Id);

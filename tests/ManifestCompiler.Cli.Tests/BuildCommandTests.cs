@@ -32,6 +32,7 @@ public sealed class BuildCommandTests : IDisposable
             var plan = Assert.Single(catalog.Integrations);
             Assert.Equal("quickbooks", plan.Name);
             Assert.Equal(4, plan.Actions.Count);
+            Assert.Equal(("intuit-signature", WebhookSignatureScheme.HmacSha256Base64), (plan.Webhook!.Signature!.Header, plan.Webhook.Signature.Scheme));
             using var body = JsonDocument.Parse("""{"eventNotifications": [{"realmId": 9, "dataChangeEvent": {"entities": [1, 2]}}]}""");
             using var headers = JsonDocument.Parse("""{"Intuit-Signature": "s"}""");
             var routed = plan.Webhook!.Route(body.RootElement, headers.RootElement);

@@ -15,6 +15,37 @@ public class CheckCommandTests
     }
 
     [Fact]
+    public void An_unsigned_webhook_is_a_warning_and_a_bad_signature_block_an_error()
+    {
+        using var folder = new TempFolder();
+        var sample = Path.Combine(RepositoryPaths.Root, "samples", "bossi", "northwind-crm");
+        foreach (var file in Directory.EnumerateFiles(sample, "*", SearchOption.AllDirectories))
+        {
+            folder.Write(Path.Combine("northwind", Path.GetRelativePath(sample, file)), File.ReadAllText(file));
+        }
+        var webhook = folder.Write("northwind/webhook.json", """
+            {
+              "validations": { "body_required": ["event_type"] },
+              "triggerSteps": [{ "condition": null, "action": "sync-contacts-v1", "payload": {} }]
+            }
+            """);
+
+        var unsigned = MfcRunner.Run(null, "check", folder.Path + "/northwind");
+        Assert.Equal(0, unsigned.ExitCode);
+        Assert.Contains($"{webhook}(2,3): warning MC7013: webhook.json has no validations.signature: anyone who knows an instance's webhook URL can trigger its actions", unsigned.Output, StringComparison.Ordinal);
+
+        folder.Write("northwind/webhook.json", """
+            {
+              "validations": { "signature": { "header": "X-Signature", "scheme": "hmac-md5", "secret": "{{webhookSecret}}" } },
+              "triggerSteps": []
+            }
+            """);
+        var unknown = MfcRunner.Run(null, "check", folder.Path + "/northwind");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains($"{webhook}(2,70): error MC7014: 'hmac-md5' is not a signature scheme; known: hmac-sha256-hex, hmac-sha256-base64, hmac-sha1-hex, stripe", unknown.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Errors_print_in_the_canonical_format_and_exit_1()
     {
         using var folder = new TempFolder();

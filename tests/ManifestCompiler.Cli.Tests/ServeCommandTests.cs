@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 using ManifestCompiler.Testing;
 using Microsoft.Data.Sqlite;
@@ -49,6 +51,23 @@ public sealed class ServeCommandTests : IDisposable
         return file;
     }
 
+    private const string StripeWebhookSecret = "whsec_serve+test/0001";
+
+    /// <summary>A webhook request with exactly <paramref name="body"/> as its bytes and, unless null, a Stripe-Signature header.</summary>
+    private static HttpRequestMessage StripeWebhook(string url, string body, string? signature)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (signature is not null)
+        {
+            request.Headers.Add("Stripe-Signature", signature);
+        }
+        return request;
+    }
+
+    /// <summary>Stripe's header for <paramref name="body"/> signed at <paramref name="t"/>: v1 is the hex HMAC-SHA256 of "t.body".</summary>
+    private static string StripeSignature(long t, string body) =>
+        $"t={t},v1={Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(StripeWebhookSecret), Encoding.UTF8.GetBytes($"{t}.{body}"))).ToLowerInvariant()}";
+
     private static readonly JsonObject QuickBooksTokens = new() { ["realmId"] = "9130", ["access_token"] = "serve-access-token-5d2e", ["refresh_token"] = "serve-refresh-token-77aa" };
 
     [Fact]
@@ -85,20 +104,24 @@ public sealed class ServeCommandTests : IDisposable
         var unknown = await _http.PostAsJsonAsync(host.Url("/instances"), new JsonObject { ["integration"] = "nope" });
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
 
-        var stripe = await _http.PostAsJsonAsync(host.Url("/instances"), new JsonObject { ["integration"] = "stripe", ["company"] = "c1", ["tokens"] = new JsonObject { ["apiKey"] = "sk_test_serve_0000" } });
+        var stripe = await _http.PostAsJsonAsync(host.Url("/instances"), new JsonObject { ["integration"] = "stripe", ["company"] = "c1", ["tokens"] = new JsonObject { ["apiKey"] = "sk_test_serve_0000", ["webhookSecret"] = StripeWebhookSecret } });
         var stripeId = (await stripe.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
-        var rejected = await _http.PostAsJsonAsync(host.Url("/webhooks/" + Uri.EscapeDataString(stripeId)), new JsonObject { ["type"] = "customer.created", ["data"] = new JsonObject() });
-        Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
-        Assert.Equal("Stripe-Signature", (await rejected.Content.ReadFromJsonAsync<JsonObject>())!["missing"]![0]!.GetValue<string>());
-        using var signed = new HttpRequestMessage(HttpMethod.Post, host.Url("/webhooks/" + Uri.EscapeDataString(stripeId)))
-        {
-            Content = JsonContent.Create(new JsonObject { ["type"] = "customer.created", ["data"] = new JsonObject { ["object"] = new JsonObject { ["id"] = "cus_1" } } }),
-        };
-        signed.Headers.Add("Stripe-Signature", "t=1,v1=abc");
-        var accepted = await _http.SendAsync(signed);
+        var webhookUrl = host.Url("/webhooks/" + Uri.EscapeDataString(stripeId));
+        var body = """{"type": "customer.created", "data": {"object": {"id": "cus_1"}}}""";
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.SendAsync(StripeWebhook(webhookUrl, body, null))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.SendAsync(StripeWebhook(webhookUrl, body, "t=1,v1=00"))).StatusCode);
+        var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var signature = StripeSignature(t, body);
+        var accepted = await _http.SendAsync(StripeWebhook(webhookUrl, body, signature));
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var queued = (await accepted.Content.ReadFromJsonAsync<JsonObject>())!["queued"]!.AsArray().Select(q => q!["action"]!.GetValue<string>());
         Assert.Equal(["customers-post-v1", "sync-payments-v1"], queued);
+        // The same delivery again is a replay.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.SendAsync(StripeWebhook(webhookUrl, body, signature))).StatusCode);
+        var incomplete = """{"type": "customer.created"}""";
+        var unvalidated = await _http.SendAsync(StripeWebhook(webhookUrl, incomplete, StripeSignature(t, incomplete)));
+        Assert.Equal(HttpStatusCode.BadRequest, unvalidated.StatusCode);
+        Assert.Equal("data", (await unvalidated.Content.ReadFromJsonAsync<JsonObject>())!["missing"]![0]!.GetValue<string>());
 
         var run = await _http.PostAsJsonAsync(host.Url("/instances/" + Uri.EscapeDataString(stripeId) + "/runs"), new JsonObject { ["action"] = "post-products-v1", ["payload"] = new JsonObject { ["name"] = "Plan" } });
         Assert.Equal(HttpStatusCode.Accepted, run.StatusCode);

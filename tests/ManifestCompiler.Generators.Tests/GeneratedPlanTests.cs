@@ -93,7 +93,7 @@ public sealed class GeneratedPlanTests
         var rejected = router.Route(Json("""{"type": "x"}"""), Json("{}"));
         Assert.False(rejected.Accepted);
         Assert.Equal(["data"], rejected.MissingBodyKeys);
-        Assert.Equal(["Stripe-Signature"], rejected.MissingHeaders);
+        Assert.Empty(rejected.MissingHeaders);
 
         var headers = Json("""{"stripe-signature": "t=1"}""");
         var paid = router.Route(Json("""{"type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1", "amount": 1999, "currency": "eur"}}}"""), headers);
@@ -115,6 +115,22 @@ public sealed class GeneratedPlanTests
         var customer = router.Route(Json("""{"type": "customer.updated", "data": {"object": {"id": "cus_7"}}}"""), headers);
         Assert.Equal(["customers-post-v1", "sync-payments-v1"], customer.Dispatches.Select(d => d.Action));
         Assert.Equal("""{"body":{"customer_id":"cus_7"}}""", customer.Dispatches[0].Payload);
+    }
+
+    [Fact]
+    public void Each_webhook_carries_its_signature_with_the_secret_as_a_compiled_template()
+    {
+        var stripe = Integration("stripe").Webhook!.Signature!;
+        Assert.Equal(("Stripe-Signature", WebhookSignatureScheme.Stripe, 300), (stripe.Header, stripe.Scheme, stripe.ToleranceSeconds));
+        Assert.Equal(["webhookSecret"], stripe.Secret.Variables);
+        Assert.Equal("whsec_test_1", stripe.Secret.Render(TemplateScope.FromObject(Json("""{"apiKey": "sk_1", "webhookSecret": "whsec_test_1"}"""))));
+
+        var intuit = Integration("quickbooks").Webhook!.Signature!;
+        Assert.Equal(("intuit-signature", WebhookSignatureScheme.HmacSha256Base64), (intuit.Header, intuit.Scheme));
+        Assert.Equal(["webhookVerifierToken"], intuit.Secret.Variables);
+
+        var northwind = Integration("northwind-crm").Webhook!.Signature!;
+        Assert.Equal(("X-Northwind-Signature", WebhookSignatureScheme.HmacSha256Hex), (northwind.Header, northwind.Scheme));
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class PackageTests : IDisposable
         File.WriteAllText(webhook, File.ReadAllText(webhook).Replace("\"action\": \"customers-post-v1\"", "\"action\": \"customers-post-v2\"", StringComparison.Ordinal));
         var broken = Run(consumer, ["build"], expectSuccess: false);
         Assert.NotEqual(0, broken.ExitCode);
-        Assert.Contains("webhook.json(17,17): error MC7001: No action 'customers-post-v2' is declared in schema.json", broken.Output, StringComparison.Ordinal);
+        Assert.Contains("webhook.json(21,17): error MC7001: No action 'customers-post-v2' is declared in schema.json", broken.Output, StringComparison.Ordinal);
     }
 
 #if DEBUG

@@ -63,9 +63,9 @@ public sealed class TestingFrameworkTests
                 : text;
             test.TestState.AdditionalFiles.Add((path, content));
         }
-        // The same line and columns `mfc check` prints for this edit: webhook.json(17,17).
+        // The same line and columns `mfc check` prints for this edit: webhook.json(21,17).
         test.ExpectedDiagnostics.Add(new DiagnosticResult("MC7001", DiagnosticSeverity.Error)
-            .WithSpan("/integrations/stripe/webhook.json", 17, 17, 17, 36)
+            .WithSpan("/integrations/stripe/webhook.json", 21, 17, 21, 36)
             .WithArguments("No action 'customers-post-v2' is declared in schema.json (did you mean 'customers-post-v1'?)"));
         await test.RunAsync();
     }

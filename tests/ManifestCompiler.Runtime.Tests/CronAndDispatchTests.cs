@@ -117,8 +117,8 @@ public sealed class CronAndDispatchTests(PoolFixture fixture) : IClassFixture<Po
     {
         var runtime = Runtime();
         var scheduler = await runtime.ConnectAsync("scheduler", "company-1", new JsonObject { ["apiKey"] = "key-123456" });
-        var stripe = await runtime.ConnectAsync("stripe", "company-1", new JsonObject { ["apiKey"] = "sk_test_dispatch_0000" }, runTriggerSteps: false);
-        await runtime.ConnectAsync("stripe", "company-2", new JsonObject { ["apiKey"] = "sk_test_other_company" }, runTriggerSteps: false);
+        var stripe = await runtime.ConnectAsync("stripe", "company-1", new JsonObject { ["apiKey"] = "sk_test_dispatch_0000", ["webhookSecret"] = "whsec_dispatch_0000" }, runTriggerSteps: false);
+        await runtime.ConnectAsync("stripe", "company-2", new JsonObject { ["apiKey"] = "sk_test_other_company", ["webhookSecret"] = "whsec_other_company" }, runTriggerSteps: false);
         var first = await runtime.EnqueueAsync(scheduler.Id, "dispatch-v1", null, RunCaller.System);
 
         var outcome = Assert.Single(await runtime.RunOneAsync());

@@ -219,24 +219,34 @@ public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixtur
     }
 
     [Fact]
-    public async Task Webhooks_are_validated_then_routed_with_memory_values_in_the_payload()
+    public async Task Webhooks_are_verified_validated_then_routed_with_memory_values_in_the_payload()
     {
         var instance = await ConnectQuickBooksAsync();
         await _runtime.RunUntilIdleAsync();
+        var verifier = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "samples", "bossi", "quickbooks", "schema.json")))!["variables"]!["webhookVerifierToken"]!.GetValue<string>();
+        JsonElement Signed(byte[] body) => JsonSerializer.SerializeToElement(new JsonObject { ["Intuit-Signature"] = WebhookSignatureTests.Sign("hmac-sha256-base64", verifier, body) });
 
-        using var body = JsonDocument.Parse("""{"eventNotifications": [{"realmId": "9130", "dataChangeEvent": {"entities": [{"name": "Invoice"}, {"name": "Invoice"}]}}]}""");
+        var body = """{"eventNotifications": [{"realmId": "9130", "dataChangeEvent": {"entities": [{"name": "Invoice"}, {"name": "Invoice"}]}}]}"""u8.ToArray();
         using var noHeaders = JsonDocument.Parse("{}");
-        var rejected = await _runtime.ReceiveWebhookAsync(instance.Id, body.RootElement, noHeaders.RootElement);
-        Assert.Equal(400, rejected.StatusCode);
-        Assert.Equal(["intuit-signature"], rejected.Missing);
+        var unsigned = await _runtime.ReceiveWebhookAsync(instance.Id, body, noHeaders.RootElement);
+        Assert.Equal(401, unsigned.StatusCode);
 
-        using var headers = JsonDocument.Parse("""{"Intuit-Signature": "abc"}""");
-        var accepted = await _runtime.ReceiveWebhookAsync(instance.Id, body.RootElement, headers.RootElement);
+        var incomplete = """{"events": []}"""u8.ToArray();
+        var rejected = await _runtime.ReceiveWebhookAsync(instance.Id, incomplete, Signed(incomplete));
+        Assert.Equal(400, rejected.StatusCode);
+        Assert.Equal(["eventNotifications"], rejected.Missing);
+
+        var notJson = "{\"eventNotifications\": "u8.ToArray();
+        var unreadable = await _runtime.ReceiveWebhookAsync(instance.Id, notJson, Signed(notJson));
+        Assert.Equal(400, unreadable.StatusCode);
+        Assert.StartsWith("the body is not JSON", unreadable.Error, StringComparison.Ordinal);
+
+        var accepted = await _runtime.ReceiveWebhookAsync(instance.Id, body, Signed(body));
         Assert.Equal(202, accepted.StatusCode);
         var run = Assert.Single(accepted.Queued);
         Assert.Equal(("quickbooks-sync-v1", """{"realmId":"9130","changed":"2"}"""), (run.Action, run.PayloadJson));
 
-        Assert.Equal(404, (await _runtime.ReceiveWebhookAsync("tech.boss.quickbooks[9]", body.RootElement, headers.RootElement)).StatusCode);
+        Assert.Equal(404, (await _runtime.ReceiveWebhookAsync("tech.boss.quickbooks[9]", body, Signed(body))).StatusCode);
     }
 
     [Fact]
@@ -254,7 +264,7 @@ public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixtur
     public async Task Stripe_paginates_by_triggering_itself_and_sends_each_page_to_the_parser()
     {
         // Connecting queues the trigger step: sync-payments-v1 with {"full_sync": true, "resource": "customers"}.
-        await _runtime.ConnectAsync("stripe", "company-7", new JsonObject { ["apiKey"] = StripeKey });
+        await _runtime.ConnectAsync("stripe", "company-7", new JsonObject { ["apiKey"] = StripeKey, ["webhookSecret"] = "whsec_runtime_tests_0001" });
 
         var outcomes = await _runtime.RunUntilIdleAsync();
 

@@ -253,18 +253,15 @@ internal sealed class ServeHost : IAsyncDisposable
         app.MapPost("/webhooks/{instance}", async (string instance, HttpRequest request, ManifestRuntimeAccessor accessor, CancellationToken ct) =>
         {
             var runtime = await accessor.GetAsync(ct);
-            JsonElement body;
-            try
-            {
-                using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-                body = document.RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                return Problem(400, "the body is not JSON: " + e.Message);
-            }
+            // The bytes as received: the runtime verifies the webhook signature over them before parsing.
+            using var raw = new MemoryStream();
+            await request.Body.CopyToAsync(raw, ct);
             var headers = JsonSerializer.SerializeToElement(request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
-            var response = await runtime.ReceiveWebhookAsync(instance, body, headers, ct);
+            var response = await runtime.ReceiveWebhookAsync(instance, raw.GetBuffer().AsMemory(0, (int)raw.Length), headers, ct);
+            if (response.Error is { } error)
+            {
+                return Problem(response.StatusCode, error);
+            }
             return Results.Json(new JsonObject
             {
                 ["missing"] = new JsonArray([.. response.Missing.Select(m => (JsonNode)m)]),

@@ -116,6 +116,8 @@ public static class IntegrationPlanEmitter
         var methods = new SourceWriter();
         var payloads = new List<string>();
         w.Open($"private sealed class WebhookRouter : {Plans}.WebhookRouterPlan");
+        w.Line($"public override {Plans}.WebhookSignaturePlan? Signature {{ get; }} = {Signature(webhook.Signature, members)};");
+        w.Line();
         w.Line($"public override {List}<string> BodyRequired {{ get; }} = {Strings(webhook.BodyRequired)};");
         w.Line();
         w.Line($"public override {List}<string> HeadersRequired {{ get; }} = {Strings(webhook.HeadersRequired)};");
@@ -166,6 +168,10 @@ public static class IntegrationPlanEmitter
         w.Append(methods);
         w.Close();
     }
+
+    private static string Signature(WebhookSignatureIR? signature, PlanMembers members) => signature is null ? "null" :
+        $"new {Plans}.WebhookSignaturePlan({CSharpLiterals.String(signature.Header)}, {Plans}.WebhookSignatureScheme.{signature.Scheme}, " +
+        $"{members.Template(signature.Secret)}, {signature.ToleranceSeconds})";
 
     private static void EmitExpression(SourceWriter methods, string name, PythonExpression expression)
     {

@@ -5,11 +5,14 @@ using ManifestCompiler.Runtime.Support.Templates;
 namespace ManifestCompiler.Runtime.Support.Plans;
 
 /// <summary>
-/// A compiled webhook.json: validations, then each trigger step's condition, memory and payload, as generated C#
-/// over the same Python value semantics as the interpreter.
+/// A compiled webhook.json: the signature the host verifies over the raw body first, validations, then each trigger
+/// step's condition, memory and payload, as generated C# over the same Python value semantics as the interpreter.
 /// </summary>
 public abstract class WebhookRouterPlan
 {
+    /// <summary><c>validations.signature</c>; null when webhook.json has none (anyone who knows the URL can trigger it).</summary>
+    public abstract WebhookSignaturePlan? Signature { get; }
+
     public abstract IReadOnlyList<string> BodyRequired { get; }
 
     public abstract IReadOnlyList<string> HeadersRequired { get; }

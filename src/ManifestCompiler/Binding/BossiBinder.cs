@@ -9,6 +9,8 @@ using ManifestCompiler.Syntax.Python;
 using ManifestCompiler.Syntax.Text;
 using static ManifestCompiler.Binding.FileBinder;
 using ActionCallKind = ManifestCompiler.Runtime.Support.Plans.ActionCallKind;
+using WebhookSignaturePlan = ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan;
+using WebhookSignatureScheme = ManifestCompiler.Runtime.Support.Plans.WebhookSignatureScheme;
 
 namespace ManifestCompiler.Binding;
 
@@ -35,7 +37,8 @@ internal sealed class BossiBinder
     private static readonly ImmutableArray<string> MappingKeys = ["version", "data"];
     private static readonly ImmutableArray<string> FieldKeys = ["dataType", "required", "equivalentName"];
     private static readonly ImmutableArray<string> WebhookKeys = ["validations", "triggerSteps"];
-    private static readonly ImmutableArray<string> ValidationKeys = ["body_required", "headers_required"];
+    private static readonly ImmutableArray<string> ValidationKeys = ["body_required", "headers_required", "signature"];
+    private static readonly ImmutableArray<string> SignatureKeys = ["header", "scheme", "secret", "tolerance_seconds"];
     private static readonly ImmutableArray<string> WebhookStepKeys = ["condition", "memory", "action", "payload"];
     private static readonly ImmutableArray<string> MemoryKeys = ["key", "value"];
 
@@ -563,12 +566,25 @@ internal sealed class BossiBinder
         file.UnknownKeys(root, path, "webhook.json", WebhookKeys, isError: false);
         var bodyRequired = ImmutableArray<string>.Empty;
         var headersRequired = ImmutableArray<string>.Empty;
+        WebhookSignatureIR? signature = null;
+        var signatureWritten = false;
         var validationsPath = JsonLocation.Member(path, "validations");
         if (Member(root, "validations") is { } validationsValue && file.Object(validationsValue, validationsPath, "validations") is { } validations)
         {
             file.UnknownKeys(validations, validationsPath, "validations", ValidationKeys, isError: false);
             bodyRequired = StringList(file, validations, validationsPath, "body_required");
             headersRequired = StringList(file, validations, validationsPath, "headers_required");
+            if (Member(validations, "signature") is { } signatureValue and not JsonNullSyntax)
+            {
+                signatureWritten = true;
+                signature = BindSignature(file, signatureValue, JsonLocation.Member(validationsPath, "signature"), validations, validationsPath);
+            }
+        }
+        // An instance's webhook URL is its only credential without a signature; a webhook never generated receives nothing.
+        if (!signatureWritten && oauth?.GenerateWebhook != false)
+        {
+            var at = root["validations"] is { } validationsMember ? validationsMember.Name.Span : FileBinder.OpeningOf(root);
+            file.Report(ManifestDiagnostics.WebhookUnsigned, at, root["validations"] is null ? path : validationsPath);
         }
         var steps = ImmutableArray.CreateBuilder<WebhookTriggerIR>();
         var stepsPath = JsonLocation.Member(path, "triggerSteps");
@@ -582,7 +598,78 @@ internal sealed class BossiBinder
                 }
             }
         }
-        return new WebhookIR(bodyRequired, headersRequired, steps.ToEquatableArray());
+        return new WebhookIR(bodyRequired, headersRequired, steps.ToEquatableArray(), signature);
+    }
+
+    /// <summary>
+    /// validations.signature: the header (which headers_required need not list: the signature already requires it,
+    /// and a request without it is refused with 401 before validations run), a known scheme, the secret as a template
+    /// over the instance's variables, and the timestamp tolerance of schemes that sign one. Null after an error.
+    /// </summary>
+    private WebhookSignatureIR? BindSignature(FileBinder file, JsonSyntax value, string path, JsonObjectSyntax validations, string validationsPath)
+    {
+        if (file.Object(value, path, "signature") is not { } block)
+        {
+            return null;
+        }
+        file.UnknownKeys(block, path, "signature", SignatureKeys, isError: false);
+        var header = file.RequiredString(block, path, "header", "signature", allowBlank: false);
+        if (header is not null && Member(validations, "headers_required") is JsonArraySyntax required)
+        {
+            for (var i = 0; i < required.Items.Length; i++)
+            {
+                if (required.Items[i] is JsonStringSyntax listed && string.Equals(listed.Value, header.Value, StringComparison.OrdinalIgnoreCase))
+                {
+                    file.Report(ManifestDiagnostics.SignatureHeaderAlsoRequired, listed.Span, JsonLocation.Element(JsonLocation.Member(validationsPath, "headers_required"), i), listed.Value);
+                }
+            }
+        }
+
+        WebhookSignatureScheme? scheme = null;
+        if (file.RequiredString(block, path, "scheme", "signature") is { } schemeText)
+        {
+            if (WebhookSignaturePlan.TryParseScheme(schemeText.Value, out var parsed))
+            {
+                scheme = parsed;
+            }
+            else
+            {
+                var names = WebhookSignaturePlan.SchemeNames.Select(n => n.Key).ToList();
+                file.Report(ManifestDiagnostics.UnknownSignatureScheme, schemeText.Span, JsonLocation.Member(path, "scheme"),
+                    schemeText.Value, Suggestions.DidYouMean(schemeText.Value, names), string.Join(", ", names));
+            }
+        }
+
+        TemplateIR? secret = null;
+        if (file.RequiredString(block, path, "secret", "signature", allowBlank: false) is { } secretText)
+        {
+            secret = TemplateBinder.Bind(file, secretText, JsonLocation.Member(path, "secret"), InstanceScope with { UnknownVariable = ManifestDiagnostics.UnknownSignatureSecretVariable });
+        }
+
+        var tolerance = WebhookSignaturePlan.DefaultToleranceSeconds;
+        var toleranceOk = true;
+        if (block["tolerance_seconds"] is { } toleranceMember && toleranceMember.Value is not JsonNullSyntax && scheme is { } known)
+        {
+            var tolerancePath = JsonLocation.Member(path, "tolerance_seconds");
+            if (!WebhookSignaturePlan.HasTimestamp(known))
+            {
+                file.Report(ManifestDiagnostics.SignatureToleranceIgnored, toleranceMember.Name.Span, tolerancePath, WebhookSignaturePlan.SchemeNames.First(n => n.Value == known).Key);
+            }
+            else if (toleranceMember.Value is JsonNumberSyntax number
+                && int.TryParse(number.Text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+                && seconds is >= 1 and <= WebhookSignaturePlan.MaxToleranceSeconds)
+            {
+                tolerance = seconds;
+            }
+            else
+            {
+                file.Report(ManifestDiagnostics.InvalidSignatureTolerance, toleranceMember.Value.Span, tolerancePath, WebhookSignaturePlan.MaxToleranceSeconds, FileBinder.Describe(toleranceMember.Value));
+                toleranceOk = false;
+            }
+        }
+        return header is not null && scheme is { } bound && secret is not null && toleranceOk
+            ? new WebhookSignatureIR(header.Value, bound, secret, tolerance)
+            : null;
     }
 
     private WebhookTriggerIR? BindWebhookStep(FileBinder file, JsonSyntax value, string path, ImmutableArray<string> bodyRequired)

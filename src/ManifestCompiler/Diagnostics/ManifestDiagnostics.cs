@@ -112,6 +112,31 @@ public static class ManifestDiagnostics
         "MC7012", "Action has no steps", "Action '{0}' has no steps, so running it does nothing", DiagnosticSeverity.Warning,
         "Add a step with a codeRef.");
 
+    // webhook.json signatures (validations.signature, docs/runtime.md "Webhook signatures")
+    public static readonly DiagnosticDescriptor WebhookUnsigned = new(
+        "MC7013", "Webhook without a signature", "webhook.json has no validations.signature: anyone who knows an instance's webhook URL can trigger its actions", DiagnosticSeverity.Warning,
+        "Add \"signature\": {\"header\": ..., \"scheme\": ..., \"secret\": \"{{...}}\"} to validations with the vendor's scheme (hmac-sha256-hex, hmac-sha256-base64, hmac-sha1-hex or stripe), so the runtime refuses requests the vendor did not sign.");
+
+    public static readonly DiagnosticDescriptor UnknownSignatureScheme = new(
+        "MC7014", "Unknown signature scheme", "'{0}' is not a signature scheme{1}; known: {2}", DiagnosticSeverity.Error,
+        "The scheme says how the vendor signs a request: hmac-sha256-hex, hmac-sha256-base64 (Intuit), hmac-sha1-hex, or stripe (t=...,v1=... with a timestamp).");
+
+    public static readonly DiagnosticDescriptor UnknownSignatureSecretVariable = new(
+        "MC7015", "Unknown signature secret variable", "Unknown variable '{0}' in the signature secret{1}", DiagnosticSeverity.Error,
+        "The secret is rendered per instance from its tokens (requiredQueryParams, oauth.json tokens), schema.json variables and the platform's variables. A variable nothing defines would render empty, and every request would be refused.");
+
+    public static readonly DiagnosticDescriptor SignatureHeaderAlsoRequired = new(
+        "MC7016", "Signature header also in headers_required", "'{0}' is the signature header, so it need not be in headers_required: the signature already requires it", DiagnosticSeverity.Warning,
+        "The signature block already requires its header: a request without it is refused with 401 before validations run, so the entry in headers_required never takes effect. Keep the header only in the signature block, which makes a missing signature what it is, an authentication failure (401), not a malformed request (400 naming the header).");
+
+    public static readonly DiagnosticDescriptor InvalidSignatureTolerance = new(
+        "MC7017", "Invalid signature tolerance", "tolerance_seconds must be a whole number of seconds from 1 to {0}; found {1}", DiagnosticSeverity.Error,
+        "How far the signed timestamp may be from the receiver's clock, in either direction. Requests outside it are refused as replays; a long tolerance leaves a captured request replayable that long (Stripe's libraries use 300).");
+
+    public static readonly DiagnosticDescriptor SignatureToleranceIgnored = new(
+        "MC7018", "Signature tolerance ignored", "tolerance_seconds is ignored: scheme '{0}' signs no timestamp", DiagnosticSeverity.Warning,
+        "Only the stripe scheme signs a timestamp. The HMAC schemes sign the body alone, so a captured request can be replayed; delete tolerance_seconds.");
+
     // Python action steps
     public static readonly DiagnosticDescriptor MissingMain = new(
         "MC7101", "Missing main(storage)", "The step does not define 'def main(storage):' at the top level", DiagnosticSeverity.Error,

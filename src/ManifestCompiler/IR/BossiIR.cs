@@ -95,8 +95,14 @@ public sealed record UserTypesIR(EquatableArray<UserTypeIR> Roles);
 
 public sealed record UserTypeIR(string Role, EquatableArray<string> Actions);
 
-/// <summary>webhook.json: validations, then trigger steps in order.</summary>
-public sealed record WebhookIR(EquatableArray<string> BodyRequired, EquatableArray<string> HeadersRequired, EquatableArray<WebhookTriggerIR> TriggerSteps);
+/// <summary>webhook.json: validations (the signature, required body keys and headers), then trigger steps in order.</summary>
+public sealed record WebhookIR(EquatableArray<string> BodyRequired, EquatableArray<string> HeadersRequired, EquatableArray<WebhookTriggerIR> TriggerSteps, WebhookSignatureIR? Signature = null);
+
+/// <summary>
+/// validations.signature: the header, the scheme, the secret (a template over the instance's tokens and variables) and
+/// the timestamp tolerance (used by schemes that sign a timestamp).
+/// </summary>
+public sealed record WebhookSignatureIR(string Header, WebhookSignatureScheme Scheme, TemplateIR Secret, int ToleranceSeconds);
 
 /// <summary>
 /// A webhook trigger step. <see cref="Condition"/> and memory values are checked Python expressions, parsed (null

@@ -17,9 +17,9 @@ namespace ManifestCompiler.Generated.NorthwindCrm
 
         public override string Name => IntegrationName;
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan("Northwind CRM", new string[] { "contacts" }, true, true, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{self_url}}", T0, new string[] { "self_url" }), null, null, null, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("self_url", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{generic_callback}}", T1, new string[] { "generic_callback" })) }, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("apiKey", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{apiKey}}", T2, new string[] { "apiKey" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("accountId", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{accountId}}", T3, new string[] { "accountId" })) }, new string[] { "apiKey", "accountId" }, new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("sync-contacts-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"full_sync\":true}", J0)) });
+        public override global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan("Northwind CRM", new string[] { "contacts" }, true, true, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{self_url}}", T0, new string[] { "self_url" }), null, null, null, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("self_url", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{generic_callback}}", T1, new string[] { "generic_callback" })) }, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("apiKey", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{apiKey}}", T2, new string[] { "apiKey" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("accountId", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{accountId}}", T3, new string[] { "accountId" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("webhookSecret", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookSecret}}", T4, new string[] { "webhookSecret" })) }, new string[] { "apiKey", "accountId", "webhookSecret" }, new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("sync-contacts-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"full_sync\":true}", J0)) });
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan Schema { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan("Northwind CRM", "1.0.0", null, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("baseUrl", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://api.northwind.example/v1")), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("contactsUrl", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.northwind.example/v1/accounts/{{ accountId }}/contacts", T4, new string[] { "accountId" })) }, null, new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("delete-integrations-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1)));
+        public override global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan Schema { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan("Northwind CRM", "1.0.0", null, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("baseUrl", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://api.northwind.example/v1")), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("contactsUrl", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.northwind.example/v1/accounts/{{ accountId }}/contacts", T5, new string[] { "accountId" })) }, null, new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("delete-integrations-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1)));
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.ActionPlan> Actions { get; }
 
@@ -43,6 +43,8 @@ namespace ManifestCompiler.Generated.NorthwindCrm
 
         private sealed class WebhookRouter : global::ManifestCompiler.Runtime.Support.Plans.WebhookRouterPlan
         {
+            public override global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan? Signature { get; } = new global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan("X-Northwind-Signature", global::ManifestCompiler.Runtime.Support.Plans.WebhookSignatureScheme.HmacSha256Hex, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookSecret}}", T4, new string[] { "webhookSecret" }), 300);
+
             public override global::System.Collections.Generic.IReadOnlyList<string> BodyRequired { get; } = new string[] { "event_type" };
 
             public override global::System.Collections.Generic.IReadOnlyList<string> HeadersRequired { get; } = global::System.Array.Empty<string>();
@@ -105,8 +107,9 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         private static readonly string[] P1 = new string[] { "generic_callback" };
         private static readonly string[] P2 = new string[] { "apiKey" };
         private static readonly string[] P3 = new string[] { "accountId" };
-        private static readonly string[] P4 = new string[] { "cid" };
-        private static readonly string[] P5 = new string[] { "event_type" };
+        private static readonly string[] P4 = new string[] { "webhookSecret" };
+        private static readonly string[] P5 = new string[] { "cid" };
+        private static readonly string[] P6 = new string[] { "event_type" };
 
         /// <summary>&quot;{{self_url}}&quot;</summary>
         private static string T0(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -160,6 +163,19 @@ namespace ManifestCompiler.Generated.NorthwindCrm
             return output.ToString();
         }
 
+        /// <summary>&quot;{{webhookSecret}}&quot;</summary>
+        private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        {
+            var output = new global::System.Text.StringBuilder();
+            var v0 = scope.Lookup(P4);
+            if (!v0.IsFound)
+            {
+                scope.ReportMissing("webhookSecret");
+            }
+            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
+            return output.ToString();
+        }
+
         private static void J0(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
@@ -169,7 +185,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         }
 
         /// <summary>&quot;https://api.northwind.example/v1/accounts/{{ accountId }}/contacts&quot;</summary>
-        private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = new global::System.Text.StringBuilder();
             output.Append("https://api.northwind.example/v1/accounts/");
@@ -190,10 +206,10 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         }
 
         /// <summary>&quot;{{cid}}&quot;</summary>
-        private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = new global::System.Text.StringBuilder();
-            var v0 = scope.Lookup(P4);
+            var v0 = scope.Lookup(P5);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("cid");
@@ -203,11 +219,11 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         }
 
         /// <summary>&quot;webhook:{{ event_type }}&quot;</summary>
-        private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = new global::System.Text.StringBuilder();
             output.Append("webhook:");
-            var v0 = scope.Lookup(P5);
+            var v0 = scope.Lookup(P6);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("event_type");
@@ -220,9 +236,9 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         {
             writer.WriteStartObject();
             writer.WritePropertyName("contact_id");
-            writer.WriteStringValue(T5(scope));
-            writer.WritePropertyName("source");
             writer.WriteStringValue(T6(scope));
+            writer.WritePropertyName("source");
+            writer.WriteStringValue(T7(scope));
             writer.WriteEndObject();
         }
     }

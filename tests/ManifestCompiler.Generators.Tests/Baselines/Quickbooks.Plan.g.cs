@@ -19,7 +19,7 @@ namespace ManifestCompiler.Generated.Quickbooks
 
         public override global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan("QuickBooks", new string[] { "payments" }, false, true, global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://appcenter.intuit.com/connect/oauth2"), "ABc123ClientId", "do-not-commit-real-secrets", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("client_id", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("ABc123ClientId")), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("response_type", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("code")), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("scope", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("com.intuit.quickbooks.accounting")), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("redirect_uri", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{generic_callback}}", T0, new string[] { "generic_callback" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("state", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{company_id}}", T1, new string[] { "company_id" })) }, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("realmId", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{realmId}}", T2, new string[] { "realmId" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("x_refresh_token_expires_in", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{x_refresh_token_expires_in}}", T3, new string[] { "x_refresh_token_expires_in" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("access_token", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{access_token}}", T4, new string[] { "access_token" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("refresh_token", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{refresh_token}}", T5, new string[] { "refresh_token" })) }, global::System.Array.Empty<string>(), new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("quickbooks-sync-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J0)) });
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan Schema { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan("Quickbooks Generic Integration", "1.0.0", "Accounting data from QuickBooks Online: invoices and reports.", new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("url", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://quickbooks.api.intuit.com/v3/company/{{realmId}}/reports", T6, new string[] { "realmId" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("apiUrl", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://quickbooks.api.intuit.com/v3/company/{{realmId}}", T7, new string[] { "realmId" })) }, new global::ManifestCompiler.Runtime.Support.Plans.SecurityPlan("bearer", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{access_token}}", T4, new string[] { "access_token" }), "access_token", "expires_in", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer")), new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("delete-integrations-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1)));
+        public override global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan Schema { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan("Quickbooks Generic Integration", "1.0.0", "Accounting data from QuickBooks Online: invoices and reports.", new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("url", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://quickbooks.api.intuit.com/v3/company/{{realmId}}/reports", T6, new string[] { "realmId" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("apiUrl", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://quickbooks.api.intuit.com/v3/company/{{realmId}}", T7, new string[] { "realmId" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("webhookVerifierToken", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("do-not-commit-real-verifier-tokens")) }, new global::ManifestCompiler.Runtime.Support.Plans.SecurityPlan("bearer", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{access_token}}", T4, new string[] { "access_token" }), "access_token", "expires_in", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer")), new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("delete-integrations-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1)));
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.ActionPlan> Actions { get; }
 
@@ -55,9 +55,11 @@ namespace ManifestCompiler.Generated.Quickbooks
 
         private sealed class WebhookRouter : global::ManifestCompiler.Runtime.Support.Plans.WebhookRouterPlan
         {
+            public override global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan? Signature { get; } = new global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan("intuit-signature", global::ManifestCompiler.Runtime.Support.Plans.WebhookSignatureScheme.HmacSha256Base64, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookVerifierToken}}", T8, new string[] { "webhookVerifierToken" }), 300);
+
             public override global::System.Collections.Generic.IReadOnlyList<string> BodyRequired { get; } = new string[] { "eventNotifications" };
 
-            public override global::System.Collections.Generic.IReadOnlyList<string> HeadersRequired { get; } = new string[] { "intuit-signature" };
+            public override global::System.Collections.Generic.IReadOnlyList<string> HeadersRequired { get; } = global::System.Array.Empty<string>();
 
             public override global::System.Collections.Generic.IReadOnlyList<string> StepActions { get; } = new string[] { "quickbooks-sync-v1" };
 
@@ -141,8 +143,9 @@ namespace ManifestCompiler.Generated.Quickbooks
         private static readonly string[] P3 = new string[] { "x_refresh_token_expires_in" };
         private static readonly string[] P4 = new string[] { "access_token" };
         private static readonly string[] P5 = new string[] { "refresh_token" };
-        private static readonly string[] P6 = new string[] { "realm" };
-        private static readonly string[] P7 = new string[] { "entities" };
+        private static readonly string[] P6 = new string[] { "webhookVerifierToken" };
+        private static readonly string[] P7 = new string[] { "realm" };
+        private static readonly string[] P8 = new string[] { "entities" };
 
         /// <summary>&quot;{{generic_callback}}&quot;</summary>
         private static string T0(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -263,11 +266,24 @@ namespace ManifestCompiler.Generated.Quickbooks
             writer.WriteEndObject();
         }
 
-        /// <summary>&quot;{{realm}}&quot;</summary>
+        /// <summary>&quot;{{webhookVerifierToken}}&quot;</summary>
         private static string T8(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P6);
+            if (!v0.IsFound)
+            {
+                scope.ReportMissing("webhookVerifierToken");
+            }
+            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
+            return output.ToString();
+        }
+
+        /// <summary>&quot;{{realm}}&quot;</summary>
+        private static string T9(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        {
+            var output = new global::System.Text.StringBuilder();
+            var v0 = scope.Lookup(P7);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("realm");
@@ -277,10 +293,10 @@ namespace ManifestCompiler.Generated.Quickbooks
         }
 
         /// <summary>&quot;{{entities}}&quot;</summary>
-        private static string T9(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T10(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = new global::System.Text.StringBuilder();
-            var v0 = scope.Lookup(P7);
+            var v0 = scope.Lookup(P8);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("entities");
@@ -293,9 +309,9 @@ namespace ManifestCompiler.Generated.Quickbooks
         {
             writer.WriteStartObject();
             writer.WritePropertyName("realmId");
-            writer.WriteStringValue(T8(scope));
-            writer.WritePropertyName("changed");
             writer.WriteStringValue(T9(scope));
+            writer.WritePropertyName("changed");
+            writer.WriteStringValue(T10(scope));
             writer.WriteEndObject();
         }
     }

@@ -17,7 +17,7 @@ namespace ManifestCompiler.Generated.Stripe
 
         public override string Name => IntegrationName;
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan("Stripe", new string[] { "payments" }, true, true, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{self_url}}", T0, new string[] { "self_url" }), null, null, null, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("self_url", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{generic_callback}}", T1, new string[] { "generic_callback" })) }, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("apiKey", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{apiKey}}", T2, new string[] { "apiKey" })) }, new string[] { "apiKey" }, new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("sync-payments-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"full_sync\":true,\"resource\":\"customers\"}", J0)) });
+        public override global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan("Stripe", new string[] { "payments" }, true, true, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{self_url}}", T0, new string[] { "self_url" }), null, null, null, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("self_url", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{generic_callback}}", T1, new string[] { "generic_callback" })) }, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("apiKey", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{apiKey}}", T2, new string[] { "apiKey" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("webhookSecret", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookSecret}}", T3, new string[] { "webhookSecret" })) }, new string[] { "apiKey", "webhookSecret" }, new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("sync-payments-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"full_sync\":true,\"resource\":\"customers\"}", J0)) });
 
         public override global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan Schema { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan("Stripe", "1.2.0", "Customers, products and payments from Stripe.", new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("baseUrl", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://api.stripe.com/v1")) }, new global::ManifestCompiler.Runtime.Support.Plans.SecurityPlan("bearer", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{apiKey}}", T2, new string[] { "apiKey" }), "apiKey", null, null), new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("delete-integrations-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1)));
 
@@ -62,9 +62,11 @@ namespace ManifestCompiler.Generated.Stripe
 
         private sealed class WebhookRouter : global::ManifestCompiler.Runtime.Support.Plans.WebhookRouterPlan
         {
+            public override global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan? Signature { get; } = new global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan("Stripe-Signature", global::ManifestCompiler.Runtime.Support.Plans.WebhookSignatureScheme.Stripe, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookSecret}}", T3, new string[] { "webhookSecret" }), 300);
+
             public override global::System.Collections.Generic.IReadOnlyList<string> BodyRequired { get; } = new string[] { "type", "data" };
 
-            public override global::System.Collections.Generic.IReadOnlyList<string> HeadersRequired { get; } = new string[] { "Stripe-Signature" };
+            public override global::System.Collections.Generic.IReadOnlyList<string> HeadersRequired { get; } = global::System.Array.Empty<string>();
 
             public override global::System.Collections.Generic.IReadOnlyList<string> StepActions { get; } = new string[] { "payment-succeeded-v1", "customers-post-v1", "sync-payments-v1" };
 
@@ -221,11 +223,12 @@ namespace ManifestCompiler.Generated.Stripe
         private static readonly string[] P0 = new string[] { "self_url" };
         private static readonly string[] P1 = new string[] { "generic_callback" };
         private static readonly string[] P2 = new string[] { "apiKey" };
-        private static readonly string[] P3 = new string[] { "pid" };
-        private static readonly string[] P4 = new string[] { "amount" };
-        private static readonly string[] P5 = new string[] { "label" };
-        private static readonly string[] P6 = new string[] { "type" };
-        private static readonly string[] P7 = new string[] { "cid" };
+        private static readonly string[] P3 = new string[] { "webhookSecret" };
+        private static readonly string[] P4 = new string[] { "pid" };
+        private static readonly string[] P5 = new string[] { "amount" };
+        private static readonly string[] P6 = new string[] { "label" };
+        private static readonly string[] P7 = new string[] { "type" };
+        private static readonly string[] P8 = new string[] { "cid" };
 
         /// <summary>&quot;{{self_url}}&quot;</summary>
         private static string T0(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -266,6 +269,19 @@ namespace ManifestCompiler.Generated.Stripe
             return output.ToString();
         }
 
+        /// <summary>&quot;{{webhookSecret}}&quot;</summary>
+        private static string T3(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        {
+            var output = new global::System.Text.StringBuilder();
+            var v0 = scope.Lookup(P3);
+            if (!v0.IsFound)
+            {
+                scope.ReportMissing("webhookSecret");
+            }
+            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
+            return output.ToString();
+        }
+
         private static void J0(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
@@ -283,10 +299,10 @@ namespace ManifestCompiler.Generated.Stripe
         }
 
         /// <summary>&quot;{{pid}}&quot;</summary>
-        private static string T3(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = new global::System.Text.StringBuilder();
-            var v0 = scope.Lookup(P3);
+            var v0 = scope.Lookup(P4);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("pid");
@@ -296,10 +312,10 @@ namespace ManifestCompiler.Generated.Stripe
         }
 
         /// <summary>&quot;{{amount}}&quot;</summary>
-        private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = new global::System.Text.StringBuilder();
-            var v0 = scope.Lookup(P4);
+            var v0 = scope.Lookup(P5);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("amount");
@@ -309,10 +325,10 @@ namespace ManifestCompiler.Generated.Stripe
         }
 
         /// <summary>&quot;{{label}}&quot;</summary>
-        private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = new global::System.Text.StringBuilder();
-            var v0 = scope.Lookup(P5);
+            var v0 = scope.Lookup(P6);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("label");
@@ -322,10 +338,10 @@ namespace ManifestCompiler.Generated.Stripe
         }
 
         /// <summary>&quot;{{type}}&quot;</summary>
-        private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = new global::System.Text.StringBuilder();
-            var v0 = scope.Lookup(P6);
+            var v0 = scope.Lookup(P7);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("type");
@@ -338,21 +354,21 @@ namespace ManifestCompiler.Generated.Stripe
         {
             writer.WriteStartObject();
             writer.WritePropertyName("payment_intent");
-            writer.WriteStringValue(T3(scope));
-            writer.WritePropertyName("amount");
             writer.WriteStringValue(T4(scope));
-            writer.WritePropertyName("label");
+            writer.WritePropertyName("amount");
             writer.WriteStringValue(T5(scope));
-            writer.WritePropertyName("event");
+            writer.WritePropertyName("label");
             writer.WriteStringValue(T6(scope));
+            writer.WritePropertyName("event");
+            writer.WriteStringValue(T7(scope));
             writer.WriteEndObject();
         }
 
         /// <summary>&quot;{{cid}}&quot;</summary>
-        private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T8(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = new global::System.Text.StringBuilder();
-            var v0 = scope.Lookup(P7);
+            var v0 = scope.Lookup(P8);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("cid");
@@ -367,7 +383,7 @@ namespace ManifestCompiler.Generated.Stripe
             writer.WritePropertyName("body");
             writer.WriteStartObject();
             writer.WritePropertyName("customer_id");
-            writer.WriteStringValue(T7(scope));
+            writer.WriteStringValue(T8(scope));
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
@@ -378,7 +394,7 @@ namespace ManifestCompiler.Generated.Stripe
             writer.WritePropertyName("resource");
             writer.WriteStringValue("customers");
             writer.WritePropertyName("reason");
-            writer.WriteStringValue(T6(scope));
+            writer.WriteStringValue(T7(scope));
             writer.WriteEndObject();
         }
     }
