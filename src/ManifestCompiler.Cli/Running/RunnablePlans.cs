@@ -13,7 +13,7 @@ internal static class RunnablePlans
     /// </summary>
     public static byte[]? Compile(ManifestWorkspace workspace, string assemblyName, string command, TextWriter error)
     {
-        var built = PlanAssemblyBuilder.Build(workspace, assemblyName, new CompilerOptions(new Python3SyntaxChecker()));
+        var built = Build(workspace, assemblyName);
         foreach (var diagnostic in built.Diagnostics)
         {
             error.WriteLine(diagnostic.ToString());
@@ -24,4 +24,8 @@ internal static class RunnablePlans
         }
         return built.Image;
     }
+
+    /// <summary>The same build as <c>mfc build</c> (Python steps syntax-checked by python3), in memory, for callers that report diagnostics their own way.</summary>
+    public static PlanBuildResult Build(ManifestWorkspace workspace, string assemblyName) =>
+        PlanAssemblyBuilder.Build(workspace, assemblyName, new CompilerOptions(new Python3SyntaxChecker()));
 }
