@@ -269,6 +269,7 @@ public sealed class ChiefOnboardingTests : IAsyncLifetime
 
         var authorize = await Engine.AuthenticateUrlAsync(instance.Id);
         Assert.StartsWith("https://accounts.google.com/o/oauth2/v2/auth?client_id=client-1.apps&redirect_uri=http://127.0.0.1:5080/oauth/callback/chiefonboarding.google-paginated-import%5B0%5D&", authorize, StringComparison.Ordinal);
+        Assert.Contains("&state=", await Engine.StartOAuthAsync(instance.Id), StringComparison.Ordinal);
         await Assert.ThrowsAsync<RunRefusedException>(() => Engine.CompleteOAuthAsync(instance.Id, null));
         var failed = await Assert.ThrowsAsync<RunRefusedException>(() => Engine.CompleteOAuthAsync(instance.Id, "bad-code"));
         Assert.StartsWith("Couldn't save token:", failed.Message, StringComparison.Ordinal);
