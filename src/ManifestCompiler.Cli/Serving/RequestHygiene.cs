@@ -43,12 +43,14 @@ internal static class RequestHygiene
             ? string.Equals(allowed, host.Value, StringComparison.OrdinalIgnoreCase)
             : string.Equals(allowed, host.Host, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Whether the request carries a body (a length above zero, or chunked).</summary>
+    public static bool HasBody(HttpContext context) =>
+        context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength > 0;
+
     /// <summary>An endpoint filter: a request with a body must declare <c>application/json</c> (or a <c>+json</c> type), else 415.</summary>
     public static async ValueTask<object?> RequireJsonBody(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
-        var request = invocation.HttpContext.Request;
-        var hasBody = invocation.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0;
-        if (hasBody && !request.HasJsonContentType())
+        if (HasBody(invocation.HttpContext) && !invocation.HttpContext.Request.HasJsonContentType())
         {
             return Results.Json(new JsonObject { ["error"] = "a request body must be Content-Type: application/json" }, statusCode: StatusCodes.Status415UnsupportedMediaType);
         }

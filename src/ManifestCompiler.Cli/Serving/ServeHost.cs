@@ -372,7 +372,7 @@ internal sealed class ServeHost : IAsyncDisposable
     private static async Task<IResult> StartOAuthAsync(string integration, HttpContext context, ManifestRuntimeAccessor accessor, CancellationToken ct)
     {
         var runtime = await accessor.GetAsync(ct);
-        var body = context.Request.ContentLength > 0 ? await ReadObjectAsync(context.Request, ct) : null;
+        var body = RequestHygiene.HasBody(context) ? await ReadObjectAsync(context.Request, ct) : null;
         var (company, refusal) = CompanyOf(ServeCaller.Of(context), body);
         if (company is null)
         {
