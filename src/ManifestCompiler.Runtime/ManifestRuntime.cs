@@ -404,8 +404,27 @@ public sealed class ManifestRuntime
         return [];
     }
 
-    /// <summary>Executes one taken run; null when a rate limit deferred it.</summary>
+    /// <summary>
+    /// Executes one taken run; null when a rate limit deferred it. Whatever a run throws (a store, the step pool, data
+    /// no step expected) ends that run as failed with an error event, so no run is left taken by a live host; only
+    /// the host stopping leaves it taken, to run again after a restart.
+    /// </summary>
     internal async Task<RunOutcome?> ExecuteAsync(RunRequest run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ExecuteCoreAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            var reason = $"The run failed with {e.GetType().Name}: {e.Message}";
+            Publish(DebugLevel.Error, reason, 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "action_error");
+            await _queue.CompleteAsync(run.RunId, CancellationToken.None).ConfigureAwait(false);
+            return Finish(new RunOutcome(run, RunStatus.Failed, null, Redactor.Redact(reason)));
+        }
+    }
+
+    private async Task<RunOutcome?> ExecuteCoreAsync(RunRequest run, CancellationToken cancellationToken)
     {
         var instance = await _instances.GetAsync(run.InstanceId, cancellationToken).ConfigureAwait(false);
         if (instance is { Dialect: ManifestDialect.ChiefOnboarding })

@@ -93,8 +93,8 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
                 seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
                 correlation_id TEXT NOT NULL, instance_id TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
                 not_before INTEGER NOT NULL, parent_run_id TEXT, retries_left INTEGER, caller TEXT,
-                state TEXT NOT NULL CHECK (state IN ('queued', 'taken', 'done')));
-            CREATE INDEX IF NOT EXISTS runs_due ON runs (state, not_before, seq);
+                state TEXT NOT NULL CHECK (state IN ('queued', 'taken', 'done', 'dead')),
+                crashes INTEGER NOT NULL DEFAULT 0, last_error TEXT);
             CREATE TABLE IF NOT EXISTS records (
                 key TEXT PRIMARY KEY, instance_id TEXT NOT NULL, action TEXT NOT NULL, run_id TEXT NOT NULL,
                 record_type TEXT NOT NULL, record TEXT NOT NULL);
@@ -107,10 +107,64 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
             CREATE TABLE IF NOT EXISTS oauth_states (
                 nonce_hash TEXT PRIMARY KEY, company_id TEXT NOT NULL, integration TEXT, instance_id TEXT,
                 redirect TEXT NOT NULL, expires_at INTEGER NOT NULL);
-            UPDATE runs SET state = 'queued' WHERE state = 'taken';
             """);
+        store.MigrateRuns();
+        // A run still taken is one whose host died while running it. After MaxCrashes of those it is a poison run:
+        // it goes to the dead letters with its last error, and the rest of the queue keeps moving.
+        store.Execute(
+            """
+            CREATE INDEX IF NOT EXISTS runs_due ON runs (state, not_before, seq);
+            UPDATE runs SET crashes = crashes + 1, last_error = $error WHERE state = 'taken';
+            UPDATE runs SET state = 'dead' WHERE state = 'taken' AND crashes >= $max;
+            UPDATE runs SET state = 'queued' WHERE state = 'taken';
+            """,
+            ("$error", "the host stopped while the run was taken"), ("$max", MaxCrashes));
         return store;
     }
+
+    /// <summary>How many times a host may die while running a run before it is dead-lettered.</summary>
+    public const int MaxCrashes = 3;
+
+    /// <summary>A database from before dead letters: its runs table is rebuilt with the crash count and the <c>dead</c> state.</summary>
+    private void MigrateRuns()
+    {
+        using var command = Command("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'");
+        if (command.ExecuteScalar() is not string sql || sql.Contains("'dead'", StringComparison.Ordinal))
+        {
+            return;
+        }
+        using var transaction = _connection.BeginTransaction();
+        Execute(
+            """
+            DROP INDEX IF EXISTS runs_due;
+            ALTER TABLE runs RENAME TO runs_before_dead_letters;
+            CREATE TABLE runs (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
+                correlation_id TEXT NOT NULL, instance_id TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
+                not_before INTEGER NOT NULL, parent_run_id TEXT, retries_left INTEGER, caller TEXT,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'taken', 'done', 'dead')),
+                crashes INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+            INSERT INTO runs (seq, run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state)
+                SELECT seq, run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state FROM runs_before_dead_letters;
+            DROP TABLE runs_before_dead_letters;
+            """, transaction);
+        transaction.Commit();
+    }
+
+    /// <summary>The dead-lettered runs, oldest first, with how often their host died and the last error.</summary>
+    public Task<IReadOnlyList<(RunRequest Run, int Crashes, string? LastError)>> ListDeadRunsAsync(CancellationToken cancellationToken = default) =>
+        Locked<IReadOnlyList<(RunRequest, int, string?)>>(() =>
+        {
+            var runs = ReadRuns("WHERE state = 'dead' ORDER BY seq", null);
+            using var command = Command("SELECT crashes, last_error FROM runs WHERE state = 'dead' ORDER BY seq");
+            using var reader = command.ExecuteReader();
+            var dead = new List<(RunRequest, int, string?)>();
+            for (var i = 0; reader.Read() && i < runs.Count; i++)
+            {
+                dead.Add((runs[i], reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+            }
+            return dead;
+        });
 
     public void Dispose()
     {

@@ -29,11 +29,11 @@ public sealed class HostSecurityTests : IAsyncLifetime
     }
 
     /// <summary>A runtime over the SQLite store (no step runs here, so no worker pool).</summary>
-    private ManifestRuntime Runtime(SqliteRuntimeStore store)
+    private ManifestRuntime Runtime(SqliteRuntimeStore store, DebugEventLog? events = null)
     {
         var routes = new OutboundRoutes();
         Assert.Null(OutboundRoutes.TryAdd(routes, "oauth.platform.intuit.com=" + _apis.BaseUrl));
-        var runtime = new ManifestRuntime(null!, store, store, store, new DebugEventLog(), new RuntimeOptions
+        var runtime = new ManifestRuntime(null!, store, store, store, events ?? new DebugEventLog(), new RuntimeOptions
         {
             Routes = routes,
             HttpClient = new EgressPolicy { AllowedNetworks = [System.Net.IPNetwork.Parse("127.0.0.1/32")] }.CreateHttpClient(),
@@ -161,6 +161,83 @@ public sealed class HostSecurityTests : IAsyncLifetime
         context.Unload();
         Assert.Throws<InvalidOperationException>(() => new PlanBranches().Deploy(PlanBranches.Development, image));
         Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public async Task A_run_whose_host_died_three_times_is_dead_lettered_and_the_queue_moves_on()
+    {
+        var key = TokenProtector.FromBase64(TokenProtector.NewKey());
+        var now = _time.GetUtcNow();
+        var poison = new RunRequest("poison", "c-1", "tech.boss.quickbooks[0]", "quickbooks-sync-v1", "{}", now, "k-poison");
+        var healthy = new RunRequest("healthy", "c-2", "tech.boss.quickbooks[0]", "quickbooks-sync-v1", "{}", now.AddSeconds(1), "k-healthy");
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, key))
+        {
+            Assert.True(await store.EnqueueAsync(poison));
+            Assert.True(await store.EnqueueAsync(healthy));
+        }
+        for (var crash = 1; crash <= SqliteRuntimeStore.MaxCrashes; crash++)
+        {
+            // The host takes the poison run and dies (the store is dropped without completing it).
+            using var store = SqliteRuntimeStore.Open(DatabasePath, key);
+            Assert.Empty(await store.ListDeadRunsAsync());
+            Assert.Equal("poison", (await store.TryTakeDueAsync(now.AddMinutes(1)))!.RunId);
+        }
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, key))
+        {
+            var dead = Assert.Single(await store.ListDeadRunsAsync());
+            Assert.Equal(("poison", SqliteRuntimeStore.MaxCrashes, "the host stopped while the run was taken"), (dead.Run.RunId, dead.Crashes, dead.LastError));
+            Assert.Equal("healthy", (await store.TryTakeDueAsync(now.AddMinutes(1)))!.RunId);
+            Assert.Null(await store.TryTakeDueAsync(now.AddMinutes(1)));
+            Assert.Equal(1, (await store.CountRunsAsync())["dead"]);
+        }
+    }
+
+    [Fact]
+    public async Task A_run_that_throws_ends_failed_with_an_error_event_and_is_never_left_taken()
+    {
+        string instance;
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())))
+        {
+            var runtime = Runtime(store);
+            instance = (await runtime.ConnectAsync("quickbooks", "company-a", new JsonObject { ["realmId"] = "9130", ["access_token"] = "poison-token-1" }, runTriggerSteps: false)).Id;
+            await runtime.EnqueueAsync(instance, "quickbooks-sync-v1", null, RunCaller.System);
+            await runtime.EnqueueAsync(instance, "get-profit-and-loss-v1", null, RunCaller.System);
+        }
+
+        // Opened with another token key, reading the instance throws (AES-GCM refuses to decrypt) inside each run.
+        var events = new DebugEventLog();
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())))
+        {
+            var outcomes = await Runtime(store, events).RunUntilIdleAsync();
+            Assert.Equal(["quickbooks-sync-v1", "get-profit-and-loss-v1"], outcomes.Select(o => o.Run.Action));
+            Assert.All(outcomes, o => Assert.Equal(RunStatus.Failed, o.Status));
+            Assert.All(outcomes, o => Assert.Contains(events.Events, e => e.RunId == o.Run.RunId && e.Level == DebugLevel.Error && e.Message.Contains("Exception", StringComparison.Ordinal)));
+            Assert.Equal(new Dictionary<string, int> { ["done"] = 2 }, await store.CountRunsAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_database_from_before_dead_letters_keeps_its_runs()
+    {
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE runs (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
+                    correlation_id TEXT NOT NULL, instance_id TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
+                    not_before INTEGER NOT NULL, parent_run_id TEXT, retries_left INTEGER, caller TEXT,
+                    state TEXT NOT NULL CHECK (state IN ('queued', 'taken', 'done')));
+                INSERT INTO runs (run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, state)
+                    VALUES ('old', 'k-old', 'c', 'i', 'a', '{}', 0, 'taken'), ('done', 'k-done', 'c', 'i', 'a', '{}', 0, 'done');
+                """;
+            command.ExecuteNonQuery();
+        }
+        using var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey()));
+        Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["queued"] = 1 }, await store.CountRunsAsync());
+        Assert.Equal("old", (await store.TryTakeDueAsync(_time.GetUtcNow()))!.RunId);
+        Assert.False(await store.EnqueueAsync(new RunRequest("again", "c", "i", "a", "{}", _time.GetUtcNow(), "k-done")));
     }
 
     private static string SymbolDisplayLiteral(string text) => "@\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

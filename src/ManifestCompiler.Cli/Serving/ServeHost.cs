@@ -47,7 +47,7 @@ internal sealed record ServeOptions(
 /// <item><c>GET /events</c> streams the debug events the key may see (server-sent events, secrets masked).</item>
 /// <item>Admin keys only: <c>POST /branches/{branch}/deploy</c> (a zip of sources, compiled here),
 /// <c>POST /branches/{from}/merge/{to}</c>, <c>GET /branches</c>, <c>GET /keys</c>, <c>POST /keys</c>,
-/// <c>POST /keys/{id}/revoke</c>.</item>
+/// <c>POST /keys/{id}/revoke</c>, <c>GET /runs/dead</c>.</item>
 /// </list>
 /// </summary>
 internal sealed class ServeHost : IAsyncDisposable
@@ -245,7 +245,19 @@ internal sealed class ServeHost : IAsyncDisposable
         adminJson.MapGet("/keys", ListKeysAsync);
         adminJson.MapPost("/keys", CreateKeyAsync);
         adminJson.MapPost("/keys/{id}/revoke", RevokeKeyAsync);
+        adminJson.MapGet("/runs/dead", ListDeadRunsAsync);
     }
+
+    /// <summary>The dead letters: runs whose host died while running them <see cref="SqliteRuntimeStore.MaxCrashes"/> times.</summary>
+    private static async Task<IResult> ListDeadRunsAsync(SqliteRuntimeStore store, CancellationToken ct) =>
+        Results.Json(new JsonArray([.. (await store.ListDeadRunsAsync(ct)).Select(d => (JsonNode)new JsonObject
+        {
+            ["run_id"] = d.Run.RunId,
+            ["instance"] = d.Run.InstanceId,
+            ["action"] = d.Run.Action,
+            ["crashes"] = d.Crashes,
+            ["last_error"] = d.LastError,
+        })]));
 
     // --- instances and runs ------------------------------------------------------------------------
 
