@@ -119,6 +119,9 @@ public sealed class ServeSecurityTests : IDisposable
                 Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{method} {path} with {authorization?.Split(' ')[0] ?? "no key"} answered {(int)response.StatusCode}");
             }
         }
+        // With the admin key: the dead letters (none here).
+        Assert.Empty((await admin.GetFromJsonAsync<JsonArray>(host.Url("/runs/dead")))!);
+
         // The admin key itself never reaches the output or the logs.
         Assert.DoesNotContain(host.AdminKey, host.Log, StringComparison.Ordinal);
         Assert.Contains(host.AdminKeyFile, host.Log, StringComparison.Ordinal);
