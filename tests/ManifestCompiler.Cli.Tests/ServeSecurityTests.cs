@@ -186,6 +186,11 @@ public sealed class ServeSecurityTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync(host.Url($"/keys/{id}/revoke"), null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await c1Admin.GetAsync(host.Url("/instances"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await c1Employee.GetAsync(host.Url("/instances"))).StatusCode);
+
+        // Debug events went to the log, with levels and without the tokens.
+        await host.StopAsync();
+        Assert.Contains("info: ManifestCompiler.Runtime.Debug", host.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain(AccessToken, host.Log, StringComparison.Ordinal);
     }
 
     [Fact]

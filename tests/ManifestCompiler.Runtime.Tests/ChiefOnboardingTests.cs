@@ -269,11 +269,13 @@ public sealed class ChiefOnboardingTests : IAsyncLifetime
 
         var authorize = await Engine.AuthenticateUrlAsync(instance.Id);
         Assert.StartsWith("https://accounts.google.com/o/oauth2/v2/auth?client_id=client-1.apps&redirect_uri=http://127.0.0.1:5080/oauth/callback/chiefonboarding.google-paginated-import%5B0%5D&", authorize, StringComparison.Ordinal);
-        Assert.Contains("&state=", await Engine.StartOAuthAsync(instance.Id), StringComparison.Ordinal);
         await Assert.ThrowsAsync<RunRefusedException>(() => Engine.CompleteOAuthAsync(instance.Id, null));
         var failed = await Assert.ThrowsAsync<RunRefusedException>(() => Engine.CompleteOAuthAsync(instance.Id, "bad-code"));
         Assert.StartsWith("Couldn't save token:", failed.Message, StringComparison.Ordinal);
-        var connected = await Engine.CompleteOAuthAsync(instance.Id, "google-code");
+        // Over HTTP the callback carries the state nonce the start issued for this instance.
+        var started = await Engine.StartOAuthAsync(instance.Id);
+        var connected = await Engine.CompleteOAuthCallbackAsync(instance.Id, RuntimeTests.StateOf(started), "google-code");
+        await Assert.ThrowsAsync<OAuthStateRefusedException>(() => Engine.CompleteOAuthCallbackAsync(instance.Id, RuntimeTests.StateOf(started), "google-code"));
         Assert.Equal(PeopleApis.GoogleAccessToken, connected.Tokens["oauth"]!["access_token"]!.GetValue<string>());
 
         var result = await Engine.SyncUsersAsync(instance.Id);
