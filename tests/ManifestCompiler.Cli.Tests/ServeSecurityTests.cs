@@ -181,6 +181,15 @@ public sealed class ServeSecurityTests : IDisposable
         Assert.All(Snapshot(c1Events), e => Assert.Equal(mine, e["IntegrationId"]?.GetValue<string>()));
         await streams.CancelAsync();
 
+        // A key issued over HTTP by the admin, shown in that answer only.
+        var issued = await admin.PostAsJsonAsync(host.Url("/keys"), new JsonObject { ["company"] = "c2", ["user"] = "u-9", ["role"] = "owner" });
+        Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
+        using (var c2Owner = host.Client((await JsonOf(issued))["key"]!.GetValue<string>()))
+        {
+            Assert.Equal([theirs], (await c2Owner.GetFromJsonAsync<JsonArray>(host.Url("/instances")))!.Select(i => i!["id"]!.GetValue<string>()));
+        }
+        Assert.All((await admin.GetFromJsonAsync<JsonArray>(host.Url("/keys")))!, k => Assert.Null(k!["key"]));
+
         // Revoked while the server runs: the next request fails.
         var id = (await admin.GetFromJsonAsync<JsonArray>(host.Url("/keys")))!.First(k => k!["role"]?.GetValue<string>() == "companyAdmin")!["id"]!.GetValue<string>();
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync(host.Url($"/keys/{id}/revoke"), null)).StatusCode);
