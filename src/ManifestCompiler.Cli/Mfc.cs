@@ -18,6 +18,7 @@ public static class Mfc
             BuildCommand.Create(output, error),
             RunCommand.Create(output, error),
             ServeCommand.Create(output, error),
+            KeysCommand.Create(output, error),
             QueryCommand.Create(output, error, input ?? Console.In),
             EvalCommand.Create(output, error),
         };

@@ -97,6 +97,9 @@ public static class ManifestRuntimeServiceCollectionExtensions
             services.AddSingleton<IRunQueue>(p => p.GetRequiredService<SqliteRuntimeStore>());
             services.AddSingleton<IRecordSink>(p => p.GetRequiredService<SqliteRuntimeStore>());
             services.AddSingleton<ICronJobStore>(p => p.GetRequiredService<SqliteRuntimeStore>());
+            services.AddSingleton<IOAuthStateStore>(p => p.GetRequiredService<SqliteRuntimeStore>());
+            services.AddSingleton(_ => SqliteApiKeyStore.Open(path));
+            services.AddSingleton<IApiKeyStore>(p => p.GetRequiredService<SqliteApiKeyStore>());
         }
         else
         {
@@ -104,6 +107,8 @@ public static class ManifestRuntimeServiceCollectionExtensions
             services.AddSingleton<IRunQueue, InMemoryRunQueue>();
             services.AddSingleton<IRecordSink, InMemoryRecordSink>();
             services.AddSingleton<ICronJobStore, InMemoryCronJobStore>();
+            services.AddSingleton<IOAuthStateStore, InMemoryOAuthStateStore>();
+            services.AddSingleton<IApiKeyStore, InMemoryApiKeyStore>();
         }
         services.AddSingleton<PlanBranches>();
         services.AddSingleton<IDebugEventSink>(p => new LoggingDebugEventSink(p.GetRequiredService<ILoggerFactory>().CreateLogger("ManifestCompiler.Runtime.Debug"), options.EventListeners));
@@ -162,6 +167,7 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
                     CronJobs = services.GetRequiredService<ICronJobStore>(),
                     Users = services.GetService<ChiefOnboarding.IUserDirectory>(),
                     Notifier = services.GetService<ChiefOnboarding.INotifier>(),
+                    OAuthStates = services.GetRequiredService<IOAuthStateStore>(),
                 });
             foreach (var assembly in options.PlanAssemblies)
             {

@@ -33,10 +33,20 @@ public sealed class RuntimeOptions
 
     /// <summary>Where ChiefOnboarding notifications and messages go; by default a <see cref="ChiefOnboarding.RecordingNotifier"/>.</summary>
     public ChiefOnboarding.INotifier? Notifier { get; init; }
+
+    /// <summary>Where pending OAuth flows are kept (<see cref="OAuthStates"/>); by default in memory (the SQLite store when hosted with a database).</summary>
+    public IOAuthStateStore? OAuthStates { get; init; }
 }
 
-/// <summary>A run the host refuses to queue: an unknown instance or action, or a role without permission.</summary>
-public sealed class RunRefusedException(string message) : Exception(message);
+/// <summary>A run the host refuses to queue: an unknown instance or action, or a role without permission (<see cref="IsForbidden"/>).</summary>
+public sealed class RunRefusedException(string message, bool isForbidden = false) : Exception(message)
+{
+    /// <summary>The caller's role may not do this (<c>usertypes.json</c>), as opposed to a request that names nothing runnable.</summary>
+    public bool IsForbidden { get; } = isForbidden;
+}
+
+/// <summary>An OAuth callback whose state is not a live nonce of a flow this host started: nothing is connected.</summary>
+public sealed class OAuthStateRefusedException() : Exception("the OAuth state is unknown, already used or expired; start the connect again");
 
 /// <summary>
 /// How a webhook request ended: 401 when its signature was refused (<see cref="Error"/> says so without the reason,
@@ -131,18 +141,49 @@ public sealed class ManifestRuntime
     }
 
     /// <summary>
-    /// The URL to send a company's user to for an OAuth connect: <c>oauth.json</c>'s URL and parameters rendered with
-    /// <c>generic_callback</c> and <c>company_id</c> (the state that comes back with the code). Null for API-key plans.
+    /// Starts an OAuth connect for a company: the URL to send its user to, <c>oauth.json</c>'s URL and parameters
+    /// rendered with <c>generic_callback</c> and <c>company_id</c>, except that <c>state</c> is a fresh single-use
+    /// nonce bound to the company, the integration and the callback (<see cref="OAuthStates"/>), whatever
+    /// <c>oauth.json</c> renders for it. Null for API-key plans.
     /// </summary>
-    public string? AuthorizationUrl(string integration, string companyId)
+    public async Task<string?> StartOAuthAsync(string integration, string companyId, CancellationToken cancellationToken = default)
     {
         var plan = FindPlan(integration) ?? throw new RunRefusedException($"no plan named '{integration}' is loaded");
+        if (plan.OAuth.IsNonOauth)
+        {
+            return null;
+        }
         var pending = new IntegrationInstance(integration, -1, companyId, [], Now);
-        return plan.OAuth.IsNonOauth ? null : plan.OAuth.AuthorizationUrl(VariablesScope(pending));
+        var oauth = plan.OAuth with { Parameters = [.. plan.OAuth.Parameters.Where(p => p.Name != "state")] };
+        if (oauth.AuthorizationUrl(VariablesScope(pending)) is not { } url)
+        {
+            return null;
+        }
+        var nonce = await Runtime.OAuthStates.IssueAsync(OAuthStateStore, companyId, integration, null, _options.GenericCallbackUrl, Now, cancellationToken).ConfigureAwait(false);
+        return Runtime.OAuthStates.WithState(url, nonce);
     }
 
     /// <summary>
-    /// Completes an OAuth connect: exchanges <paramref name="code"/> at the token URL (an OAuth2
+    /// The generic OAuth callback: redeems <paramref name="state"/> (a live nonce from <see cref="StartOAuthAsync"/>,
+    /// used up here) and completes the connect for the company and integration it was issued for. An unknown, used or
+    /// expired state is refused (<see cref="OAuthStateRefusedException"/>) before anything is exchanged.
+    /// </summary>
+    public async Task<IntegrationInstance> CompleteOAuthCallbackAsync(string? state, string code, IReadOnlyDictionary<string, string>? callbackParameters = null, CancellationToken cancellationToken = default)
+    {
+        if (await Runtime.OAuthStates.RedeemAsync(OAuthStateStore, state, _options.GenericCallbackUrl, Now, cancellationToken).ConfigureAwait(false) is not { Integration: { } integration } flow)
+        {
+            throw new OAuthStateRefusedException();
+        }
+        return await CompleteOAuthAsync(integration, flow.CompanyId, code, callbackParameters, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal IOAuthStateStore OAuthStateStore => _options.OAuthStates ?? _defaultOAuthStates;
+
+    private readonly InMemoryOAuthStateStore _defaultOAuthStates = new();
+
+    /// <summary>
+    /// Completes an OAuth connect for a company already known to be the one that started it (a host's HTTP callback
+    /// uses <see cref="CompleteOAuthCallbackAsync"/>, which learns it from the state): exchanges <paramref name="code"/> at the token URL (an OAuth2
     /// <c>authorization_code</c> POST with <c>redirect_uri</c> = <c>generic_callback</c> and the client's id and secret
     /// as Basic authentication), captures <c>oauth.json</c>'s <c>tokens</c> from the response (plus the callback's
     /// query parameters, such as QuickBooks' <c>realmId</c>), and connects the instance.
@@ -256,7 +297,7 @@ public sealed class ManifestRuntime
         }
         if (plan.UserTypes is { } userTypes && !userTypes.Allows(caller.Role ?? "", action, caller.IsOwner))
         {
-            throw new RunRefusedException($"role '{caller.Role}' may not trigger '{action}' of {plan}");
+            throw new RunRefusedException($"role '{caller.Role}' may not trigger '{action}' of {plan}", isForbidden: true);
         }
         var run = new RunRequest(NewId(), NewId(), instanceId, action, (payload ?? new JsonObject()).ToJsonString(), Now, NewId(), Caller: caller);
         RegisterWaiter(run, waiter);
@@ -448,8 +489,27 @@ public sealed class ManifestRuntime
         return [];
     }
 
-    /// <summary>Executes one taken run; null when a rate limit deferred it.</summary>
+    /// <summary>
+    /// Executes one taken run; null when a rate limit deferred it. Whatever a run throws (a store, the step pool, data
+    /// no step expected) ends that run as failed with an error event, so no run is left taken by a live host; only
+    /// the host stopping leaves it taken, to run again after a restart.
+    /// </summary>
     internal async Task<RunOutcome?> ExecuteAsync(RunRequest run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ExecuteCoreAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            var reason = $"The run failed with {e.GetType().Name}: {e.Message}";
+            Publish(DebugLevel.Error, reason, 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "action_error");
+            await _queue.CompleteAsync(run.RunId, CancellationToken.None).ConfigureAwait(false);
+            return Finish(new RunOutcome(run, RunStatus.Failed, null, Redactor.Redact(reason)));
+        }
+    }
+
+    private async Task<RunOutcome?> ExecuteCoreAsync(RunRequest run, CancellationToken cancellationToken)
     {
         var instance = await _instances.GetAsync(run.InstanceId, cancellationToken).ConfigureAwait(false);
         if (instance is { Dialect: ManifestDialect.ChiefOnboarding })

@@ -67,7 +67,7 @@ public sealed class TokenProtector
 /// mapped records and mapping failures. A run taken but not completed when the host stopped is queued again when
 /// the store opens; enqueueing and record writes are idempotent by key, so a run executed again writes nothing twice.
 /// </summary>
-public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink, ICronJobStore, IDisposable
+public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink, ICronJobStore, IOAuthStateStore, IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly TokenProtector _protector;
@@ -82,9 +82,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>, and requeues runs a stopped host had taken.</summary>
     public static SqliteRuntimeStore Open(string path, TokenProtector protector)
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        connection.Open();
-        var store = new SqliteRuntimeStore(connection, protector);
+        var store = new SqliteRuntimeStore(SqliteFiles.Open(path), protector);
         store.Execute("""
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
@@ -95,8 +93,8 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
                 seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
                 correlation_id TEXT NOT NULL, instance_id TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
                 not_before INTEGER NOT NULL, parent_run_id TEXT, retries_left INTEGER, caller TEXT,
-                state TEXT NOT NULL CHECK (state IN ('queued', 'taken', 'done')));
-            CREATE INDEX IF NOT EXISTS runs_due ON runs (state, not_before, seq);
+                state TEXT NOT NULL CHECK (state IN ('queued', 'taken', 'done', 'dead')),
+                crashes INTEGER NOT NULL DEFAULT 0, last_error TEXT);
             CREATE TABLE IF NOT EXISTS records (
                 key TEXT PRIMARY KEY, instance_id TEXT NOT NULL, action TEXT NOT NULL, run_id TEXT NOT NULL,
                 record_type TEXT NOT NULL, record TEXT NOT NULL);
@@ -106,10 +104,67 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
             CREATE TABLE IF NOT EXISTS cron_jobs (
                 id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, name TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
                 cron TEXT NOT NULL, cursor INTEGER NOT NULL);
-            UPDATE runs SET state = 'queued' WHERE state = 'taken';
+            CREATE TABLE IF NOT EXISTS oauth_states (
+                nonce_hash TEXT PRIMARY KEY, company_id TEXT NOT NULL, integration TEXT, instance_id TEXT,
+                redirect TEXT NOT NULL, expires_at INTEGER NOT NULL);
             """);
+        store.MigrateRuns();
+        // A run still taken is one whose host died while running it. After MaxCrashes of those it is a poison run:
+        // it goes to the dead letters with its last error, and the rest of the queue keeps moving.
+        store.Execute(
+            """
+            CREATE INDEX IF NOT EXISTS runs_due ON runs (state, not_before, seq);
+            UPDATE runs SET crashes = crashes + 1, last_error = $error WHERE state = 'taken';
+            UPDATE runs SET state = 'dead' WHERE state = 'taken' AND crashes >= $max;
+            UPDATE runs SET state = 'queued' WHERE state = 'taken';
+            """,
+            ("$error", "the host stopped while the run was taken"), ("$max", MaxCrashes));
         return store;
     }
+
+    /// <summary>How many times a host may die while running a run before it is dead-lettered.</summary>
+    public const int MaxCrashes = 3;
+
+    /// <summary>A database from before dead letters: its runs table is rebuilt with the crash count and the <c>dead</c> state.</summary>
+    private void MigrateRuns()
+    {
+        using var command = Command("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'");
+        if (command.ExecuteScalar() is not string sql || sql.Contains("'dead'", StringComparison.Ordinal))
+        {
+            return;
+        }
+        using var transaction = _connection.BeginTransaction();
+        Execute(
+            """
+            DROP INDEX IF EXISTS runs_due;
+            ALTER TABLE runs RENAME TO runs_before_dead_letters;
+            CREATE TABLE runs (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
+                correlation_id TEXT NOT NULL, instance_id TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
+                not_before INTEGER NOT NULL, parent_run_id TEXT, retries_left INTEGER, caller TEXT,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'taken', 'done', 'dead')),
+                crashes INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+            INSERT INTO runs (seq, run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state)
+                SELECT seq, run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state FROM runs_before_dead_letters;
+            DROP TABLE runs_before_dead_letters;
+            """, transaction);
+        transaction.Commit();
+    }
+
+    /// <summary>The dead-lettered runs, oldest first, with how often their host died and the last error.</summary>
+    public Task<IReadOnlyList<(RunRequest Run, int Crashes, string? LastError)>> ListDeadRunsAsync(CancellationToken cancellationToken = default) =>
+        Locked<IReadOnlyList<(RunRequest, int, string?)>>(() =>
+        {
+            var runs = ReadRuns("WHERE state = 'dead' ORDER BY seq", null);
+            using var command = Command("SELECT crashes, last_error FROM runs WHERE state = 'dead' ORDER BY seq");
+            using var reader = command.ExecuteReader();
+            var dead = new List<(RunRequest, int, string?)>();
+            for (var i = 0; reader.Read() && i < runs.Count; i++)
+            {
+                dead.Add((runs[i], reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+            }
+            return dead;
+        });
 
     public void Dispose()
     {
@@ -237,6 +292,27 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
     public Task DeleteJobsAsync(string instanceId, CancellationToken cancellationToken = default) =>
         Locked(() => Execute("DELETE FROM cron_jobs WHERE instance_id = $instance", ("$instance", instanceId)));
 
+    // --- OAuth states -------------------------------------------------------------------------------
+
+    public Task SaveAsync(string nonceHash, OAuthState state, DateTimeOffset now, CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        Execute("DELETE FROM oauth_states WHERE expires_at <= $now", ("$now", now.ToUnixTimeMilliseconds()));
+        return Execute(
+            "INSERT INTO oauth_states (nonce_hash, company_id, integration, instance_id, redirect, expires_at) VALUES ($hash, $company, $integration, $instance, $redirect, $expires)",
+            ("$hash", nonceHash), ("$company", state.CompanyId), ("$integration", state.Integration), ("$instance", state.InstanceId),
+            ("$redirect", state.Redirect), ("$expires", state.ExpiresAt.ToUnixTimeMilliseconds()));
+    });
+
+    public Task<OAuthState?> TakeAsync(string nonceHash, CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        // DELETE … RETURNING: the read and the removal are one statement, so a nonce is redeemed at most once.
+        using var command = Command("DELETE FROM oauth_states WHERE nonce_hash = $hash RETURNING company_id, integration, instance_id, redirect, expires_at", ("$hash", nonceHash));
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new OAuthState(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)))
+            : null;
+    });
+
     // --- records ------------------------------------------------------------------------------------
 
     public Task WriteAsync(MappedRecord record, CancellationToken cancellationToken = default) => Locked(() =>
@@ -281,16 +357,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
 
     private Task Locked(Func<int> body) => Locked<int>(body);
 
-    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        return command;
-    }
+    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters) => SqliteFiles.Command(_connection, sql, parameters);
 
     private int Execute(string sql, params (string Name, object? Value)[] parameters) => Execute(sql, null, parameters);
 
@@ -299,5 +366,113 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
         using var command = Command(sql, parameters);
         command.Transaction = transaction;
         return command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>
+/// API keys in the runtime's database, on a connection of their own: every request looks its key up here (so a
+/// revoked key fails at once, also for a running host), without waiting behind the run queue's connection.
+/// <c>mfc keys</c> opens it beside a running <c>mfc serve</c>; it never touches the run queue.
+/// </summary>
+public sealed class SqliteApiKeyStore : IApiKeyStore, IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    private SqliteApiKeyStore(SqliteConnection connection) => _connection = connection;
+
+    public static SqliteApiKeyStore Open(string path)
+    {
+        var store = new SqliteApiKeyStore(SqliteFiles.Open(path));
+        store.Execute("""
+            CREATE TABLE IF NOT EXISTS api_keys (
+                id TEXT PRIMARY KEY, secret_hash BLOB NOT NULL, scope TEXT NOT NULL, company_id TEXT, user_id TEXT, role TEXT,
+                created_at INTEGER NOT NULL, revoked_at INTEGER);
+            """);
+        return store;
+    }
+
+    public void Dispose()
+    {
+        _connection.Dispose();
+        _gate.Dispose();
+    }
+
+    public Task AddAsync(ApiKey key, byte[] secretHash, CancellationToken cancellationToken = default) => Locked(() =>
+        Execute(
+            "INSERT INTO api_keys (id, secret_hash, scope, company_id, user_id, role, created_at, revoked_at) VALUES ($id, $hash, $scope, $company, $user, $role, $created, $revoked)",
+            ("$id", key.Id), ("$hash", secretHash), ("$scope", key.Scope.ToString()), ("$company", key.CompanyId), ("$user", key.UserId), ("$role", key.Role),
+            ("$created", key.CreatedAt.ToUnixTimeMilliseconds()), ("$revoked", key.RevokedAt?.ToUnixTimeMilliseconds())));
+
+    public Task<(ApiKey Key, byte[] SecretHash)?> FindAsync(string id, CancellationToken cancellationToken = default) => Locked<(ApiKey, byte[])?>(() =>
+    {
+        using var command = SqliteFiles.Command(_connection, "SELECT id, scope, company_id, user_id, role, created_at, revoked_at, secret_hash FROM api_keys WHERE id = $id", ("$id", id));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (Read(reader), (byte[])reader["secret_hash"]) : null;
+    });
+
+    public Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken = default) => Locked<IReadOnlyList<ApiKey>>(() =>
+    {
+        using var command = SqliteFiles.Command(_connection, "SELECT id, scope, company_id, user_id, role, created_at, revoked_at FROM api_keys ORDER BY created_at, id");
+        using var reader = command.ExecuteReader();
+        var keys = new List<ApiKey>();
+        while (reader.Read())
+        {
+            keys.Add(Read(reader));
+        }
+        return keys;
+    });
+
+    public Task<bool> RevokeAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        Locked(() => Execute("UPDATE api_keys SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL", ("$id", id), ("$at", at.ToUnixTimeMilliseconds())) > 0);
+
+    private static ApiKey Read(SqliteDataReader reader) => new(
+        reader.GetString(0), Enum.Parse<ApiKeyScope>(reader.GetString(1)),
+        reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)));
+
+    private async Task<T> Locked<T>(Func<T> body)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private int Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = SqliteFiles.Command(_connection, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>Opening the runtime's SQLite database and building its commands (shared by its stores).</summary>
+internal static class SqliteFiles
+{
+    /// <summary>Opens (creating with mode 0600 if needed, see <see cref="PrivateFiles"/>) the database in WAL mode; SQLite gives its -wal and -shm files the database file's mode.</summary>
+    public static SqliteConnection Open(string path)
+    {
+        PrivateFiles.EnsureExists(path);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = Command(connection, "PRAGMA journal_mode = WAL;");
+        command.ExecuteNonQuery();
+        return connection;
+    }
+
+    public static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return command;
     }
 }

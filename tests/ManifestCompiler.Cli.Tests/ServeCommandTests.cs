@@ -13,7 +13,7 @@ namespace ManifestCompiler.Cli.Tests;
 public sealed class ServeCommandTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("mfc-serve-").FullName;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public void Dispose()
     {
@@ -74,6 +74,8 @@ public sealed class ServeCommandTests : IDisposable
     public async Task Serve_connects_routes_webhooks_queues_runs_and_streams_masked_events()
     {
         await using var host = await ServeProcess.StartAsync(_directory, Sample("bossi", "quickbooks"), Sample("bossi", "stripe"), Sample("chiefonboarding"), "--db", Database, "--stand-in", StandIn(2));
+        _http.Dispose();
+        _http = host.Client();
         using var events = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var stream = host.ReadEventsAsync(_http, events.Token);
 
@@ -126,9 +128,9 @@ public sealed class ServeCommandTests : IDisposable
         var run = await _http.PostAsJsonAsync(host.Url("/instances/" + Uri.EscapeDataString(stripeId) + "/runs"), new JsonObject { ["action"] = "post-products-v1", ["payload"] = new JsonObject { ["name"] = "Plan" } });
         Assert.Equal(HttpStatusCode.Accepted, run.StatusCode);
 
-        var authorize = await new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }).GetAsync(host.Url("/oauth/quickbooks/start?company=c2"));
-        Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
-        Assert.StartsWith("https://appcenter.intuit.com/connect/oauth2", authorize.Headers.Location!.ToString(), StringComparison.Ordinal);
+        var authorize = await _http.PostAsJsonAsync(host.Url("/oauth/quickbooks/start"), new JsonObject { ["company"] = "c2" });
+        Assert.Equal(HttpStatusCode.OK, authorize.StatusCode);
+        Assert.StartsWith("https://appcenter.intuit.com/connect/oauth2", (await authorize.Content.ReadFromJsonAsync<JsonObject>())!["authorization_url"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var added = await _http.PostAsJsonAsync(host.Url("/chiefonboarding/instances"), new JsonObject { ["manifest"] = "asana-add-user", ["initial_data"] = new JsonObject { ["TOKEN"] = "t-123456", ["ORG"] = "o-1" } });
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
@@ -146,6 +148,8 @@ public sealed class ServeCommandTests : IDisposable
         const int Invoices = 60;
         var standIn = StandIn(Invoices);
         var first = await ServeProcess.StartAsync(_directory, Sample("bossi", "quickbooks"), "--db", Database, "--stand-in", standIn);
+        _http.Dispose();
+        _http = first.Client();
         var connected = await _http.PostAsJsonAsync(first.Url("/instances"), new JsonObject { ["integration"] = "quickbooks", ["company"] = "c1", ["tokens"] = QuickBooksTokens.DeepClone() });
         Assert.Equal(HttpStatusCode.Created, connected.StatusCode);
 
@@ -207,13 +211,28 @@ internal sealed class ServeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly System.Text.StringBuilder _log = new();
 
-    private ServeProcess(Process process, int port)
+    private ServeProcess(Process process, int port, string adminKeyFile)
     {
         _process = process;
         Port = port;
+        AdminKeyFile = adminKeyFile;
     }
 
     public int Port { get; }
+
+    /// <summary>Where <c>mfc serve</c> wrote the admin key of a new store (<c>&lt;db&gt;.admin-key</c>).</summary>
+    public string AdminKeyFile { get; }
+
+    /// <summary>The admin key, as an operator reads it from <see cref="AdminKeyFile"/>.</summary>
+    public string AdminKey => File.ReadAllText(AdminKeyFile).Trim();
+
+    /// <summary>A client that sends <paramref name="key"/> (the admin key by default) with every request.</summary>
+    public HttpClient Client(string? key = null)
+    {
+        var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key ?? AdminKey);
+        return client;
+    }
 
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
 
@@ -230,8 +249,9 @@ internal sealed class ServeProcess : IAsyncDisposable
         {
             start.ArgumentList.Add(arg);
         }
+        var database = args[Array.IndexOf(args, "--db") + 1];
         var process = Process.Start(start)!;
-        var serve = new ServeProcess(process, port);
+        var serve = new ServeProcess(process, port, Path.Combine(workDirectory, database + ".admin-key"));
         process.OutputDataReceived += (_, e) => { lock (serve._log) { serve._log.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (serve._log) { serve._log.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
@@ -246,9 +266,15 @@ internal sealed class ServeProcess : IAsyncDisposable
             }
             try
             {
-                if ((await probe.GetAsync(serve.Url("/instances"))).IsSuccessStatusCode)
+                // Ready when the admin key answers (the store has one from the first start on).
+                if (File.Exists(serve.AdminKeyFile))
                 {
-                    return serve;
+                    using var request = new HttpRequestMessage(HttpMethod.Get, serve.Url("/instances"));
+                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", serve.AdminKey);
+                    if ((await probe.SendAsync(request)).IsSuccessStatusCode)
+                    {
+                        return serve;
+                    }
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)

@@ -272,7 +272,10 @@ public sealed class ChiefOnboardingTests : IAsyncLifetime
         await Assert.ThrowsAsync<RunRefusedException>(() => Engine.CompleteOAuthAsync(instance.Id, null));
         var failed = await Assert.ThrowsAsync<RunRefusedException>(() => Engine.CompleteOAuthAsync(instance.Id, "bad-code"));
         Assert.StartsWith("Couldn't save token:", failed.Message, StringComparison.Ordinal);
-        var connected = await Engine.CompleteOAuthAsync(instance.Id, "google-code");
+        // Over HTTP the callback carries the state nonce the start issued for this instance.
+        var started = await Engine.StartOAuthAsync(instance.Id);
+        var connected = await Engine.CompleteOAuthCallbackAsync(instance.Id, RuntimeTests.StateOf(started), "google-code");
+        await Assert.ThrowsAsync<OAuthStateRefusedException>(() => Engine.CompleteOAuthCallbackAsync(instance.Id, RuntimeTests.StateOf(started), "google-code"));
         Assert.Equal(PeopleApis.GoogleAccessToken, connected.Tokens["oauth"]!["access_token"]!.GetValue<string>());
 
         var result = await Engine.SyncUsersAsync(instance.Id);

@@ -317,21 +317,24 @@ public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixtur
         AssertNoSecretInEvents();
     }
 
+    /// <summary>The <c>state</c> query parameter of an authorization URL.</summary>
+    internal static string StateOf(string url) => Uri.UnescapeDataString(url[(url.LastIndexOf("state=", StringComparison.Ordinal) + "state=".Length)..].Split('&')[0]);
+
     [Fact]
     public async Task OAuth_connect_builds_the_authorization_url_exchanges_the_code_and_captures_the_tokens()
     {
-        var url = _runtime.AuthorizationUrl("quickbooks", "company-42")!;
-        Assert.StartsWith("https://appcenter.intuit.com/connect/oauth2?client_id=ABc123ClientId&response_type=code&scope=com.intuit.quickbooks.accounting&redirect_uri=http%3A%2F%2F127.0.0.1%3A5080%2Foauth%2Fcallback&state=company-42", url, StringComparison.Ordinal);
-        Assert.Null(_runtime.AuthorizationUrl("stripe", "company-42"));
+        var url = (await _runtime.StartOAuthAsync("quickbooks", "company-42"))!;
+        Assert.StartsWith("https://appcenter.intuit.com/connect/oauth2?client_id=ABc123ClientId&response_type=code&scope=com.intuit.quickbooks.accounting&redirect_uri=http%3A%2F%2F127.0.0.1%3A5080%2Foauth%2Fcallback&state=", url, StringComparison.Ordinal);
+        Assert.DoesNotContain("company-42", url, StringComparison.Ordinal); // the state is a nonce, not the company
+        Assert.Null(await _runtime.StartOAuthAsync("stripe", "company-42"));
 
-        await Assert.ThrowsAsync<RunRefusedException>(() => _runtime.CompleteOAuthAsync("quickbooks", "company-42", "bad-code"));
+        // A failed exchange uses its state up too.
+        await Assert.ThrowsAsync<RunRefusedException>(() => _runtime.CompleteOAuthCallbackAsync(StateOf(url), "bad-code"));
 
         _apis.Invoices = [ThirdPartyApis.Invoice("701", 3m)];
         _apis.RequiredAccessToken = ThirdPartyApis.ExchangedAccessToken;
-        var instance = await _runtime.CompleteOAuthAsync("quickbooks", "company-42", "good-code", new Dictionary<string, string> { ["realmId"] = "9130" });
-        Assert.Equal(["realmId", "x_refresh_token_expires_in", "access_token", "refresh_token", "expires_in"], instance.Tokens.Select(t => t.Key));
-        Assert.Equal(ThirdPartyApis.ExchangedAccessToken, instance.Tokens["access_token"]!.GetValue<string>());
-
+        var instance = await _runtime.CompleteOAuthCallbackAsync(StateOf((await _runtime.StartOAuthAsync("quickbooks", "company-42"))!), "good-code", new Dictionary<string, string> { ["realmId"] = "9130" });
+        Assert.Equal("company-42", instance.CompanyId);
         // The trigger step runs with the exchanged token.
         var outcomes = await _runtime.RunUntilIdleAsync();
         Assert.Equal(["quickbooks-sync-v1", "invoices-post-v1"], outcomes.Select(o => o.Run.Action));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ManifestCompiler.Cli.Serving;
 using ManifestCompiler.Runtime;
+using Microsoft.Extensions.Logging;
 
 namespace ManifestCompiler.Cli.Commands;
 
@@ -19,9 +20,12 @@ internal static class ServeCommand
         var branchOption = new Option<string>("--branch") { Description = "The branch this host serves.", DefaultValueFactory = _ => PlanBranches.Production };
         var routeOption = new Option<string[]>("--route") { Description = "<host-glob>=<base-url>: send requests for matching hosts there (repeatable)." };
         var standInOption = new Option<FileInfo?>("--stand-in") { Description = "Start a local stand-in API from this file of canned responses and route its hosts to it." };
-        var command = new Command("serve", "Run a runtime host on 127.0.0.1: OAuth, webhooks, runs, a live debug event stream.")
+        var allowedHostsOption = new Option<string[]>("--allowed-hosts") { Description = "Host header values this server answers to (host or host:port; repeatable or comma-separated); default 127.0.0.1:<port> and localhost:<port>." };
+        var maxDeployOption = new Option<long>("--max-deploy-bytes") { Description = "The largest deploy body (a zip of sources) accepted.", DefaultValueFactory = _ => SourceDeployment.DefaultMaxBytes };
+        var logLevelOption = new Option<LogLevel>("--log-level") { Description = "The least level logged to the console (Trace, Debug, Information, Warning, Error, Critical, None).", DefaultValueFactory = _ => LogLevel.Information };
+        var command = new Command("serve", "Run a runtime host on 127.0.0.1: OAuth, webhooks, runs, a live debug event stream; every other endpoint needs an API key (mfc keys).")
         {
-            pathsArgument, databaseOption, tokenKeyOption, portOption, branchOption, routeOption, standInOption,
+            pathsArgument, databaseOption, tokenKeyOption, portOption, branchOption, routeOption, standInOption, allowedHostsOption, maxDeployOption, logLevelOption,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -32,7 +36,15 @@ internal static class ServeCommand
                 parseResult.GetValue(portOption),
                 parseResult.GetValue(branchOption)!,
                 parseResult.GetValue(routeOption) ?? [],
-                parseResult.GetValue(standInOption));
+                parseResult.GetValue(standInOption),
+                parseResult.GetValue(allowedHostsOption) ?? [],
+                parseResult.GetValue(maxDeployOption),
+                parseResult.GetValue(logLevelOption));
+            if (options.MaxDeployBytes <= 0)
+            {
+                error.WriteLine("mfc serve: --max-deploy-bytes must be positive");
+                return Mfc.UsageExitCode;
+            }
             foreach (var route in options.Routes)
             {
                 if (OutboundRoutes.TryAdd(new OutboundRoutes(), route) is { } problem)

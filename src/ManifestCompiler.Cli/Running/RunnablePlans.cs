@@ -7,14 +7,13 @@ namespace ManifestCompiler.Cli.Running;
 internal static class RunnablePlans
 {
     /// <summary>
-    /// The plan assembly image, with Python steps syntax-checked by python3; every diagnostic goes to
+    /// The plan assembly image, with Python steps checked by python3; every diagnostic goes to
     /// <paramref name="error"/>, and generated code that does not compile is reported as the toolchain's bug. Null when
     /// there are errors.
     /// </summary>
     public static byte[]? Compile(ManifestWorkspace workspace, string assemblyName, string command, TextWriter error)
     {
-        using var python = new CPythonStepChecker();
-        var built = PlanAssemblyBuilder.Build(workspace, assemblyName, new CompilerOptions(python));
+        var built = Build(workspace, assemblyName);
         foreach (var diagnostic in built.Diagnostics)
         {
             error.WriteLine(diagnostic.ToString());
@@ -24,5 +23,12 @@ internal static class RunnablePlans
             error.WriteLine($"{command}: internal error in generated code: {problem}");
         }
         return built.Image;
+    }
+
+    /// <summary>The same build as <c>mfc build</c> (Python steps checked by python3), in memory, for callers that report diagnostics their own way.</summary>
+    public static PlanBuildResult Build(ManifestWorkspace workspace, string assemblyName)
+    {
+        using var python = new CPythonStepChecker();
+        return PlanAssemblyBuilder.Build(workspace, assemblyName, new CompilerOptions(python));
     }
 }

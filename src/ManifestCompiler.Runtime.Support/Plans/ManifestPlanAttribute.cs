@@ -16,13 +16,23 @@ public sealed class ManifestPlanAttribute(Type planType) : Attribute
 /// <summary>The plans an assembly registers.</summary>
 public sealed record PlanCatalog(IReadOnlyList<IntegrationPlan> Integrations, IReadOnlyList<ChiefOnboardingPlan> Manifests)
 {
+    /// <summary>
+    /// Creates every registered plan. A registered type is checked to be a concrete <see cref="IntegrationPlan"/> or
+    /// <see cref="ChiefOnboardingPlan"/> before anything of it runs: a registration of any other type never gets its
+    /// constructor called.
+    /// </summary>
     public static PlanCatalog Load(Assembly assembly)
     {
         var integrations = new List<IntegrationPlan>();
         var manifests = new List<ChiefOnboardingPlan>();
         foreach (var attribute in assembly.GetCustomAttributes<ManifestPlanAttribute>())
         {
-            switch (Activator.CreateInstance(attribute.PlanType))
+            var type = attribute.PlanType;
+            if (type.IsAbstract || type.ContainsGenericParameters || !(typeof(IntegrationPlan).IsAssignableFrom(type) || typeof(ChiefOnboardingPlan).IsAssignableFrom(type)))
+            {
+                throw new InvalidOperationException($"{type} is registered as a plan but is not a concrete IntegrationPlan or ChiefOnboardingPlan");
+            }
+            switch (Activator.CreateInstance(type))
             {
                 case IntegrationPlan integration:
                     integrations.Add(integration);
@@ -30,8 +40,6 @@ public sealed record PlanCatalog(IReadOnlyList<IntegrationPlan> Integrations, IR
                 case ChiefOnboardingPlan manifest:
                     manifests.Add(manifest);
                     break;
-                default:
-                    throw new InvalidOperationException($"{attribute.PlanType} is registered as a plan but is neither an IntegrationPlan nor a ChiefOnboardingPlan");
             }
         }
         return new PlanCatalog(integrations, manifests);

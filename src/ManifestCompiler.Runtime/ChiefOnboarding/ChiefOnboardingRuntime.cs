@@ -117,6 +117,34 @@ public sealed class ChiefOnboardingRuntime
     }
 
     /// <summary>
+    /// Starts the OAuth connect of an instance over HTTP: <see cref="AuthenticateUrlAsync"/> with a <c>state</c>
+    /// nonce appended, bound to the instance, its company and its own <c>redirect_url</c> (<see cref="OAuthStates"/>).
+    /// </summary>
+    public async Task<string> StartOAuthAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        var url = await AuthenticateUrlAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        var (instance, _) = await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        var nonce = await OAuthStates.IssueAsync(_host.OAuthStateStore, instance.CompanyId, null, instance.Id, _host.ChiefOnboardingCallbackUrl(instance), _host.Now, cancellationToken).ConfigureAwait(false);
+        return OAuthStates.WithState(url, nonce);
+    }
+
+    /// <summary>
+    /// An instance's own OAuth callback over HTTP: redeems <paramref name="state"/> (issued by <see cref="StartOAuthAsync"/>
+    /// for this very instance and callback, used up here), then <see cref="CompleteOAuthAsync"/>. Anything else is
+    /// refused with <see cref="OAuthStateRefusedException"/> and connects nothing.
+    /// </summary>
+    public async Task<IntegrationInstance> CompleteOAuthCallbackAsync(string instanceId, string? state, string? code, CancellationToken cancellationToken = default)
+    {
+        var (instance, _) = await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        if (await OAuthStates.RedeemAsync(_host.OAuthStateStore, state, _host.ChiefOnboardingCallbackUrl(instance), _host.Now, cancellationToken).ConfigureAwait(false) is not { } flow
+            || flow.InstanceId != instance.Id || flow.CompanyId != instance.CompanyId)
+        {
+            throw new OAuthStateRefusedException();
+        }
+        return await CompleteOAuthAsync(instance.Id, code, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// The OAuth callback: exchanges the code at <c>oauth.access_token</c> (the code appended to its URL, unless
     /// <c>without_code</c>) and stores the answer as the instance's <c>oauth</c>; <c>expires_in</c> starts its clock.
     /// </summary>
