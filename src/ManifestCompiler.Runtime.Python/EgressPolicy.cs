@@ -5,16 +5,35 @@ namespace ManifestCompiler.Runtime.Python;
 
 /// <summary>
 /// Which addresses step HTTP may reach. Checked on the resolved address of every connection the handler opens
-/// (so DNS names and redirects cannot get around it): link-local and cloud-metadata addresses are always refused;
-/// loopback, private and carrier-grade NAT ranges only when <see cref="AllowPrivateNetworks"/> is set or the
-/// address is in <see cref="AllowedNetworks"/>.
+/// (so DNS names and redirects cannot get around it), after reading IPv4-mapped (<c>::ffff:a.b.c.d</c>),
+/// IPv4-compatible (<c>::a.b.c.d</c>) and NAT64 (<c>64:ff9b::/96</c>) IPv6 addresses as the IPv4 address they carry:
+/// the host's own listening endpoints (<see cref="RefusedEndpoints"/>) are never reachable; link-local, metadata and
+/// non-routable addresses (0.0.0.0/8 among them) are always refused; loopback, private and carrier-grade NAT ranges
+/// only at the exact <see cref="AllowedEndpoints"/> (a local stand-in, a <c>--route</c> target), in
+/// <see cref="AllowedNetworks"/>, or when <see cref="AllowPrivateNetworks"/> is set.
 /// </summary>
 public sealed class EgressPolicy
 {
     public static EgressPolicy Default { get; } = new();
 
-    /// <summary>The default policy, but this machine (127.0.0.0/8, ::1) is reachable: for outbound requests routed to a local stand-in.</summary>
-    public static EgressPolicy AllowingLoopback { get; } = new() { AllowedNetworks = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")] };
+    /// <summary>
+    /// The default policy, but these exact address-and-port endpoints are reachable even on loopback or a private
+    /// network (the targets of <c>--route</c> and <c>--stand-in</c>), and <paramref name="refused"/> (the host's own
+    /// listening endpoints) never are.
+    /// </summary>
+    public static EgressPolicy AllowingEndpoints(IEnumerable<IPEndPoint> allowed, IEnumerable<IPEndPoint>? refused = null) =>
+        new() { AllowedEndpoints = [.. allowed], RefusedEndpoints = [.. refused ?? []] };
+
+    /// <summary>Exact address-and-port endpoints reachable even though loopback or private. Never overrides the
+    /// always-refused ranges nor <see cref="RefusedEndpoints"/>.</summary>
+    public IReadOnlyList<IPEndPoint> AllowedEndpoints { get; init; } = [];
+
+    /// <summary>
+    /// Never reachable, whatever else allows them: the host's own listening endpoints, so a step cannot call the
+    /// host's API. An endpoint on a loopback or wildcard address refuses its port on every loopback address too
+    /// (a server bound to 0.0.0.0 answers on all of them).
+    /// </summary>
+    public IReadOnlyList<IPEndPoint> RefusedEndpoints { get; init; } = [];
 
     /// <summary>Allow loopback and private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, ...).</summary>
     public bool AllowPrivateNetworks { get; init; }
@@ -49,23 +68,52 @@ public sealed class EgressPolicy
         IPNetwork.Parse("fec0::/10"),
     ];
 
-    /// <summary><c>null</c> when the address may be reached, else why not.</summary>
-    public string? Refusal(IPAddress address)
+    private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
+
+    /// <summary><c>null</c> when the address may be reached (on <paramref name="port"/>, when given), else why not.</summary>
+    public string? Refusal(IPAddress address, int? port = null)
     {
-        if (address.IsIPv4MappedToIPv6)
+        address = Normalize(address);
+        if (port is { } p && RefusedEndpoints.Any(e => e.Port == p && (Normalize(e.Address).Equals(address) || (IsLoopbackOrAny(e.Address) && IPAddress.IsLoopback(address)))))
         {
-            address = address.MapToIPv4();
+            return $"{address}:{p} is this host's own listening address";
         }
         if (AlwaysRefused.Any(n => n.Contains(address)))
         {
             return $"{address} is a link-local, metadata or non-routable address";
         }
-        if (Private.Any(n => n.Contains(address)) && !AllowPrivateNetworks && !AllowedNetworks.Any(n => n.Contains(address)))
+        if (Private.Any(n => n.Contains(address)) && !AllowPrivateNetworks && !AllowedNetworks.Any(n => n.Contains(address))
+            && !(port is { } q && AllowedEndpoints.Any(e => e.Port == q && Normalize(e.Address).Equals(address))))
         {
-            return $"{address} is a loopback or private address and this host does not allow private networks";
+            return AllowedEndpoints.Count > 0
+                ? $"{address}{(port is { } r ? ":" + r : "")} is a loopback or private address and not one of the routed targets ({string.Join(", ", AllowedEndpoints)})"
+                : $"{address} is a loopback or private address and this host does not allow private networks";
         }
         return null;
     }
+
+    /// <summary>The IPv4 address an IPv6 address carries (mapped, compatible or NAT64 form), else the address itself.</summary>
+    public static IPAddress Normalize(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address;
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+        var bytes = address.GetAddressBytes();
+        var compatible = bytes.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0 && !(bytes.AsSpan(12).IndexOfAnyExcept((byte)0) < 0 || address.Equals(IPAddress.IPv6Loopback));
+        if (compatible || Nat64.Contains(address))
+        {
+            return new IPAddress(bytes.AsSpan(12));
+        }
+        return address;
+    }
+
+    private static bool IsLoopbackOrAny(IPAddress address) =>
+        IPAddress.IsLoopback(Normalize(address)) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
     /// <summary>A handler that connects only to addresses this policy allows, after DNS resolution, on every
     /// connection (redirects included), and never through a proxy.</summary>
@@ -93,7 +141,7 @@ public sealed class EgressPolicy
         string? refusal = null;
         foreach (var address in addresses)
         {
-            refusal = Refusal(address);
+            refusal = Refusal(address, context.DnsEndPoint.Port);
             if (refusal is not null)
             {
                 continue;

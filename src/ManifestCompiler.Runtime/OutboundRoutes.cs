@@ -25,6 +25,27 @@ public sealed class OutboundRoutes
         return null;
     }
 
+    /// <summary>
+    /// The targets on this machine, as the exact endpoints an egress policy lets steps reach
+    /// (<see cref="Python.EgressPolicy.AllowingEndpoints"/>): literal loopback addresses, and <c>localhost</c> as both
+    /// 127.0.0.1 and ::1, each with the target's port. Targets elsewhere need no exception.
+    /// </summary>
+    public IEnumerable<System.Net.IPEndPoint> LocalTargets()
+    {
+        foreach (var (_, target) in _routes)
+        {
+            if (System.Net.IPAddress.TryParse(target.Host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(Python.EgressPolicy.Normalize(address)))
+            {
+                yield return new System.Net.IPEndPoint(address, target.Port);
+            }
+            else if (string.Equals(target.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+            {
+                yield return new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, target.Port);
+                yield return new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, target.Port);
+            }
+        }
+    }
+
     public Uri Rewrite(Uri url)
     {
         foreach (var (host, target) in _routes)

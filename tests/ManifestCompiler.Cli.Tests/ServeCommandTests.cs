@@ -245,7 +245,9 @@ internal sealed class ServeProcess : IAsyncDisposable
             port = ((IPEndPoint)listener.LocalEndpoint).Port;
         }
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDirectory };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "mfc.dll"), "serve" }.Concat(args).Concat(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        // "{PORT}" in an argument is the port the host will listen on (to route a vendor to the host itself).
+        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "mfc.dll"), "serve" }.Concat(args.Select(a => a.Replace("{PORT}", portText, StringComparison.Ordinal))).Concat(["--port", portText]))
         {
             start.ArgumentList.Add(arg);
         }

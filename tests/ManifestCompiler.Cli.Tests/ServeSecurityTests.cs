@@ -405,4 +405,26 @@ public sealed class ServeSecurityTests : IDisposable
             return [.. seen];
         }
     }
+
+    [Fact]
+    public async Task A_step_cannot_call_the_hosts_own_port_even_when_the_operator_routes_a_vendor_there()
+    {
+        await using var serve = await ServeProcess.StartAsync(_directory, Sample("bossi", "quickbooks"), "--db", Database, "--route", "quickbooks.api.intuit.com=http://127.0.0.1:{PORT}");
+        using var admin = serve.Client();
+        var connected = await admin.PostAsJsonAsync(serve.Url("/instances"), new JsonObject
+        {
+            ["integration"] = "quickbooks",
+            ["company"] = "c1",
+            ["tokens"] = new JsonObject { ["realmId"] = "9130", ["access_token"] = AccessToken, ["refresh_token"] = "sec-refresh-token-1d4b" },
+        });
+        Assert.Equal(HttpStatusCode.Created, connected.StatusCode);
+
+        // The step's http.request goes to https://quickbooks.api.intuit.com/..., routed to the host's own port.
+        var report = await admin.PostAsJsonAsync(serve.Url("/instances/" + Uri.EscapeDataString("tech.boss.quickbooks[0]") + "/runs?wait=true"), new JsonObject { ["action"] = "get-profit-and-loss-v1" });
+
+        Assert.Equal(HttpStatusCode.BadGateway, report.StatusCode);
+        var outcome = (await report.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("Failed", (string?)outcome["status"]);
+        Assert.Contains($"127.0.0.1:{serve.Port} is this host's own listening address", (string?)outcome["error"], StringComparison.Ordinal);
+    }
 }

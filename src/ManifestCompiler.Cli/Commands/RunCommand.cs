@@ -119,8 +119,9 @@ internal static class RunCommand
                 var runtime = new ManifestRuntime(pool, new InMemoryInstanceStore(), new InMemoryRunQueue(), records, events, new RuntimeOptions
                 {
                     Routes = routes,
-                    // Routed targets on this machine (a stand-in) are reachable; everything else keeps the default policy.
-                    HttpClient = (routes.Count == 0 ? EgressPolicy.Default : EgressPolicy.AllowingLoopback).CreateHttpClient(),
+                    // Routed targets on this machine (a stand-in) are reachable at their exact endpoints; everything else
+                    // keeps the default policy.
+                    HttpClient = EgressPolicy.AllowingEndpoints(routes.LocalTargets()).CreateHttpClient(),
                 });
                 runtime.AddPlans(new PlanCatalog([plan], []));
                 try

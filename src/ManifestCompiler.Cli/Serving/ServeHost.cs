@@ -126,6 +126,20 @@ internal sealed class ServeHost : IAsyncDisposable
             routes.AddRange(standIn.Hosts.Select(host => host + "=" + standIn.BaseUrl));
         }
 
+        var parsedRoutes = new OutboundRoutes();
+        foreach (var route in routes)
+        {
+            if (OutboundRoutes.TryAdd(parsedRoutes, route) is { } routeProblem)
+            {
+                if (standIn is not null)
+                {
+                    await standIn.DisposeAsync();
+                }
+                return (null, "--route " + routeProblem);
+            }
+        }
+        var localTargets = parsedRoutes.LocalTargets().ToList();
+
         var port = options.Port == 0 ? FreePort() : options.Port;
         var baseUrl = $"http://127.0.0.1:{port}";
         var events = new EventBroadcaster();
@@ -147,11 +161,9 @@ internal sealed class ServeHost : IAsyncDisposable
             o.Pool.MaxWorkers = 2;
             o.Pool.SpareWorkers = 0;
             o.EventListeners.Add(events.Publish);
-            if (routes.Count > 0)
-            {
-                // Routed targets on this machine (a stand-in) are reachable; everything else keeps the default policy.
-                o.Egress = EgressPolicy.AllowingLoopback;
-            }
+            // Routed targets on this machine (a stand-in) are reachable at their exact endpoints; this host's own
+            // listening endpoint never is, whatever the routes say; everything else keeps the default policy.
+            o.Egress = EgressPolicy.AllowingEndpoints(localTargets, [new IPEndPoint(IPAddress.Loopback, port)]);
         });
         builder.Services.AddSingleton(events);
         var app = builder.Build();
