@@ -211,7 +211,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
             VALUES ($run, $key, $correlation, $instance, $action, $payload, $due, $parent, $retries, $caller, 'queued')
             """,
             ("$run", run.RunId), ("$key", run.IdempotencyKey), ("$correlation", run.CorrelationId), ("$instance", run.InstanceId),
-            ("$action", run.Action), ("$payload", run.PayloadJson), ("$due", run.NotBefore.ToUnixTimeMilliseconds()),
+            ("$action", run.Action), ("$payload", Seal(run.PayloadJson)), ("$due", run.NotBefore.ToUnixTimeMilliseconds()),
             ("$parent", run.ParentRunId), ("$retries", run.RetriesLeft), ("$caller", run.Caller is null ? null : JsonSerializer.Serialize(run.Caller))) > 0);
 
     public Task<RunRequest?> TryTakeDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => Locked(() =>
@@ -260,7 +260,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
         while (reader.Read())
         {
             runs.Add(new RunRequest(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Open(reader.GetString(4)),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6),
                 reader.IsDBNull(7) ? null : reader.GetString(7),
                 reader.IsDBNull(8) ? null : reader.GetInt32(8),
@@ -274,7 +274,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
     public Task SaveJobAsync(CronJob job, CancellationToken cancellationToken = default) => Locked(() =>
         Execute(
             "INSERT OR REPLACE INTO cron_jobs (id, instance_id, name, action, payload, cron, cursor) VALUES ($id, $instance, $name, $action, $payload, $cron, $cursor)",
-            ("$id", job.Id), ("$instance", job.InstanceId), ("$name", job.Name), ("$action", job.Action), ("$payload", job.PayloadJson),
+            ("$id", job.Id), ("$instance", job.InstanceId), ("$name", job.Name), ("$action", job.Action), ("$payload", Seal(job.PayloadJson)),
             ("$cron", job.Cron), ("$cursor", job.Cursor.ToUnixTimeMilliseconds())));
 
     public Task<IReadOnlyList<CronJob>> ListJobsAsync(CancellationToken cancellationToken = default) => Locked<IReadOnlyList<CronJob>>(() =>
@@ -284,7 +284,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
         var jobs = new List<CronJob>();
         while (reader.Read())
         {
-            jobs.Add(new CronJob(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+            jobs.Add(new CronJob(reader.GetString(0), reader.GetString(1), reader.GetString(2), Open(reader.GetString(3)), reader.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
         }
         return jobs;
     });
@@ -319,13 +319,13 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
         Execute(
             "INSERT OR IGNORE INTO records (key, instance_id, action, run_id, record_type, record) VALUES ($key, $instance, $action, $run, $type, $record)",
             ("$key", record.Key), ("$instance", record.InstanceId), ("$action", record.Action), ("$run", record.RunId),
-            ("$type", record.Record.GetType().FullName), ("$record", JsonSerializer.Serialize(record.Record, record.Record.GetType()))));
+            ("$type", record.Record.GetType().FullName), ("$record", Seal(JsonSerializer.Serialize(record.Record, record.Record.GetType())))));
 
     public Task WriteFailureAsync(MappingFailure failure, CancellationToken cancellationToken = default) => Locked(() =>
         Execute(
             "INSERT OR IGNORE INTO mapping_failures (key, instance_id, action, run_id, errors, record) VALUES ($key, $instance, $action, $run, $errors, $record)",
             ("$key", failure.Key), ("$instance", failure.InstanceId), ("$action", failure.Action), ("$run", failure.RunId),
-            ("$errors", JsonSerializer.Serialize(failure.Errors)), ("$record", failure.RecordJson)));
+            ("$errors", Seal(JsonSerializer.Serialize(failure.Errors))), ("$record", Seal(failure.RecordJson))));
 
     /// <summary>The stored records of an action as JSON, in the order they were written.</summary>
     public Task<IReadOnlyList<string>> ReadRecordsAsync(string action) => Locked<IReadOnlyList<string>>(() =>
@@ -335,12 +335,25 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
         var records = new List<string>();
         while (reader.Read())
         {
-            records.Add(reader.GetString(0));
+            records.Add(Open(reader.GetString(0)));
         }
         return records;
     });
 
     // --- plumbing -----------------------------------------------------------------------------------
+
+    private const string SealedPrefix = "enc1:";
+
+    /// <summary>
+    /// Run payloads, cron job payloads, records and mapping failures are sealed with the token key like the tokens
+    /// (AES-256-GCM): a step may copy a token into any of them, and at rest nothing a run carries is in the clear
+    /// (docs/security.md). Text form, so the columns keep their type.
+    /// </summary>
+    private string Seal(string plaintext) => SealedPrefix + Convert.ToBase64String(_protector.Protect(plaintext));
+
+    /// <summary>A sealed value's text; a value written before values were sealed is returned as it is.</summary>
+    private string Open(string stored) =>
+        stored.StartsWith(SealedPrefix, StringComparison.Ordinal) ? _protector.Unprotect(Convert.FromBase64String(stored[SealedPrefix.Length..])) : stored;
 
     private async Task<T> Locked<T>(Func<T> body)
     {

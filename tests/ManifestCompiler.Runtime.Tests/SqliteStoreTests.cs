@@ -52,6 +52,56 @@ public sealed class SqliteStoreTests(PoolFixture fixture) : IClassFixture<PoolFi
     }
 
     [Fact]
+    public async Task Run_payloads_records_and_mapping_failures_are_sealed_at_rest_so_no_database_file_holds_a_token_in_any_encoding()
+    {
+        // A third-party API that echoes the caller's token into its data (as a hostile or careless one may): the
+        // token travels into child-run payloads, a mapped record and a mapping failure.
+        const string token = "qb+acc/ess+9f3e=token";
+        var echoed = ThirdPartyApis.Invoice("701", 10);
+        echoed["DocNumber"] = token;
+        var broken = ThirdPartyApis.Invoice("702", 20);
+        broken["TotalAmt"] = token; // not a number: this record does not map
+        _apis.Invoices = [echoed, broken];
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key)))
+        {
+            var runtime = Runtime(store);
+            await runtime.ConnectAsync("quickbooks", "c-1", new JsonObject { ["realmId"] = "9130", ["access_token"] = token, ["refresh_token"] = "r-1" });
+            var outcomes = await runtime.RunUntilIdleAsync();
+            Assert.Equal(3, outcomes.Count);
+            var record = Assert.Single(await store.ReadRecordsAsync("invoices-post-v1"));
+            Assert.Equal(token, JsonNode.Parse(record)!["DocNumber"]!.GetValue<string>()); // sealed, not lost
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var files = new[] { DatabasePath, DatabasePath + "-wal", DatabasePath + "-shm", DatabasePath + "-journal" }.Where(File.Exists).ToList();
+        Assert.Contains(DatabasePath, files);
+        foreach (var file in files)
+        {
+            var bytes = File.ReadAllBytes(file);
+            foreach (var form in Encodings(token))
+            {
+                Assert.True(bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(form)) < 0, $"{Path.GetFileName(file)} holds the token as '{form}'");
+            }
+        }
+    }
+
+    /// <summary>The token as written, JSON-escaped as System.Text.Json and others write it, percent-encoded, and in
+    /// base64 at each alignment inside longer data.</summary>
+    private static IEnumerable<string> Encodings(string token)
+    {
+        yield return token;
+        yield return System.Text.Json.JsonSerializer.Serialize(token).Trim('"');
+        yield return token.Replace("/", "\\/", StringComparison.Ordinal);
+        yield return Uri.EscapeDataString(token);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(token);
+        for (var offset = 0; offset < 3; offset++)
+        {
+            var encoded = Convert.ToBase64String([.. new byte[offset], .. bytes]).TrimEnd('=');
+            yield return encoded[((8 * offset + 5) / 6)..(8 * (offset + bytes.Length) / 6)];
+        }
+    }
+
+    [Fact]
     public async Task A_host_stopped_mid_sync_resumes_its_queued_runs_and_each_completes_once()
     {
         _apis.Invoices = [.. Enumerable.Range(1, 5).Select(i => (JsonNode)ThirdPartyApis.Invoice("50" + i, i))];
