@@ -133,10 +133,14 @@ public sealed class PythonWorkerPool : IAsyncDisposable
         {
             outcome = await worker.RunAsync(request, handler, runId, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e)
         {
+            // Whatever went wrong (a host bug, a frame nobody foresaw), the run ends as a result and the worker is
+            // replaced: a caller waiting on this run must never be left without an outcome.
+            worker.Kill();
             Release(worker, reusable: false);
-            throw;
+            logger.LogError(e, "Python step run {RunId} of {Tenant} on worker {Worker} failed unexpectedly", runId, request.TenantId, worker.Id);
+            return Failed(runId, StepErrorKind.WorkerCrashed, $"the run failed unexpectedly ({e.GetType().Name}); its worker was replaced") with { WorkerId = worker.Id };
         }
         var reusable = outcome.Reusable
             && worker.Runs < options.MaxRunsPerWorker

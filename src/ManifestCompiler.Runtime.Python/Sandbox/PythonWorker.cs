@@ -111,6 +111,7 @@ internal sealed class PythonWorker
                     ["max_log_records"] = options.MaxLogRecordsPerRun,
                     ["max_log_bytes"] = options.MaxLogCharactersPerRun,
                     ["max_int_bits"] = options.MaxIntegerBits,
+                    ["max_depth"] = Frame.MaxValueDepth,
                     ["seccomp"] = options.Seccomp,
                 },
             }, CancellationToken.None).ConfigureAwait(false);

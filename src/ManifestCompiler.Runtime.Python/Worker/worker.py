@@ -12,6 +12,7 @@
 
 import ast
 import base64 as _base64
+import codecs
 import datetime as _datetime
 import json as _json
 import os
@@ -47,8 +48,31 @@ def _receive():
     return _json.loads(_read_exact(size).decode('utf-8'))
 
 
+def _replace_surrogates(error):
+    """Unusual data is data (docs/python-sandbox.md): a lone surrogate (say, from a third party's '\\ud800' JSON
+    escape) cannot be UTF-8 and the host's JSON reader refuses it, so it leaves the worker as U+FFFD, like
+    System.Text.Json writes one. Two code points that form a surrogate pair are joined into their character."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text = error.object[error.start:error.end]
+    out = []
+    i = 0
+    while i < len(text):
+        high = ord(text[i])
+        if 0xD800 <= high < 0xDC00 and i + 1 < len(text) and 0xDC00 <= ord(text[i + 1]) < 0xE000:
+            out.append(chr(0x10000 + ((high - 0xD800) << 10) + (ord(text[i + 1]) - 0xDC00)))
+            i += 2
+        else:
+            out.append('\ufffd')
+            i += 1
+    return ''.join(out).encode('utf-8'), error.end  # bytes: the UTF-8 encoder takes only ASCII text back
+
+
+codecs.register_error('mc_replace_surrogates', _replace_surrogates)
+
+
 def _send(message):
-    data = _json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8', 'surrogatepass')
+    data = _json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8', 'mc_replace_surrogates')
     view = memoryview(len(data).to_bytes(4, 'big') + data)
     while view:
         written = os.write(_OUT, view)
@@ -209,7 +233,18 @@ _FRAME_ATTRIBUTES = frozenset({
 })
 # Dunders that lead nowhere dangerous and that ordinary code uses (type(e).__name__, super().__init__(...)).
 _ALLOWED_DUNDERS = frozenset({'__name__', '__init__'})
-_GUARDED_NAMES = ('_mc_attr', '_mc_write', '_mc_pow')
+_GUARDED_NAMES = ('_mc_attr', '_mc_write', '_mc_pow', '_mc_shift')
+# Dunders a step's own class may define as methods: operators and protocols that only ever receive the step's own
+# objects. Not among them: __match_args__, __getattribute__, __init_subclass__, __set_name__, __class_getitem__,
+# __del__, __slots__, __class__, ... (what changes how the interpreter looks things up, or runs code later).
+_METHOD_DUNDERS = frozenset({
+    '__init__', '__repr__', '__str__', '__format__', '__bytes__', '__hash__', '__bool__', '__eq__', '__ne__',
+    '__lt__', '__le__', '__gt__', '__ge__', '__len__', '__iter__', '__next__', '__reversed__', '__contains__',
+    '__getitem__', '__setitem__', '__delitem__', '__missing__', '__call__', '__enter__', '__exit__', '__getattr__',
+    '__add__', '__radd__', '__iadd__', '__sub__', '__rsub__', '__isub__', '__mul__', '__rmul__', '__imul__',
+    '__truediv__', '__rtruediv__', '__floordiv__', '__rfloordiv__', '__mod__', '__rmod__', '__neg__', '__pos__',
+    '__abs__', '__int__', '__float__', '__index__', '__round__', '__and__', '__or__', '__xor__', '__invert__',
+})
 
 
 def _forbidden_attribute(name):
@@ -220,6 +255,12 @@ def _forbidden_attribute(name):
 
 def _private_attribute(name):
     return name.startswith('_') and not name.startswith('__')
+
+
+def _forbidden_name(name):
+    """A name no step may use or bind: dunders (but the allowed few) and the guards' own prefix, so nothing can
+    shadow _mc_attr & co. (rewritten code looks them up by name)."""
+    return (name.startswith('__') and name not in _ALLOWED_DUNDERS) or name.startswith('_mc_')
 
 
 class _Checker(ast.NodeVisitor):
@@ -244,8 +285,49 @@ class _Checker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Name(self, node):
-        if (node.id.startswith('__') and node.id not in _ALLOWED_DUNDERS) or node.id in _GUARDED_NAMES:
+        if _forbidden_name(node.id):
             self._add(node, f"name '{node.id}' is not accessible in the step sandbox")
+
+    def _binding(self, node, name, method=False):
+        # Every way a name is bound that is not an ast.Name: def/class names, parameters, 'except ... as', match
+        # captures, global/nonlocal. A class body may define the method dunders above, nothing else.
+        if name is not None and _forbidden_name(name) and not (method and name in _METHOD_DUNDERS):
+            self._add(node, f"name '{name}' is not accessible in the step sandbox")
+
+    def _function(self, node):
+        self._binding(node, node.name, method=True)
+        self.generic_visit(node)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = _function
+
+    def visit_ClassDef(self, node):
+        self._binding(node, node.name)
+        self.generic_visit(node)
+
+    def visit_arg(self, node):
+        self._binding(node, node.arg)
+        self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node):
+        self._binding(node, node.name)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node):
+        self._binding(node, node.name)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node):
+        self._binding(node, node.name)
+
+    def visit_MatchMapping(self, node):
+        self._binding(node, node.rest)
+        self.generic_visit(node)
+
+    def _declaration(self, node):
+        for name in node.names:
+            self._binding(node, name)
+
+    visit_Global = visit_Nonlocal = _declaration
 
     def visit_MatchClass(self, node):
         for attr in node.kwd_attrs:
@@ -268,11 +350,31 @@ class _Rewriter(ast.NodeTransformer):
                 ast.Call(ast.Name('_mc_attr', ast.Load()), [node.value, ast.Constant(node.attr)], []), node)
         return node
 
+    _GUARDED_OPERATORS = {ast.Pow: '_mc_pow', ast.LShift: '_mc_shift'}
+
     def visit_BinOp(self, node):
         self.generic_visit(node)
-        if isinstance(node.op, ast.Pow):
-            return ast.copy_location(ast.Call(ast.Name('_mc_pow', ast.Load()), [node.left, node.right], []), node)
+        guard = self._GUARDED_OPERATORS.get(type(node.op))
+        if guard:
+            return ast.copy_location(ast.Call(ast.Name(guard, ast.Load()), [node.left, node.right], []), node)
         return node
+
+    def visit_AugAssign(self, node):
+        # t **= v and t <<= v become t = _mc_pow(t, v) / _mc_shift(t, v) (a subscript or attribute target's
+        # expressions are evaluated twice, as in the plain spelling), then go through the guards above.
+        guard = self._GUARDED_OPERATORS.get(type(node.op))
+        if guard is None:
+            self.generic_visit(node)
+            return node
+        load = _as_load(node.target)
+        assign = ast.copy_location(ast.Assign(
+            [node.target], ast.copy_location(ast.Call(ast.Name(guard, ast.Load()), [load, node.value], []), node)), node)
+        return self.visit(assign)
+
+
+def _as_load(target):
+    copy = ast.parse(ast.unparse(target), mode='eval').body
+    return ast.copy_location(copy, target)
 
 
 class _SafeFormatter(_stringmod.Formatter):
@@ -294,6 +396,27 @@ def _violation(message):
     raise SandboxViolation(message)
 
 
+_STR_FORMAT = str.format
+_STR_FORMAT_MAP = str.format_map
+_BUILTIN_METHOD = type(''.format)
+
+
+def _guarded_format(value):
+    """str.format and str.format_map however they were reached (the str, its class, a subclass, super(), ...),
+    replaced by the formatter that applies the attribute rules to '{0.attr}' fields."""
+    if value is _STR_FORMAT:
+        return lambda self, *args, **kwargs: _formatter.vformat(self, args, kwargs)
+    if value is _STR_FORMAT_MAP:
+        return lambda self, mapping: _formatter.vformat(self, (), mapping)
+    if type(value) is _BUILTIN_METHOD and isinstance(getattr(value, '__self__', None), str):
+        bound = value.__self__
+        if value.__name__ == 'format':
+            return lambda *args, **kwargs: _formatter.vformat(bound, args, kwargs)
+        if value.__name__ == 'format_map':
+            return lambda mapping: _formatter.vformat(bound, (), mapping)
+    return value
+
+
 def _guarded_getattr(obj, name, *default):
     if not isinstance(name, str):
         raise TypeError('attribute name must be a string')
@@ -301,13 +424,7 @@ def _guarded_getattr(obj, name, *default):
         _violation(f"attribute '{name}' is not accessible in the step sandbox")
     if _private_attribute(name) and not _own_object(obj):
         _violation(f"attribute '{name}' is not accessible in the step sandbox (only on objects of the step's own classes)")
-    if name == 'format' and (isinstance(obj, str) or (isinstance(obj, type) and issubclass(obj, str))):
-        if isinstance(obj, str):
-            return lambda *args, **kwargs: _formatter.vformat(obj, args, kwargs)
-        return lambda self, *args, **kwargs: _formatter.vformat(self, args, kwargs)
-    if name == 'format_map' and isinstance(obj, str):
-        return lambda mapping: _formatter.vformat(obj, (), mapping)
-    return getattr(obj, name, *default)
+    return _guarded_format(getattr(obj, name, *default))
 
 
 # Modules C code imports lazily on behalf of user calls (datetime.strptime imports _strptime through the calling
@@ -340,6 +457,12 @@ def _big_int_guard(base, exponent, limit):
     if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
         if exponent * abs(base).bit_length() > limit:
             raise ResourceLimitExceeded(f"{base} ** {exponent} would exceed the sandbox's integer size limit ({limit} bits)")
+
+
+def _big_shift_guard(value, shift, limit):
+    if isinstance(value, int) and isinstance(shift, int) and shift > 0 and value:
+        if value.bit_length() + shift > limit:
+            raise ResourceLimitExceeded(f"{value} << {shift} would exceed the sandbox's integer size limit ({limit} bits)")
 
 
 class _Facade:
@@ -441,7 +564,33 @@ def _json_loads(text, **kwargs):
         raise JSONDecodeError(str(e)) from None
 
 
+_MAX_DEPTH = 512  # replaced by the host's limit at start-up (Frame.MaxValueDepth)
+
+
+def _too_deep(value, limit):
+    """Whether lists and dicts nest past `limit` levels (iterative: deep data must not hit the recursion limit)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _depth_error(what):
+    return f'{what} is nested deeper than {_MAX_DEPTH} levels (or refers to itself)'
+
+
 def _to_json(value, what):
+    if _too_deep(value, _MAX_DEPTH):
+        raise TypeError(_depth_error(what))
     try:
         return _json.loads(_json.dumps(value, allow_nan=False))
     except (TypeError, ValueError) as e:
@@ -530,7 +679,7 @@ def _http_facade(run):
                 body = encoded
                 sent_headers.setdefault('Content-Type', 'application/x-www-form-urlencoded')
         if isinstance(body, str):
-            body = body.encode('utf-8')
+            body = body.encode('utf-8', 'mc_replace_surrogates')
         if body is not None and not isinstance(body, (bytes, bytearray)):
             raise TypeError('http.request body must be bytes or str (use json.dumps(...).encode() or json=...)')
         args = {'method': method, 'url': url, 'headers': sent_headers,
@@ -546,7 +695,7 @@ def _http_facade(run):
 
 def _b64(value):
     if isinstance(value, str):
-        value = value.encode('utf-8')
+        value = value.encode('utf-8', 'mc_replace_surrogates')
     return _base64.b64encode(bytes(value)).decode('ascii')
 
 
@@ -559,6 +708,10 @@ def new_namespace(run, inputs):
             _big_int_guard(base, exponent, limits['max_int_bits'])
             return base ** exponent
         return pow(base, exponent, modulus)
+
+    def guarded_shift(value, shift):
+        _big_shift_guard(value, shift, limits['max_int_bits'])
+        return value << shift
 
     def write_guard(obj):
         if _own_object(obj):
@@ -578,9 +731,16 @@ def new_namespace(run, inputs):
         delattr(write_guard(obj), name)
 
     def build_class(func, name, *bases, **kwargs):
-        if 'metaclass' in kwargs:
+        if 'metaclass' in kwargs or any(b is type_of or (isinstance(b, type) and issubclass(b, type)) for b in bases):
             _violation('metaclasses are not available in the step sandbox')
         cls = __build_class__(func, name, *bases, **kwargs)
+        if type(cls) is not type:
+            _violation('metaclasses are not available in the step sandbox')
+        # Positional class patterns read the attributes __match_args__ names: an inherited one must name
+        # nothing the guards would refuse.
+        for attr in getattr(cls, '__match_args__', ()):
+            if not isinstance(attr, str) or _forbidden_attribute(attr) or _private_attribute(attr):
+                _violation(f"attribute '{attr}' is not accessible in the step sandbox (__match_args__)")
         run.user_classes.add(cls)
         return cls
 
@@ -589,8 +749,14 @@ def new_namespace(run, inputs):
             _violation(f'{name}() is not available in the step sandbox')
         return refuse
 
-    def type_of(obj):
-        return type(obj)
+    def type_of(*args):
+        # One argument only: type(name, bases, dict) would build classes (and metaclasses) past build_class.
+        # The type of a class is this function itself, so type(type(1)) is type holds and the real `type` (a
+        # class factory) never reaches the step.
+        if len(args) != 1:
+            _violation('type() with three arguments is not available in the step sandbox (define a class instead)')
+        result = type(args[0])
+        return type_of if isinstance(result, type) and issubclass(result, type) else result
 
     def print_(*args, sep=' ', end='\n', **_ignored):
         run.log('INFO', sep.join(str(a) for a in args))
@@ -614,7 +780,7 @@ def new_namespace(run, inputs):
         '__build_class__': build_class, '__name__': 'action',
         'getattr': _guarded_getattr, 'hasattr': _guarded_hasattr, 'setattr': guarded_setattr,
         'delattr': guarded_delattr, 'pow': guarded_pow, 'type': type_of, 'print': print_, 'globals': globals_,
-        '_mc_attr': _guarded_getattr, '_mc_write': write_guard, '_mc_pow': guarded_pow,
+        '_mc_attr': _guarded_getattr, '_mc_write': write_guard, '_mc_pow': guarded_pow, '_mc_shift': guarded_shift,
         'SandboxViolation': SandboxViolation, 'ResourceLimitExceeded': ResourceLimitExceeded,
     })
     for name in ('exec', 'eval', 'compile', 'open', 'input', 'breakpoint', 'vars', 'locals', 'memoryview',
@@ -729,6 +895,8 @@ def _execute(message, limits):
             return _error('sandbox', run.violation, 'SandboxViolation', None), run
         if run.limit:
             return _error('limit', run.limit, 'ResourceLimitExceeded', None), run
+        if _too_deep(value, _MAX_DEPTH) or _too_deep(namespace['storage'], _MAX_DEPTH):
+            return _error('result', _depth_error('the value main returned, or storage,'), 'ValueError'), run
         try:
             encoded = _json.loads(_json.dumps({'value': value, 'storage': namespace['storage']}, allow_nan=False))
         except (TypeError, ValueError) as e:
@@ -750,8 +918,10 @@ def _execute(message, limits):
 
 
 def _serve():
+    global _MAX_DEPTH
     init = _receive()
     limits = init['limits']
+    _MAX_DEPTH = limits.get('max_depth', _MAX_DEPTH)
     rlimits = _apply_rlimits(limits)
     seccomp_error = _install_seccomp() if limits.get('seccomp', True) else 'disabled by the host'
     _send({'t': 'ready', 'python': '.'.join(str(p) for p in __import__('sys').version_info[:3]),
