@@ -23,6 +23,13 @@ internal sealed class FrameChannel(Stream toWorker, Stream fromWorker, int maxFr
 
     private readonly byte[] header = new byte[4];
 
+    /// <summary>
+    /// Whether the last frame read came from the zygote itself (<c>ready</c>, <c>exited</c>): the zygote marks its
+    /// own frames with the top bit of the length and relays a run process's frames only without it, so a run
+    /// cannot forge one (worker.py, <c>_relay</c>).
+    /// </summary>
+    public bool LastWasControl { get; private set; }
+
     public async Task WriteAsync(JsonObject message, CancellationToken cancellationToken) =>
         await WriteRawAsync(JsonSerializer.SerializeToUtf8Bytes(message, WriteOptions), cancellationToken).ConfigureAwait(false);
 
@@ -42,8 +49,10 @@ internal sealed class FrameChannel(Stream toWorker, Stream fromWorker, int maxFr
         {
             return null;
         }
-        var length = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (length < 0 || length > maxFrameBytes)
+        var raw = BinaryPrimitives.ReadUInt32BigEndian(header);
+        LastWasControl = (raw & 0x8000_0000u) != 0;
+        var length = (int)(raw & 0x7FFF_FFFFu);
+        if (length > maxFrameBytes)
         {
             throw new ProtocolViolationException($"the worker sent a frame of {length} bytes (limit {maxFrameBytes})", tooLarge: length > maxFrameBytes);
         }

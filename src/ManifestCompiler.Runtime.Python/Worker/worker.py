@@ -71,43 +71,67 @@ def _replace_surrogates(error):
 codecs.register_error('mc_replace_surrogates', _replace_surrogates)
 
 
-def _send(message):
-    data = _json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8', 'mc_replace_surrogates')
-    view = memoryview(len(data).to_bytes(4, 'big') + data)
+_CONTROL = 0x80000000  # the length bit that marks the zygote's own frames (ready, exited); see _relay
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
     while view:
-        written = os.write(_OUT, view)
+        written = os.write(fd, view)
         view = view[written:]
+
+
+def _send(message, control=False):
+    data = _json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8', 'mc_replace_surrogates')
+    _write_all(_OUT, (len(data) | (_CONTROL if control else 0)).to_bytes(4, 'big') + data)
 
 
 # --- process-level limits -------------------------------------------------------------------------------
 
 def _apply_rlimits(limits):
+    """The zygote's limits, inherited by every run's process. Every limit gets hard = soft, so nothing in the
+    sandbox can raise one again (raising a hard limit needs CAP_SYS_RESOURCE, which no process here has)."""
     applied = []
     mb = 1024 * 1024
 
-    def cap(which, soft, hard, label):
+    def cap(which, value, label):
         try:
-            resource.setrlimit(which, (soft, hard))
+            resource.setrlimit(which, (value, value))
             applied.append(label)
         except (ValueError, OSError):
             pass
 
-    cap(resource.RLIMIT_AS, limits['memory_mb'] * mb, limits['memory_mb'] * mb, 'as')
-    cap(resource.RLIMIT_NOFILE, limits['open_files'], limits['open_files'], 'nofile')
-    cap(resource.RLIMIT_NPROC, 0, 0, 'nproc')
-    cap(resource.RLIMIT_FSIZE, 0, 0, 'fsize')
-    cap(resource.RLIMIT_CORE, 0, 0, 'core')
-    cap(resource.RLIMIT_CPU, resource.RLIM_INFINITY, resource.RLIM_INFINITY, 'cpu')
+    cap(resource.RLIMIT_AS, limits['memory_mb'] * mb, 'as')
+    cap(resource.RLIMIT_NOFILE, limits['open_files'], 'nofile')
+    # The zygote forks one process per run (the run's process then drops this to 0): itself, the run, the next
+    # one waiting and bubblewrap's init fit in 8.
+    cap(resource.RLIMIT_NPROC, 8, 'nproc')
+    cap(resource.RLIMIT_FSIZE, 0, 'fsize')
+    cap(resource.RLIMIT_CORE, 0, 'core')
+    cap(resource.RLIMIT_MSGQUEUE, 0, 'msgqueue')
+    cap(resource.RLIMIT_MEMLOCK, 0, 'memlock')
+    locked = True
+    for name in ('RLIMIT_CPU', 'RLIMIT_DATA', 'RLIMIT_STACK', 'RLIMIT_RSS', 'RLIMIT_LOCKS', 'RLIMIT_SIGPENDING',
+                 'RLIMIT_NICE', 'RLIMIT_RTPRIO', 'RLIMIT_RTTIME'):
+        which = getattr(resource, name, None)
+        if which is None:
+            continue
+        try:
+            soft, _ = resource.getrlimit(which)
+            resource.setrlimit(which, (soft, soft))
+        except (ValueError, OSError):
+            locked = False
+    if locked:
+        applied.append('hard=soft')
+    applied.append('cpu')
     return applied
 
 
-def _set_cpu_budget(seconds):
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    total = used.ru_utime + used.ru_stime
-    try:
-        resource.setrlimit(resource.RLIMIT_CPU, (int(total) + int(seconds) + 1, resource.RLIM_INFINITY))
-    except (ValueError, OSError):
-        pass
+def _apply_run_rlimits(limits):
+    """A run's process: a CPU budget of its own (its CPU time starts at 0 at the fork) and no processes at all."""
+    seconds = max(1, int(limits['cpu_seconds']))
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
 
 
 # Syscalls the worker never needs once set up. Denied with EPERM (so Python raises PermissionError instead of
@@ -142,27 +166,33 @@ _DENIED = {
     }, {'openat': (56, 2)}),
 }
 _OPEN_WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000 | 0o2000  # O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND
+# The zygote must fork (clone); a run's process may not, and neither may it create SysV IPC objects or POSIX
+# message queues, which would outlive it in the sandbox's IPC namespace.
+_ZYGOTE_ALLOWED = frozenset({'clone'})
+_RUN_DENIED = {
+    'x86_64': {'clone': 56, 'shmget': 29, 'shmat': 30, 'shmctl': 31, 'semget': 64, 'semop': 65, 'semctl': 66,
+               'shmdt': 67, 'msgget': 68, 'msgsnd': 69, 'msgrcv': 70, 'msgctl': 71, 'semtimedop': 220,
+               'mq_open': 240, 'mq_unlink': 241, 'mq_timedsend': 242, 'mq_timedreceive': 243, 'mq_notify': 244,
+               'mq_getsetattr': 245},
+    'aarch64': {'clone': 220, 'mq_open': 180, 'mq_unlink': 181, 'mq_timedsend': 182, 'mq_timedreceive': 183,
+                'mq_notify': 184, 'mq_getsetattr': 185, 'msgget': 186, 'msgctl': 187, 'msgrcv': 188, 'msgsnd': 189,
+                'semget': 190, 'semctl': 191, 'semtimedop': 192, 'semop': 193, 'shmget': 194, 'shmctl': 195,
+                'shmat': 196, 'shmdt': 197},
+}
 
 
-def _install_seccomp():
-    """Returns None when the filter is active, else why it is not."""
-    machine = os.uname().machine
-    if machine not in _DENIED:
-        return 'no syscall table for ' + machine
-    try:
-        import ctypes
-    except ImportError as e:
-        return 'ctypes unavailable: ' + str(e)
-    arch, denied, opens = _DENIED[machine]
+def _seccomp_program(ctypes, machine, denied, opens):
+    """A BPF program that fails the `denied` syscall numbers (and `opens` with a write flag) with EPERM."""
+    arch = _DENIED[machine][0]
     LD_W_ABS, JEQ, JSET, JGE, RET = 0x20, 0x15, 0x45, 0x35, 0x06
     ALLOW, KILL, EPERM = 0x7FFF0000, 0x80000000, 0x00050000 | 1
     # Instructions with symbolic jump targets ('deny' / 'allow' / relative ints), resolved below.
     program = [(LD_W_ABS, 0, 0, 4), (JEQ, 1, 0, arch), (RET, 0, 0, KILL), (LD_W_ABS, 0, 0, 0)]
     if machine == 'x86_64':
         program.append((JGE, 'deny', 0, 0x40000000))  # the x32 ABI aliases every syscall above this bit
-    for nr in sorted(denied.values()):
+    for nr in sorted(set(denied)):
         program.append((JEQ, 'deny', 0, nr))
-    for nr, flags_arg in opens.values():
+    for nr, flags_arg in opens:
         # if nr matches: load the flags argument (low 32 bits), deny any write/create flag, else allow;
         # if not, skip the two instructions with the syscall number still in the accumulator
         program.append((JEQ, 0, 2, nr))
@@ -189,17 +219,62 @@ def _install_seccomp():
     filters = (SockFilter * len(program))()
     for i, (code, jt, jf, k) in enumerate(program):
         filters[i] = SockFilter(code, target(jt, i), target(jf, i), k)
-    prog = SockFprog(len(program), filters)
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
-    if libc.prctl(38, 1, None, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
-        return 'prctl(PR_SET_NO_NEW_PRIVS) failed: errno ' + str(ctypes.get_errno())
-    if libc.prctl(22, 2, ctypes.cast(ctypes.pointer(prog), ctypes.c_void_p), 0, 0) != 0:  # PR_SET_SECCOMP, FILTER
-        return 'prctl(PR_SET_SECCOMP) failed: errno ' + str(ctypes.get_errno())
-    with open('/proc/self/status') as status:
-        if not any(line.startswith('Seccomp:') and line.split()[1] == '2' for line in status):
-            return 'the kernel did not report the filter as active'
-    return None
+    return SockFprog(len(program), filters), filters  # the array must stay alive as long as the program
+
+
+class _Seccomp:
+    """The zygote's filter (installed at start-up) and the stricter one each run's process adds on top of it
+    before any user code runs (filters stack: a call must pass both)."""
+
+    def __init__(self):
+        self.error = None
+        self.run_filter = None
+        machine = os.uname().machine
+        if machine not in _DENIED:
+            self.error = 'no syscall table for ' + machine
+            return
+        try:
+            import ctypes
+        except ImportError as e:
+            self.error = 'ctypes unavailable: ' + str(e)
+            return
+        self.ctypes = ctypes
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+        _, denied, opens = _DENIED[machine]
+        self.zygote_filter = _seccomp_program(
+            ctypes, machine, [nr for name, nr in denied.items() if name not in _ZYGOTE_ALLOWED], opens.values())
+        self.run_filter = _seccomp_program(
+            ctypes, machine, list(denied.values()) + list(_RUN_DENIED[machine].values()), opens.values())
+
+    def _load(self, program):
+        ctypes = self.ctypes
+        if self.libc.prctl(38, 1, None, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            return 'prctl(PR_SET_NO_NEW_PRIVS) failed: errno ' + str(ctypes.get_errno())
+        pointer = ctypes.cast(ctypes.pointer(program[0]), ctypes.c_void_p)
+        if self.libc.prctl(22, 2, pointer, 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+            return 'prctl(PR_SET_SECCOMP) failed: errno ' + str(ctypes.get_errno())
+        return None
+
+    def install_zygote(self):
+        """Returns None when the filter is active, else why it is not."""
+        if self.error:
+            return self.error
+        error = self._load(self.zygote_filter)
+        if error:
+            return error
+        with open('/proc/self/status') as status:
+            if not any(line.startswith('Seccomp:') and line.split()[1] == '2' for line in status):
+                return 'the kernel did not report the filter as active'
+        return None
+
+    def install_run(self):
+        if self.run_filter is not None and self._load(self.run_filter) is not None:
+            os._exit(70)  # never run user code with less than the filter the zygote was reported with
+
+    def prctl(self, option, value):
+        if self.error is None:
+            self.libc.prctl(option, value, None, 0, 0)
 
 
 # --- the sandbox ----------------------------------------------------------------------------------------
@@ -850,6 +925,12 @@ def new_namespace(run, inputs):
         'send_to_parser': send_to_parser, 'modify_tokens': modify_tokens, 'create_cron_job': create_cron_job,
         'dispatch_command': dispatch_command,
     })
+    if limits.get('escape_for_tests'):
+        # PythonWorkerPoolOptions.GrantEscapeForTests, which only the tests can set: an attacker past every guard.
+        import builtins as _builtins, gc as _gc, sys as _sys
+        namespace['ESCAPED'] = {'builtins': _builtins, 'sys': _sys, 'os': os, 'type': type, 'gc': _gc,
+                                'resource': resource, 'getattr': getattr, 'setattr': setattr, 'open': open,
+                                'import': __import__, 'worker': _sys.modules['__main__']}
     return namespace
 
 
@@ -884,7 +965,6 @@ def _execute(message, limits):
     run = _Run(message, limits)
     namespace = new_namespace(run, message.get('globals') or {})
     _current = run
-    _set_cpu_budget(limits['cpu_seconds'])
     try:
         exec(code, namespace)
         main = namespace.get('main')
@@ -917,32 +997,129 @@ def _execute(message, limits):
         _current = None
 
 
+def _run_once(limits):
+    """One run, in its own process: read the run frame, execute, answer. The process then ends."""
+    while True:
+        message = _receive()
+        if message.get('t') == 'run':
+            break
+    outcome, run = _execute(message, limits)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result = {'t': 'result', 'id': message['id'], 'maxrss_kb': usage.ru_maxrss,
+              'logs_dropped': run.logs_dropped if run else 0}
+    if 'kind' in outcome:
+        result.update(ok=False, error=outcome)
+    else:
+        result.update(ok=True, value=outcome['value'], storage=outcome['storage'])
+    try:
+        _send(result)
+    except (TypeError, ValueError) as e:
+        _send({'t': 'result', 'id': message['id'], 'ok': False, 'maxrss_kb': usage.ru_maxrss, 'logs_dropped': 0,
+               'error': _error('result', f'the result could not be encoded: {e}', type(e).__name__)})
+
+
+def _fork_run_process(limits, seccomp):
+    """Forks the process for the next run ahead of time: it applies its limits and filter, then waits at a
+    gate until the zygote lets it read the host's next frame. Returns (pid, gate, frames) for the zygote."""
+    global _OUT
+    gate_read, gate_write = os.pipe()
+    frames_read, frames_write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(gate_read)
+        os.close(frames_write)
+        return pid, gate_write, frames_read
+    try:
+        os.close(gate_write)
+        os.close(frames_read)
+        os.close(_OUT)  # this process never writes to the host itself: the zygote relays its frames (_relay)
+        _OUT = frames_write
+        seccomp.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: never outlive the zygote
+        _apply_run_rlimits(limits)
+        seccomp.install_run()
+        if os.read(gate_read, 1) != b'g':
+            os._exit(0)
+        os.close(gate_read)
+        _run_once(limits)
+    except BaseException:  # noqa: any failure ends this process, which the zygote reports
+        os._exit(71)
+    os._exit(0)  # no finalizers, no atexit: nothing of the run runs after its answer
+
+
+def _read_exact_from(fd, n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def _relay(frames, max_frame):
+    """Copies a run process's frames to the host whole, until it closes its end (it exited). A length with the
+    control bit, or past the frame limit, is refused, so no run can forge the zygote's 'exited' frame; a frame
+    cut short (the process died while writing) is dropped. Returns why the relay stopped early, if it did."""
+    while True:
+        header = _read_exact_from(frames, 4)
+        if header is None:
+            return None
+        size = int.from_bytes(header, 'big')
+        if size & _CONTROL:
+            return 'the run process sent a frame header with the control bit'
+        if size > max_frame:
+            _write_all(_OUT, header)  # the host refuses it as too large (a resource limit), as it always has
+            return f'the run process sent a frame of {size} bytes (limit {max_frame})'
+        payload = _read_exact_from(frames, size)
+        if payload is None:
+            return 'the run process ended in the middle of a frame'
+        _write_all(_OUT, header + payload)
+
+
+def _zygote(limits, seccomp):
+    max_frame = limits.get('max_frame', 64 * 1024 * 1024)
+    seccomp.prctl(4, 0)  # PR_SET_DUMPABLE 0: no run process may open this one's /proc files (fd, mem, ...)
+    pending = _fork_run_process(limits, seccomp)
+    while True:
+        pid, gate, frames = pending
+        try:
+            os.write(gate, b'g')
+        except OSError:  # the waiting process is gone (killed by a previous run): start another
+            os.close(gate)
+            os.close(frames)
+            os.waitpid(pid, 0)
+            pending = _fork_run_process(limits, seccomp)
+            continue
+        os.close(gate)
+        pending = _fork_run_process(limits, seccomp)  # the next run's process, forked while this one runs
+        problem = _relay(frames, max_frame)
+        os.close(frames)
+        if problem is not None:
+            os.kill(pid, 9)
+        _, status, usage = os.wait4(pid, 0)
+        exited = {'t': 'exited', 'pid': pid, 'cpu_seconds': usage.ru_utime + usage.ru_stime,
+                  'maxrss_kb': usage.ru_maxrss, 'problem': problem}
+        if os.WIFSIGNALED(status):
+            exited['signal'] = os.WTERMSIG(status)
+        else:
+            exited['code'] = os.WEXITSTATUS(status)
+        _send(exited, control=True)
+
+
 def _serve():
     global _MAX_DEPTH
     init = _receive()
     limits = init['limits']
     _MAX_DEPTH = limits.get('max_depth', _MAX_DEPTH)
     rlimits = _apply_rlimits(limits)
-    seccomp_error = _install_seccomp() if limits.get('seccomp', True) else 'disabled by the host'
+    seccomp = _Seccomp()
+    seccomp_error = seccomp.install_zygote() if limits.get('seccomp', True) else 'disabled by the host'
+    if seccomp_error is not None:
+        seccomp.run_filter = None
     _send({'t': 'ready', 'python': '.'.join(str(p) for p in __import__('sys').version_info[:3]),
-           'rlimits': rlimits, 'seccomp': seccomp_error is None, 'seccomp_error': seccomp_error})
-    while True:
-        message = _receive()
-        if message.get('t') != 'run':
-            continue
-        outcome, run = _execute(message, limits)
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        result = {'t': 'result', 'id': message['id'], 'maxrss_kb': usage.ru_maxrss,
-                  'logs_dropped': run.logs_dropped if run else 0}
-        if 'kind' in outcome:
-            result.update(ok=False, error=outcome)
-        else:
-            result.update(ok=True, value=outcome['value'], storage=outcome['storage'])
-        try:
-            _send(result)
-        except (TypeError, ValueError) as e:
-            _send({'t': 'result', 'id': message['id'], 'ok': False, 'maxrss_kb': usage.ru_maxrss, 'logs_dropped': 0,
-                   'error': _error('result', f'the result could not be encoded: {e}', type(e).__name__)})
+           'rlimits': rlimits, 'seccomp': seccomp_error is None, 'seccomp_error': seccomp_error,
+           'fork_per_run': True}, control=True)
+    _zygote(limits, seccomp)
 
 
 _serve()
