@@ -150,7 +150,7 @@ _DENIED = {
         'io_uring_setup': 425, 'io_uring_enter': 426, 'io_uring_register': 427, 'open_tree': 428,
         'move_mount': 429, 'fsopen': 430, 'fsconfig': 431, 'fsmount': 432, 'fspick': 433, 'clone3': 435,
         'openat2': 437, 'pidfd_getfd': 438, 'mount_setattr': 442,
-    }, {'open': (2, 1), 'openat': (257, 2)}),
+    }, {'open': (2, 1), 'openat': (257, 2)}, 302),
     'aarch64': (0xC00000B7, {
         'socket': 198, 'socketpair': 199, 'bind': 200, 'listen': 201, 'accept': 202, 'connect': 203,
         'sendto': 206, 'sendmsg': 211, 'clone': 220, 'execve': 221, 'accept4': 242, 'execveat': 281,
@@ -163,26 +163,30 @@ _DENIED = {
         'fsopen': 430, 'fsconfig': 431, 'fsmount': 432, 'fspick': 433, 'clone3': 435, 'pidfd_getfd': 438,
         'reboot': 142, 'swapon': 224, 'swapoff': 225, 'acct': 89, 'sethostname': 161, 'setdomainname': 162,
         'settimeofday': 170, 'quotactl': 60, 'mount_setattr': 442,
-    }, {'openat': (56, 2)}),
+    }, {'openat': (56, 2)}, 261),
 }
 _OPEN_WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000 | 0o2000  # O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND
 # The zygote must fork (clone); a run's process may not, and neither may it create SysV IPC objects or POSIX
 # message queues, which would outlive it in the sandbox's IPC namespace.
 _ZYGOTE_ALLOWED = frozenset({'clone'})
 _RUN_DENIED = {
-    'x86_64': {'clone': 56, 'shmget': 29, 'shmat': 30, 'shmctl': 31, 'semget': 64, 'semop': 65, 'semctl': 66,
+    'x86_64': {'clone': 56, 'setrlimit': 160, 'setpriority': 141, 'sched_setparam': 142, 'sched_setscheduler': 144,
+               'sched_setaffinity': 203, 'ioprio_set': 251, 'sched_setattr': 314, 'shmget': 29, 'shmat': 30, 'shmctl': 31, 'semget': 64, 'semop': 65, 'semctl': 66,
                'shmdt': 67, 'msgget': 68, 'msgsnd': 69, 'msgrcv': 70, 'msgctl': 71, 'semtimedop': 220,
                'mq_open': 240, 'mq_unlink': 241, 'mq_timedsend': 242, 'mq_timedreceive': 243, 'mq_notify': 244,
                'mq_getsetattr': 245},
-    'aarch64': {'clone': 220, 'mq_open': 180, 'mq_unlink': 181, 'mq_timedsend': 182, 'mq_timedreceive': 183,
+    'aarch64': {'clone': 220, 'setrlimit': 164, 'setpriority': 140, 'sched_setparam': 118, 'sched_setscheduler': 119,
+                'sched_setaffinity': 122, 'ioprio_set': 30, 'sched_setattr': 274, 'mq_open': 180, 'mq_unlink': 181, 'mq_timedsend': 182, 'mq_timedreceive': 183,
                 'mq_notify': 184, 'mq_getsetattr': 185, 'msgget': 186, 'msgctl': 187, 'msgrcv': 188, 'msgsnd': 189,
                 'semget': 190, 'semctl': 191, 'semtimedop': 192, 'semop': 193, 'shmget': 194, 'shmctl': 195,
                 'shmat': 196, 'shmdt': 197},
 }
 
 
-def _seccomp_program(ctypes, machine, denied, opens):
-    """A BPF program that fails the `denied` syscall numbers (and `opens` with a write flag) with EPERM."""
+def _seccomp_program(ctypes, machine, denied, opens, prlimit=None):
+    """A BPF program that fails the `denied` syscall numbers (and `opens` with a write flag) with EPERM; with
+    `prlimit`, also prlimit64 calls that would set a limit (a run's own, or the zygote's: lowering the zygote's
+    limits would carry into later runs); reading limits stays possible."""
     arch = _DENIED[machine][0]
     LD_W_ABS, JEQ, JSET, JGE, RET = 0x20, 0x15, 0x45, 0x35, 0x06
     ALLOW, KILL, EPERM = 0x7FFF0000, 0x80000000, 0x00050000 | 1
@@ -198,6 +202,13 @@ def _seccomp_program(ctypes, machine, denied, opens):
         program.append((JEQ, 0, 2, nr))
         program.append((LD_W_ABS, 0, 0, 16 + 8 * flags_arg))
         program.append((JSET, 'deny', 'allow', _OPEN_WRITE_FLAGS))
+    if prlimit is not None:
+        # prlimit64(pid, resource, new_limit, old_limit): allowed only with new_limit == NULL (both halves zero)
+        program.append((JEQ, 0, 4, prlimit))
+        program.append((LD_W_ABS, 0, 0, 16 + 8 * 2))
+        program.append((JEQ, 0, 'deny', 0))
+        program.append((LD_W_ABS, 0, 0, 16 + 8 * 2 + 4))
+        program.append((JEQ, 'allow', 'deny', 0))
     program.append((RET, 0, 0, ALLOW))
     allow_at = len(program) - 1
     program.append((RET, 0, 0, EPERM))
@@ -241,11 +252,11 @@ class _Seccomp:
         self.ctypes = ctypes
         self.libc = ctypes.CDLL(None, use_errno=True)
         self.libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
-        _, denied, opens = _DENIED[machine]
+        _, denied, opens, prlimit = _DENIED[machine]
         self.zygote_filter = _seccomp_program(
             ctypes, machine, [nr for name, nr in denied.items() if name not in _ZYGOTE_ALLOWED], opens.values())
         self.run_filter = _seccomp_program(
-            ctypes, machine, list(denied.values()) + list(_RUN_DENIED[machine].values()), opens.values())
+            ctypes, machine, list(denied.values()) + list(_RUN_DENIED[machine].values()), opens.values(), prlimit)
 
     def _load(self, program):
         ctypes = self.ctypes
@@ -1076,6 +1087,15 @@ def _relay(frames, max_frame):
         _write_all(_OUT, header + payload)
 
 
+def _cpu_seconds(pid):
+    """The CPU time RLIMIT_CPU counts (sum_exec_runtime); rusage is tick-sampled and reads low under load."""
+    try:
+        with open(f'/proc/{pid}/schedstat') as stat:
+            return int(stat.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _zygote(limits, seccomp):
     max_frame = limits.get('max_frame', 64 * 1024 * 1024)
     seccomp.prctl(4, 0)  # PR_SET_DUMPABLE 0: no run process may open this one's /proc files (fd, mem, ...)
@@ -1096,8 +1116,10 @@ def _zygote(limits, seccomp):
         os.close(frames)
         if problem is not None:
             os.kill(pid, 9)
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        cpu = _cpu_seconds(pid)  # read before reaping, while /proc still has the process
         _, status, usage = os.wait4(pid, 0)
-        exited = {'t': 'exited', 'pid': pid, 'cpu_seconds': usage.ru_utime + usage.ru_stime,
+        exited = {'t': 'exited', 'pid': pid, 'cpu_seconds': cpu if cpu is not None else usage.ru_utime + usage.ru_stime,
                   'maxrss_kb': usage.ru_maxrss, 'problem': problem}
         if os.WIFSIGNALED(status):
             exited['signal'] = os.WTERMSIG(status)
