@@ -116,6 +116,7 @@ internal sealed class PythonWorker
                     ["max_int_bits"] = options.MaxIntegerBits,
                     ["max_depth"] = Frame.MaxValueDepth,
                     ["max_frame"] = options.MaxFrameBytes,
+                    ["isolated"] = launcher.Isolated,
                     ["seccomp"] = options.Seccomp,
                     ["escape_for_tests"] = options.GrantEscapeForTests ? true : null,
                 },

@@ -103,9 +103,10 @@ def _apply_rlimits(limits):
 
     cap(resource.RLIMIT_AS, limits['memory_mb'] * mb, 'as')
     cap(resource.RLIMIT_NOFILE, limits['open_files'], 'nofile')
-    # The zygote forks one process per run (the run's process then drops this to 0): itself, the run, the next
-    # one waiting and bubblewrap's init fit in 8.
-    cap(resource.RLIMIT_NPROC, 8, 'nproc')
+    # The zygote forks one process per run (the run's process then drops this to 0): in bubblewrap's user
+    # namespace, itself, the run, the next one waiting and bubblewrap's init fit in 8. Without a namespace
+    # (development mode) the count is every process of the user, so the current limit is kept, hard = soft.
+    cap(resource.RLIMIT_NPROC, 8 if limits.get('isolated', True) else resource.getrlimit(resource.RLIMIT_NPROC)[0], 'nproc')
     cap(resource.RLIMIT_FSIZE, 0, 'fsize')
     cap(resource.RLIMIT_CORE, 0, 'core')
     cap(resource.RLIMIT_MSGQUEUE, 0, 'msgqueue')
@@ -1045,6 +1046,13 @@ def _fork_run_process(limits, seccomp):
         os.close(frames_read)
         os.close(_OUT)  # this process never writes to the host itself: the zygote relays its frames (_relay)
         _OUT = frames_write
+        # Nothing else of the zygote's: the pipes of the run being relayed while this process was forked.
+        for fd in range(3, int(limits['open_files'])):
+            if fd not in (_IN, frames_write, gate_read):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
         seccomp.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: never outlive the zygote
         _apply_run_rlimits(limits)
         seccomp.install_run()
