@@ -1030,6 +1030,9 @@ def _run_once(limits):
                'error': _error('result', f'the result could not be encoded: {e}', type(e).__name__)})
 
 
+_HOST_GONE = 75  # a run process's exit code when the host closed the pipe: the zygote then ends too
+
+
 def _fork_run_process(limits, seccomp):
     """Forks the process for the next run ahead of time: it applies its limits and filter, then waits at a
     gate until the zygote lets it read the host's next frame. Returns (pid, gate, frames) for the zygote."""
@@ -1060,6 +1063,8 @@ def _fork_run_process(limits, seccomp):
             os._exit(0)
         os.close(gate_read)
         _run_once(limits)
+    except SystemExit:  # _read_exact: the host closed its pipe
+        os._exit(_HOST_GONE)
     except BaseException:  # noqa: any failure ends this process, which the zygote reports
         os._exit(71)
     os._exit(0)  # no finalizers, no atexit: nothing of the run runs after its answer
@@ -1133,6 +1138,8 @@ def _zygote(limits, seccomp):
             exited['signal'] = os.WTERMSIG(status)
         else:
             exited['code'] = os.WEXITSTATUS(status)
+            if exited['code'] == _HOST_GONE:
+                os._exit(0)  # no host: do not fork the next process (the waiting one dies with this one)
         _send(exited, control=True)
 
 
