@@ -111,32 +111,50 @@ public sealed class PythonWorkerPool : IAsyncDisposable
         ObjectDisposedException.ThrowIf(disposed, this);
         var runId = Guid.NewGuid().ToString("N");
         PythonWorker worker;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            worker = await AcquireAsync(request.TenantId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return Failed(runId, StepErrorKind.Cancelled, "the run was cancelled before a worker was free");
-        }
-        catch (PythonRuntimeUnavailableException e)
-        {
-            return Failed(runId, StepErrorKind.WorkerUnavailable, e.Message);
-        }
-        if (cancellationToken.IsCancellationRequested)
-        {
-            Release(worker, reusable: true);
-            return Failed(runId, StepErrorKind.Cancelled, "the run was cancelled before it started");
+            try
+            {
+                worker = await AcquireAsync(request.TenantId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return Failed(runId, StepErrorKind.Cancelled, "the run was cancelled before a worker was free");
+            }
+            catch (PythonRuntimeUnavailableException e)
+            {
+                return Failed(runId, StepErrorKind.WorkerUnavailable, e.Message);
+            }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                Release(worker, reusable: true);
+                return Failed(runId, StepErrorKind.Cancelled, "the run was cancelled before it started");
+            }
+            // The previous run's process must be gone before this run's frame is sent (PythonWorker.SettleAsync).
+            if (await worker.SettleAsync().ConfigureAwait(false))
+            {
+                break;
+            }
+            logger.LogWarning("The previous run's process on Python worker {Worker} of {Tenant} did not end cleanly after its answer; the worker was replaced", worker.Id, request.TenantId);
+            Release(worker, reusable: false);
+            if (attempt == 3)
+            {
+                return Failed(runId, StepErrorKind.WorkerUnavailable, "no worker could be settled for the run");
+            }
         }
         WorkerRunOutcome outcome;
         try
         {
             outcome = await worker.RunAsync(request, handler, runId, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e)
         {
+            // Whatever went wrong (a host bug, a frame nobody foresaw), the run ends as a result and the worker is
+            // replaced: a caller waiting on this run must never be left without an outcome.
+            worker.Kill();
             Release(worker, reusable: false);
-            throw;
+            logger.LogError(e, "Python step run {RunId} of {Tenant} on worker {Worker} failed unexpectedly", runId, request.TenantId, worker.Id);
+            return Failed(runId, StepErrorKind.WorkerCrashed, $"the run failed unexpectedly ({e.GetType().Name}); its worker was replaced") with { WorkerId = worker.Id };
         }
         var reusable = outcome.Reusable
             && worker.Runs < options.MaxRunsPerWorker
@@ -393,6 +411,9 @@ public sealed class PythonWorkerPool : IAsyncDisposable
         "fsize" => "no file writes",
         "core" => "no core dumps",
         "cpu" => "CPU time per run",
+        "hard=soft" => "every hard limit equal to its soft limit",
+        "msgqueue" => "no message queues",
+        "memlock" => "no locked memory",
         _ => limit,
     };
 

@@ -3,7 +3,7 @@ namespace ManifestCompiler.Runtime.Python;
 /// <summary>How worker processes are isolated from the host.</summary>
 public enum SandboxMode
 {
-    /// <summary>Each worker runs under bubblewrap (namespaces, read-only system directories, private /tmp, no
+    /// <summary>Each worker runs under bubblewrap (namespaces, read-only system directories, an empty read-only /tmp, no
     /// network, cleared environment). The pool refuses to start when bubblewrap cannot (fail closed).</summary>
     Bubblewrap,
 
@@ -62,6 +62,13 @@ public sealed class PythonWorkerPoolOptions
 
     /// <summary>Install the worker's seccomp filter where the kernel and architecture allow.</summary>
     public bool Seccomp { get; set; } = true;
+
+    /// <summary>
+    /// Tests only (internal: no host can set it): hands each run the real builtins, <c>sys</c>, <c>os</c>,
+    /// <c>type</c>, <c>gc</c> and <c>resource</c> as <c>ESCAPED</c>, to play an attacker who got past every
+    /// in-process guard and check that nothing such a run does survives into the next (docs/python-sandbox.md).
+    /// </summary>
+    internal bool GrantEscapeForTests { get; set; }
 
     /// <summary>Stamps log records.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -25,5 +25,6 @@ public sealed record SandboxReport
         $"Python step sandbox: CPython {PythonVersion} ({PythonExecutable}); process isolation: {ProcessIsolation}; " +
         $"seccomp filter: {(Seccomp ? "active" : "inactive (" + SeccompUnavailableReason + ")")}; " +
         $"resource limits: {(ResourceLimits.Count == 0 ? "none" : string.Join(", ", ResourceLimits))}; " +
-        "in-process guards: static check (imports, private and frame attributes), guarded attribute writes, format and **, restricted builtins, read-only facades, fresh namespace per run.";
+        "a fresh process per run, forked from a zygote that runs no user code; " +
+        "in-process guards: static check (imports, private and frame attributes, bindings), guarded attribute writes, format, ** and <<, restricted builtins, read-only facades, fresh namespace per run.";
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 
 namespace ManifestCompiler.Runtime.Python.Tests;
@@ -221,7 +222,13 @@ public sealed class PoolTests
         Assert.Contains("seccomp filter: active", pool.Sandbox.Describe());
 
         var spare = pool.Workers.First(w => w.State == PythonWorkerState.Spare);
+        // The zygote forks its first run process right after reporting ready: wait for it (the deepest process).
         var python = Pools.PythonProcessOf(spare.ProcessId);
+        for (var wait = 0; wait < 100 && !Regex.IsMatch(await File.ReadAllTextAsync($"/proc/{python}/limits"), @"Max processes\s+0\s+0"); wait++)
+        {
+            await Task.Delay(50);
+            python = Pools.PythonProcessOf(spare.ProcessId);
+        }
         var status = await File.ReadAllTextAsync($"/proc/{python}/status");
         Assert.Contains("Seccomp:\t2", status);
         Assert.Contains("NoNewPrivs:\t1", status);
@@ -240,5 +247,12 @@ public sealed class PoolTests
         var limits = await File.ReadAllTextAsync($"/proc/{python}/limits");
         Assert.Matches(@"Max address space\s+314572800\s+314572800", limits);
         Assert.Matches(@"Max processes\s+0\s+0", limits);
+        // The spare's next run process: its own CPU budget (RunTimeout), and every hard limit equals its soft one,
+        // as in the zygote it was forked from.
+        Assert.Matches(@"Max cpu time\s+20\s+20", limits);
+        RunIsolationTests.AssertHardEqualsSoft(limits);
+        var zygote = int.Parse(File.ReadAllLines($"/proc/{python}/status").Single(l => l.StartsWith("PPid:", StringComparison.Ordinal))[5..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        RunIsolationTests.AssertHardEqualsSoft(await File.ReadAllTextAsync($"/proc/{zygote}/limits"));
+        Assert.Contains("Seccomp:\t2", await File.ReadAllTextAsync($"/proc/{zygote}/status"));
     }
 }

@@ -68,6 +68,8 @@ public sealed class StandInServer : IAsyncLifetime
             ["query"] = request.Query["query"].ToString(),
             ["auth"] = request.Headers.Authorization.ToString(),
         }));
+        // A third-party API that answers JSON text with a lone surrogate escape (valid JSON, not valid Unicode).
+        app.MapGet("/lone-surrogate", () => Results.Text("{\"name\": \"Inv\\ud800oice\", \"id\": \"42\"}", "application/json"));
         app.MapGet("/redirect-metadata", () => Results.Redirect("http://169.254.169.254/latest/meta-data/"));
         app.MapGet("/redirect-local", () => Results.Redirect("/contacts?page=2"));
         await app.StartAsync();

@@ -10,9 +10,10 @@ using ManifestCompiler.Runtime.Python;
 namespace ManifestCompiler.Benchmarks;
 
 /// <summary>
-/// Latency of one trivial <c>main</c> round trip: a warm sandboxed pool against starting a fresh <c>python3</c>
-/// per run (the baseline), and a fresh sandboxed worker per run (bubblewrap + set-up each time). One run per
-/// iteration, 200 iterations, so Median and P99 are over single runs.
+/// Latency of one trivial <c>main</c> round trip: a warm sandboxed pool (each run in its own process, forked ahead
+/// of time by the worker's zygote; docs/python-sandbox.md) against starting a fresh <c>python3</c> per run (the
+/// baseline), and a fresh sandboxed worker per run (bubblewrap + set-up each time). One run per iteration, 200
+/// iterations, so Median and P99 are over single runs.
 /// </summary>
 [Config(typeof(LatencyConfig))]
 public class PythonPoolLatencyBenchmarks

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 
 namespace ManifestCompiler.Runtime.Python.Sandbox;
 
@@ -14,10 +15,23 @@ internal sealed class ProtocolViolationException(string message, bool tooLarge =
 /// <summary>The worker protocol: each frame a 4-byte big-endian length and that many bytes of UTF-8 JSON.</summary>
 internal sealed class FrameChannel(Stream toWorker, Stream fromWorker, int maxFrameBytes)
 {
+    // Values (payloads, storage, results, side-effect arguments) may nest Frame.MaxValueDepth levels; a frame
+    // wraps them in a few more.
+    private static readonly JsonSerializerOptions WriteOptions = new() { MaxDepth = Frame.MaxValueDepth + 8 };
+    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = Frame.MaxValueDepth + 8 };
+    private static readonly JsonReaderOptions ValidateOptions = new() { MaxDepth = Frame.MaxValueDepth + 8 };
+
     private readonly byte[] header = new byte[4];
 
+    /// <summary>
+    /// Whether the last frame read came from the zygote itself (<c>ready</c>, <c>exited</c>): the zygote marks its
+    /// own frames with the top bit of the length and relays a run process's frames only without it, so a run
+    /// cannot forge one (worker.py, <c>_relay</c>).
+    /// </summary>
+    public bool LastWasControl { get; private set; }
+
     public async Task WriteAsync(JsonObject message, CancellationToken cancellationToken) =>
-        await WriteRawAsync(JsonSerializer.SerializeToUtf8Bytes(message), cancellationToken).ConfigureAwait(false);
+        await WriteRawAsync(JsonSerializer.SerializeToUtf8Bytes(message, WriteOptions), cancellationToken).ConfigureAwait(false);
 
     public async Task WriteRawAsync(byte[] payload, CancellationToken cancellationToken)
     {
@@ -35,8 +49,10 @@ internal sealed class FrameChannel(Stream toWorker, Stream fromWorker, int maxFr
         {
             return null;
         }
-        var length = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (length < 0 || length > maxFrameBytes)
+        var raw = BinaryPrimitives.ReadUInt32BigEndian(header);
+        LastWasControl = (raw & 0x8000_0000u) != 0;
+        var length = (int)(raw & 0x7FFF_FFFFu);
+        if (length > maxFrameBytes)
         {
             throw new ProtocolViolationException($"the worker sent a frame of {length} bytes (limit {maxFrameBytes})", tooLarge: length > maxFrameBytes);
         }
@@ -47,11 +63,40 @@ internal sealed class FrameChannel(Stream toWorker, Stream fromWorker, int maxFr
         }
         try
         {
-            return JsonNode.Parse(payload) as JsonObject ?? throw new ProtocolViolationException("the worker sent a frame that is not a JSON object");
+            ValidateText(payload);
+            return JsonNode.Parse(payload, null, ReadOptions) as JsonObject ?? throw new ProtocolViolationException("the worker sent a frame that is not a JSON object");
         }
         catch (JsonException e)
         {
             throw new ProtocolViolationException("the worker sent a frame that is not JSON: " + e.Message);
+        }
+    }
+
+    /// <summary>
+    /// System.Text.Json parses lazily and throws only when a string is read, far from here. The worker sends
+    /// valid UTF-8 with lone surrogates replaced (docs/python-sandbox.md), so a frame with invalid UTF-8 or an
+    /// escaped lone surrogate comes from a compromised worker: a protocol violation now, not an exception later.
+    /// </summary>
+    private static void ValidateText(byte[] payload)
+    {
+        if (!Utf8.IsValid(payload))
+        {
+            throw new ProtocolViolationException("the worker sent a frame that is not valid UTF-8");
+        }
+        var reader = new Utf8JsonReader(payload, ValidateOptions);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    reader.GetString();
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ProtocolViolationException("the worker sent a frame with an escaped lone surrogate");
         }
     }
 
@@ -77,6 +122,10 @@ internal sealed class FrameChannel(Stream toWorker, Stream fromWorker, int maxFr
 /// </summary>
 internal static class Frame
 {
+    /// <summary>How deeply values may nest (docs/python-sandbox.md, "Unusual data"); the worker refuses deeper
+    /// results and side-effect arguments itself, as data errors.</summary>
+    public const int MaxValueDepth = 512;
+
     public static string? String(JsonNode? node) => node switch
     {
         null => null,

@@ -62,6 +62,9 @@ internal sealed class PythonWorker
 
     public int Runs { get; private set; }
 
+    /// <summary>The last run's process answered but the zygote has not yet reported it gone (see SettleAsync).</summary>
+    private bool exitPending;
+
     public long PeakMemoryKb { get; private set; }
 
     public WorkerReady Ready { get; private set; } = new("", [], false, null);
@@ -111,7 +114,11 @@ internal sealed class PythonWorker
                     ["max_log_records"] = options.MaxLogRecordsPerRun,
                     ["max_log_bytes"] = options.MaxLogCharactersPerRun,
                     ["max_int_bits"] = options.MaxIntegerBits,
+                    ["max_depth"] = Frame.MaxValueDepth,
+                    ["max_frame"] = options.MaxFrameBytes,
+                    ["isolated"] = launcher.Isolated,
                     ["seccomp"] = options.Seccomp,
+                    ["escape_for_tests"] = options.GrantEscapeForTests ? true : null,
                 },
             }, CancellationToken.None).ConfigureAwait(false);
             var ready = await worker.channel.ReadAsync(CancellationToken.None).ConfigureAwait(false);
@@ -139,6 +146,40 @@ internal sealed class PythonWorker
             throw;
         }
     }
+
+    /// <summary>
+    /// Waits until the previous run's process is gone, as the zygote reports it once the process has exited (it
+    /// relays the run's frames, so a run cannot report this itself). Only then may the next run's frame be sent:
+    /// a process that outlived its answer could otherwise read it. False (and the worker killed) when the report
+    /// does not come promptly or is not what it must be.
+    /// </summary>
+    public async Task<bool> SettleAsync()
+    {
+        if (!exitPending)
+        {
+            return true;
+        }
+        using var timer = new CancellationTokenSource(SettleTimeout);
+        using var kill = timer.Token.Register(static w => ((PythonWorker)w!).Kill(), this);
+        try
+        {
+            var message = await channel.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            if (message is not null && channel.LastWasControl && Frame.String(message["t"]) == "exited"
+                && Frame.String(message["problem"]) is null && Frame.Int32(message["code"]) == 0)
+            {
+                exitPending = false;
+                return true;
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or ProtocolViolationException)
+        {
+        }
+        Kill();
+        return false;
+    }
+
+    /// <summary>How long a run's process may take to exit after its answer.</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(5);
 
     public async Task<WorkerRunOutcome> RunAsync(PythonStepRequest request, IStepEffectHandler handler, string runId, CancellationToken cancellationToken)
     {
@@ -185,6 +226,12 @@ internal sealed class PythonWorker
                 {
                     break;
                 }
+                if (channel.LastWasControl)
+                {
+                    // The zygote reports the run's process gone before it answered: it crashed or used up its CPU.
+                    Kill();
+                    return new(Finish(RunProcessEnded(message)), false);
+                }
                 switch (Frame.String(message["t"]))
                 {
                     case "log":
@@ -212,6 +259,7 @@ internal sealed class PythonWorker
                     case "result" when Frame.String(message["id"]) == runId:
                         dropped += Frame.Int32(message["logs_dropped"]) ?? 0;
                         PeakMemoryKb = Math.Max(PeakMemoryKb, Frame.Integer(message["maxrss_kb"]) ?? 0);
+                        exitPending = true;
                         return ParseResult(message, Finish);
                     default:
                         violation = $"the worker sent an unexpected '{Frame.String(message["t"])}' frame";
@@ -250,6 +298,32 @@ internal sealed class PythonWorker
         var kind = exit.Contains("signal 24", StringComparison.Ordinal) ? StepErrorKind.Timeout : StepErrorKind.WorkerCrashed;
         var what = kind == StepErrorKind.Timeout ? "the step used up its CPU time limit" : "the Python worker process died during the run";
         return new(Finish(new PythonStepError(kind, what + exit)), false);
+    }
+
+    /// <summary>What the zygote's <c>exited</c> frame says about a run's process that ended before answering.</summary>
+    private PythonStepError RunProcessEnded(JsonObject message)
+    {
+        if (Frame.String(message["t"]) != "exited")
+        {
+            return new PythonStepError(StepErrorKind.SandboxViolation, $"protocol violation: the worker sent an unexpected '{Frame.String(message["t"])}' control frame");
+        }
+        var signal = Frame.Int32(message["signal"]);
+        var cpu = Frame.Number(message["cpu_seconds"]) ?? 0;
+        var budget = Math.Max(1, Math.Ceiling(options.RunTimeout.TotalSeconds));
+        var how = (signal is { } s ? $" (signal {s}" : $" (exit code {Frame.Int32(message["code"])}") + string.Create(System.Globalization.CultureInfo.InvariantCulture, $", {cpu:0.00} s of CPU)");
+        if (Frame.String(message["problem"]) is { } problem)
+        {
+            return new PythonStepError(StepErrorKind.SandboxViolation, "protocol violation: " + problem);
+        }
+        // RLIMIT_CPU with hard = soft ends the process with SIGKILL (SIGXCPU only below a higher hard limit). The
+        // kernel checks tick-sampled time, which runs ahead of the precise runtime reported here on a loaded machine
+        // (0.84 s measured at a 1 s limit), hence half the budget. Nothing else in the sandbox sends SIGKILL but the
+        // run itself; the host kills the whole worker, not a run's process.
+        if (signal is 9 or 24 && cpu >= budget / 2)
+        {
+            return new PythonStepError(StepErrorKind.Timeout, $"the step used up its CPU time limit ({budget:0} s){how}");
+        }
+        return new PythonStepError(StepErrorKind.WorkerCrashed, "the Python worker process died during the run" + how);
     }
 
     private static WorkerRunOutcome ParseResult(JsonObject message, Func<PythonStepError?, JsonNode?, JsonObject?, PythonStepResult> finish)

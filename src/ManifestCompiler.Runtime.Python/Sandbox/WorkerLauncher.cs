@@ -6,8 +6,8 @@ namespace ManifestCompiler.Runtime.Python.Sandbox;
 /// How a worker process is started: the interpreter with <c>-I -S -B</c> and a tiny loader that reads the worker
 /// (embedded in this assembly) as the first frame on stdin, so nothing is written to disk. Under bubblewrap the
 /// process gets its own user, pid, network, ipc, uts and cgroup namespaces, sees only read-only system directories,
-/// the interpreter's prefix and an empty private <c>/tmp</c>, runs with a cleared environment and no capabilities,
-/// and dies with the host.
+/// the interpreter's prefix and an empty, read-only <c>/tmp</c> (nothing in the sandbox is writable), runs with a
+/// cleared environment and no capabilities, and dies with the host.
 /// </summary>
 internal sealed class WorkerLauncher
 {
@@ -76,8 +76,11 @@ internal sealed class WorkerLauncher
                 args.AddRange(["--ro-bind", path, path]);
             }
         }
-        args.AddRange(["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp", "--", python.Executable, "-I", "-S", "-B", "-c", Loader]);
-        return new WorkerLauncher(bwrap, args, "/", $"bubblewrap {version} (user, pid, network, ipc, uts and cgroup namespaces; read-only /usr and {python.Prefix}; private /tmp; cleared environment; no capabilities)", version);
+        // Nothing is writable: seccomp refuses opening files for writing, but mkdir, symlink and rename would still
+        // leave names (and symlink targets are data) on the sandbox's tmpfs mounts for the next run to read.
+        args.AddRange(["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--remount-ro", "/tmp", "--remount-ro", "/dev", "--remount-ro", "/",
+            "--chdir", "/tmp", "--", python.Executable, "-I", "-S", "-B", "-c", Loader]);
+        return new WorkerLauncher(bwrap, args, "/", $"bubblewrap {version} (user, pid, network, ipc, uts and cgroup namespaces; read-only /usr and {python.Prefix}; read-only root, /dev and empty /tmp; cleared environment; no capabilities)", version);
     }
 
     public Process Start()

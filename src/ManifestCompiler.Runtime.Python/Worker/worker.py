@@ -12,6 +12,7 @@
 
 import ast
 import base64 as _base64
+import codecs
 import datetime as _datetime
 import json as _json
 import os
@@ -47,43 +48,91 @@ def _receive():
     return _json.loads(_read_exact(size).decode('utf-8'))
 
 
-def _send(message):
-    data = _json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8', 'surrogatepass')
-    view = memoryview(len(data).to_bytes(4, 'big') + data)
+def _replace_surrogates(error):
+    """Unusual data is data (docs/python-sandbox.md): a lone surrogate (say, from a third party's '\\ud800' JSON
+    escape) cannot be UTF-8 and the host's JSON reader refuses it, so it leaves the worker as U+FFFD, like
+    System.Text.Json writes one. Two code points that form a surrogate pair are joined into their character."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text = error.object[error.start:error.end]
+    out = []
+    i = 0
+    while i < len(text):
+        high = ord(text[i])
+        if 0xD800 <= high < 0xDC00 and i + 1 < len(text) and 0xDC00 <= ord(text[i + 1]) < 0xE000:
+            out.append(chr(0x10000 + ((high - 0xD800) << 10) + (ord(text[i + 1]) - 0xDC00)))
+            i += 2
+        else:
+            out.append('\ufffd')
+            i += 1
+    return ''.join(out).encode('utf-8'), error.end  # bytes: the UTF-8 encoder takes only ASCII text back
+
+
+codecs.register_error('mc_replace_surrogates', _replace_surrogates)
+
+
+_CONTROL = 0x80000000  # the length bit that marks the zygote's own frames (ready, exited); see _relay
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
     while view:
-        written = os.write(_OUT, view)
+        written = os.write(fd, view)
         view = view[written:]
+
+
+def _send(message, control=False):
+    data = _json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode('utf-8', 'mc_replace_surrogates')
+    _write_all(_OUT, (len(data) | (_CONTROL if control else 0)).to_bytes(4, 'big') + data)
 
 
 # --- process-level limits -------------------------------------------------------------------------------
 
 def _apply_rlimits(limits):
+    """The zygote's limits, inherited by every run's process. Every limit gets hard = soft, so nothing in the
+    sandbox can raise one again (raising a hard limit needs CAP_SYS_RESOURCE, which no process here has)."""
     applied = []
     mb = 1024 * 1024
 
-    def cap(which, soft, hard, label):
+    def cap(which, value, label):
         try:
-            resource.setrlimit(which, (soft, hard))
+            resource.setrlimit(which, (value, value))
             applied.append(label)
         except (ValueError, OSError):
             pass
 
-    cap(resource.RLIMIT_AS, limits['memory_mb'] * mb, limits['memory_mb'] * mb, 'as')
-    cap(resource.RLIMIT_NOFILE, limits['open_files'], limits['open_files'], 'nofile')
-    cap(resource.RLIMIT_NPROC, 0, 0, 'nproc')
-    cap(resource.RLIMIT_FSIZE, 0, 0, 'fsize')
-    cap(resource.RLIMIT_CORE, 0, 0, 'core')
-    cap(resource.RLIMIT_CPU, resource.RLIM_INFINITY, resource.RLIM_INFINITY, 'cpu')
+    cap(resource.RLIMIT_AS, limits['memory_mb'] * mb, 'as')
+    cap(resource.RLIMIT_NOFILE, limits['open_files'], 'nofile')
+    # The zygote forks one process per run (the run's process then drops this to 0): in bubblewrap's user
+    # namespace, itself, the run, the next one waiting and bubblewrap's init fit in 8. Without a namespace
+    # (development mode) the count is every process of the user, so the current limit is kept, hard = soft.
+    cap(resource.RLIMIT_NPROC, 8 if limits.get('isolated', True) else resource.getrlimit(resource.RLIMIT_NPROC)[0], 'nproc')
+    cap(resource.RLIMIT_FSIZE, 0, 'fsize')
+    cap(resource.RLIMIT_CORE, 0, 'core')
+    cap(resource.RLIMIT_MSGQUEUE, 0, 'msgqueue')
+    cap(resource.RLIMIT_MEMLOCK, 0, 'memlock')
+    locked = True
+    for name in ('RLIMIT_CPU', 'RLIMIT_DATA', 'RLIMIT_STACK', 'RLIMIT_RSS', 'RLIMIT_LOCKS', 'RLIMIT_SIGPENDING',
+                 'RLIMIT_NICE', 'RLIMIT_RTPRIO', 'RLIMIT_RTTIME'):
+        which = getattr(resource, name, None)
+        if which is None:
+            continue
+        try:
+            soft, _ = resource.getrlimit(which)
+            resource.setrlimit(which, (soft, soft))
+        except (ValueError, OSError):
+            locked = False
+    if locked:
+        applied.append('hard=soft')
+    applied.append('cpu')
     return applied
 
 
-def _set_cpu_budget(seconds):
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    total = used.ru_utime + used.ru_stime
-    try:
-        resource.setrlimit(resource.RLIMIT_CPU, (int(total) + int(seconds) + 1, resource.RLIM_INFINITY))
-    except (ValueError, OSError):
-        pass
+def _apply_run_rlimits(limits):
+    """A run's process: a CPU budget of its own (its CPU time starts at 0 at the fork) and no processes at all."""
+    seconds = max(1, int(limits['cpu_seconds']))
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
 
 
 # Syscalls the worker never needs once set up. Denied with EPERM (so Python raises PermissionError instead of
@@ -102,7 +151,7 @@ _DENIED = {
         'io_uring_setup': 425, 'io_uring_enter': 426, 'io_uring_register': 427, 'open_tree': 428,
         'move_mount': 429, 'fsopen': 430, 'fsconfig': 431, 'fsmount': 432, 'fspick': 433, 'clone3': 435,
         'openat2': 437, 'pidfd_getfd': 438, 'mount_setattr': 442,
-    }, {'open': (2, 1), 'openat': (257, 2)}),
+    }, {'open': (2, 1), 'openat': (257, 2)}, 302),
     'aarch64': (0xC00000B7, {
         'socket': 198, 'socketpair': 199, 'bind': 200, 'listen': 201, 'accept': 202, 'connect': 203,
         'sendto': 206, 'sendmsg': 211, 'clone': 220, 'execve': 221, 'accept4': 242, 'execveat': 281,
@@ -115,35 +164,52 @@ _DENIED = {
         'fsopen': 430, 'fsconfig': 431, 'fsmount': 432, 'fspick': 433, 'clone3': 435, 'pidfd_getfd': 438,
         'reboot': 142, 'swapon': 224, 'swapoff': 225, 'acct': 89, 'sethostname': 161, 'setdomainname': 162,
         'settimeofday': 170, 'quotactl': 60, 'mount_setattr': 442,
-    }, {'openat': (56, 2)}),
+    }, {'openat': (56, 2)}, 261),
 }
 _OPEN_WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000 | 0o2000  # O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND
+# The zygote must fork (clone); a run's process may not, and neither may it create SysV IPC objects or POSIX
+# message queues, which would outlive it in the sandbox's IPC namespace.
+_ZYGOTE_ALLOWED = frozenset({'clone'})
+_RUN_DENIED = {
+    'x86_64': {'clone': 56, 'setrlimit': 160, 'setpriority': 141, 'sched_setparam': 142, 'sched_setscheduler': 144,
+               'sched_setaffinity': 203, 'ioprio_set': 251, 'sched_setattr': 314, 'shmget': 29, 'shmat': 30, 'shmctl': 31, 'semget': 64, 'semop': 65, 'semctl': 66,
+               'shmdt': 67, 'msgget': 68, 'msgsnd': 69, 'msgrcv': 70, 'msgctl': 71, 'semtimedop': 220,
+               'mq_open': 240, 'mq_unlink': 241, 'mq_timedsend': 242, 'mq_timedreceive': 243, 'mq_notify': 244,
+               'mq_getsetattr': 245},
+    'aarch64': {'clone': 220, 'setrlimit': 164, 'setpriority': 140, 'sched_setparam': 118, 'sched_setscheduler': 119,
+                'sched_setaffinity': 122, 'ioprio_set': 30, 'sched_setattr': 274, 'mq_open': 180, 'mq_unlink': 181, 'mq_timedsend': 182, 'mq_timedreceive': 183,
+                'mq_notify': 184, 'mq_getsetattr': 185, 'msgget': 186, 'msgctl': 187, 'msgrcv': 188, 'msgsnd': 189,
+                'semget': 190, 'semctl': 191, 'semtimedop': 192, 'semop': 193, 'shmget': 194, 'shmctl': 195,
+                'shmat': 196, 'shmdt': 197},
+}
 
 
-def _install_seccomp():
-    """Returns None when the filter is active, else why it is not."""
-    machine = os.uname().machine
-    if machine not in _DENIED:
-        return 'no syscall table for ' + machine
-    try:
-        import ctypes
-    except ImportError as e:
-        return 'ctypes unavailable: ' + str(e)
-    arch, denied, opens = _DENIED[machine]
+def _seccomp_program(ctypes, machine, denied, opens, prlimit=None):
+    """A BPF program that fails the `denied` syscall numbers (and `opens` with a write flag) with EPERM; with
+    `prlimit`, also prlimit64 calls that would set a limit (a run's own, or the zygote's: lowering the zygote's
+    limits would carry into later runs); reading limits stays possible."""
+    arch = _DENIED[machine][0]
     LD_W_ABS, JEQ, JSET, JGE, RET = 0x20, 0x15, 0x45, 0x35, 0x06
     ALLOW, KILL, EPERM = 0x7FFF0000, 0x80000000, 0x00050000 | 1
     # Instructions with symbolic jump targets ('deny' / 'allow' / relative ints), resolved below.
     program = [(LD_W_ABS, 0, 0, 4), (JEQ, 1, 0, arch), (RET, 0, 0, KILL), (LD_W_ABS, 0, 0, 0)]
     if machine == 'x86_64':
         program.append((JGE, 'deny', 0, 0x40000000))  # the x32 ABI aliases every syscall above this bit
-    for nr in sorted(denied.values()):
+    for nr in sorted(set(denied)):
         program.append((JEQ, 'deny', 0, nr))
-    for nr, flags_arg in opens.values():
+    for nr, flags_arg in opens:
         # if nr matches: load the flags argument (low 32 bits), deny any write/create flag, else allow;
         # if not, skip the two instructions with the syscall number still in the accumulator
         program.append((JEQ, 0, 2, nr))
         program.append((LD_W_ABS, 0, 0, 16 + 8 * flags_arg))
         program.append((JSET, 'deny', 'allow', _OPEN_WRITE_FLAGS))
+    if prlimit is not None:
+        # prlimit64(pid, resource, new_limit, old_limit): allowed only with new_limit == NULL (both halves zero)
+        program.append((JEQ, 0, 4, prlimit))
+        program.append((LD_W_ABS, 0, 0, 16 + 8 * 2))
+        program.append((JEQ, 0, 'deny', 0))
+        program.append((LD_W_ABS, 0, 0, 16 + 8 * 2 + 4))
+        program.append((JEQ, 'allow', 'deny', 0))
     program.append((RET, 0, 0, ALLOW))
     allow_at = len(program) - 1
     program.append((RET, 0, 0, EPERM))
@@ -165,17 +231,62 @@ def _install_seccomp():
     filters = (SockFilter * len(program))()
     for i, (code, jt, jf, k) in enumerate(program):
         filters[i] = SockFilter(code, target(jt, i), target(jf, i), k)
-    prog = SockFprog(len(program), filters)
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
-    if libc.prctl(38, 1, None, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
-        return 'prctl(PR_SET_NO_NEW_PRIVS) failed: errno ' + str(ctypes.get_errno())
-    if libc.prctl(22, 2, ctypes.cast(ctypes.pointer(prog), ctypes.c_void_p), 0, 0) != 0:  # PR_SET_SECCOMP, FILTER
-        return 'prctl(PR_SET_SECCOMP) failed: errno ' + str(ctypes.get_errno())
-    with open('/proc/self/status') as status:
-        if not any(line.startswith('Seccomp:') and line.split()[1] == '2' for line in status):
-            return 'the kernel did not report the filter as active'
-    return None
+    return SockFprog(len(program), filters), filters  # the array must stay alive as long as the program
+
+
+class _Seccomp:
+    """The zygote's filter (installed at start-up) and the stricter one each run's process adds on top of it
+    before any user code runs (filters stack: a call must pass both)."""
+
+    def __init__(self):
+        self.error = None
+        self.run_filter = None
+        machine = os.uname().machine
+        if machine not in _DENIED:
+            self.error = 'no syscall table for ' + machine
+            return
+        try:
+            import ctypes
+        except ImportError as e:
+            self.error = 'ctypes unavailable: ' + str(e)
+            return
+        self.ctypes = ctypes
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+        _, denied, opens, prlimit = _DENIED[machine]
+        self.zygote_filter = _seccomp_program(
+            ctypes, machine, [nr for name, nr in denied.items() if name not in _ZYGOTE_ALLOWED], opens.values())
+        self.run_filter = _seccomp_program(
+            ctypes, machine, list(denied.values()) + list(_RUN_DENIED[machine].values()), opens.values(), prlimit)
+
+    def _load(self, program):
+        ctypes = self.ctypes
+        if self.libc.prctl(38, 1, None, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            return 'prctl(PR_SET_NO_NEW_PRIVS) failed: errno ' + str(ctypes.get_errno())
+        pointer = ctypes.cast(ctypes.pointer(program[0]), ctypes.c_void_p)
+        if self.libc.prctl(22, 2, pointer, 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+            return 'prctl(PR_SET_SECCOMP) failed: errno ' + str(ctypes.get_errno())
+        return None
+
+    def install_zygote(self):
+        """Returns None when the filter is active, else why it is not."""
+        if self.error:
+            return self.error
+        error = self._load(self.zygote_filter)
+        if error:
+            return error
+        with open('/proc/self/status') as status:
+            if not any(line.startswith('Seccomp:') and line.split()[1] == '2' for line in status):
+                return 'the kernel did not report the filter as active'
+        return None
+
+    def install_run(self):
+        if self.run_filter is not None and self._load(self.run_filter) is not None:
+            os._exit(70)  # never run user code with less than the filter the zygote was reported with
+
+    def prctl(self, option, value):
+        if self.error is None:
+            self.libc.prctl(option, value, None, 0, 0)
 
 
 # --- the sandbox ----------------------------------------------------------------------------------------
@@ -209,7 +320,18 @@ _FRAME_ATTRIBUTES = frozenset({
 })
 # Dunders that lead nowhere dangerous and that ordinary code uses (type(e).__name__, super().__init__(...)).
 _ALLOWED_DUNDERS = frozenset({'__name__', '__init__'})
-_GUARDED_NAMES = ('_mc_attr', '_mc_write', '_mc_pow')
+_GUARDED_NAMES = ('_mc_attr', '_mc_write', '_mc_pow', '_mc_shift')
+# Dunders a step's own class may define as methods: operators and protocols that only ever receive the step's own
+# objects. Not among them: __match_args__, __getattribute__, __init_subclass__, __set_name__, __class_getitem__,
+# __del__, __slots__, __class__, ... (what changes how the interpreter looks things up, or runs code later).
+_METHOD_DUNDERS = frozenset({
+    '__init__', '__repr__', '__str__', '__format__', '__bytes__', '__hash__', '__bool__', '__eq__', '__ne__',
+    '__lt__', '__le__', '__gt__', '__ge__', '__len__', '__iter__', '__next__', '__reversed__', '__contains__',
+    '__getitem__', '__setitem__', '__delitem__', '__missing__', '__call__', '__enter__', '__exit__', '__getattr__',
+    '__add__', '__radd__', '__iadd__', '__sub__', '__rsub__', '__isub__', '__mul__', '__rmul__', '__imul__',
+    '__truediv__', '__rtruediv__', '__floordiv__', '__rfloordiv__', '__mod__', '__rmod__', '__neg__', '__pos__',
+    '__abs__', '__int__', '__float__', '__index__', '__round__', '__and__', '__or__', '__xor__', '__invert__',
+})
 
 
 def _forbidden_attribute(name):
@@ -220,6 +342,12 @@ def _forbidden_attribute(name):
 
 def _private_attribute(name):
     return name.startswith('_') and not name.startswith('__')
+
+
+def _forbidden_name(name):
+    """A name no step may use or bind: dunders (but the allowed few) and the guards' own prefix, so nothing can
+    shadow _mc_attr & co. (rewritten code looks them up by name)."""
+    return (name.startswith('__') and name not in _ALLOWED_DUNDERS) or name.startswith('_mc_')
 
 
 class _Checker(ast.NodeVisitor):
@@ -244,8 +372,49 @@ class _Checker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Name(self, node):
-        if (node.id.startswith('__') and node.id not in _ALLOWED_DUNDERS) or node.id in _GUARDED_NAMES:
+        if _forbidden_name(node.id):
             self._add(node, f"name '{node.id}' is not accessible in the step sandbox")
+
+    def _binding(self, node, name, method=False):
+        # Every way a name is bound that is not an ast.Name: def/class names, parameters, 'except ... as', match
+        # captures, global/nonlocal. A class body may define the method dunders above, nothing else.
+        if name is not None and _forbidden_name(name) and not (method and name in _METHOD_DUNDERS):
+            self._add(node, f"name '{name}' is not accessible in the step sandbox")
+
+    def _function(self, node):
+        self._binding(node, node.name, method=True)
+        self.generic_visit(node)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = _function
+
+    def visit_ClassDef(self, node):
+        self._binding(node, node.name)
+        self.generic_visit(node)
+
+    def visit_arg(self, node):
+        self._binding(node, node.arg)
+        self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node):
+        self._binding(node, node.name)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node):
+        self._binding(node, node.name)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node):
+        self._binding(node, node.name)
+
+    def visit_MatchMapping(self, node):
+        self._binding(node, node.rest)
+        self.generic_visit(node)
+
+    def _declaration(self, node):
+        for name in node.names:
+            self._binding(node, name)
+
+    visit_Global = visit_Nonlocal = _declaration
 
     def visit_MatchClass(self, node):
         for attr in node.kwd_attrs:
@@ -268,11 +437,31 @@ class _Rewriter(ast.NodeTransformer):
                 ast.Call(ast.Name('_mc_attr', ast.Load()), [node.value, ast.Constant(node.attr)], []), node)
         return node
 
+    _GUARDED_OPERATORS = {ast.Pow: '_mc_pow', ast.LShift: '_mc_shift'}
+
     def visit_BinOp(self, node):
         self.generic_visit(node)
-        if isinstance(node.op, ast.Pow):
-            return ast.copy_location(ast.Call(ast.Name('_mc_pow', ast.Load()), [node.left, node.right], []), node)
+        guard = self._GUARDED_OPERATORS.get(type(node.op))
+        if guard:
+            return ast.copy_location(ast.Call(ast.Name(guard, ast.Load()), [node.left, node.right], []), node)
         return node
+
+    def visit_AugAssign(self, node):
+        # t **= v and t <<= v become t = _mc_pow(t, v) / _mc_shift(t, v) (a subscript or attribute target's
+        # expressions are evaluated twice, as in the plain spelling), then go through the guards above.
+        guard = self._GUARDED_OPERATORS.get(type(node.op))
+        if guard is None:
+            self.generic_visit(node)
+            return node
+        load = _as_load(node.target)
+        assign = ast.copy_location(ast.Assign(
+            [node.target], ast.copy_location(ast.Call(ast.Name(guard, ast.Load()), [load, node.value], []), node)), node)
+        return self.visit(assign)
+
+
+def _as_load(target):
+    copy = ast.parse(ast.unparse(target), mode='eval').body
+    return ast.copy_location(copy, target)
 
 
 class _SafeFormatter(_stringmod.Formatter):
@@ -294,6 +483,27 @@ def _violation(message):
     raise SandboxViolation(message)
 
 
+_STR_FORMAT = str.format
+_STR_FORMAT_MAP = str.format_map
+_BUILTIN_METHOD = type(''.format)
+
+
+def _guarded_format(value):
+    """str.format and str.format_map however they were reached (the str, its class, a subclass, super(), ...),
+    replaced by the formatter that applies the attribute rules to '{0.attr}' fields."""
+    if value is _STR_FORMAT:
+        return lambda self, *args, **kwargs: _formatter.vformat(self, args, kwargs)
+    if value is _STR_FORMAT_MAP:
+        return lambda self, mapping: _formatter.vformat(self, (), mapping)
+    if type(value) is _BUILTIN_METHOD and isinstance(getattr(value, '__self__', None), str):
+        bound = value.__self__
+        if value.__name__ == 'format':
+            return lambda *args, **kwargs: _formatter.vformat(bound, args, kwargs)
+        if value.__name__ == 'format_map':
+            return lambda mapping: _formatter.vformat(bound, (), mapping)
+    return value
+
+
 def _guarded_getattr(obj, name, *default):
     if not isinstance(name, str):
         raise TypeError('attribute name must be a string')
@@ -301,13 +511,7 @@ def _guarded_getattr(obj, name, *default):
         _violation(f"attribute '{name}' is not accessible in the step sandbox")
     if _private_attribute(name) and not _own_object(obj):
         _violation(f"attribute '{name}' is not accessible in the step sandbox (only on objects of the step's own classes)")
-    if name == 'format' and (isinstance(obj, str) or (isinstance(obj, type) and issubclass(obj, str))):
-        if isinstance(obj, str):
-            return lambda *args, **kwargs: _formatter.vformat(obj, args, kwargs)
-        return lambda self, *args, **kwargs: _formatter.vformat(self, args, kwargs)
-    if name == 'format_map' and isinstance(obj, str):
-        return lambda mapping: _formatter.vformat(obj, (), mapping)
-    return getattr(obj, name, *default)
+    return _guarded_format(getattr(obj, name, *default))
 
 
 # Modules C code imports lazily on behalf of user calls (datetime.strptime imports _strptime through the calling
@@ -340,6 +544,12 @@ def _big_int_guard(base, exponent, limit):
     if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
         if exponent * abs(base).bit_length() > limit:
             raise ResourceLimitExceeded(f"{base} ** {exponent} would exceed the sandbox's integer size limit ({limit} bits)")
+
+
+def _big_shift_guard(value, shift, limit):
+    if isinstance(value, int) and isinstance(shift, int) and shift > 0 and value:
+        if value.bit_length() + shift > limit:
+            raise ResourceLimitExceeded(f"{value} << {shift} would exceed the sandbox's integer size limit ({limit} bits)")
 
 
 class _Facade:
@@ -441,7 +651,33 @@ def _json_loads(text, **kwargs):
         raise JSONDecodeError(str(e)) from None
 
 
+_MAX_DEPTH = 512  # replaced by the host's limit at start-up (Frame.MaxValueDepth)
+
+
+def _too_deep(value, limit):
+    """Whether lists and dicts nest past `limit` levels (iterative: deep data must not hit the recursion limit)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _depth_error(what):
+    return f'{what} is nested deeper than {_MAX_DEPTH} levels (or refers to itself)'
+
+
 def _to_json(value, what):
+    if _too_deep(value, _MAX_DEPTH):
+        raise TypeError(_depth_error(what))
     try:
         return _json.loads(_json.dumps(value, allow_nan=False))
     except (TypeError, ValueError) as e:
@@ -530,7 +766,7 @@ def _http_facade(run):
                 body = encoded
                 sent_headers.setdefault('Content-Type', 'application/x-www-form-urlencoded')
         if isinstance(body, str):
-            body = body.encode('utf-8')
+            body = body.encode('utf-8', 'mc_replace_surrogates')
         if body is not None and not isinstance(body, (bytes, bytearray)):
             raise TypeError('http.request body must be bytes or str (use json.dumps(...).encode() or json=...)')
         args = {'method': method, 'url': url, 'headers': sent_headers,
@@ -546,7 +782,7 @@ def _http_facade(run):
 
 def _b64(value):
     if isinstance(value, str):
-        value = value.encode('utf-8')
+        value = value.encode('utf-8', 'mc_replace_surrogates')
     return _base64.b64encode(bytes(value)).decode('ascii')
 
 
@@ -559,6 +795,10 @@ def new_namespace(run, inputs):
             _big_int_guard(base, exponent, limits['max_int_bits'])
             return base ** exponent
         return pow(base, exponent, modulus)
+
+    def guarded_shift(value, shift):
+        _big_shift_guard(value, shift, limits['max_int_bits'])
+        return value << shift
 
     def write_guard(obj):
         if _own_object(obj):
@@ -578,9 +818,16 @@ def new_namespace(run, inputs):
         delattr(write_guard(obj), name)
 
     def build_class(func, name, *bases, **kwargs):
-        if 'metaclass' in kwargs:
+        if 'metaclass' in kwargs or any(b is type_of or (isinstance(b, type) and issubclass(b, type)) for b in bases):
             _violation('metaclasses are not available in the step sandbox')
         cls = __build_class__(func, name, *bases, **kwargs)
+        if type(cls) is not type:
+            _violation('metaclasses are not available in the step sandbox')
+        # Positional class patterns read the attributes __match_args__ names: an inherited one must name
+        # nothing the guards would refuse.
+        for attr in getattr(cls, '__match_args__', ()):
+            if not isinstance(attr, str) or _forbidden_attribute(attr) or _private_attribute(attr):
+                _violation(f"attribute '{attr}' is not accessible in the step sandbox (__match_args__)")
         run.user_classes.add(cls)
         return cls
 
@@ -589,8 +836,14 @@ def new_namespace(run, inputs):
             _violation(f'{name}() is not available in the step sandbox')
         return refuse
 
-    def type_of(obj):
-        return type(obj)
+    def type_of(*args):
+        # One argument only: type(name, bases, dict) would build classes (and metaclasses) past build_class.
+        # The type of a class is this function itself, so type(type(1)) is type holds and the real `type` (a
+        # class factory) never reaches the step.
+        if len(args) != 1:
+            _violation('type() with three arguments is not available in the step sandbox (define a class instead)')
+        result = type(args[0])
+        return type_of if isinstance(result, type) and issubclass(result, type) else result
 
     def print_(*args, sep=' ', end='\n', **_ignored):
         run.log('INFO', sep.join(str(a) for a in args))
@@ -614,7 +867,7 @@ def new_namespace(run, inputs):
         '__build_class__': build_class, '__name__': 'action',
         'getattr': _guarded_getattr, 'hasattr': _guarded_hasattr, 'setattr': guarded_setattr,
         'delattr': guarded_delattr, 'pow': guarded_pow, 'type': type_of, 'print': print_, 'globals': globals_,
-        '_mc_attr': _guarded_getattr, '_mc_write': write_guard, '_mc_pow': guarded_pow,
+        '_mc_attr': _guarded_getattr, '_mc_write': write_guard, '_mc_pow': guarded_pow, '_mc_shift': guarded_shift,
         'SandboxViolation': SandboxViolation, 'ResourceLimitExceeded': ResourceLimitExceeded,
     })
     for name in ('exec', 'eval', 'compile', 'open', 'input', 'breakpoint', 'vars', 'locals', 'memoryview',
@@ -684,6 +937,12 @@ def new_namespace(run, inputs):
         'send_to_parser': send_to_parser, 'modify_tokens': modify_tokens, 'create_cron_job': create_cron_job,
         'dispatch_command': dispatch_command,
     })
+    if limits.get('escape_for_tests'):
+        # PythonWorkerPoolOptions.GrantEscapeForTests, which only the tests can set: an attacker past every guard.
+        import builtins as _builtins, gc as _gc, sys as _sys
+        namespace['ESCAPED'] = {'builtins': _builtins, 'sys': _sys, 'os': os, 'type': type, 'gc': _gc,
+                                'resource': resource, 'getattr': getattr, 'setattr': setattr, 'open': open,
+                                'import': __import__, 'worker': _sys.modules['__main__']}
     return namespace
 
 
@@ -718,7 +977,6 @@ def _execute(message, limits):
     run = _Run(message, limits)
     namespace = new_namespace(run, message.get('globals') or {})
     _current = run
-    _set_cpu_budget(limits['cpu_seconds'])
     try:
         exec(code, namespace)
         main = namespace.get('main')
@@ -729,6 +987,8 @@ def _execute(message, limits):
             return _error('sandbox', run.violation, 'SandboxViolation', None), run
         if run.limit:
             return _error('limit', run.limit, 'ResourceLimitExceeded', None), run
+        if _too_deep(value, _MAX_DEPTH) or _too_deep(namespace['storage'], _MAX_DEPTH):
+            return _error('result', _depth_error('the value main returned, or storage,'), 'ValueError'), run
         try:
             encoded = _json.loads(_json.dumps({'value': value, 'storage': namespace['storage']}, allow_nan=False))
         except (TypeError, ValueError) as e:
@@ -749,30 +1009,154 @@ def _execute(message, limits):
         _current = None
 
 
-def _serve():
-    init = _receive()
-    limits = init['limits']
-    rlimits = _apply_rlimits(limits)
-    seccomp_error = _install_seccomp() if limits.get('seccomp', True) else 'disabled by the host'
-    _send({'t': 'ready', 'python': '.'.join(str(p) for p in __import__('sys').version_info[:3]),
-           'rlimits': rlimits, 'seccomp': seccomp_error is None, 'seccomp_error': seccomp_error})
+def _run_once(limits):
+    """One run, in its own process: read the run frame, execute, answer. The process then ends."""
     while True:
         message = _receive()
-        if message.get('t') != 'run':
-            continue
-        outcome, run = _execute(message, limits)
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        result = {'t': 'result', 'id': message['id'], 'maxrss_kb': usage.ru_maxrss,
-                  'logs_dropped': run.logs_dropped if run else 0}
-        if 'kind' in outcome:
-            result.update(ok=False, error=outcome)
-        else:
-            result.update(ok=True, value=outcome['value'], storage=outcome['storage'])
+        if message.get('t') == 'run':
+            break
+    outcome, run = _execute(message, limits)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result = {'t': 'result', 'id': message['id'], 'maxrss_kb': usage.ru_maxrss,
+              'logs_dropped': run.logs_dropped if run else 0}
+    if 'kind' in outcome:
+        result.update(ok=False, error=outcome)
+    else:
+        result.update(ok=True, value=outcome['value'], storage=outcome['storage'])
+    try:
+        _send(result)
+    except (TypeError, ValueError) as e:
+        _send({'t': 'result', 'id': message['id'], 'ok': False, 'maxrss_kb': usage.ru_maxrss, 'logs_dropped': 0,
+               'error': _error('result', f'the result could not be encoded: {e}', type(e).__name__)})
+
+
+_HOST_GONE = 75  # a run process's exit code when the host closed the pipe: the zygote then ends too
+
+
+def _fork_run_process(limits, seccomp):
+    """Forks the process for the next run ahead of time: it applies its limits and filter, then waits at a
+    gate until the zygote lets it read the host's next frame. Returns (pid, gate, frames) for the zygote."""
+    global _OUT
+    gate_read, gate_write = os.pipe()
+    frames_read, frames_write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(gate_read)
+        os.close(frames_write)
+        return pid, gate_write, frames_read
+    try:
+        os.close(gate_write)
+        os.close(frames_read)
+        os.close(_OUT)  # this process never writes to the host itself: the zygote relays its frames (_relay)
+        _OUT = frames_write
+        # Nothing else of the zygote's: the pipes of the run being relayed while this process was forked.
+        for fd in range(3, int(limits['open_files'])):
+            if fd not in (_IN, frames_write, gate_read):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        seccomp.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: never outlive the zygote
+        _apply_run_rlimits(limits)
+        seccomp.install_run()
+        if os.read(gate_read, 1) != b'g':
+            os._exit(0)
+        os.close(gate_read)
+        _run_once(limits)
+    except SystemExit:  # _read_exact: the host closed its pipe
+        os._exit(_HOST_GONE)
+    except BaseException:  # noqa: any failure ends this process, which the zygote reports
+        os._exit(71)
+    os._exit(0)  # no finalizers, no atexit: nothing of the run runs after its answer
+
+
+def _read_exact_from(fd, n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def _relay(frames, max_frame):
+    """Copies a run process's frames to the host whole, until it closes its end (it exited). A length with the
+    control bit, or past the frame limit, is refused, so no run can forge the zygote's 'exited' frame; a frame
+    cut short (the process died while writing) is dropped. Returns why the relay stopped early, if it did."""
+    while True:
+        header = _read_exact_from(frames, 4)
+        if header is None:
+            return None
+        size = int.from_bytes(header, 'big')
+        if size & _CONTROL:
+            return 'the run process sent a frame header with the control bit'
+        if size > max_frame:
+            _write_all(_OUT, header)  # the host refuses it as too large (a resource limit), as it always has
+            return f'the run process sent a frame of {size} bytes (limit {max_frame})'
+        payload = _read_exact_from(frames, size)
+        if payload is None:
+            return 'the run process ended in the middle of a frame'
+        _write_all(_OUT, header + payload)
+
+
+def _cpu_seconds(pid):
+    """The CPU time RLIMIT_CPU counts (sum_exec_runtime); rusage is tick-sampled and reads low under load."""
+    try:
+        with open(f'/proc/{pid}/schedstat') as stat:
+            return int(stat.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _zygote(limits, seccomp):
+    max_frame = limits.get('max_frame', 64 * 1024 * 1024)
+    seccomp.prctl(4, 0)  # PR_SET_DUMPABLE 0: no run process may open this one's /proc files (fd, mem, ...)
+    pending = _fork_run_process(limits, seccomp)
+    while True:
+        pid, gate, frames = pending
         try:
-            _send(result)
-        except (TypeError, ValueError) as e:
-            _send({'t': 'result', 'id': message['id'], 'ok': False, 'maxrss_kb': usage.ru_maxrss, 'logs_dropped': 0,
-                   'error': _error('result', f'the result could not be encoded: {e}', type(e).__name__)})
+            os.write(gate, b'g')
+        except OSError:  # the waiting process is gone (killed by a previous run): start another
+            os.close(gate)
+            os.close(frames)
+            os.waitpid(pid, 0)
+            pending = _fork_run_process(limits, seccomp)
+            continue
+        os.close(gate)
+        pending = _fork_run_process(limits, seccomp)  # the next run's process, forked while this one runs
+        problem = _relay(frames, max_frame)
+        os.close(frames)
+        if problem is not None:
+            os.kill(pid, 9)
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        cpu = _cpu_seconds(pid)  # read before reaping, while /proc still has the process
+        _, status, usage = os.wait4(pid, 0)
+        exited = {'t': 'exited', 'pid': pid, 'cpu_seconds': cpu if cpu is not None else usage.ru_utime + usage.ru_stime,
+                  'maxrss_kb': usage.ru_maxrss, 'problem': problem}
+        if os.WIFSIGNALED(status):
+            exited['signal'] = os.WTERMSIG(status)
+        else:
+            exited['code'] = os.WEXITSTATUS(status)
+            if exited['code'] == _HOST_GONE:
+                os._exit(0)  # no host: do not fork the next process (the waiting one dies with this one)
+        _send(exited, control=True)
+
+
+def _serve():
+    global _MAX_DEPTH
+    init = _receive()
+    limits = init['limits']
+    _MAX_DEPTH = limits.get('max_depth', _MAX_DEPTH)
+    rlimits = _apply_rlimits(limits)
+    seccomp = _Seccomp()
+    seccomp_error = seccomp.install_zygote() if limits.get('seccomp', True) else 'disabled by the host'
+    if seccomp_error is not None:
+        seccomp.run_filter = None
+    _send({'t': 'ready', 'python': '.'.join(str(p) for p in __import__('sys').version_info[:3]),
+           'rlimits': rlimits, 'seccomp': seccomp_error is None, 'seccomp_error': seccomp_error,
+           'fork_per_run': True}, control=True)
+    _zygote(limits, seccomp)
 
 
 _serve()
