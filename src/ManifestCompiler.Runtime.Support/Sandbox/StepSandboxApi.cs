@@ -115,8 +115,11 @@ public static class StepSandboxApi
         "tb_frame", "tb_next", "tb_lasti", "tb_lineno", "func_globals", "func_code", "im_func", "im_self",
     ];
 
-    /// <summary>Names the worker's rewrite of a step uses for its guards; a step may not name them.</summary>
-    public static readonly ImmutableArray<string> GuardNames = ["_mc_attr", "_mc_write", "_mc_pow"];
+    /// <summary>The prefix the worker reserves for the guards its rewrite of a step calls (<c>_mc_attr</c>, <c>_mc_pow</c>,
+    /// ...): a step may neither read nor bind such a name.</summary>
+    public const string GuardPrefix = "_mc_";
+
+    public static bool IsGuardName(string name) => name.StartsWith(GuardPrefix, StringComparison.Ordinal);
 
     private static readonly SandboxSignature LogCall = SandboxSignature.Of(1, "msg").WithVarArgs().WithKeywords(SandboxKeywords.Ignored);
 

@@ -812,7 +812,7 @@ internal sealed class BossiBinder
         var available = StepSandboxApi.AvailableNames.ToImmutableHashSet(StringComparer.Ordinal);
         foreach (var read in module.GlobalReads)
         {
-            if (available.Contains(read.Name) || read.Name.StartsWith("__", StringComparison.Ordinal) || StepSandboxApi.GuardNames.Contains(read.Name))
+            if (available.Contains(read.Name) || read.Name.StartsWith("__", StringComparison.Ordinal) || StepSandboxApi.IsGuardName(read.Name))
             {
                 continue;
             }

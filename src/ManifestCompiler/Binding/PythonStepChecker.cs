@@ -195,7 +195,10 @@ internal static class PythonStepChecker
                 }
                 continue;
             }
-            if (token.Text != "__import__" && (StepSandboxApi.IsForbiddenAttribute(token.Text) && token.Text.StartsWith("__", StringComparison.Ordinal) || StepSandboxApi.GuardNames.Contains(token.Text)))
+            // A method's own name (def __repr__) is no name read; the worker judges which dunder methods a class may define.
+            var isDefName = i > 0 && tokens[i - 1].Text == "def";
+            if ((!isDefName && token.Text != "__import__" && StepSandboxApi.IsForbiddenAttribute(token.Text) && token.Text.StartsWith("__", StringComparison.Ordinal))
+                || StepSandboxApi.IsGuardName(token.Text))
             {
                 file.Report(ManifestDiagnostics.InaccessibleInSandbox, token.Span, null, "name '" + token.Text + "'");
                 continue;

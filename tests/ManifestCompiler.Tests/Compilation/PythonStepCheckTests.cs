@@ -25,7 +25,7 @@ public class PythonStepCheckTests(ITestOutputHelper output)
     ];
 
     private static readonly HashSet<string> SandboxNames =
-        [.. StepSandboxApi.AvailableNames, .. StepSandboxApi.RefusedBuiltins, .. StepSandboxApi.GuardNames];
+        [.. StepSandboxApi.AvailableNames, .. StepSandboxApi.RefusedBuiltins];
 
     private sealed record Step(IntegrationFolder Folder, int FileIndex, string Text);
 
@@ -67,7 +67,7 @@ public class PythonStepCheckTests(ITestOutputHelper output)
             }
         }
         return [.. tokens.Where(t => t.Kind == PyTokenKind.Name).Select(t => t.Text).Distinct(StringComparer.Ordinal)
-            .Where(n => !PythonKeywords.Contains(n) && !SandboxNames.Contains(n) && !excluded.Contains(n) && !Regex.IsMatch(fStrings, $@"\b{Regex.Escape(n)}\b"))
+            .Where(n => !PythonKeywords.Contains(n) && !SandboxNames.Contains(n) && !StepSandboxApi.IsGuardName(n) && !excluded.Contains(n) && !Regex.IsMatch(fStrings, $@"\b{Regex.Escape(n)}\b"))
             .Order(StringComparer.Ordinal)];
     }
 
