@@ -155,7 +155,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
     public Task<IReadOnlyList<(RunRequest Run, int Crashes, string? LastError)>> ListDeadRunsAsync(CancellationToken cancellationToken = default) =>
         Locked<IReadOnlyList<(RunRequest, int, string?)>>(() =>
         {
-            var runs = ReadRuns("WHERE state = 'dead' ORDER BY seq", null);
+            var runs = ReadRuns("WHERE state = 'dead' ORDER BY seq", null, new List<string>());
             using var command = Command("SELECT crashes, last_error FROM runs WHERE state = 'dead' ORDER BY seq");
             using var reader = command.ExecuteReader();
             var dead = new List<(RunRequest, int, string?)>();
@@ -217,13 +217,24 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
     public Task<RunRequest?> TryTakeDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => Locked(() =>
     {
         using var transaction = _connection.BeginTransaction();
-        var run = ReadRuns("WHERE state = 'queued' AND not_before <= $now ORDER BY not_before, seq LIMIT 1", transaction, ("$now", now.ToUnixTimeMilliseconds())).FirstOrDefault();
-        if (run is not null)
+        while (true)
         {
-            Execute("UPDATE runs SET state = 'taken' WHERE run_id = $run", transaction, ("$run", run.RunId));
+            var unreadable = new List<string>();
+            var run = ReadRuns("WHERE state = 'queued' AND not_before <= $now ORDER BY not_before, seq LIMIT 1", transaction, unreadable, ("$now", now.ToUnixTimeMilliseconds())).FirstOrDefault();
+            if (run is not null && unreadable.Contains(run.RunId))
+            {
+                // Poison data never wedges the queue: a payload this key cannot open goes to the dead letters, visibly.
+                Execute("UPDATE runs SET state = 'dead', last_error = $error WHERE run_id = $run", transaction,
+                    ("$run", run.RunId), ("$error", "the run's payload cannot be decrypted with this store's token key"));
+                continue;
+            }
+            if (run is not null)
+            {
+                Execute("UPDATE runs SET state = 'taken' WHERE run_id = $run", transaction, ("$run", run.RunId));
+            }
+            transaction.Commit();
+            return run;
         }
-        transaction.Commit();
-        return run;
     });
 
     public Task CompleteAsync(string runId, CancellationToken cancellationToken = default) =>
@@ -251,7 +262,12 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
         return counts;
     });
 
-    private List<RunRequest> ReadRuns(string where, SqliteTransaction? transaction, params (string, object?)[] parameters)
+    private List<RunRequest> ReadRuns(string where, SqliteTransaction? transaction, params (string, object?)[] parameters) =>
+        ReadRuns(where, transaction, null, parameters);
+
+    /// <summary>The runs <paramref name="where"/> selects; a payload that cannot be opened reads as "" and its run id goes
+    /// to <paramref name="unreadable"/> (or, without that list, the error is thrown).</summary>
+    private List<RunRequest> ReadRuns(string where, SqliteTransaction? transaction, List<string>? unreadable, params (string, object?)[] parameters)
     {
         using var command = Command($"SELECT run_id, correlation_id, instance_id, action, payload, not_before, idempotency_key, parent_run_id, retries_left, caller FROM runs {where}", parameters);
         command.Transaction = transaction;
@@ -259,8 +275,18 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
         var runs = new List<RunRequest>();
         while (reader.Read())
         {
+            string payload;
+            try
+            {
+                payload = Open(reader.GetString(4));
+            }
+            catch (Exception e) when (unreadable is not null && e is CryptographicException or FormatException)
+            {
+                unreadable.Add(reader.GetString(0));
+                payload = "";
+            }
             runs.Add(new RunRequest(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Open(reader.GetString(4)),
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), payload,
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6),
                 reader.IsDBNull(7) ? null : reader.GetString(7),
                 reader.IsDBNull(8) ? null : reader.GetInt32(8),

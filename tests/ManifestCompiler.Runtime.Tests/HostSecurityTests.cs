@@ -199,7 +199,8 @@ public sealed class HostSecurityTests : IAsyncLifetime
     public async Task A_run_that_throws_ends_failed_with_an_error_event_and_is_never_left_taken()
     {
         string instance;
-        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())))
+        var key = TokenProtector.NewKey();
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(key)))
         {
             var runtime = Runtime(store);
             instance = (await runtime.ConnectAsync("quickbooks", "company-a", new JsonObject { ["realmId"] = "9130", ["access_token"] = "poison-token-1" }, runTriggerSteps: false)).Id;
@@ -207,15 +208,44 @@ public sealed class HostSecurityTests : IAsyncLifetime
             await runtime.EnqueueAsync(instance, "get-profit-and-loss-v1", null, RunCaller.System);
         }
 
-        // Opened with another token key, reading the instance throws (AES-GCM refuses to decrypt) inside each run.
+        // The instance's stored tokens are damaged on disk: reading the instance throws (AES-GCM refuses to decrypt)
+        // inside each run, while the runs themselves (sealed with the same key) still read.
+        SqliteConnection.ClearAllPools();
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
+        {
+            connection.Open();
+            using var damage = connection.CreateCommand();
+            damage.CommandText = "UPDATE instances SET tokens = zeroblob(64)";
+            Assert.Equal(1, damage.ExecuteNonQuery());
+        }
         var events = new DebugEventLog();
-        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())))
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(key)))
         {
             var outcomes = await Runtime(store, events).RunUntilIdleAsync();
             Assert.Equal(["quickbooks-sync-v1", "get-profit-and-loss-v1"], outcomes.Select(o => o.Run.Action));
             Assert.All(outcomes, o => Assert.Equal(RunStatus.Failed, o.Status));
             Assert.All(outcomes, o => Assert.Contains(events.Events, e => e.RunId == o.Run.RunId && e.Level == DebugLevel.Error && e.Message.Contains("Exception", StringComparison.Ordinal)));
             Assert.Equal(new Dictionary<string, int> { ["done"] = 2 }, await store.CountRunsAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_run_whose_payload_this_key_cannot_open_is_dead_lettered_and_the_queue_moves_on()
+    {
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())))
+        {
+            await store.EnqueueAsync(new RunRequest("r-sealed", "c", "i", "a", "{\"secret\":\"x\"}", DateTimeOffset.UnixEpoch, "k-sealed"));
+        }
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())))
+        {
+            await store.EnqueueAsync(new RunRequest("r-readable", "c", "i", "a", "{}", DateTimeOffset.UnixEpoch.AddSeconds(1), "k-readable"));
+
+            var taken = await store.TryTakeDueAsync(DateTimeOffset.UtcNow);
+
+            Assert.Equal("r-readable", taken?.RunId);
+            var dead = Assert.Single(await store.ListDeadRunsAsync());
+            Assert.Equal("r-sealed", dead.Run.RunId);
+            Assert.Contains("cannot be decrypted", dead.LastError, StringComparison.Ordinal);
         }
     }
 
