@@ -85,6 +85,31 @@ public sealed class SqliteStoreTests(PoolFixture fixture) : IClassFixture<PoolFi
         }
     }
 
+    [Fact]
+    public async Task A_lone_surrogate_from_the_vendor_is_data_every_invoice_syncs_and_no_run_is_left_taken()
+    {
+        // A third party's JSON with a lone surrogate escape (valid JSON, not valid Unicode) in one invoice's field.
+        _apis.RawInvoicesJson = """
+            {"QueryResponse": {"Invoice": [
+              {"Id": "801", "DocNumber": "bad\ud800name", "TxnDate": "2024-01-31", "TotalAmt": 10, "CustomerRef": {"value": "7", "name": "Ada"}},
+              {"Id": "802", "DocNumber": "D-802", "TxnDate": "2024-01-31", "TotalAmt": 20, "CustomerRef": {"value": "7", "name": "Ada"}}
+            ]}}
+            """;
+        var events = new DebugEventLog();
+        using var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key));
+        var runtime = Runtime(store, events);
+        await runtime.ConnectAsync("quickbooks", "c-1", new JsonObject { ["realmId"] = "9130", ["access_token"] = AccessToken, ["refresh_token"] = "r-1" });
+
+        var outcomes = await runtime.RunUntilIdleAsync();
+
+        Assert.Equal(3, outcomes.Count);
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error));
+        Assert.Equal(new Dictionary<string, int> { ["done"] = 3 }, await store.CountRunsAsync());
+        var numbers = (await store.ReadRecordsAsync("invoices-post-v1")).Select(r => JsonNode.Parse(r)!["DocNumber"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
+        // The worker replaces the lone surrogate with U+FFFD (docs/python-sandbox.md, "Unusual data").
+        Assert.Equal(["D-802", "bad\uFFFDname"], numbers);
+    }
+
     /// <summary>The token as written, JSON-escaped as System.Text.Json and others write it, percent-encoded, and in
     /// base64 at each alignment inside longer data.</summary>
     private static IEnumerable<string> Encodings(string token)

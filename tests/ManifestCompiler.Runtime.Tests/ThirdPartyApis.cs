@@ -25,6 +25,9 @@ public sealed class ThirdPartyApis : IAsyncLifetime
 
     public JsonArray Invoices { get; set; } = [];
 
+    /// <summary>When set, the invoice query answers this JSON text instead of <see cref="Invoices"/>.</summary>
+    public string? RawInvoicesJson { get; set; }
+
     /// <summary>When set, QuickBooks answers 401 to any other bearer token.</summary>
     public string? RequiredAccessToken { get; set; }
 
@@ -89,6 +92,10 @@ public sealed class ThirdPartyApis : IAsyncLifetime
             {
                 response.Headers["Retry-After"] = "1";
                 return Results.StatusCode(429);
+            }
+            if (RawInvoicesJson is { } raw)
+            {
+                return Results.Text(raw, "application/json"); // as a vendor sends it, escapes System.Text.Json cannot write included
             }
             return Results.Json(new JsonObject { ["QueryResponse"] = new JsonObject { ["Invoice"] = Invoices.DeepClone() } });
         });

@@ -1,6 +1,6 @@
 # ManifestCompiler Python step worker.
 #
-# Runs inside the sandbox process (bubblewrap, see BubblewrapLauncher.cs) as `python3 -I -S -B`. The host sends
+# Runs inside the sandbox process (bubblewrap, see Sandbox/WorkerLauncher.cs) as `python3 -I -S -B`. The host sends
 # this file as the first frame; everything at module level is trusted set-up. User code only ever sees the
 # namespace new_namespace() builds for one run, and reaches the outside world only through requests to the
 # host over the frame protocol (4-byte big-endian length + UTF-8 JSON on the original stdin/stdout).
