@@ -77,7 +77,7 @@ public sealed record SandboxGlobal(string Name, SandboxGlobalKind Kind, SandboxS
 }
 
 /// <summary>
-/// The one table of names a BOSSi Python step sees (docs/python-sandbox.md, spec 001 "Pre-loaded globals"): the
+/// The one table of names a BOSSi Python step sees (docs/python-sandbox.md, "The names a step sees"): the
 /// builtins the sandbox allows and refuses, and the preloaded globals with their signatures and members. The
 /// compiler's step checks read it; the worker (Runtime.Python/Worker/worker.py) must expose exactly these names,
 /// which the pool's tests check against a live worker.
