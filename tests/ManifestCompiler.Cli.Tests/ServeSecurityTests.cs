@@ -153,6 +153,8 @@ public sealed class ServeSecurityTests : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, unknown.StatusCode);
         var connectForOthers = await c1Admin.PostAsJsonAsync(host.Url("/instances"), new JsonObject { ["integration"] = "quickbooks", ["company"] = "c2", ["tokens"] = new JsonObject { ["realmId"] = "1" } });
         Assert.Equal(HttpStatusCode.Forbidden, connectForOthers.StatusCode);
+        var addForOthers = await c1Admin.PostAsJsonAsync(host.Url("/chiefonboarding/instances"), new JsonObject { ["manifest"] = "asana-add-user", ["company"] = "c2", ["initial_data"] = new JsonObject() });
+        Assert.Equal(HttpStatusCode.Forbidden, addForOthers.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await c1Admin.PostAsync(host.Url("/branches/production/merge/development"), null)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await c1Admin.GetAsync(host.Url("/keys"))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await c1Admin.PostAsJsonAsync(host.Url("/keys"), new JsonObject { ["admin"] = true })).StatusCode);

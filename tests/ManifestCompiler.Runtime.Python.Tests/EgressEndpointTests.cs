@@ -1,11 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ManifestCompiler.Runtime.Python.Tests;
 
@@ -23,14 +18,8 @@ public sealed class EgressEndpointTests : IAsyncLifetime
 
     private static async Task<(WebApplication App, int Port)> StartAsync(Action<WebApplication> map)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        map(app);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return (app, new Uri(address).Port);
+        var (app, baseUrl) = await LoopbackServer.StartAsync(map);
+        return (app, new Uri(baseUrl).Port);
     }
 
     public async Task InitializeAsync()

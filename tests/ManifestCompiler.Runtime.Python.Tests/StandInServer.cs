@@ -1,12 +1,6 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ManifestCompiler.Runtime.Python.Tests;
 
@@ -19,61 +13,58 @@ public sealed class StandInServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        app = builder.Build();
-        app.MapGet("/contacts", (HttpRequest request) =>
+        (app, BaseUrl) = await LoopbackServer.StartAsync(routes =>
         {
-            var page = int.Parse(request.Query["page"].FirstOrDefault() ?? "1", System.Globalization.CultureInfo.InvariantCulture);
-            var contacts = new JsonArray(new JsonObject { ["id"] = $"c{page}a" }, new JsonObject { ["id"] = $"c{page}b" });
-            return Results.Json(new JsonObject
+            routes.MapGet("/contacts", (HttpRequest request) =>
             {
-                ["contacts"] = contacts,
-                ["has_more"] = page < 2,
-                ["auth"] = request.Headers.Authorization.ToString(),
+                var page = int.Parse(request.Query["page"].FirstOrDefault() ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+                var contacts = new JsonArray(new JsonObject { ["id"] = $"c{page}a" }, new JsonObject { ["id"] = $"c{page}b" });
+                return Results.Json(new JsonObject
+                {
+                    ["contacts"] = contacts,
+                    ["has_more"] = page < 2,
+                    ["auth"] = request.Headers.Authorization.ToString(),
+                });
             });
-        });
-        app.MapPost("/echo", async (HttpRequest request) =>
-        {
-            using var reader = new StreamReader(request.Body);
-            var body = await reader.ReadToEndAsync();
-            return Results.Json(new JsonObject
+            routes.MapPost("/echo", async (HttpRequest request) =>
             {
-                ["method"] = request.Method,
-                ["body"] = body,
-                ["contentType"] = request.ContentType,
+                using var reader = new StreamReader(request.Body);
+                var body = await reader.ReadToEndAsync();
+                return Results.Json(new JsonObject
+                {
+                    ["method"] = request.Method,
+                    ["body"] = body,
+                    ["contentType"] = request.ContentType,
+                    ["auth"] = request.Headers.Authorization.ToString(),
+                    ["custom"] = request.Headers["X-Custom"].ToString(),
+                }, statusCode: 201);
+            });
+            routes.MapGet("/ratelimited", (HttpResponse response) =>
+            {
+                response.Headers["Retry-After"] = "7";
+                return Results.StatusCode(429);
+            });
+            routes.MapGet("/invoices", () => Results.Json(new JsonObject
+            {
+                ["QueryResponse"] = new JsonObject
+                {
+                    ["Invoice"] = new JsonArray(new JsonObject { ["Id"] = "101", ["TotalAmt"] = 12.5 }, new JsonObject { ["Id"] = "102", ["TotalAmt"] = 80 }),
+                },
+            }));
+            routes.MapGet("/query", (HttpRequest request) => Results.Json(new JsonObject
+            {
+                ["QueryResponse"] = new JsonObject
+                {
+                    ["Invoice"] = new JsonArray(new JsonObject { ["Id"] = "101" }, new JsonObject { ["Id"] = "102" }, new JsonObject { ["Id"] = "103" }),
+                },
+                ["query"] = request.Query["query"].ToString(),
                 ["auth"] = request.Headers.Authorization.ToString(),
-                ["custom"] = request.Headers["X-Custom"].ToString(),
-            }, statusCode: 201);
+            }));
+            // A third-party API that answers JSON text with a lone surrogate escape (valid JSON, not valid Unicode).
+            routes.MapGet("/lone-surrogate", () => Results.Text("{\"name\": \"Inv\\ud800oice\", \"id\": \"42\"}", "application/json"));
+            routes.MapGet("/redirect-metadata", () => Results.Redirect("http://169.254.169.254/latest/meta-data/"));
+            routes.MapGet("/redirect-local", () => Results.Redirect("/contacts?page=2"));
         });
-        app.MapGet("/ratelimited", (HttpResponse response) =>
-        {
-            response.Headers["Retry-After"] = "7";
-            return Results.StatusCode(429);
-        });
-        app.MapGet("/invoices", () => Results.Json(new JsonObject
-        {
-            ["QueryResponse"] = new JsonObject
-            {
-                ["Invoice"] = new JsonArray(new JsonObject { ["Id"] = "101", ["TotalAmt"] = 12.5 }, new JsonObject { ["Id"] = "102", ["TotalAmt"] = 80 }),
-            },
-        }));
-        app.MapGet("/query", (HttpRequest request) => Results.Json(new JsonObject
-        {
-            ["QueryResponse"] = new JsonObject
-            {
-                ["Invoice"] = new JsonArray(new JsonObject { ["Id"] = "101" }, new JsonObject { ["Id"] = "102" }, new JsonObject { ["Id"] = "103" }),
-            },
-            ["query"] = request.Query["query"].ToString(),
-            ["auth"] = request.Headers.Authorization.ToString(),
-        }));
-        // A third-party API that answers JSON text with a lone surrogate escape (valid JSON, not valid Unicode).
-        app.MapGet("/lone-surrogate", () => Results.Text("{\"name\": \"Inv\\ud800oice\", \"id\": \"42\"}", "application/json"));
-        app.MapGet("/redirect-metadata", () => Results.Redirect("http://169.254.169.254/latest/meta-data/"));
-        app.MapGet("/redirect-local", () => Results.Redirect("/contacts?page=2"));
-        await app.StartAsync();
-        BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
     }
 
     public async Task DisposeAsync()

@@ -29,6 +29,9 @@ public sealed record PyToken(PyTokenKind Kind, string Text, string? Value, Sourc
 /// </summary>
 public static class PythonModuleScanner
 {
+    /// <summary>Python's keywords (the grammar's own list): never a name a module reads or binds.</summary>
+    public static bool IsKeyword(string name) => PythonGrammar.Keywords.Contains(name);
+
     public static ImmutableArray<PyToken> Tokenize(string source)
     {
         ArgumentNullException.ThrowIfNull(source);

@@ -57,13 +57,6 @@ internal static class PythonStepChecker
 
     private static readonly ImmutableHashSet<string> AttributeBuiltins = ["getattr", "setattr", "delattr", "hasattr"];
 
-    private static readonly ImmutableHashSet<string> Keywords =
-    [
-        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
-        "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
-        "pass", "raise", "return", "try", "while", "with", "yield",
-    ];
-
     public static PythonStepFacts Check(FileBinder file)
     {
         var tokens = PythonModuleScanner.Tokenize(file.Text);
@@ -525,7 +518,7 @@ internal static class PythonStepChecker
         {
             return;
         }
-        static bool IsName(PyToken t) => t.Kind == PyTokenKind.Name && !Keywords.Contains(t.Text);
+        static bool IsName(PyToken t) => t.Kind == PyTokenKind.Name && !PythonModuleScanner.IsKeyword(t.Text);
         var first = s[0].Text;
         if (isModule && first is "import" or "from" or "global" or "nonlocal" or "del" or "case")
         {

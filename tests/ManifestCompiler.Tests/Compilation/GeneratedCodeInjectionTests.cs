@@ -9,6 +9,7 @@ using System.Text.Json.Nodes;
 using ManifestCompiler.Emit;
 using ManifestCompiler.Emit.Plans;
 using ManifestCompiler.IR;
+using ManifestCompiler.Json;
 using ManifestCompiler.Runtime.Support.Plans;
 using ManifestCompiler.Sources;
 using ManifestCompiler.Testing;
@@ -53,14 +54,14 @@ public class GeneratedCodeInjectionTests(ITestOutputHelper output)
     }
 
     /// <summary>Every string value's path in a JSON document (object keys and array indexes as text).</summary>
-    private static IEnumerable<string[]> StringPaths(JsonNode? node, ImmutableStack path)
+    private static IEnumerable<string[]> StringPaths(JsonNode? node, string[] path)
     {
         switch (node)
         {
             case JsonObject obj:
                 foreach (var (key, value) in obj)
                 {
-                    foreach (var p in StringPaths(value, path.Push(key)))
+                    foreach (var p in StringPaths(value, [.. path, key]))
                     {
                         yield return p;
                     }
@@ -69,25 +70,16 @@ public class GeneratedCodeInjectionTests(ITestOutputHelper output)
             case JsonArray array:
                 for (var i = 0; i < array.Count; i++)
                 {
-                    foreach (var p in StringPaths(array[i], path.Push("#" + i.ToString(CultureInfo.InvariantCulture))))
+                    foreach (var p in StringPaths(array[i], [.. path, "#" + i.ToString(CultureInfo.InvariantCulture)]))
                     {
                         yield return p;
                     }
                 }
                 break;
             case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                yield return path.ToArray();
+                yield return path;
                 break;
         }
-    }
-
-    private sealed record ImmutableStack(string[] Items)
-    {
-        public static readonly ImmutableStack Empty = new([]);
-
-        public ImmutableStack Push(string item) => new([.. Items, item]);
-
-        public string[] ToArray() => Items;
     }
 
     /// <summary>JSON text with every non-ASCII character escaped, so lone surrogates survive as \uXXXX escapes.</summary>
@@ -226,7 +218,7 @@ public class GeneratedCodeInjectionTests(ITestOutputHelper output)
         {
             foreach (var (file, text) in samples[s].JsonFiles)
             {
-                foreach (var path in StringPaths(JsonNode.Parse(text), ImmutableStack.Empty))
+                foreach (var path in StringPaths(JsonNode.Parse(text), []))
                 {
                     positions++;
                     var (folder, manifest) = Variant(samples[s], samples[s].Name, [(file, path, Probe)]);
@@ -331,40 +323,32 @@ public class GeneratedCodeInjectionTests(ITestOutputHelper output)
         Assert.True(rejected.Count <= variantsBuilt / 20, "too many variants rejected: " + string.Join("\n", rejected.Take(5)));
     }
 
-    /// <summary>Every string literal of a JSON text (keys and values), unescaped as RFC 8259 says, lone surrogates kept.</summary>
-    private static IEnumerable<string> JsonStrings(string json)
+    /// <summary>Every string of a JSON text (keys and values), read by the compiler's own JSON reader, which keeps lone
+    /// surrogates (System.Text.Json does not).</summary>
+    private static IEnumerable<string> JsonTextStrings(string json)
     {
-        for (var i = 0; i < json.Length; i++)
+        var pending = new Stack<JsonSyntax?>([JsonReader.Read(json).Value]);
+        while (pending.TryPop(out var node))
         {
-            if (json[i] != '"')
+            switch (node)
             {
-                continue;
+                case JsonStringSyntax text:
+                    yield return text.Value;
+                    break;
+                case JsonObjectSyntax obj:
+                    foreach (var member in obj.Members)
+                    {
+                        yield return member.Name.Value;
+                        pending.Push(member.Value);
+                    }
+                    break;
+                case JsonArraySyntax array:
+                    foreach (var item in array.Items)
+                    {
+                        pending.Push(item);
+                    }
+                    break;
             }
-            var value = new StringBuilder();
-            for (i++; i < json.Length && json[i] != '"'; i++)
-            {
-                if (json[i] != '\\')
-                {
-                    value.Append(json[i]);
-                    continue;
-                }
-                var escape = json[++i];
-                value.Append(escape switch
-                {
-                    'n' => "\n",
-                    'r' => "\r",
-                    't' => "\t",
-                    'b' => "\b",
-                    'f' => "\f",
-                    'u' => ((char)int.Parse(json.AsSpan(i + 1, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToString(),
-                    _ => escape.ToString(),
-                });
-                if (escape == 'u')
-                {
-                    i += 4;
-                }
-            }
-            yield return value.ToString();
         }
     }
 
@@ -432,7 +416,7 @@ public class GeneratedCodeInjectionTests(ITestOutputHelper output)
                 case JsonTemplatePlan json:
                     // The value as the plan holds it (its compact JSON), read by a reader that keeps lone surrogates.
                     found.Add(json.Source);
-                    found.UnionWith(JsonStrings(json.Source));
+                    found.UnionWith(JsonTextStrings(json.Source));
                     return;
                 case JsonNode node:
                     CollectJson(node);
