@@ -36,9 +36,9 @@ public sealed class ManifestRuntimeHostOptions
     /// <summary>The egress policy of outbound requests (the primary handler of the named HttpClient).</summary>
     public EgressPolicy Egress { get; set; } = EgressPolicy.Default;
 
-    public string WebhookBaseUrl { get; set; } = "http://127.0.0.1:5080/webhooks";
+    public string WebhookBaseUrl { get; set; } = RuntimeDefaults.WebhookBaseUrl;
 
-    public string GenericCallbackUrl { get; set; } = "http://127.0.0.1:5080/oauth/callback";
+    public string GenericCallbackUrl { get; set; } = RuntimeDefaults.GenericCallbackUrl;
 
     /// <summary>Called with every debug event (masked), besides the log (a live event stream).</summary>
     public List<Action<DebugEvent>> EventListeners { get; } = [];

@@ -30,7 +30,7 @@ public sealed class ChiefOnboardingTests : IAsyncLifetime
     private readonly List<TimeSpan> _pollWaits = [];
     private ManifestRuntime _runtime = null!;
 
-    private ChiefOnboardingRuntime Engine => _runtime.ChiefOnboarding;
+    private ChiefOnboardingEngine Engine => _runtime.ChiefOnboarding;
 
     public async Task InitializeAsync()
     {
@@ -118,7 +118,7 @@ public sealed class ChiefOnboardingTests : IAsyncLifetime
         var instance = await AddAsanaAsync();
         _apis.AsanaActiveAfter = int.MaxValue;
 
-        var run = await _runtime.EnqueueAsync(instance.Id, ChiefOnboardingRuntime.ExecuteAction, new JsonObject { ["new_hire"] = "ada", ["form"] = new JsonObject { ["TEAM_ID"] = "team-ops" } }, RunCaller.System);
+        var run = await _runtime.EnqueueAsync(instance.Id, ChiefOnboardingEngine.ExecuteAction, new JsonObject { ["new_hire"] = "ada", ["form"] = new JsonObject { ["TEAM_ID"] = "team-ops" } }, RunCaller.System);
         var outcome = Assert.Single(await _runtime.RunOneAsync());
 
         Assert.Equal(RunStatus.Failed, outcome.Status);
@@ -242,7 +242,7 @@ public sealed class ChiefOnboardingTests : IAsyncLifetime
         Assert.Empty(await _runtime.RunOneAsync());
         _time.Advance(TimeSpan.FromMinutes(30));
         var outcome = Assert.Single(await _runtime.RunOneAsync());
-        Assert.Equal(ChiefOnboardingRuntime.SyncAction, outcome.Run.Action);
+        Assert.Equal(ChiefOnboardingEngine.SyncAction, outcome.Run.Action);
         Assert.True(outcome.Succeeded, outcome.Error);
         Assert.Empty(await _runtime.RunOneAsync());
 

@@ -579,7 +579,13 @@ internal sealed class ServeHost : IAsyncDisposable
         }
         catch (RunRefusedException e)
         {
-            return Problem(e.IsForbidden ? 403 : e.Message.StartsWith("no ", StringComparison.Ordinal) ? 404 : 400, e.Message);
+            return Problem(e.Reason switch
+            {
+                RefusalReason.NotFound => 404,
+                RefusalReason.Forbidden => 403,
+                RefusalReason.Conflict => 409,
+                _ => 400,
+            }, e.Message);
         }
         catch (OAuthStateRefusedException e)
         {

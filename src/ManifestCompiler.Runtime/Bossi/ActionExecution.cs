@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using ManifestCompiler.Runtime.Python;
 using ManifestCompiler.Runtime.Support.Plans;
 
-namespace ManifestCompiler.Runtime;
+namespace ManifestCompiler.Runtime.Bossi;
 
 /// <summary>
 /// One run of one action: its steps in order on the worker pool (<c>storage</c> shared; a step's returned dict is
@@ -12,12 +12,14 @@ namespace ManifestCompiler.Runtime;
 /// does not skip the parser. A step fails when Python raised or when it returned a dict with an <c>error</c> key,
 /// the samples' convention for "the API said no".
 /// </summary>
-internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan plan, ActionPlan action, IntegrationInstance instance, RunRequest run)
+internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, ActionPlan action, IntegrationInstance instance, RunRequest run)
 {
     private int _sequence;
     private IntegrationInstance _instance = instance;
 
-    private ManifestRuntime Host => runtime;
+    private RuntimeServices Services => engine.Services;
+
+    private BossiEngine Engine => engine;
 
     private IntegrationPlan Plan => plan;
 
@@ -36,7 +38,7 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             return Fail($"the run's payload is not JSON: {e.Message}");
         }
 
-        var all = runtime.AllVariables(plan, _instance, out var variables, out var missing);
+        var all = engine.AllVariables(plan, _instance, out var variables, out var missing);
         if (missing.Count > 0)
         {
             Event(DebugLevel.Warning, $"schema variables use {string.Join(", ", missing.Distinct())}, which the instance does not define; they render empty", "lifecycle");
@@ -63,9 +65,9 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
                 CompanyId = _instance.CompanyId,
                 PersonId = run.Caller?.PersonId,
                 Integration = _instance.Id,
-                WebhookUrl = runtime.WebhookUrl(_instance),
+                WebhookUrl = Services.WebhookUrl(_instance),
             };
-            var stepResult = await runtime.Pool.RunAsync(request, new RunEffects(this), cancellationToken).ConfigureAwait(false);
+            var stepResult = await Services.Pool.RunAsync(request, new RunEffects(this), cancellationToken).ConfigureAwait(false);
             foreach (var log in stepResult.Logs)
             {
                 Event(Level(log.Level), log.Message, "log", code: log.Level >= StepLogLevel.Error ? 500 : 200);
@@ -113,13 +115,13 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             var key = NextKey("record");
             if (result.Record is { } record)
             {
-                await runtime.Records.WriteAsync(new MappedRecord(key, _instance.Id, target.Name, run.RunId, record), cancellationToken).ConfigureAwait(false);
+                await Services.Records.WriteAsync(new MappedRecord(key, _instance.Id, target.Name, run.RunId, record), cancellationToken).ConfigureAwait(false);
                 mapped++;
             }
             else
             {
-                await runtime.Records.WriteFailureAsync(new MappingFailure(key, _instance.Id, target.Name, run.RunId, result.Errors, json), cancellationToken).ConfigureAwait(false);
-                Event(DebugLevel.Warning, $"Record {i + 1} of {records.Count} for {target.Name} did not map: {string.Join("; ", result.Errors.Select(e => e.Message))}", "mapping_error", code: 422, data: runtime.Redactor.Redact(records[i])?.ToJsonString() ?? "null");
+                await Services.Records.WriteFailureAsync(new MappingFailure(key, _instance.Id, target.Name, run.RunId, result.Errors, json), cancellationToken).ConfigureAwait(false);
+                Event(DebugLevel.Warning, $"Record {i + 1} of {records.Count} for {target.Name} did not map: {string.Join("; ", result.Errors.Select(e => e.Message))}", "mapping_error", code: 422, data: Services.Redactor.Redact(records[i])?.ToJsonString() ?? "null");
             }
         }
         return mapped;
@@ -150,15 +152,15 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
     };
 
     internal void Event(DebugLevel level, string message, string debugType, int code = 200, string? data = null) =>
-        runtime.Publish(level, message, code, action.Name, run.CorrelationId, run.RunId, _instance.Id, debugType, data);
+        Services.Publish(level, message, code, action.Name, run.CorrelationId, run.RunId, _instance.Id, debugType, data);
 
     /// <summary>A deterministic idempotency key for the n-th queued side effect of this run (a re-run after a crash queues nothing twice).</summary>
     private string NextKey(string kind) => $"{run.RunId}:{kind}:{Interlocked.Increment(ref _sequence)}";
 
     /// <summary>The side effects of this run's steps: everything the worker asks the host to do.</summary>
-    private sealed class RunEffects(ActionExecution execution) : StepEffectHandler(execution.Host.Http)
+    private sealed class RunEffects(ActionExecution execution) : StepEffectHandler(execution.Services.Http)
     {
-        private ManifestRuntime Runtime => execution.Host;
+        private RuntimeServices Runtime => execution.Services;
 
         /// <summary>
         /// Through the routes; a 401 to a request that carried the current access token refreshes the tokens (when the
@@ -237,13 +239,13 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             }
             var retry = run with
             {
-                RunId = ManifestRuntime.NewId(),
+                RunId = RuntimeServices.NewId(),
                 NotBefore = Runtime.Now.AddSeconds(Math.Max(0, seconds)),
                 IdempotencyKey = execution.NextKey("schedule"),
                 ParentRunId = run.RunId,
                 RetriesLeft = left - 1,
             };
-            await Runtime.EnqueueCoreAsync(retry, cancellationToken).ConfigureAwait(false);
+            await Runtime.QueueAsync(retry, cancellationToken).ConfigureAwait(false);
             execution.Event(DebugLevel.Debug, $"Scheduled {run.Action} again in {seconds} s ({left - 1} retries left after it)", "lifecycle");
         }
 
@@ -257,8 +259,8 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             // The event's copy is masked before it is serialized; the child run gets the values themselves.
             execution.Event(DebugLevel.Debug, "Sending to trigger service", "trigger", data: $"{{\"action\":{JsonSerializer.Serialize(action)},\"payload\":{Runtime.Redactor.Redact(payload ?? new JsonObject())!.ToJsonString()}}}");
             var run = execution.Run;
-            var child = new RunRequest(ManifestRuntime.NewId(), run.CorrelationId, run.InstanceId, action, payloadJson, Runtime.Now, execution.NextKey("trigger"), run.RunId, Caller: RunCaller.System);
-            await Runtime.EnqueueCoreAsync(child, cancellationToken).ConfigureAwait(false);
+            var child = new RunRequest(RuntimeServices.NewId(), run.CorrelationId, run.InstanceId, action, payloadJson, Runtime.Now, execution.NextKey("trigger"), run.RunId, Caller: RunCaller.System);
+            await Runtime.QueueAsync(child, cancellationToken).ConfigureAwait(false);
         }
 
         public override async Task SendToParserAsync(string action, JsonNode? data, StepCallContext context, CancellationToken cancellationToken)
@@ -317,7 +319,7 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             {
                 if (instance.Dialect == ManifestDialect.Bossi && instance.CompanyId == execution._instance.CompanyId
                     && (instanceId is null || instance.Id == instanceId)
-                    && Runtime.FindPlan(instance.Integration)?.FindAction(action) is not null)
+                    && execution.Engine.FindPlan(instance.Integration)?.FindAction(action) is not null)
                 {
                     candidates.Add(instance);
                 }
@@ -332,8 +334,8 @@ internal sealed class ActionExecution(ManifestRuntime runtime, IntegrationPlan p
             var run = execution.Run;
             var payloadJson = (payload ?? new JsonObject()).ToJsonString();
             execution.Event(DebugLevel.Debug, $"Dispatching {action} to {target.Id}", "trigger", data: $"{{\"integration\":{JsonSerializer.Serialize(target.Id)},\"action\":{JsonSerializer.Serialize(action)},\"payload\":{Runtime.Redactor.Redact(payload ?? new JsonObject())!.ToJsonString()},\"passthrough\":{Runtime.Redactor.Redact(passthrough)?.ToJsonString() ?? "null"}}}");
-            var child = new RunRequest(ManifestRuntime.NewId(), run.CorrelationId, target.Id, action, payloadJson, Runtime.Now, execution.NextKey("dispatch"), run.RunId, Caller: RunCaller.System);
-            await Runtime.EnqueueCoreAsync(child, cancellationToken).ConfigureAwait(false);
+            var child = new RunRequest(RuntimeServices.NewId(), run.CorrelationId, target.Id, action, payloadJson, Runtime.Now, execution.NextKey("dispatch"), run.RunId, Caller: RunCaller.System);
+            await Runtime.QueueAsync(child, cancellationToken).ConfigureAwait(false);
             return new JsonObject { ["run_id"] = child.RunId, ["integration"] = target.Id, ["passthrough"] = passthrough?.DeepClone() };
         }
     }

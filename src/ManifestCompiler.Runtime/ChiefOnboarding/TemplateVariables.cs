@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ManifestCompiler.Runtime.Support.Plans;
+
+namespace ManifestCompiler.Runtime.ChiefOnboarding;
+
+/// <summary>
+/// What a run's templates see: the new hire's fields, the instance's stored values, the secrets <c>generate</c> made
+/// for this run, the run's own values, the responses so far and the instance's <c>redirect_url</c>.
+/// </summary>
+internal sealed class TemplateVariables(RunContext run)
+{
+    /// <summary>The answers of this run's <c>execute</c> requests so far (<c>responses.N</c>).</summary>
+    public JsonArray Responses { get; } = [];
+
+    /// <summary>The <c>generate</c> items' secrets, made once per run.</summary>
+    public JsonObject Generated { get; } = [];
+
+    /// <summary>
+    /// The variables (notes §22–24): the new hire's fields, then the stored values, then <paramref name="values"/>
+    /// (form values, the new hire's extra fields, stored data); <c>responses</c> and <c>redirect_url</c> always.
+    /// HTML-escaped like Django's autoescape.
+    /// </summary>
+    public TemplateScope Scope(JsonObject values, bool includeExtraFields = true)
+    {
+        var context = run.NewHire?.TemplateVariables() ?? [];
+        foreach (var (name, value) in run.Instance.Tokens)
+        {
+            context[name] = value?.DeepClone();
+        }
+        foreach (var (name, value) in Generated)
+        {
+            context[name] = value?.DeepClone();
+        }
+        foreach (var (name, value) in values)
+        {
+            context[name] = value?.DeepClone();
+        }
+        if (includeExtraFields && run.NewHire is not null)
+        {
+            foreach (var (name, value) in run.NewHire.ExtraFields)
+            {
+                context[name] = value?.DeepClone();
+            }
+        }
+        context["responses"] = Responses.DeepClone();
+        context["redirect_url"] = run.Host.ChiefOnboardingCallbackUrl(run.Instance);
+        return TemplateScope.FromObject(JsonSerializer.SerializeToElement(context), htmlEscape: true);
+    }
+}
