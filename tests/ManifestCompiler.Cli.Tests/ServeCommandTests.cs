@@ -238,12 +238,7 @@ internal sealed class ServeProcess : IAsyncDisposable
 
     public static async Task<ServeProcess> StartAsync(string workDirectory, params string[] args)
     {
-        int port;
-        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = ManifestCompiler.Runtime.Hosting.LoopbackServer.FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDirectory };
         // "{PORT}" in an argument is the port the host will listen on (to route a vendor to the host itself).
         var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);

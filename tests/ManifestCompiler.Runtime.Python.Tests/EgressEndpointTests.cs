@@ -1,4 +1,5 @@
 using System.Net;
+using ManifestCompiler.Runtime.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ManifestCompiler.Runtime.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

@@ -1,14 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using ManifestCompiler.Runtime.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ManifestCompiler.Runtime.Tests;
 
@@ -64,136 +59,134 @@ public sealed class PeopleApis : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _app = builder.Build();
-        _app.Use(async (context, next) =>
+        (_app, BaseUrl) = await LoopbackServer.StartAsync(app =>
         {
-            context.Request.EnableBuffering();
-            var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
-            context.Request.Body.Position = 0;
-            var key = $"{context.Request.Method} {context.Request.Path}";
-            Requests.Enqueue($"{key}{context.Request.QueryString} auth={context.Request.Headers.Authorization}");
-            Bodies.Enqueue((key, context.Request.ContentType ?? "", body));
-            await next(context);
-        });
+            app.Use(async (context, next) =>
+            {
+                context.Request.EnableBuffering();
+                var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+                context.Request.Body.Position = 0;
+                var key = $"{context.Request.Method} {context.Request.Path}";
+                Requests.Enqueue($"{key}{context.Request.QueryString} auth={context.Request.Headers.Authorization}");
+                Bodies.Enqueue((key, context.Request.ContentType ?? "", body));
+                await next(context);
+            });
 
-        // --- Asana ---
-        var asana = _app.MapGroup("/api/1.0").AddEndpointFilter(async (context, next) =>
-            context.HttpContext.Request.Headers.Authorization == "Bearer " + AsanaToken ? await next(context) : Results.StatusCode(401));
-        // The form's request: POST, the documented default method of form items.
-        asana.MapMethods("/organizations/{org}/teams", ["GET", "POST"], (string org) => Results.Json(new JsonObject
-        {
-            ["data"] = new JsonArray(new JsonObject { ["gid"] = "team-eng", ["name"] = "Engineering" }, new JsonObject { ["gid"] = "team-ops", ["name"] = "Operations" }),
-        }));
-        asana.MapPost("/workspaces/{org}/addUser", async (HttpRequest request) =>
-        {
-            var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!;
-            var email = body["data"]!["user"]!.GetValue<string>();
-            AsanaUsers[email] = true;
-            return Results.Json(AsanaAddUserAnswersWithoutGid
-                ? new JsonObject { ["data"] = new JsonObject { ["email"] = email } }
-                : new JsonObject { ["data"] = new JsonObject { ["gid"] = "user-1207", ["email"] = email } });
-        });
-        asana.MapPost("/teams/{team}/addUser", async (HttpRequest request) =>
-        {
-            var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!;
-            return Results.Json(new JsonObject { ["data"] = new JsonObject { ["gid"] = AsanaTeamAnswerGid ?? body["data"]!["user"]!.GetValue<string>() } });
-        });
-        asana.MapGet("/users/{gid}/status", () =>
-        {
-            var calls = Interlocked.Increment(ref AsanaStatusCalls);
-            return Results.Json(new JsonObject { ["data"] = new JsonObject { ["status"] = calls >= AsanaActiveAfter ? "active" : "pending" } });
-        });
-        asana.MapGet("/users/{email}", (string email) => AsanaUsers.ContainsKey(email)
-            ? Results.Json(new JsonObject { ["data"] = new JsonObject { ["gid"] = "user-1207", ["email"] = email } })
-            : Results.Json(new JsonObject { ["errors"] = new JsonArray(new JsonObject { ["message"] = "Not found" }) }, statusCode: 404));
-        asana.MapPost("/workspaces/{org}/removeUser", async (HttpRequest request) =>
-        {
-            var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!;
-            AsanaUsers.TryRemove(body["data"]!["user"]!.GetValue<string>(), out _);
-            return Results.Json(new JsonObject { ["data"] = new JsonObject() });
-        });
+            // --- Asana ---
+            var asana = app.MapGroup("/api/1.0").AddEndpointFilter(async (context, next) =>
+                context.HttpContext.Request.Headers.Authorization == "Bearer " + AsanaToken ? await next(context) : Results.StatusCode(401));
+            // The form's request: POST, the documented default method of form items.
+            asana.MapMethods("/organizations/{org}/teams", ["GET", "POST"], (string org) => Results.Json(new JsonObject
+            {
+                ["data"] = new JsonArray(new JsonObject { ["gid"] = "team-eng", ["name"] = "Engineering" }, new JsonObject { ["gid"] = "team-ops", ["name"] = "Operations" }),
+            }));
+            asana.MapPost("/workspaces/{org}/addUser", async (HttpRequest request) =>
+            {
+                var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!;
+                var email = body["data"]!["user"]!.GetValue<string>();
+                AsanaUsers[email] = true;
+                return Results.Json(AsanaAddUserAnswersWithoutGid
+                    ? new JsonObject { ["data"] = new JsonObject { ["email"] = email } }
+                    : new JsonObject { ["data"] = new JsonObject { ["gid"] = "user-1207", ["email"] = email } });
+            });
+            asana.MapPost("/teams/{team}/addUser", async (HttpRequest request) =>
+            {
+                var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!;
+                return Results.Json(new JsonObject { ["data"] = new JsonObject { ["gid"] = AsanaTeamAnswerGid ?? body["data"]!["user"]!.GetValue<string>() } });
+            });
+            asana.MapGet("/users/{gid}/status", () =>
+            {
+                var calls = Interlocked.Increment(ref AsanaStatusCalls);
+                return Results.Json(new JsonObject { ["data"] = new JsonObject { ["status"] = calls >= AsanaActiveAfter ? "active" : "pending" } });
+            });
+            asana.MapGet("/users/{email}", (string email) => AsanaUsers.ContainsKey(email)
+                ? Results.Json(new JsonObject { ["data"] = new JsonObject { ["gid"] = "user-1207", ["email"] = email } })
+                : Results.Json(new JsonObject { ["errors"] = new JsonArray(new JsonObject { ["message"] = "Not found" }) }, statusCode: 404));
+            asana.MapPost("/workspaces/{org}/removeUser", async (HttpRequest request) =>
+            {
+                var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!;
+                AsanaUsers.TryRemove(body["data"]!["user"]!.GetValue<string>(), out _);
+                return Results.Json(new JsonObject { ["data"] = new JsonObject() });
+            });
 
-        // --- BambooHR: Basic base64("<key>:x"), pages linked by links.next ---
-        _app.MapGet("/api/gateway.php/{company}/v1/reports/{report}", (HttpRequest request, string company, string report) =>
-        {
-            if (request.Headers.Authorization != "Basic " + Convert.ToBase64String(Encoding.ASCII.GetBytes(BambooKey + ":x")))
+            // --- BambooHR: Basic base64("<key>:x"), pages linked by links.next ---
+            app.MapGet("/api/gateway.php/{company}/v1/reports/{report}", (HttpRequest request, string company, string report) =>
             {
-                return Results.StatusCode(401);
-            }
-            var page = int.TryParse(request.Query["page"], out var p) ? p : 1;
-            var answer = new JsonObject { ["employees"] = page <= BambooPages.Count ? BambooPages[page - 1].DeepClone() : new JsonArray() };
-            if (page < BambooPages.Count)
-            {
-                answer["links"] = new JsonObject { ["next"] = $"https://api.bamboohr.com/api/gateway.php/{company}/v1/reports/{report}?page={page + 1}" };
-            }
-            return Results.Json(answer);
-        });
+                if (request.Headers.Authorization != "Basic " + Convert.ToBase64String(Encoding.ASCII.GetBytes(BambooKey + ":x")))
+                {
+                    return Results.StatusCode(401);
+                }
+                var page = int.TryParse(request.Query["page"], out var p) ? p : 1;
+                var answer = new JsonObject { ["employees"] = page <= BambooPages.Count ? BambooPages[page - 1].DeepClone() : new JsonArray() };
+                if (page < BambooPages.Count)
+                {
+                    answer["links"] = new JsonObject { ["next"] = $"https://api.bamboohr.com/api/gateway.php/{company}/v1/reports/{report}?page={page + 1}" };
+                }
+                return Results.Json(answer);
+            });
 
-        // --- Google: token exchange and refresh, directory pages by pageToken ---
-        _app.MapPost("/token", (HttpRequest request) =>
-        {
-            if (request.Query["client_secret"] != GoogleClientSecret)
+            // --- Google: token exchange and refresh, directory pages by pageToken ---
+            app.MapPost("/token", (HttpRequest request) =>
             {
-                return Results.Json(new JsonObject { ["error"] = "invalid_client" }, statusCode: 401);
-            }
-            if (request.Query["grant_type"] == "authorization_code")
+                if (request.Query["client_secret"] != GoogleClientSecret)
+                {
+                    return Results.Json(new JsonObject { ["error"] = "invalid_client" }, statusCode: 401);
+                }
+                if (request.Query["grant_type"] == "authorization_code")
+                {
+                    return request.Query["code"] == "google-code"
+                        ? Results.Json(new JsonObject { ["access_token"] = GoogleAccessToken, ["refresh_token"] = GoogleRefreshToken, ["expires_in"] = 3600, ["token_type"] = "Bearer" })
+                        : Results.Json(new JsonObject { ["error"] = "invalid_grant" }, statusCode: 400);
+                }
+                if (request.Query["grant_type"] == "refresh_token" && request.Query["refresh_token"] == GoogleRefreshToken)
+                {
+                    Interlocked.Increment(ref GoogleRefreshes);
+                    return Results.Json(new JsonObject { ["access_token"] = GoogleRefreshedToken, ["expires_in"] = 3600, ["token_type"] = "Bearer" });
+                }
+                return Results.Json(new JsonObject { ["error"] = "invalid_grant" }, statusCode: 400);
+            });
+            app.MapGet("/admin/directory/v1/users", (HttpRequest request) =>
             {
-                return request.Query["code"] == "google-code"
-                    ? Results.Json(new JsonObject { ["access_token"] = GoogleAccessToken, ["refresh_token"] = GoogleRefreshToken, ["expires_in"] = 3600, ["token_type"] = "Bearer" })
-                    : Results.Json(new JsonObject { ["error"] = "invalid_grant" }, statusCode: 400);
-            }
-            if (request.Query["grant_type"] == "refresh_token" && request.Query["refresh_token"] == GoogleRefreshToken)
-            {
-                Interlocked.Increment(ref GoogleRefreshes);
-                return Results.Json(new JsonObject { ["access_token"] = GoogleRefreshedToken, ["expires_in"] = 3600, ["token_type"] = "Bearer" });
-            }
-            return Results.Json(new JsonObject { ["error"] = "invalid_grant" }, statusCode: 400);
-        });
-        _app.MapGet("/admin/directory/v1/users", (HttpRequest request) =>
-        {
-            var auth = request.Headers.Authorization.ToString();
-            if (auth != "Bearer " + GoogleAccessToken && auth != "Bearer " + GoogleRefreshedToken)
-            {
-                return Results.StatusCode(401);
-            }
-            var token = request.Query["pageToken"].ToString();
-            var page = token.Length == 0 ? 0 : int.Parse(token.Replace("tok-", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
-            var answer = new JsonObject { ["users"] = page < GooglePages.Count ? GooglePages[page].DeepClone() : new JsonArray() };
-            if (page + 1 < GooglePages.Count)
-            {
-                answer["nextPageToken"] = $"tok-{page + 1}";
-            }
-            return Results.Json(answer);
-        });
+                var auth = request.Headers.Authorization.ToString();
+                if (auth != "Bearer " + GoogleAccessToken && auth != "Bearer " + GoogleRefreshedToken)
+                {
+                    return Results.StatusCode(401);
+                }
+                var token = request.Query["pageToken"].ToString();
+                var page = token.Length == 0 ? 0 : int.Parse(token.Replace("tok-", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+                var answer = new JsonObject { ["users"] = page < GooglePages.Count ? GooglePages[page].DeepClone() : new JsonArray() };
+                if (page + 1 < GooglePages.Count)
+                {
+                    answer["nextPageToken"] = $"tok-{page + 1}";
+                }
+                return Results.Json(answer);
+            });
 
-        // --- PandaDoc and the HR document store ---
-        _app.MapPost("/public/v1/documents", (HttpRequest request) => request.Headers.Authorization == "API-Key " + PandaDocKey
-            ? Results.Json(new JsonObject { ["id"] = "doc-88", ["status"] = "document.uploaded" }, statusCode: 201)
-            : Results.StatusCode(401));
-        _app.MapGet("/public/v1/documents/{id}", (string id) => Results.Json(new JsonObject { ["id"] = id, ["status"] = "document.draft" }));
-        _app.MapGet("/public/v1/documents/{id}/download", () => Results.Bytes(ContractPdf, "application/pdf"));
-        _app.MapPost("/api/employees/{email}/documents", async (HttpRequest request) =>
-        {
-            if (request.Headers.Authorization != "Bearer " + HrToken || !request.HasFormContentType)
+            // --- PandaDoc and the HR document store ---
+            app.MapPost("/public/v1/documents", (HttpRequest request) => request.Headers.Authorization == "API-Key " + PandaDocKey
+                ? Results.Json(new JsonObject { ["id"] = "doc-88", ["status"] = "document.uploaded" }, statusCode: 201)
+                : Results.StatusCode(401));
+            app.MapGet("/public/v1/documents/{id}", (string id) => Results.Json(new JsonObject { ["id"] = id, ["status"] = "document.draft" }));
+            app.MapGet("/public/v1/documents/{id}/download", () => Results.Bytes(ContractPdf, "application/pdf"));
+            app.MapPost("/api/employees/{email}/documents", async (HttpRequest request) =>
             {
-                return Results.StatusCode(400);
-            }
-            var form = await request.ReadFormAsync();
-            if (form.Files["document"] is not { } file)
-            {
-                return Results.StatusCode(422);
-            }
-            using var buffer = new MemoryStream();
-            await file.CopyToAsync(buffer);
-            UploadedDocument = buffer.ToArray();
-            return Results.Json(new JsonObject { ["stored"] = file.FileName });
-        });
+                if (request.Headers.Authorization != "Bearer " + HrToken || !request.HasFormContentType)
+                {
+                    return Results.StatusCode(400);
+                }
+                var form = await request.ReadFormAsync();
+                if (form.Files["document"] is not { } file)
+                {
+                    return Results.StatusCode(422);
+                }
+                using var buffer = new MemoryStream();
+                await file.CopyToAsync(buffer);
+                UploadedDocument = buffer.ToArray();
+                return Results.Json(new JsonObject { ["stored"] = file.FileName });
+            });
 
-        await _app.StartAsync();
-        BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+
+        });
     }
 
     public async Task DisposeAsync()

@@ -1,13 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json.Nodes;
+using ManifestCompiler.Runtime.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ManifestCompiler.Runtime.Tests;
 
@@ -39,76 +34,74 @@ public sealed class ThirdPartyApis : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _app = builder.Build();
-        _app.Use(async (context, next) =>
+        (_app, BaseUrl) = await LoopbackServer.StartAsync(app =>
         {
-            Requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} auth={context.Request.Headers.Authorization}");
-            await next(context);
-        });
-        _app.MapPost("/oauth2/v1/tokens/bearer", async (HttpRequest request) =>
-        {
-            var form = await request.ReadFormAsync();
-            var basic = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("ABc123ClientId:do-not-commit-real-secrets"));
-            if (request.Headers.Authorization != basic)
+            app.Use(async (context, next) =>
             {
-                return Results.StatusCode(401);
-            }
-            if (form["grant_type"] == "authorization_code")
-            {
-                return form["code"] == "good-code" && form["redirect_uri"].ToString().StartsWith("http", StringComparison.Ordinal)
-                    ? Results.Json(new JsonObject
-                    {
-                        ["access_token"] = ExchangedAccessToken,
-                        ["refresh_token"] = "qb-refresh-exchanged-3e4f",
-                        ["expires_in"] = 3600,
-                        ["x_refresh_token_expires_in"] = 8726400,
-                        ["token_type"] = "bearer",
-                    })
-                    : Results.StatusCode(400);
-            }
-            if (form["grant_type"] != "refresh_token" || form["refresh_token"].ToString().Length == 0)
-            {
-                return Results.StatusCode(400);
-            }
-            Interlocked.Increment(ref Refreshes);
-            return Results.Json(new JsonObject
-            {
-                ["access_token"] = RefreshedAccessToken,
-                ["refresh_token"] = RefreshedRefreshToken,
-                ["expires_in"] = 3600,
-                ["token_type"] = "bearer",
+                Requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} auth={context.Request.Headers.Authorization}");
+                await next(context);
             });
-        });
-        _app.MapGet("/v3/company/{realm}/query", (HttpRequest request, HttpResponse response) =>
-        {
-            if (RequiredAccessToken is { } required && request.Headers.Authorization != "Bearer " + required)
+            app.MapPost("/oauth2/v1/tokens/bearer", async (HttpRequest request) =>
             {
-                return Results.StatusCode(401);
-            }
-            if (Interlocked.Decrement(ref QuickBooksRateLimitedCalls) >= 0)
+                var form = await request.ReadFormAsync();
+                var basic = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("ABc123ClientId:do-not-commit-real-secrets"));
+                if (request.Headers.Authorization != basic)
+                {
+                    return Results.StatusCode(401);
+                }
+                if (form["grant_type"] == "authorization_code")
+                {
+                    return form["code"] == "good-code" && form["redirect_uri"].ToString().StartsWith("http", StringComparison.Ordinal)
+                        ? Results.Json(new JsonObject
+                        {
+                            ["access_token"] = ExchangedAccessToken,
+                            ["refresh_token"] = "qb-refresh-exchanged-3e4f",
+                            ["expires_in"] = 3600,
+                            ["x_refresh_token_expires_in"] = 8726400,
+                            ["token_type"] = "bearer",
+                        })
+                        : Results.StatusCode(400);
+                }
+                if (form["grant_type"] != "refresh_token" || form["refresh_token"].ToString().Length == 0)
+                {
+                    return Results.StatusCode(400);
+                }
+                Interlocked.Increment(ref Refreshes);
+                return Results.Json(new JsonObject
+                {
+                    ["access_token"] = RefreshedAccessToken,
+                    ["refresh_token"] = RefreshedRefreshToken,
+                    ["expires_in"] = 3600,
+                    ["token_type"] = "bearer",
+                });
+            });
+            app.MapGet("/v3/company/{realm}/query", (HttpRequest request, HttpResponse response) =>
             {
-                response.Headers["Retry-After"] = "1";
-                return Results.StatusCode(429);
-            }
-            if (RawInvoicesJson is { } raw)
+                if (RequiredAccessToken is { } required && request.Headers.Authorization != "Bearer " + required)
+                {
+                    return Results.StatusCode(401);
+                }
+                if (Interlocked.Decrement(ref QuickBooksRateLimitedCalls) >= 0)
+                {
+                    response.Headers["Retry-After"] = "1";
+                    return Results.StatusCode(429);
+                }
+                if (RawInvoicesJson is { } raw)
+                {
+                    return Results.Text(raw, "application/json"); // as a vendor sends it, escapes System.Text.Json cannot write included
+                }
+                return Results.Json(new JsonObject { ["QueryResponse"] = new JsonObject { ["Invoice"] = Invoices.DeepClone() } });
+            });
+            app.MapGet("/v1/customers", (HttpRequest request) =>
             {
-                return Results.Text(raw, "application/json"); // as a vendor sends it, escapes System.Text.Json cannot write included
-            }
-            return Results.Json(new JsonObject { ["QueryResponse"] = new JsonObject { ["Invoice"] = Invoices.DeepClone() } });
+                var after = request.Query["starting_after"].ToString();
+                var page = after.Length == 0
+                    ? new JsonArray(Customer("cus_1"), Customer("cus_2"))
+                    : after == "cus_2" ? new JsonArray(Customer("cus_3")) : [];
+                return Results.Json(new JsonObject { ["data"] = page, ["has_more"] = after.Length == 0 });
+            });
+
         });
-        _app.MapGet("/v1/customers", (HttpRequest request) =>
-        {
-            var after = request.Query["starting_after"].ToString();
-            var page = after.Length == 0
-                ? new JsonArray(Customer("cus_1"), Customer("cus_2"))
-                : after == "cus_2" ? new JsonArray(Customer("cus_3")) : [];
-            return Results.Json(new JsonObject { ["data"] = page, ["has_more"] = after.Length == 0 });
-        });
-        await _app.StartAsync();
-        BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
     }
 
     private static JsonObject Customer(string id) => new()

@@ -1,19 +1,14 @@
-using System.Net;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using ManifestCompiler.Runtime;
+using ManifestCompiler.Runtime.Hosting;
 using ManifestCompiler.Runtime.Python;
 using ManifestCompiler.Runtime.Support.Plans;
 using ManifestCompiler.Workspace;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ManifestCompiler.Benchmarks;
 
@@ -45,14 +40,9 @@ public class SyncBenchmarks
             invoices.Add(new JsonObject { ["Id"] = $"{i}", ["TxnDate"] = "2024-11-14", ["TotalAmt"] = 10.5 + i, ["CustomerRef"] = new JsonObject { ["value"] = $"{i % 50}" } });
         }
         var answer = new JsonObject { ["QueryResponse"] = new JsonObject { ["Invoice"] = invoices } }.ToJsonString();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _standIn = builder.Build();
-        _standIn.MapGet("/v3/company/{realm}/query", () => Results.Text(answer, "application/json"));
-        _standIn.StartAsync().GetAwaiter().GetResult();
+        (_standIn, var standInUrl) = LoopbackServer.StartAsync(app => app.MapGet("/v3/company/{realm}/query", () => Results.Text(answer, "application/json"))).GetAwaiter().GetResult();
         _routes = new OutboundRoutes();
-        OutboundRoutes.TryAdd(_routes, "quickbooks.api.intuit.com=" + _standIn.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        OutboundRoutes.TryAdd(_routes, "quickbooks.api.intuit.com=" + standInUrl);
 
         var built = PlanAssemblyBuilder.Build(ManifestWorkspace.Load([Path.Combine(Documents.RepositoryRoot, "samples", "bossi", "quickbooks")]), "SyncBenchmark");
         _plans = PlanCatalog.Load(Assembly.Load(built.Image ?? throw new InvalidOperationException("the QuickBooks sample must build")));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ManifestCompiler.Cli.Serving;
 using ManifestCompiler.Runtime;
+using ManifestCompiler.Runtime.Hosting.Api;
 
 namespace ManifestCompiler.Cli.Commands;
 
@@ -42,7 +43,7 @@ internal static class KeysCommand
             using var store = SqliteApiKeyStore.Open(parseResult.GetValue(databaseOption)!);
             foreach (var key in await store.ListAsync(cancellationToken))
             {
-                output.WriteLine(ServeHost.DescribeKey(key).ToJsonString());
+                output.WriteLine(KeyEndpoints.DescribeKey(key).ToJsonString());
             }
             return 0;
         });

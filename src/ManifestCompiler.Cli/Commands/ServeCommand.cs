@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ManifestCompiler.Cli.Serving;
 using ManifestCompiler.Runtime;
+using ManifestCompiler.Runtime.Hosting.Api;
 using Microsoft.Extensions.Logging;
 
 namespace ManifestCompiler.Cli.Commands;

@@ -1,14 +1,9 @@
-using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ManifestCompiler.Runtime;
+using ManifestCompiler.Runtime.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ManifestCompiler.Cli.Running;
 
@@ -64,11 +59,7 @@ internal sealed class StandInApi : IAsyncDisposable
                 item.TryGetProperty("body", out var body) ? body.GetRawText() : null));
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.Run(async context =>
+        var (app, baseUrl) = await LoopbackServer.StartAsync(server => server.Run(async context =>
         {
             // Every host of the file is routed here, and a rewritten request carries the stand-in's own host:
             // responses match on method and path.
@@ -89,9 +80,7 @@ internal sealed class StandInApi : IAsyncDisposable
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync(match.Body);
             }
-        });
-        await app.StartAsync();
-        var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        }));
         return (new StandInApi(app, baseUrl, [.. responses.Select(r => r.Host).Distinct(StringComparer.OrdinalIgnoreCase)]), null);
     }
 

@@ -1,4 +1,5 @@
 using System.Reflection;
+using ManifestCompiler.Runtime.Hosting.Api;
 using ManifestCompiler.Runtime.Python;
 using ManifestCompiler.Runtime.Support.Plans;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,6 +49,15 @@ public sealed class ManifestRuntimeHostOptions
 
     /// <summary>How long the queue worker sleeps when nothing is queued.</summary>
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The <c>Host</c> values the API answers to (<see cref="RequestHygiene"/>); none: the server's listening
+    /// addresses, and <c>localhost</c> and <c>127.0.0.1</c>, each with the listening port.
+    /// </summary>
+    public List<string> AllowedHosts { get; } = [];
+
+    /// <summary>The largest deploy body (a zip of sources) the API accepts.</summary>
+    public long MaxDeployBytes { get; set; } = SourceDeployment.DefaultMaxBytes;
 }
 
 /// <summary>The running runtime, once the hosted service has started the step pool.</summary>
@@ -69,7 +79,9 @@ public static class ManifestRuntimeServiceCollectionExtensions
     /// <summary>
     /// The runtime as a hosted service: the stores (SQLite when a database is configured), a named
     /// <c>HttpClient</c> from <c>IHttpClientFactory</c> behind the egress policy, debug events written to
-    /// <c>ILogger</c>, the step pool, and a worker that runs queued runs as they become due.
+    /// <c>ILogger</c> and to live subscribers (<see cref="EventBroadcaster"/>), the step pool, a worker that runs
+    /// queued runs as they become due, and the API's key authentication and policies (a key is required by default).
+    /// Map the API with <see cref="ManifestRuntimeApi.MapManifestRuntimeApi"/>.
     /// </summary>
     public static IServiceCollection AddManifestRuntime(this IServiceCollection services, Action<ManifestRuntimeHostOptions> configure)
     {
@@ -88,7 +100,11 @@ public static class ManifestRuntimeServiceCollectionExtensions
             }
         }
 
+        var events = new EventBroadcaster();
+        options.EventListeners.Add(events.Publish);
         services.AddSingleton(options);
+        services.AddSingleton(events);
+        ApiCaller.AddServices(services);
         services.AddHttpClient(HttpClientName).ConfigurePrimaryHttpMessageHandler(() => options.Egress.CreateHandler());
         if (options.DatabasePath is { } path)
         {

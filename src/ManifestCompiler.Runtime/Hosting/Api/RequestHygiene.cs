@@ -1,34 +1,31 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace ManifestCompiler.Cli.Serving;
+namespace ManifestCompiler.Runtime.Hosting.Api;
 
 /// <summary>
-/// What <c>mfc serve</c> checks of every request before its handler: the <c>Host</c> header (DNS rebinding: a page
+/// What the runtime API checks of every request before its handler: the <c>Host</c> header (DNS rebinding: a page
 /// of another site whose name resolves to 127.0.0.1 sends its own name), and that a body sent to a JSON endpoint is
 /// declared JSON (a cross-site form or <c>text/plain</c> request, which browsers send without a CORS preflight, gets
 /// 415). No CORS headers are ever sent, so browsers keep other origins from reading any answer.
 /// </summary>
-internal static class RequestHygiene
+public static class RequestHygiene
 {
     /// <summary>
-    /// The <c>Host</c> values a request may carry: each of <paramref name="configured"/> (a name with a port must
-    /// match exactly, a name without one matches that name on any port), or by default the listening address,
-    /// <c>localhost</c> and <c>127.0.0.1</c> with the port. Kestrel's host filtering ignores ports, hence this.
+    /// Answers 400 to a request whose <c>Host</c> is not one of <paramref name="allowed"/>; with none configured, the
+    /// server's own listening addresses with their ports, and <c>localhost</c> and <c>127.0.0.1</c> with each port.
     /// </summary>
-    public static IReadOnlyList<string> AllowedHosts(IReadOnlyList<string> configured, int port) =>
-        configured.Count > 0
-            ? [.. configured.SelectMany(h => h.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))]
-            : [$"127.0.0.1:{port}", $"localhost:{port}"];
-
-    public static void UseHostCheck(this WebApplication app, IReadOnlyList<string> allowed)
+    public static IApplicationBuilder UseHostCheck(this IApplicationBuilder app, IReadOnlyList<string> allowed)
     {
-        app.Use(async (context, next) =>
+        IReadOnlyList<string>? resolved = allowed.Count > 0 ? allowed : null;
+        return app.Use(async (context, next) =>
         {
+            resolved ??= ListeningHosts(app.ServerFeatures.Get<IServerAddressesFeature>()?.Addresses ?? []);
             var host = context.Request.Host;
-            if (!host.HasValue || !allowed.Any(a => Matches(a, host)))
+            if (!host.HasValue || !resolved.Any(a => Matches(a, host)))
             {
                 context.Response.StatusCode = StatusCodes.Status400BadRequest;
                 await context.Response.WriteAsJsonAsync(new JsonObject { ["error"] = "the Host header is not one this server answers to (--allowed-hosts)" });
@@ -36,6 +33,19 @@ internal static class RequestHygiene
             }
             await next(context);
         });
+    }
+
+    private static List<string> ListeningHosts(IEnumerable<string> addresses)
+    {
+        var hosts = new List<string>();
+        foreach (var address in addresses)
+        {
+            if (Uri.TryCreate(address, UriKind.Absolute, out var uri))
+            {
+                hosts.AddRange([$"{uri.Host}:{uri.Port}", $"127.0.0.1:{uri.Port}", $"localhost:{uri.Port}"]);
+            }
+        }
+        return hosts;
     }
 
     private static bool Matches(string allowed, HostString host) =>

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using ManifestCompiler.Runtime;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -9,14 +8,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ManifestCompiler.Cli.Serving;
+namespace ManifestCompiler.Runtime.Hosting.Api;
 
 /// <summary>
 /// <c>Authorization: Bearer &lt;key&gt;</c> (RFC 6750) against the API keys in the runtime's database
-/// (<see cref="ApiKeys"/>). The key is looked up on every request, so a key revoked with <c>mfc keys revoke</c>
+/// (<see cref="ApiKeys"/>), for every host of the runtime API. The key is looked up on every request, so a key revoked with <c>mfc keys revoke</c>
 /// fails at once, also in a running host. A missing, malformed, unknown or revoked key is the same failure (401).
 /// </summary>
-internal sealed class ServeApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IApiKeyStore keys)
+public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IApiKeyStore keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -34,7 +33,7 @@ internal sealed class ServeApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOpt
         {
             return AuthenticateResult.Fail("not a live API key");
         }
-        return AuthenticateResult.Success(new AuthenticationTicket(ServeCaller.Principal(key), SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(ApiCaller.Principal(key), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -45,8 +44,8 @@ internal sealed class ServeApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOpt
     }
 }
 
-/// <summary>The authorization policies of <c>mfc serve</c>'s endpoint groups.</summary>
-internal static class ServePolicies
+/// <summary>The authorization policies of the runtime API's endpoint groups (<see cref="ManifestRuntimeApi"/>).</summary>
+public static class ApiPolicies
 {
     /// <summary>Any live key; what it sees is its company's (an admin key sees everything).</summary>
     public const string AnyKey = "any-key";
@@ -59,23 +58,23 @@ internal static class ServePolicies
 
     public static void Configure(AuthorizationOptions options)
     {
-        var anyKey = new AuthorizationPolicyBuilder(ServeApiKeyHandler.SchemeName).RequireAuthenticatedUser().Build();
+        var anyKey = new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
         options.AddPolicy(AnyKey, anyKey);
-        options.AddPolicy(Admin, p => p.AddAuthenticationSchemes(ServeApiKeyHandler.SchemeName).RequireAuthenticatedUser().RequireClaim(ServeCaller.ScopeClaim, nameof(ApiKeyScope.Admin)));
-        options.AddPolicy(InstanceOwner, p => p.AddAuthenticationSchemes(ServeApiKeyHandler.SchemeName).RequireAuthenticatedUser().AddRequirements(new InstanceOwnerRequirement()));
+        options.AddPolicy(Admin, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireClaim(ApiCaller.ScopeClaim, nameof(ApiKeyScope.Admin)));
+        options.AddPolicy(InstanceOwner, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().AddRequirements(new InstanceOwnerRequirement()));
         // An endpoint mapped without a policy still needs a key: public endpoints say so (AllowAnonymous).
         options.FallbackPolicy = anyKey;
     }
 }
 
-internal sealed class InstanceOwnerRequirement : IAuthorizationRequirement;
+public sealed class InstanceOwnerRequirement : IAuthorizationRequirement;
 
 /// <summary>Grants <see cref="InstanceOwnerRequirement"/> when the route's instance belongs to the key's company (or the key is an admin's).</summary>
 internal sealed class InstanceOwnerHandler(IInstanceStore instances) : AuthorizationHandler<InstanceOwnerRequirement>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, InstanceOwnerRequirement requirement)
     {
-        if (ServeCaller.From(context.User) is not { } caller)
+        if (ApiCaller.From(context.User) is not { } caller)
         {
             return;
         }
@@ -94,7 +93,7 @@ internal sealed class InstanceOwnerHandler(IInstanceStore instances) : Authoriza
 }
 
 /// <summary>Who a request comes from, as its key says: the operator, or one company's user with a role.</summary>
-internal sealed record ServeCaller(string KeyId, bool IsAdmin, string? CompanyId, string? UserId, string? Role)
+public sealed record ApiCaller(string KeyId, bool IsAdmin, string? CompanyId, string? UserId, string? Role)
 {
     public const string ScopeClaim = "mfc:scope";
     private const string KeyClaim = "mfc:key";
@@ -117,20 +116,21 @@ internal sealed record ServeCaller(string KeyId, bool IsAdmin, string? CompanyId
             claims.Add(new Claim(UserClaim, key.UserId!));
             claims.Add(new Claim(RoleClaim, key.Role!));
         }
-        return new ClaimsPrincipal(new ClaimsIdentity(claims, ServeApiKeyHandler.SchemeName));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, ApiKeyAuthenticationHandler.SchemeName));
     }
 
-    public static ServeCaller? From(ClaimsPrincipal user) => user.FindFirst(KeyClaim) is { } key
-        ? new ServeCaller(key.Value, user.FindFirst(ScopeClaim)?.Value == nameof(ApiKeyScope.Admin), user.FindFirst(CompanyClaim)?.Value, user.FindFirst(UserClaim)?.Value, user.FindFirst(RoleClaim)?.Value)
+    public static ApiCaller? From(ClaimsPrincipal user) => user.FindFirst(KeyClaim) is { } key
+        ? new ApiCaller(key.Value, user.FindFirst(ScopeClaim)?.Value == nameof(ApiKeyScope.Admin), user.FindFirst(CompanyClaim)?.Value, user.FindFirst(UserClaim)?.Value, user.FindFirst(RoleClaim)?.Value)
         : null;
 
     /// <summary>The caller of an endpoint behind a key policy (authorization already ran).</summary>
-    public static ServeCaller Of(HttpContext context) => From(context.User) ?? throw new InvalidOperationException("an endpoint behind a key policy ran without a key");
+    public static ApiCaller Of(HttpContext context) => From(context.User) ?? throw new InvalidOperationException("an endpoint behind a key policy ran without a key");
 
+    /// <summary>The API-key scheme, the policies (a key required by default) and the instance-owner check.</summary>
     public static void AddServices(IServiceCollection services)
     {
-        services.AddAuthentication(ServeApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ServeApiKeyHandler>(ServeApiKeyHandler.SchemeName, null);
-        services.AddAuthorization(ServePolicies.Configure);
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(ApiPolicies.Configure);
         services.AddSingleton<IAuthorizationHandler, InstanceOwnerHandler>();
     }
 }

@@ -1,27 +1,44 @@
 using System.IO.Compression;
-using ManifestCompiler.Cli.Checking;
-using ManifestCompiler.Cli.Running;
-using ManifestCompiler.Workspace;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace ManifestCompiler.Cli.Serving;
+namespace ManifestCompiler.Runtime.Hosting.Api;
+
+/// <summary>
+/// What a host compiles deployed sources with (<c>mfc serve</c>: the same compiler as <c>mfc build</c>). The runtime
+/// never depends on the compiler: a host without one deploys plan assemblies from its configuration only.
+/// </summary>
+public interface IPlanSourceCompiler
+{
+    /// <summary>The plan assembly of the integration folders and manifests under <paramref name="folder"/>, or why there is none.</summary>
+    PlanSourceCompilation Compile(string folder);
+}
+
+/// <summary>
+/// A compilation of deployed sources: the assembly image; or <see cref="Problem"/> (the sources are not a workspace),
+/// or <see cref="DiagnosticsJson"/> (they have errors, as <c>mfc check --format json</c> prints them).
+/// </summary>
+public sealed record PlanSourceCompilation(byte[]? Image, string? Problem = null, string? DiagnosticsJson = null);
 
 /// <summary>
 /// A deploy over HTTP: a zip of sources (integration folders and ChiefOnboarding manifests), never an assembly. The
 /// body is streamed to a private temporary folder up to a size limit, its entries checked (no absolute paths or
-/// <c>..</c>, at most <see cref="MaxEntries"/> entries, the unpacked total bounded), then compiled with the same
-/// compiler as <c>mfc build</c>; only the assembly that compiler emits is loaded. Sources with errors are refused
-/// with their diagnostics (as <c>mfc check --format json</c> prints them).
+/// <c>..</c>, at most <see cref="MaxEntries"/> entries, the unpacked total bounded), then compiled with the
+/// host's compiler (<see cref="IPlanSourceCompiler"/>); only the assembly that compiler emits is loaded. Sources with
+/// errors are refused with their diagnostics.
 /// </summary>
-internal static class SourceDeployment
+public static class SourceDeployment
 {
     public const long DefaultMaxBytes = 10 * 1024 * 1024;
     public const int MaxEntries = 2_000;
 
     /// <summary>The assembly image, or the answer that refuses the request.</summary>
-    public static async Task<(byte[]? Image, IResult? Refusal)> CompileAsync(HttpContext context, long maxBytes, CancellationToken cancellationToken)
+    internal static async Task<(byte[]? Image, IResult? Refusal)> CompileAsync(HttpContext context, IPlanSourceCompiler? compiler, long maxBytes, CancellationToken cancellationToken)
     {
+        if (compiler is null)
+        {
+            return (null, Problem(StatusCodes.Status501NotImplemented, "this host compiles no sources (it has no IPlanSourceCompiler); its plans come from its configuration"));
+        }
         var request = context.Request;
         if (!string.Equals(request.ContentType?.Split(';')[0].Trim(), "application/zip", StringComparison.OrdinalIgnoreCase))
         {
@@ -49,21 +66,15 @@ internal static class SourceDeployment
             {
                 return (null, Problem(StatusCodes.Status400BadRequest, problem));
             }
-            var workspace = ManifestWorkspace.Load([sources]);
-            if (workspace.Problems.Length > 0 || workspace.Count == 0)
+            var compiled = compiler.Compile(sources);
+            if (compiled.Image is null)
             {
-                return (null, Problem(StatusCodes.Status400BadRequest, workspace.Count == 0 ? "the zip holds no integration folder or manifest" : string.Join("; ", workspace.Problems)));
+                return compiled.DiagnosticsJson is { } diagnostics
+                    // Paths as they are inside the zip, not where it was unpacked.
+                    ? (null, Results.Content(diagnostics.Replace(sources + "/", "", StringComparison.Ordinal), "application/json", System.Text.Encoding.UTF8, StatusCodes.Status400BadRequest))
+                    : (null, Problem(StatusCodes.Status400BadRequest, compiled.Problem ?? "the sources did not compile"));
             }
-            var built = RunnablePlans.Build(workspace, "DeployedPlans");
-            if (built.Image is null)
-            {
-                using var json = new MemoryStream();
-                DiagnosticWriters.WriteJson(json, built.Diagnostics, CheckSummary.Of(built.Integrations, built.Manifests, built.Diagnostics));
-                // Paths as they are inside the zip, not where it was unpacked.
-                var text = System.Text.Encoding.UTF8.GetString(json.ToArray()).Replace(sources + "/", "", StringComparison.Ordinal);
-                return (null, Results.Content(text, "application/json", System.Text.Encoding.UTF8, StatusCodes.Status400BadRequest));
-            }
-            return (built.Image, null);
+            return (compiled.Image, null);
         }
         finally
         {
