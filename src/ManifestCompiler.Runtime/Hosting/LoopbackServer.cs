@@ -15,13 +15,17 @@ namespace ManifestCompiler.Runtime.Hosting;
 /// </summary>
 public static class LoopbackServer
 {
-    /// <summary>A server on a free port with the routes <paramref name="map"/> adds, started; its base URL (<c>http://127.0.0.1:port</c>).</summary>
-    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(Action<WebApplication> map, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A server on a free port with the services <paramref name="configure"/> adds and the routes <paramref name="map"/>
+    /// adds, started; its base URL (<c>http://127.0.0.1:port</c>).
+    /// </summary>
+    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(Action<WebApplication> map, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         // A stand-in's requests are not the host's: its own logs stay out of the host's console.
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        configure?.Invoke(builder);
         var app = builder.Build();
         map(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
