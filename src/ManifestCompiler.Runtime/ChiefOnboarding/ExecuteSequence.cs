@@ -13,7 +13,7 @@ namespace ManifestCompiler.Runtime.ChiefOnboarding;
 /// </summary>
 internal sealed class ExecuteSequence(RunContext run)
 {
-    /// <summary>The <c>execute</c> algorithm (notes §38) with the documented semantics (see the class summary).</summary>
+    /// <summary>The <c>execute</c> algorithm (notes §38) with the documented semantics (see <see cref="ChiefOnboardingEngine"/>).</summary>
     public async Task<ExecuteResult> RunAsync(JsonObject form, CancellationToken cancellationToken)
     {
         run.Event(DebugLevel.Debug, $"Starting execution of {run.Plan.Name}" + (run.NewHire is null ? "" : $" for {run.NewHire.Id}"), "lifecycle");
@@ -25,7 +25,7 @@ internal sealed class ExecuteSequence(RunContext run)
         {
             var secret = RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 10);
             run.Variables.Generated[item.Id] = secret;
-            run.Host.Redactor.Add(secret);
+            run.Services.Redactor.Add(secret);
         }
         var values = (JsonObject)form.DeepClone();
         RequestResult? last = null;
@@ -49,7 +49,7 @@ internal sealed class ExecuteSequence(RunContext run)
                 }
                 if (!matched)
                 {
-                    var blocked = $"Execute url ({request.Url.Source}): {run.Host.Redactor.Redact(ChiefOnboardingEngine.Truncate(result.Json?.GetRawText() ?? result.Text))}";
+                    var blocked = $"Execute url ({request.Url.Source}): {run.Services.Redactor.Redact(ChiefOnboardingEngine.Truncate(result.Json?.GetRawText() ?? result.Text))}";
                     var why = request.Polling is { } p ? $"Polling timed out after {p.Amount} request(s): " : "";
                     await run.Engine.Notifier.NotifyAsync(new IntegrationNotification(NotificationKind.BlockedIntegration, run.Instance.Id, run.NewHire?.Id, why + blocked), cancellationToken).ConfigureAwait(false);
                     run.Event(DebugLevel.Error, $"{why}continue_if did not hold: '{condition.ResponseNotation}' is not the expected value", "action_error", 500);
@@ -58,7 +58,7 @@ internal sealed class ExecuteSequence(RunContext run)
             }
             if (!result.Success)
             {
-                var error = $"Execute url ({request.Url.Source}): {run.Host.Redactor.Redact(result.Error!)}";
+                var error = $"Execute url ({request.Url.Source}): {run.Services.Redactor.Redact(result.Error!)}";
                 if (run.NewHire is not null)
                 {
                     await run.Engine.Notifier.NotifyAsync(new IntegrationNotification(NotificationKind.FailedIntegration, run.Instance.Id, run.NewHire.Id, error), cancellationToken).ConfigureAwait(false);
@@ -110,7 +110,7 @@ internal sealed class ExecuteSequence(RunContext run)
         {
             if (result.Json is not { } json || !entry.Path.TryEvaluate(json, out var value, out _))
             {
-                return $"Could not store data to new hire: {entry.Path} not found in {run.Host.Redactor.Redact(ChiefOnboardingEngine.Truncate(result.Json?.GetRawText() ?? result.Text))}";
+                return $"Could not store data to new hire: {entry.Path} not found in {run.Services.Redactor.Redact(ChiefOnboardingEngine.Truncate(result.Json?.GetRawText() ?? result.Text))}";
             }
             stored.Add((entry.Property, JsonNode.Parse(value.GetRawText())));
         }

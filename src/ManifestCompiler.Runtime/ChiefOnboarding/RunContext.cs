@@ -7,8 +7,9 @@ using ManifestCompiler.Runtime.Support.Plans;
 namespace ManifestCompiler.Runtime.ChiefOnboarding;
 
 /// <summary>
-/// One run against one instance: the template context (new-hire fields, then the stored values, then the run's
-/// values), the responses and files so far, and the events, all under one correlation id.
+/// One run against one instance: the instance and the new hire as they change, the files saved so far, its requests
+/// (with OAuth token refresh) and its events, all under one correlation id. What its templates see is
+/// <see cref="TemplateVariables"/>; the <c>execute</c> algorithm is <see cref="ExecuteSequence"/>, user sync <see cref="UserSync"/>.
 /// </summary>
 internal sealed class RunContext(ChiefOnboardingEngine engine, ChiefOnboardingPlan plan, IntegrationInstance instance, NewHire? newHire, string action, string correlationId)
 {
@@ -31,21 +32,21 @@ internal sealed class RunContext(ChiefOnboardingEngine engine, ChiefOnboardingPl
 
     public TemplateVariables Variables => _variables ??= new TemplateVariables(this);
 
-    internal RuntimeServices Host => engine.Services;
+    public RuntimeServices Services => engine.Services;
 
     public void Event(DebugLevel level, string message, string debugType, int code = 200, string? data = null) =>
-        Host.Publish(level, message, code, action, correlationId, correlationId, Instance.Id, debugType, data);
+        Services.Publish(level, message, code, action, correlationId, correlationId, Instance.Id, debugType, data);
 
     public async Task<RequestResult> SendAsync(RequestPlan request, JsonObject values, string? appendCode, CancellationToken cancellationToken, bool includeExtraFields = true)
     {
         var scope = Variables.Scope(values, includeExtraFields);
         var extraArgs = (JsonObject)Instance.Tokens.DeepClone();
-        var result = await engine.Sender.SendAsync(plan, request, scope, Files, extraArgs, Host.Redactor, appendCode, cancellationToken).ConfigureAwait(false);
+        var result = await engine.Sender.SendAsync(plan, request, scope, Files, extraArgs, Services.Redactor, appendCode, cancellationToken).ConfigureAwait(false);
         if (plan.OAuth is { } oauth && (ReferenceEquals(request, oauth.AccessToken) || ReferenceEquals(request, oauth.Refresh))
             && result.Json is { ValueKind: JsonValueKind.Object } answer && JsonNode.Parse(answer.GetRawText()) is JsonObject tokens)
         {
             // A token endpoint's answer is secret before it is stored: mask it in this request's own event.
-            Host.Redactor.AddTokens(tokens);
+            Services.Redactor.AddTokens(tokens);
         }
         if (scope.Missing.Count > 0)
         {
@@ -88,7 +89,7 @@ internal sealed class RunContext(ChiefOnboardingEngine engine, ChiefOnboardingPl
         if (plan.OAuth is not { Refresh: { } refresh } || Instance.Tokens["oauth"] is not JsonObject oauth
             || JsonText.Of(oauth["expires_in"]) is not { } lifetimeText
             || !double.TryParse(lifetimeText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lifetime)
-            || Instance.TokensStoredAt.AddSeconds(lifetime) >= Host.Now)
+            || Instance.TokensStoredAt.AddSeconds(lifetime) >= Services.Now)
         {
             return true;
         }
@@ -96,7 +97,7 @@ internal sealed class RunContext(ChiefOnboardingEngine engine, ChiefOnboardingPl
         var result = await SendAsync(refresh, new JsonObject(), null, cancellationToken, includeExtraFields: false).ConfigureAwait(false);
         if (ChiefOnboardingEngine.TokenAnswer(result) is not { } answer)
         {
-            var reason = Host.Redactor.Redact(result.Error ?? $"{result.Url} answered {result.Status} {ChiefOnboardingEngine.Truncate(result.Json?.GetRawText() ?? result.Text)}");
+            var reason = Services.Redactor.Redact(result.Error ?? $"{result.Url} answered {result.Status} {ChiefOnboardingEngine.Truncate(result.Json?.GetRawText() ?? result.Text)}");
             await engine.Notifier.NotifyAsync(new IntegrationNotification(NotificationKind.FailedIntegration, Instance.Id, NewHire?.Id, "Refresh url: " + reason), cancellationToken).ConfigureAwait(false);
             Event(DebugLevel.Error, "Refreshing the OAuth token failed: " + reason, "action_error", 500);
             return false;
@@ -108,9 +109,9 @@ internal sealed class RunContext(ChiefOnboardingEngine engine, ChiefOnboardingPl
         }
         var tokens = (JsonObject)Instance.Tokens.DeepClone();
         tokens["oauth"] = merged;
-        Host.Redactor.AddTokens(tokens);
-        Instance = Instance with { Tokens = tokens, TokensStoredAt = Host.Now };
-        await Host.Instances.SaveAsync(Instance, cancellationToken).ConfigureAwait(false);
+        Services.Redactor.AddTokens(tokens);
+        Instance = Instance with { Tokens = tokens, TokensStoredAt = Services.Now };
+        await Services.Instances.SaveAsync(Instance, cancellationToken).ConfigureAwait(false);
         Event(DebugLevel.Info, "OAuth token refreshed", "lifecycle");
         return true;
     }

@@ -46,7 +46,7 @@ internal sealed class TemplateVariables(RunContext run)
             }
         }
         context["responses"] = Responses.DeepClone();
-        context["redirect_url"] = run.Host.ChiefOnboardingCallbackUrl(run.Instance);
+        context["redirect_url"] = run.Services.ChiefOnboardingCallbackUrl(run.Instance);
         return TemplateScope.FromObject(JsonSerializer.SerializeToElement(context), htmlEscape: true);
     }
 }

@@ -32,7 +32,7 @@ internal sealed class UserSync(RunContext context, SyncUsersPlan sync)
             var result = await context.SendAsync(request, pageState, null, cancellationToken).ConfigureAwait(false);
             if (!result.Success)
             {
-                return Fail(pages, "Paginated URL fetch: " + context.Host.Redactor.Redact(result.Error!));
+                return Fail(pages, "Paginated URL fetch: " + context.Services.Redactor.Redact(result.Error!));
             }
             page = result.Json;
             // "It will stop earlier if there are no users found anymore."
