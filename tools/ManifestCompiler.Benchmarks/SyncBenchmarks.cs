@@ -1,3 +1,4 @@
+using System.Net;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
