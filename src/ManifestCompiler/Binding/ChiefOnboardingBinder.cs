@@ -9,6 +9,7 @@ using ManifestCompiler.Syntax.DotPaths;
 using ManifestCompiler.Syntax.Templates;
 using ManifestCompiler.Syntax.Text;
 using static ManifestCompiler.Binding.FileBinder;
+using CronSchedulePlan = ManifestCompiler.Runtime.Support.Plans.CronSchedulePlan;
 using FormItemType = ManifestCompiler.Runtime.Support.Plans.FormItemType;
 using ManifestKind = ManifestCompiler.Runtime.Support.Plans.ManifestKind;
 using NotificationType = ManifestCompiler.Runtime.Support.Plans.NotificationType;
@@ -797,7 +798,7 @@ internal sealed class ChiefOnboardingBinder
             }
         }
 
-        CronScheduleIR? schedule = null;
+        CronSchedulePlan? schedule = null;
         if (root["schedule"] is { } scheduleMember && scheduleMember.Value is not JsonNullSyntax)
         {
             schedule = BindSchedule(scheduleMember.Value, JsonLocation.Member(path, "schedule"));
@@ -811,13 +812,13 @@ internal sealed class ChiefOnboardingBinder
         return action is null ? null : new SyncUsersIR(action.Value, dataFrom, structure.ToEquatableArray(), schedule, pagination);
     }
 
-    private CronScheduleIR? BindSchedule(JsonSyntax value, string path)
+    private CronSchedulePlan? BindSchedule(JsonSyntax value, string path)
     {
         if (_file.String(value, path, "schedule") is not { } text)
         {
             return null;
         }
-        var parsed = CronExpression.Parse(text.Value);
+        var parsed = CronParser.Parse(text.Value);
         _file.ReportEmbedded(parsed.Diagnostics, text, path);
         if (parsed.Value is not { } cron)
         {
@@ -827,11 +828,11 @@ internal sealed class ChiefOnboardingBinder
         {
             _file.Report(ManifestDiagnostics.SixFieldSchedule, text.Span, path, text.Value, DescribeSixFields(cron));
         }
-        return new CronScheduleIR(cron.Source, cron.HasSeconds, cron.Seconds, cron.Minutes, cron.Hours, cron.DaysOfMonth, cron.Months, cron.DaysOfWeek, cron.DayOfMonthRestricted, cron.DayOfWeekRestricted);
+        return cron;
     }
 
-    private static string DescribeSixFields(CronExpression cron) =>
-        cron.Seconds.Length == 60 ? "every second of each minute it matches" : $"at second(s) {string.Join(",", cron.Seconds)} of each minute it matches";
+    private static string DescribeSixFields(CronSchedulePlan cron) =>
+        cron.Seconds.Count == 60 ? "every second of each minute it matches" : $"at second(s) {string.Join(",", cron.Seconds)} of each minute it matches";
 
     private PaginationIR BindPagination()
     {
