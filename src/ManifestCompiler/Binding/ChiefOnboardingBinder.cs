@@ -19,7 +19,8 @@ using SyncAction = ManifestCompiler.Runtime.Support.Plans.SyncAction;
 namespace ManifestCompiler.Binding;
 
 /// <summary>
-/// Binds a ChiefOnboarding manifest (spec 002; the reference engine's behaviour in chiefonboarding-engine-notes.md).
+/// Binds a ChiefOnboarding manifest (docs/chiefonboarding-semantics.md: the documented semantics, where the reference
+/// engine differs, and which template variables each place sees).
 /// It rejects what the reference serializer rejects, with the same JSON paths, except where this toolchain follows the
 /// documentation instead; there it warns what the reference engine would do (the MC81xx portability warnings).
 /// </summary>
@@ -253,7 +254,7 @@ internal sealed class ChiefOnboardingBinder
     private TemplateScope ManifestScope() =>
         Scope(_baseNames.Union(_userNames).Union(_storedBefore[^1]), NoResponses, UnknownNote);
 
-    /// <summary>exists renders with the built-in new-hire values and the integration's values only (notes §24).</summary>
+    /// <summary>exists renders with the built-in new-hire values and the integration's values only (docs/chiefonboarding-semantics.md, "Template variables").</summary>
     private TemplateScope ExistsScope() =>
         Scope(_baseNames.Union(NewHireVariables), NoResponses, " (exists sees only new-hire fields and the integration's own values)");
 
@@ -375,7 +376,7 @@ internal sealed class ChiefOnboardingBinder
         }
 
         var headers = Member(obj, "headers") is { } headersValue ? BindHeaders(headersValue, JsonLocation.Member(path, "headers"), scope) : null;
-        // An empty headers object means "use the manifest's" at run time (notes §29).
+        // An empty headers object means "use the manifest's" at run time (docs/chiefonboarding-semantics.md, "Requests").
         if (headers is { IsEmpty: true })
         {
             headers = null;
