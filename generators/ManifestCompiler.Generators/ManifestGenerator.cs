@@ -113,9 +113,8 @@ internal static class ManifestFiles
 }
 
 /// <summary>
-/// Which additional files form which integration folder: a folder with <c>oauth.json</c>, or with a
-/// <c>schema.json</c> that is not an action's (<c>action/&lt;name&gt;/schema.json</c>), is an integration; every file
-/// below it belongs to the innermost such folder.
+/// Which additional files form which integration folder: a folder <see cref="IntegrationRoots"/> marks is an
+/// integration; every file below it belongs to the innermost such folder.
 /// </summary>
 internal static class IntegrationFolders
 {
@@ -123,7 +122,7 @@ internal static class IntegrationFolders
     {
         var roots = files
             .Select(f => f.Path)
-            .Where(IsRootMarker)
+            .Where(IntegrationRoots.IsRootMarker)
             .Select(p => p[..p.LastIndexOf('/')])
             .Distinct(StringComparer.Ordinal)
             .OrderByDescending(r => r.Length)
@@ -140,27 +139,5 @@ internal static class IntegrationFolders
         }
         return [.. byRoot.OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => new IntegrationFolder(kv.Key, kv.Key[(kv.Key.LastIndexOf('/') + 1)..], [.. kv.Value]))];
-    }
-
-    private static bool IsRootMarker(string path)
-    {
-        var slash = path.LastIndexOf('/');
-        if (slash < 0)
-        {
-            return false;
-        }
-        var name = path[(slash + 1)..];
-        if (name == "oauth.json")
-        {
-            return true;
-        }
-        if (name != "schema.json")
-        {
-            return false;
-        }
-        // action/<name>/schema.json is an action's field mapping, not an integration's schema.
-        var parent = path[..slash];
-        var grandparent = parent.LastIndexOf('/') is var i and >= 0 ? parent[..i] : "";
-        return !(grandparent.EndsWith("/action", StringComparison.Ordinal) || grandparent == "action");
     }
 }

@@ -87,13 +87,11 @@ public static class FieldMappingEmitter
         w.Line();
         w.Line($"public global::System.Type RecordType => typeof({recordName});");
         w.Line();
-        w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Plans}.FieldPlan> Fields {{ get; }} = new {Plans}.FieldPlan[]");
-        w.Line("{");
-        foreach (var field in fields)
-        {
-            w.Line($"    new {Plans}.FieldPlan({CSharpLiterals.String(field.Name)}, {CSharpLiterals.String(field.DataType.ToString())}, {CSharpLiterals.Bool(field.Required)}, {CSharpLiterals.String(field.EquivalentName.Source)}),");
-        }
-        w.Line("};");
+        w.Value($"public global::System.Collections.Generic.IReadOnlyList<{Plans}.FieldPlan> Fields {{ get; }} = ", CSharpValue.Array(Plans + ".FieldPlan", fields.Select(field => CSharpValue.New(Plans + ".FieldPlan",
+            ("Name", CSharpLiterals.String(field.Name)),
+            ("DataType", CSharpLiterals.String(field.DataType.ToString())),
+            ("Required", CSharpLiterals.Bool(field.Required)),
+            ("EquivalentName", CSharpLiterals.String(field.EquivalentName.Source))))), ";");
         w.Line();
         w.Open($"global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> {Plans}.IRecordMapper.Map({Element} record)");
         w.Line("var result = Map(record);");

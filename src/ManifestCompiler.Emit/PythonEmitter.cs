@@ -19,14 +19,21 @@ public static class PythonEmitter
     internal const string Ops = "global::ManifestCompiler.Runtime.Support.Python.PyOps";
     private const string Namespace = "global::ManifestCompiler.Runtime.Support.Python.";
 
-    /// <summary>Writes the constant fields and the method for one expression into <paramref name="writer"/>.</summary>
-    public static void EmitMethod(SourceWriter writer, string modifiers, string name, PyExpressionSyntax expression)
+    /// <summary>
+    /// Writes the constant fields and the method for one expression into <paramref name="writer"/>; a
+    /// <paramref name="summary"/> (XML text) is written as the method's doc comment, after the fields.
+    /// </summary>
+    public static void EmitMethod(SourceWriter writer, string modifiers, string name, PyExpressionSyntax expression, string? summary = null)
     {
         var method = new MethodEmitter(name);
         var result = method.Emit(expression);
         foreach (var field in method.Fields)
         {
             writer.Line(field);
+        }
+        if (summary is not null)
+        {
+            writer.Line($"/// <summary>{summary}</summary>");
         }
         writer.Open($"{modifiers} {Value} {name}({Scope} scope)");
         writer.Append(method.Body);

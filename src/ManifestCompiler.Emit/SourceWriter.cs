@@ -45,6 +45,40 @@ public sealed class SourceWriter
         return Line(closing);
     }
 
+    /// <summary>
+    /// Writes <paramref name="prefix"/>, the value and <paramref name="suffix"/> (<c>";"</c>, <c>","</c>). An object
+    /// creation puts each named member on its own line; an array of objects or arrays puts each item on its own line;
+    /// anything else stays on the line it starts.
+    /// </summary>
+    public SourceWriter Value(string prefix, CSharpValue value, string suffix = "")
+    {
+        switch (value)
+        {
+            case CSharpObject creation:
+                Line(prefix + "new " + creation.Type);
+                Block();
+                foreach (var (name, member) in creation.Members)
+                {
+                    Value(name + " = ", member, ",");
+                }
+                return Close("}" + suffix);
+            case CSharpArray { Items.Count: 0 } empty:
+                return Line($"{prefix}global::System.Array.Empty<{empty.ElementType}>(){suffix}");
+            case CSharpArray array when array.Items.All(i => i is CSharpText):
+                return Line($"{prefix}new {array.ElementType}[] {{ {string.Join(", ", array.Items.Select(i => ((CSharpText)i).Text))} }}{suffix}");
+            case CSharpArray array:
+                Line($"{prefix}new {array.ElementType}[]");
+                Block();
+                foreach (var item in array.Items)
+                {
+                    Value("", item, ",");
+                }
+                return Close("}" + suffix);
+            default:
+                return Line(prefix + ((CSharpText)value).Text + suffix);
+        }
+    }
+
     /// <summary>Appends another writer's text at this writer's indentation.</summary>
     public SourceWriter Append(SourceWriter other)
     {

@@ -4,13 +4,12 @@ using ManifestCompiler.Sources;
 namespace ManifestCompiler.Workspace;
 
 /// <summary>
-/// What the paths on a command line name: BOSSi integration folders (a folder with oauth.json or schema.json) and
+/// What the paths on a command line name: BOSSi integration folders (<see cref="IntegrationRoots"/>) and
 /// ChiefOnboarding manifests (any other *.json). A folder that is not an integration is searched: its integration
 /// subfolders are integrations, its other JSON files manifests. Paths print as the user wrote them.
 /// </summary>
 public sealed record ManifestWorkspace(ImmutableArray<IntegrationFolder> Integrations, ImmutableArray<SourceFile> Manifests, ImmutableArray<string> Problems)
 {
-    private static readonly string[] IntegrationMarkers = ["oauth.json", "schema.json"];
     private static readonly HashSet<string> TextExtensions = new(StringComparer.OrdinalIgnoreCase) { ".json", ".py" };
     private static readonly HashSet<string> SkippedFolders = new(StringComparer.Ordinal) { "bin", "obj", "node_modules" };
 
@@ -32,7 +31,7 @@ public sealed record ManifestWorkspace(ImmutableArray<IntegrationFolder> Integra
             else if (File.Exists(path))
             {
                 var parent = Path.GetDirectoryName(path)?.Replace('\\', '/') ?? "";
-                if (IntegrationMarkers.Concat(["usertypes.json", "webhook.json"]).Contains(Path.GetFileName(path)) && IsIntegration(parent.Length == 0 ? "." : parent))
+                if (IntegrationRoots.MarkerFiles.Concat(["usertypes.json", "webhook.json"]).Contains(Path.GetFileName(path)) && IsIntegration(parent.Length == 0 ? "." : parent))
                 {
                     // A file of an integration folder means that folder: its files are checked together.
                     AddIntegration(parent.Length == 0 ? "." : parent, integrations, seen);
@@ -71,8 +70,8 @@ public sealed record ManifestWorkspace(ImmutableArray<IntegrationFolder> Integra
         }
     }
 
-    /// <summary>Whether <paramref name="folder"/> is a BOSSi integration folder (it has oauth.json or schema.json).</summary>
-    public static bool IsIntegration(string folder) => IntegrationMarkers.Any(m => File.Exists(Path.Combine(folder, m)));
+    /// <summary>Whether <paramref name="folder"/> is a BOSSi integration folder (<see cref="IntegrationRoots.IsRoot"/>).</summary>
+    public static bool IsIntegration(string folder) => IntegrationRoots.IsRoot(folder.Replace('\\', '/'), File.Exists);
 
     private static void Search(string folder, ImmutableArray<IntegrationFolder>.Builder integrations, ImmutableArray<SourceFile>.Builder manifests, ImmutableArray<string>.Builder problems, HashSet<string> seen)
     {

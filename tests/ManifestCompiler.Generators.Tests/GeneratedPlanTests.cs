@@ -56,7 +56,7 @@ public sealed class GeneratedPlanTests
 
         var sync = quickbooks.FindAction("quickbooks-sync-v1")!;
         Assert.Contains(sync.Steps.SelectMany(s => s.Calls), c => c is { Kind: ActionCallKind.SendToTrigger, Action: "invoices-post-v1" });
-        Assert.Equal(new RateLimitPlan(100, 1), Integration("stripe").FindAction("sync-payments-v1")!.RateLimit);
+        Assert.Equal(new RateLimitPlan { Limit = 100, PeriodSeconds = 1 }, Integration("stripe").FindAction("sync-payments-v1")!.RateLimit);
         Assert.Equal(["fetch-payment", "shape-payment"], Integration("stripe").FindAction("payment-succeeded-v1")!.Steps.Select(s => s.CodeRef));
     }
 
@@ -148,7 +148,7 @@ public sealed class GeneratedPlanTests
         var store = Assert.Single(first.StoreData);
         Assert.True(store.Path.TryEvaluate(Json("""{"data": {"gid": "g-1"}}"""), out var gid, out _));
         Assert.Equal(("ASANA_USER_GID", "g-1"), (store.Property, gid.GetString()));
-        Assert.Equal(new PollingPlan(5, 6), asana.Execute[2].Polling);
+        Assert.Equal(new PollingPlan { IntervalSeconds = 5, Amount = 6 }, asana.Execute[2].Polling);
         Assert.Equal("data.status", asana.Execute[2].ContinueIf!.ResponseNotation.Source);
 
         var import = Manifest("bamboohr-import");

@@ -3,22 +3,10 @@ namespace ManifestCompiler.Testing;
 /// <summary>Locates the repository from the test binaries (bin/…), so tests read samples and write baselines in place.</summary>
 internal static class RepositoryPaths
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root { get; } = Repository.RepositoryRoot.Require(AppContext.BaseDirectory);
 
     /// <summary>Set MC_UPDATE_BASELINES=1 to rewrite golden files from the actual output instead of comparing.</summary>
     public static bool UpdateBaselines => Environment.GetEnvironmentVariable("MC_UPDATE_BASELINES") == "1";
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ManifestCompiler.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("ManifestCompiler.sln not found above " + AppContext.BaseDirectory);
-    }
 
     /// <summary>The .json and .py files under samples/, in order; build output (samples/HostApp's bin and obj) excluded.</summary>
     public static IEnumerable<string> SampleInputFiles() =>

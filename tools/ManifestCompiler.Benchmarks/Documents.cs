@@ -18,22 +18,7 @@ internal static class Documents
         """;
 
     /// <summary>The repository (found by walking up to ManifestCompiler.sln), for benchmarks that read the samples.</summary>
-    public static string RepositoryRoot { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "ManifestCompiler.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-        throw new InvalidOperationException("ManifestCompiler.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string RepositoryRoot { get; } = Repository.RepositoryRoot.Require(AppContext.BaseDirectory, Directory.GetCurrentDirectory());
 
     public static string Records(int count)
     {

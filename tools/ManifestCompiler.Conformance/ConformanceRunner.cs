@@ -57,16 +57,8 @@ public static class ConformanceRunner
         {
             return Path.GetFullPath(fromEnvironment);
         }
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "ManifestCompiler.sln")))
-                {
-                    return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "conformance"));
-                }
-            }
-        }
-        return Path.GetFullPath(Path.Combine("..", "shared", "conformance"));
+        return Repository.RepositoryRoot.Find(Directory.GetCurrentDirectory(), AppContext.BaseDirectory) is { } root
+            ? Path.GetFullPath(Path.Combine(root, "..", "shared", "conformance"))
+            : Path.GetFullPath(Path.Combine("..", "shared", "conformance"));
     }
 }

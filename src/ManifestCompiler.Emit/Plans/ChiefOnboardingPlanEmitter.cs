@@ -35,28 +35,37 @@ public static class ChiefOnboardingPlanEmitter
         w.Line();
         w.Line($"public override {Plans}.ManifestKind Kind => {Plans}.ManifestKind.{manifest.Kind};");
         w.Line();
-        w.Line($"public override {List}<{Plans}.FormItemPlan> Form {{ get; }} = {Array(Plans + ".FormItemPlan", manifest.Form.Select(f => FormItem(f, members)))};");
+        w.Value($"public override {List}<{Plans}.FormItemPlan> Form {{ get; }} = ", CSharpValue.Array(Plans + ".FormItemPlan", manifest.Form.Select(f => FormItem(f, members))), ";");
         w.Line();
-        w.Line($"public override {Plans}.RequestPlan? Exists {{ get; }} = {(manifest.Exists is { } exists ? Request(exists, members) : "null")};");
+        w.Value($"public override {Plans}.RequestPlan? Exists {{ get; }} = ", manifest.Exists is { } exists ? Request(exists, members) : "null", ";");
         w.Line();
-        w.Line($"public override {List}<{Plans}.RequestPlan> Revoke {{ get; }} = {Requests(manifest.Revoke, members)};");
+        w.Value($"public override {List}<{Plans}.RequestPlan> Revoke {{ get; }} = ", Requests(manifest.Revoke, members), ";");
         w.Line();
-        w.Line($"public override {List}<{Plans}.RequestPlan> Execute {{ get; }} = {Requests(manifest.Execute, members)};");
+        w.Value($"public override {List}<{Plans}.RequestPlan> Execute {{ get; }} = ", Requests(manifest.Execute, members), ";");
         w.Line();
-        w.Line($"public override {List}<{Plans}.HeaderPlan> Headers {{ get; }} = {Headers(manifest.Headers, members)};");
+        w.Value($"public override {List}<{Plans}.HeaderPlan> Headers {{ get; }} = ", Headers(manifest.Headers, members), ";");
         w.Line();
-        w.Line($"public override {Plans}.OAuthFlowPlan? OAuth {{ get; }} = {OAuth(manifest.OAuth, members)};");
+        w.Value($"public override {Plans}.OAuthFlowPlan? OAuth {{ get; }} = ", OAuth(manifest.OAuth, members), ";");
         w.Line();
-        w.Line($"public override {List}<{Plans}.InitialDataItemPlan> InitialDataForm {{ get; }} = " +
-            Array(Plans + ".InitialDataItemPlan", manifest.InitialDataForm.Select(i => $"new {Plans}.InitialDataItemPlan({CSharpLiterals.String(i.Id)}, {CSharpLiterals.String(i.Name)}, {IntegrationPlanEmitter.NullableString(i.Description)}, {CSharpLiterals.Bool(i.Secret)}, {CSharpLiterals.Bool(i.Generate)})")) + ";");
+        w.Value($"public override {List}<{Plans}.InitialDataItemPlan> InitialDataForm {{ get; }} = ", CSharpValue.Array(Plans + ".InitialDataItemPlan", manifest.InitialDataForm.Select(i => CSharpValue.New(Plans + ".InitialDataItemPlan",
+            ("Id", CSharpLiterals.String(i.Id)),
+            ("Name", CSharpLiterals.String(i.Name)),
+            ("Description", IntegrationPlanEmitter.NullableString(i.Description)),
+            ("Secret", CSharpLiterals.Bool(i.Secret)),
+            ("Generate", CSharpLiterals.Bool(i.Generate))))), ";");
         w.Line();
-        w.Line($"public override {List}<{Plans}.UserInfoItemPlan> ExtraUserInfo {{ get; }} = " +
-            Array(Plans + ".UserInfoItemPlan", manifest.ExtraUserInfo.Select(i => $"new {Plans}.UserInfoItemPlan({CSharpLiterals.String(i.Id)}, {CSharpLiterals.String(i.Name)}, {CSharpLiterals.String(i.Description)})")) + ";");
+        w.Value($"public override {List}<{Plans}.UserInfoItemPlan> ExtraUserInfo {{ get; }} = ", CSharpValue.Array(Plans + ".UserInfoItemPlan", manifest.ExtraUserInfo.Select(i => CSharpValue.New(Plans + ".UserInfoItemPlan",
+            ("Id", CSharpLiterals.String(i.Id)),
+            ("Name", CSharpLiterals.String(i.Name)),
+            ("Description", CSharpLiterals.String(i.Description))))), ";");
         w.Line();
-        w.Line($"public override {List}<{Plans}.NotificationPlan> PostExecuteNotifications {{ get; }} = " +
-            Array(Plans + ".NotificationPlan", manifest.PostExecuteNotifications.Select(n => $"new {Plans}.NotificationPlan({Plans}.NotificationType.{n.Type}, {members.Template(n.To)}, {members.Template(n.Subject)}, {members.Template(n.Message)})")) + ";");
+        w.Value($"public override {List}<{Plans}.NotificationPlan> PostExecuteNotifications {{ get; }} = ", CSharpValue.Array(Plans + ".NotificationPlan", manifest.PostExecuteNotifications.Select(n => CSharpValue.New(Plans + ".NotificationPlan",
+            ("Type", $"{Plans}.NotificationType.{n.Type}"),
+            ("To", members.Template(n.To)),
+            ("Subject", members.Template(n.Subject)),
+            ("Message", members.Template(n.Message))))), ";");
         w.Line();
-        w.Line($"public override {Plans}.SyncUsersPlan? Sync {{ get; }} = {Sync(manifest.Sync, members)};");
+        w.Value($"public override {Plans}.SyncUsersPlan? Sync {{ get; }} = ", Sync(manifest.Sync, members), ";");
         w.Line();
         members.WriteTo(w);
         w.Close();
@@ -99,55 +108,91 @@ public static class ChiefOnboardingPlanEmitter
         w.Close();
     }
 
-    private static string Requests(EquatableArray<RequestIR> requests, PlanMembers members) =>
-        requests.Count == 0 ? $"global::System.Array.Empty<{Plans}.RequestPlan>()"
-            : $"new {Plans}.RequestPlan[]\n        {{\n            {string.Join(",\n            ", requests.Select(r => Request(r, members)))}\n        }}";
+    private static CSharpValue Requests(EquatableArray<RequestIR> requests, PlanMembers members) =>
+        CSharpValue.Array(Plans + ".RequestPlan", requests.Select(r => Request(r, members)));
 
-    private static string Request(RequestIR request, PlanMembers members) =>
-        $"new {Plans}.RequestPlan({members.Template(request.Url)}, {CSharpLiterals.String(request.Method)}, " +
-        $"{(request.Data is { } data ? members.JsonTemplate(data) : "null")}, {CSharpLiterals.Bool(request.FormEncodeData)}, " +
-        $"{(request.Headers is { } headers ? Headers(headers, members) : "null")}, " +
-        $"{Array(Plans + ".StoreDataPlan", request.StoreData.Select(s => $"new {Plans}.StoreDataPlan({CSharpLiterals.String(s.Property)}, {Path(s.Path)})"))}, " +
-        $"{(request.ContinueIf is { } c ? $"new {Plans}.ContinueIfPlan({Path(c.ResponseNotation)}, {members.Template(c.Value)})" : "null")}, " +
-        $"{(request.Polling is { } p ? $"new {Plans}.PollingPlan({p.Interval}, {p.Amount})" : "null")}, " +
-        $"{IntegrationPlanEmitter.NullableString(request.SaveAsFile)}, " +
-        $"{Array(Plans + ".FileFieldPlan", request.Files.Select(f => $"new {Plans}.FileFieldPlan({CSharpLiterals.String(f.FieldName)}, {CSharpLiterals.String(f.FileName)})"))}, " +
-        $"{Ints(request.StatusCodes)}, {members.OptionalTemplate(request.Expected) ?? "null"}, {IntegrationPlanEmitter.NullableString(request.ExtraHeaders)})";
+    private static CSharpValue Request(RequestIR request, PlanMembers members) => CSharpValue.New(Plans + ".RequestPlan",
+        ("Url", members.Template(request.Url)),
+        ("Method", CSharpLiterals.String(request.Method)),
+        ("Data", request.Data is { } data ? members.JsonTemplate(data) : "null"),
+        ("FormEncodeData", CSharpLiterals.Bool(request.FormEncodeData)),
+        ("Headers", request.Headers is { } headers ? Headers(headers, members) : "null"),
+        ("StoreData", CSharpValue.Array(Plans + ".StoreDataPlan", request.StoreData.Select(s => CSharpValue.New(Plans + ".StoreDataPlan",
+            ("Property", CSharpLiterals.String(s.Property)),
+            ("Path", Path(s.Path)))))),
+        ("ContinueIf", request.ContinueIf is { } c
+            ? CSharpValue.New(Plans + ".ContinueIfPlan", ("ResponseNotation", Path(c.ResponseNotation)), ("Value", members.Template(c.Value)))
+            : "null"),
+        ("Polling", request.Polling is { } p
+            ? CSharpValue.New(Plans + ".PollingPlan", ("IntervalSeconds", IntegrationPlanEmitter.Int(p.Interval)), ("Amount", IntegrationPlanEmitter.Int(p.Amount)))
+            : "null"),
+        ("SaveAsFile", IntegrationPlanEmitter.NullableString(request.SaveAsFile)),
+        ("Files", CSharpValue.Array(Plans + ".FileFieldPlan", request.Files.Select(f => CSharpValue.New(Plans + ".FileFieldPlan",
+            ("FieldName", CSharpLiterals.String(f.FieldName)),
+            ("FileName", CSharpLiterals.String(f.FileName)))))),
+        ("StatusCodes", IntegrationPlanEmitter.Ints(request.StatusCodes)),
+        ("Expected", members.OptionalTemplate(request.Expected) ?? "null"),
+        ("ExtraHeaders", IntegrationPlanEmitter.NullableString(request.ExtraHeaders)));
 
-    private static string Headers(EquatableArray<HeaderIR> headers, PlanMembers members) =>
-        Array(Plans + ".HeaderPlan", headers.Select(h => $"new {Plans}.HeaderPlan({members.Template(h.Name)}, {members.Template(h.Value)})"));
+    private static CSharpValue Headers(EquatableArray<HeaderIR> headers, PlanMembers members) =>
+        CSharpValue.Array(Plans + ".HeaderPlan", headers.Select(h => CSharpValue.New(Plans + ".HeaderPlan",
+            ("Name", members.Template(h.Name)),
+            ("Value", members.Template(h.Value)))));
 
-    private static string FormItem(FormItemIR item, PlanMembers members) =>
-        $"new {Plans}.FormItemPlan({CSharpLiterals.String(item.Id)}, {CSharpLiterals.String(item.Name)}, {Plans}.FormItemType.{item.Type}, " +
-        $"{(item.Source is { } source ? Request(source, members) : "null")}, {(item.Items is { } items ? members.JsonTemplate(items) : "null")}, " +
-        $"{Path(item.DataFrom)}, {Path(item.ChoiceValue)}, {Path(item.ChoiceName)})";
+    private static CSharpValue FormItem(FormItemIR item, PlanMembers members) => CSharpValue.New(Plans + ".FormItemPlan",
+        ("Id", CSharpLiterals.String(item.Id)),
+        ("Name", CSharpLiterals.String(item.Name)),
+        ("Type", $"{Plans}.FormItemType.{item.Type}"),
+        ("Source", item.Source is { } source ? Request(source, members) : "null"),
+        ("Items", item.Items is { } items ? members.JsonTemplate(items) : "null"),
+        ("DataFrom", Path(item.DataFrom)),
+        ("ChoiceValue", Path(item.ChoiceValue)),
+        ("ChoiceName", Path(item.ChoiceName)));
 
-    private static string OAuth(OAuthFlowIR? oauth, PlanMembers members) => oauth is null ? "null" :
-        $"new {Plans}.OAuthFlowPlan({members.Template(oauth.AuthenticateUrl)}, {Request(oauth.AccessToken, members)}, " +
-        $"{(oauth.Refresh is { } refresh ? Request(refresh, members) : "null")}, {CSharpLiterals.Bool(oauth.WithoutCode)})";
+    private static CSharpValue OAuth(OAuthFlowIR? oauth, PlanMembers members) => oauth is null ? "null" : CSharpValue.New(Plans + ".OAuthFlowPlan",
+        ("AuthenticateUrl", members.Template(oauth.AuthenticateUrl)),
+        ("AccessToken", Request(oauth.AccessToken, members)),
+        ("Refresh", oauth.Refresh is { } refresh ? Request(refresh, members) : "null"),
+        ("WithoutCode", CSharpLiterals.Bool(oauth.WithoutCode)));
 
-    private static string Sync(SyncUsersIR? sync, PlanMembers members)
+    private static CSharpValue Sync(SyncUsersIR? sync, PlanMembers members)
     {
         if (sync is null)
         {
             return "null";
         }
         var p = sync.Pagination;
-        var pagination = $"new {Plans}.PaginationPlan({Plans}.PaginationMode.{p.Mode}, {OptionalPath(p.NextPageFrom)}, {OptionalPath(p.NextPageTokenFrom)}, " +
-            $"{members.OptionalTemplate(p.NextPage) ?? "null"}, {p.AmountPagesToFetch})";
-        var structure = Array(Plans + ".DataStructureEntryPlan", sync.DataStructure.Select(d => $"new {Plans}.DataStructureEntryPlan({CSharpLiterals.String(d.Property)}, {Path(d.Path)})"));
-        var schedule = sync.Schedule is { } s
-            ? $"new {Plans}.CronSchedulePlan({CSharpLiterals.String(s.Expression)}, {CSharpLiterals.Bool(s.HasSeconds)}, {Ints(s.Seconds)}, {Ints(s.Minutes)}, {Ints(s.Hours)}, " +
-              $"{Ints(s.DaysOfMonth)}, {Ints(s.Months)}, {Ints(s.DaysOfWeek)}, {CSharpLiterals.Bool(s.DayOfMonthRestricted)}, {CSharpLiterals.Bool(s.DayOfWeekRestricted)})"
-            : "null";
-        return $"new {Plans}.SyncUsersPlan({Plans}.SyncAction.{sync.Action}, {Path(sync.DataFrom)}, {structure}, {schedule}, {pagination})";
+        return CSharpValue.New(Plans + ".SyncUsersPlan",
+            ("Action", $"{Plans}.SyncAction.{sync.Action}"),
+            ("DataFrom", Path(sync.DataFrom)),
+            ("DataStructure", CSharpValue.Array(Plans + ".DataStructureEntryPlan", sync.DataStructure.Select(d => CSharpValue.New(Plans + ".DataStructureEntryPlan",
+                ("Property", CSharpLiterals.String(d.Property)),
+                ("Path", Path(d.Path)))))),
+            ("Schedule", sync.Schedule is { } s ? Schedule(s) : "null"),
+            ("Pagination", CSharpValue.New(Plans + ".PaginationPlan",
+                ("Mode", $"{Plans}.PaginationMode.{p.Mode}"),
+                ("NextPageFrom", OptionalPath(p.NextPageFrom)),
+                ("NextPageTokenFrom", OptionalPath(p.NextPageTokenFrom)),
+                ("NextPage", members.OptionalTemplate(p.NextPage) ?? "null"),
+                ("AmountPagesToFetch", IntegrationPlanEmitter.Int(p.AmountPagesToFetch)))));
     }
 
-    private static string Path(DotPathIR path) => $"new {Plans}.DotPathPlan({CSharpLiterals.String(path.Source)}, {IntegrationPlanEmitter.Strings(path.Segments)})";
+    /// <summary>The parser's schedule as it is: the expanded fields, not the expression to parse again at start-up.</summary>
+    private static CSharpValue Schedule(Runtime.Support.Plans.CronSchedulePlan s) => CSharpValue.New(Plans + ".CronSchedulePlan",
+        ("Expression", CSharpLiterals.String(s.Expression)),
+        ("HasSeconds", CSharpLiterals.Bool(s.HasSeconds)),
+        ("Seconds", IntegrationPlanEmitter.Ints(s.Seconds)),
+        ("Minutes", IntegrationPlanEmitter.Ints(s.Minutes)),
+        ("Hours", IntegrationPlanEmitter.Ints(s.Hours)),
+        ("DaysOfMonth", IntegrationPlanEmitter.Ints(s.DaysOfMonth)),
+        ("Months", IntegrationPlanEmitter.Ints(s.Months)),
+        ("DaysOfWeek", IntegrationPlanEmitter.Ints(s.DaysOfWeek)),
+        ("DayOfMonthRestricted", CSharpLiterals.Bool(s.DayOfMonthRestricted)),
+        ("DayOfWeekRestricted", CSharpLiterals.Bool(s.DayOfWeekRestricted)));
 
-    private static string OptionalPath(DotPathIR? path) => path is null ? "null" : Path(path);
+    private static CSharpValue Path(DotPathIR path) => CSharpValue.New(Plans + ".DotPathPlan",
+        ("Source", CSharpLiterals.String(path.Source)),
+        ("Segments", IntegrationPlanEmitter.Strings(path.Segments)));
 
-    private static string Ints(EquatableArray<int> values) => Array("int", values.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-
-    private static string Array(string type, IEnumerable<string> items) => IntegrationPlanEmitter.Array(type, items);
+    private static CSharpValue OptionalPath(DotPathIR? path) => path is null ? "null" : Path(path);
 }

@@ -43,9 +43,9 @@ public static class IntegrationPlanEmitter
         w.Line();
         w.Line("public override string Name => IntegrationName;");
         w.Line();
-        w.Line($"public override {Plans}.OAuthPlan OAuth {{ get; }} = {OAuth(integration.OAuth, members)};");
+        w.Value($"public override {Plans}.OAuthPlan OAuth {{ get; }} = ", OAuth(integration.OAuth, members), ";");
         w.Line();
-        w.Line($"public override {Plans}.SchemaPlan Schema {{ get; }} = {Schema(integration.Schema, members)};");
+        w.Value($"public override {Plans}.SchemaPlan Schema {{ get; }} = ", Schema(integration.Schema, members), ";");
         w.Line();
         w.Line($"public override {List}<{Plans}.ActionPlan> Actions {{ get; }}");
         for (var i = 0; i < integration.Actions.Count; i++)
@@ -53,14 +53,14 @@ public static class IntegrationPlanEmitter
             var action = integration.Actions[i];
             w.Line();
             w.Line($"/// <summary>The action <c>{Xml(action.Name)}</c>.</summary>");
-            w.Line($"public {Plans}.ActionPlan {actionProperties[i]} {{ get; }} = {Action(action)};");
+            w.Value($"public {Plans}.ActionPlan {actionProperties[i]} {{ get; }} = ", Action(action), ";");
         }
         w.Line();
-        w.Line($"public override {Plans}.UserTypesPlan? UserTypes {{ get; }} = {UserTypes(integration.UserTypes)};");
+        w.Value($"public override {Plans}.UserTypesPlan? UserTypes {{ get; }} = ", UserTypes(integration.UserTypes), ";");
         w.Line();
         w.Line($"public override {Plans}.WebhookRouterPlan? Webhook {{ get; }} = {(integration.Webhook is null ? "null" : "new WebhookRouter()")};");
         w.Line();
-        w.Line($"public override {List}<string> Assets {{ get; }} = {Strings(integration.Assets)};");
+        w.Value($"public override {List}<string> Assets {{ get; }} = ", Strings(integration.Assets), ";");
         if (integration.Webhook is { } webhook)
         {
             w.Line();
@@ -73,38 +73,59 @@ public static class IntegrationPlanEmitter
         return w.ToString();
     }
 
-    private static string OAuth(OAuthIR oauth, PlanMembers members) =>
-        $"new {Plans}.OAuthPlan({CSharpLiterals.String(oauth.Name)}, {Strings(oauth.Services)}, {CSharpLiterals.Bool(oauth.IsNonOauth)}, " +
-        $"{CSharpLiterals.Bool(oauth.GenerateWebhook)}, {Optional(oauth.Url, members)}, {NullableString(oauth.ClientId)}, {NullableString(oauth.ClientSecret)}, " +
-        $"{Optional(oauth.TokenUrl, members)}, {NamedTemplates(oauth.Parameters, members)}, {NamedTemplates(oauth.Tokens, members)}, " +
-        $"{Strings(oauth.RequiredQueryParams)}, {Array(Plans + ".TriggerStepPlan", oauth.TriggerSteps.Select(s => TriggerStep(s, members)))})";
+    private static CSharpValue OAuth(OAuthIR oauth, PlanMembers members) => CSharpValue.New(Plans + ".OAuthPlan",
+        ("Name", CSharpLiterals.String(oauth.Name)),
+        ("Services", Strings(oauth.Services)),
+        ("IsNonOauth", CSharpLiterals.Bool(oauth.IsNonOauth)),
+        ("GenerateWebhook", CSharpLiterals.Bool(oauth.GenerateWebhook)),
+        ("Url", Optional(oauth.Url, members)),
+        ("ClientId", NullableString(oauth.ClientId)),
+        ("ClientSecret", NullableString(oauth.ClientSecret)),
+        ("TokenUrl", Optional(oauth.TokenUrl, members)),
+        ("Parameters", NamedTemplates(oauth.Parameters, members)),
+        ("Tokens", NamedTemplates(oauth.Tokens, members)),
+        ("RequiredQueryParams", Strings(oauth.RequiredQueryParams)),
+        ("TriggerSteps", CSharpValue.Array(Plans + ".TriggerStepPlan", oauth.TriggerSteps.Select(s => TriggerStep(s, members)))));
 
-    private static string Schema(SchemaIR schema, PlanMembers members) =>
-        $"new {Plans}.SchemaPlan({CSharpLiterals.String(schema.Name)}, {NullableString(schema.Version)}, {NullableString(schema.Description)}, " +
-        $"{NamedTemplates(schema.Variables, members)}, {Security(schema.Security, members)}, " +
-        $"{(schema.DeleteAction is { } delete ? TriggerStep(delete, members) : "null")})";
+    private static CSharpValue Schema(SchemaIR schema, PlanMembers members) => CSharpValue.New(Plans + ".SchemaPlan",
+        ("Name", CSharpLiterals.String(schema.Name)),
+        ("Version", NullableString(schema.Version)),
+        ("Description", NullableString(schema.Description)),
+        ("Variables", NamedTemplates(schema.Variables, members)),
+        ("Security", Security(schema.Security, members)),
+        ("DeleteAction", CSharpValue.OrNull(schema.DeleteAction is { } delete ? TriggerStep(delete, members) : null)));
 
-    private static string Security(SecurityIR? security, PlanMembers members) => security is null ? "null" :
-        $"new {Plans}.SecurityPlan({CSharpLiterals.String(security.Type)}, {Optional(security.Token, members)}, " +
-        $"{NullableString(security.AccessTokenVariable)}, {NullableString(security.ExpiryInVariable)}, {Optional(security.RefreshTokenUrl, members)})";
+    private static CSharpValue Security(SecurityIR? security, PlanMembers members) => security is null ? "null" : CSharpValue.New(Plans + ".SecurityPlan",
+        ("Type", CSharpLiterals.String(security.Type)),
+        ("Token", Optional(security.Token, members)),
+        ("AccessTokenVariable", NullableString(security.AccessTokenVariable)),
+        ("ExpiryInVariable", NullableString(security.ExpiryInVariable)),
+        ("RefreshTokenUrl", Optional(security.RefreshTokenUrl, members)));
 
-    private static string TriggerStep(TriggerStepIR step, PlanMembers members) =>
-        $"new {Plans}.TriggerStepPlan({CSharpLiterals.String(step.Action)}, {members.JsonTemplate(step.Payload)})";
+    private static CSharpValue TriggerStep(TriggerStepIR step, PlanMembers members) => CSharpValue.New(Plans + ".TriggerStepPlan",
+        ("Action", CSharpLiterals.String(step.Action)),
+        ("Payload", members.JsonTemplate(step.Payload)));
 
-    private static string Action(ActionIR action)
-    {
-        var rateLimit = action.RateLimit is { } limit ? $"new {Plans}.RateLimitPlan({limit.Limit}, {limit.Period})" : "null";
-        var steps = action.Steps.Select(s =>
-            $"new {Plans}.StepPlan({CSharpLiterals.String(s.CodeRef)}, {CSharpLiterals.String(s.CodePath)}, {CSharpLiterals.String(s.Source)}, {CSharpLiterals.Bool(s.ContinueOnFailure)}, " +
-            $"{Array(Plans + ".ActionCallPlan", s.Calls.Select(c => $"new {Plans}.ActionCallPlan({Plans}.ActionCallKind.{c.Kind}, {CSharpLiterals.String(c.Action)})"))})");
-        var mapper = action.Mapping is null ? "null" : FieldMappingEmitter.TypeNames(action.Name).Mapper + ".Instance";
-        return $"new {Plans}.ActionPlan({CSharpLiterals.String(action.Name)}, {CSharpLiterals.Bool(action.SkipParser)}, {CSharpLiterals.Bool(action.ReturnsData)}, {rateLimit}, " +
-            $"new {Plans}.StepPlan[]\n        {{\n            {string.Join(",\n            ", steps)}\n        }}, {mapper})";
-    }
+    private static CSharpValue Action(ActionIR action) => CSharpValue.New(Plans + ".ActionPlan",
+        ("Name", CSharpLiterals.String(action.Name)),
+        ("SkipParser", CSharpLiterals.Bool(action.SkipParser)),
+        ("ReturnsData", CSharpLiterals.Bool(action.ReturnsData)),
+        ("RateLimit", action.RateLimit is { } limit
+            ? CSharpValue.New(Plans + ".RateLimitPlan", ("Limit", Int(limit.Limit)), ("PeriodSeconds", Int(limit.Period)))
+            : "null"),
+        ("Steps", CSharpValue.Array(Plans + ".StepPlan", action.Steps.Select(s => CSharpValue.New(Plans + ".StepPlan",
+            ("CodeRef", CSharpLiterals.String(s.CodeRef)),
+            ("CodePath", CSharpLiterals.String(s.CodePath)),
+            ("Source", CSharpLiterals.String(s.Source)),
+            ("ContinueOnFailure", CSharpLiterals.Bool(s.ContinueOnFailure)),
+            ("Calls", CSharpValue.Array(Plans + ".ActionCallPlan", s.Calls.Select(c => CSharpValue.New(Plans + ".ActionCallPlan",
+                ("Kind", $"{Plans}.ActionCallKind.{c.Kind}"),
+                ("Action", CSharpLiterals.String(c.Action)))))))))),
+        ("Mapper", action.Mapping is null ? "null" : FieldMappingEmitter.TypeNames(action.Name).Mapper + ".Instance"));
 
-    private static string UserTypes(UserTypesIR? userTypes) => userTypes is null ? "null" :
-        $"new {Plans}.UserTypesPlan(new global::System.Collections.Generic.Dictionary<string, {List}<string>>(global::System.StringComparer.Ordinal) {{ " +
-        string.Join(", ", userTypes.Roles.Select(r => $"[{CSharpLiterals.String(r.Role)}] = {Strings(r.Actions)}")) + " })";
+    private static CSharpValue UserTypes(UserTypesIR? userTypes) => userTypes is null ? "null" : CSharpValue.New(Plans + ".UserTypesPlan",
+        ("Roles", $"new global::System.Collections.Generic.Dictionary<string, {List}<string>>(global::System.StringComparer.Ordinal) {{ " +
+            string.Join(", ", userTypes.Roles.Select(r => $"[{CSharpLiterals.String(r.Role)}] = {Text(Strings(r.Actions))}")) + " }"));
 
     /// <summary>
     /// The router's generated step runner: the condition (false ends the step), each memory value in order (bound in
@@ -116,13 +137,13 @@ public static class IntegrationPlanEmitter
         var methods = new SourceWriter();
         var payloads = new List<string>();
         w.Open($"private sealed class WebhookRouter : {Plans}.WebhookRouterPlan");
-        w.Line($"public override {Plans}.WebhookSignaturePlan? Signature {{ get; }} = {Signature(webhook.Signature, members)};");
+        w.Value($"public override {Plans}.WebhookSignaturePlan? Signature {{ get; }} = ", Signature(webhook.Signature, members), ";");
         w.Line();
-        w.Line($"public override {List}<string> BodyRequired {{ get; }} = {Strings(webhook.BodyRequired)};");
+        w.Value($"public override {List}<string> BodyRequired {{ get; }} = ", Strings(webhook.BodyRequired), ";");
         w.Line();
-        w.Line($"public override {List}<string> HeadersRequired {{ get; }} = {Strings(webhook.HeadersRequired)};");
+        w.Value($"public override {List}<string> HeadersRequired {{ get; }} = ", Strings(webhook.HeadersRequired), ";");
         w.Line();
-        w.Line($"public override {List}<string> StepActions {{ get; }} = {Strings(steps.Select(s => s.Action))};");
+        w.Value($"public override {List}<string> StepActions {{ get; }} = ", Strings(steps.Select(s => s.Action)), ";");
         w.Line();
         w.Open($"protected override bool RunStep(int step, {PyScope} scope, global::System.Collections.Generic.Dictionary<string, {PyValue}> memory, out string payload)");
         w.Line("payload = \"\";");
@@ -169,9 +190,11 @@ public static class IntegrationPlanEmitter
         w.Close();
     }
 
-    private static string Signature(WebhookSignatureIR? signature, PlanMembers members) => signature is null ? "null" :
-        $"new {Plans}.WebhookSignaturePlan({CSharpLiterals.String(signature.Header)}, {Plans}.WebhookSignatureScheme.{signature.Scheme}, " +
-        $"{members.Template(signature.Secret)}, {signature.ToleranceSeconds})";
+    private static CSharpValue Signature(WebhookSignatureIR? signature, PlanMembers members) => signature is null ? "null" : CSharpValue.New(Plans + ".WebhookSignaturePlan",
+        ("Header", CSharpLiterals.String(signature.Header)),
+        ("Scheme", $"{Plans}.WebhookSignatureScheme.{signature.Scheme}"),
+        ("Secret", members.Template(signature.Secret)),
+        ("ToleranceSeconds", Int(signature.ToleranceSeconds)));
 
     private static void EmitExpression(SourceWriter methods, string name, PythonExpression expression)
     {
@@ -179,25 +202,33 @@ public static class IntegrationPlanEmitter
         {
             methods.Line();
         }
-        methods.Line($"/// <summary>{Xml(CSharpLiterals.String(expression.Source))}</summary>");
-        PythonEmitter.EmitMethod(methods, "private static", name, expression.Syntax);
+        PythonEmitter.EmitMethod(methods, "private static", name, expression.Syntax, Xml(CSharpLiterals.String(expression.Source)));
     }
 
-    private static string Optional(TemplateIR? template, PlanMembers members) => members.OptionalTemplate(template) ?? "null";
+    private static CSharpValue Optional(TemplateIR? template, PlanMembers members) => members.OptionalTemplate(template) ?? "null";
 
-    private static string NamedTemplates(EquatableArray<NamedTemplateIR> templates, PlanMembers members) =>
-        Array(Plans + ".NamedTemplatePlan", templates.Select(t => $"new {Plans}.NamedTemplatePlan({CSharpLiterals.String(t.Name)}, {members.Template(t.Value)})"));
+    private static CSharpValue NamedTemplates(EquatableArray<NamedTemplateIR> templates, PlanMembers members) =>
+        CSharpValue.Array(Plans + ".NamedTemplatePlan", templates.Select(t => CSharpValue.New(Plans + ".NamedTemplatePlan",
+            ("Name", CSharpLiterals.String(t.Name)),
+            ("Value", members.Template(t.Value)))));
 
-    internal static string Strings(IEnumerable<string> values) => Array("string", values.Select(CSharpLiterals.String));
+    /// <summary>An array of string literals (written on one line).</summary>
+    internal static CSharpArray Strings(IEnumerable<string> values) => CSharpValue.Array("string", values.Select(v => (CSharpValue)CSharpLiterals.String(v)));
 
-    /// <summary>An array expression; an empty one is <c>Array.Empty&lt;T&gt;()</c>.</summary>
-    internal static string Array(string type, IEnumerable<string> items)
+    /// <summary>An array of int literals (written on one line).</summary>
+    internal static CSharpArray Ints(IEnumerable<int> values) => CSharpValue.Array("int", values.Select(v => (CSharpValue)Int(v)));
+
+    internal static string Int(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A one-line value as text (arrays of literals inside a dictionary initializer).</summary>
+    private static string Text(CSharpValue value)
     {
-        var list = items.ToList();
-        return list.Count == 0 ? $"global::System.Array.Empty<{type}>()" : $"new {type}[] {{ {string.Join(", ", list)} }}";
+        var writer = new SourceWriter();
+        writer.Value("", value);
+        return writer.ToString().TrimEnd('\n');
     }
 
-    internal static string NullableString(string? value) => value is null ? "null" : CSharpLiterals.String(value);
+    internal static CSharpValue NullableString(string? value) => value is null ? "null" : CSharpLiterals.String(value);
 
     internal static string Xml(string text) => System.Security.SecurityElement.Escape(text) ?? "";
 }

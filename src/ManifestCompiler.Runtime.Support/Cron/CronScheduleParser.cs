@@ -129,17 +129,19 @@ public static class CronScheduleParser
             return null;
         }
         var hasSeconds = fields.Count == 6;
-        return new CronSchedulePlan(
-            source,
-            hasSeconds,
-            hasSeconds ? sets[5] : [0],
-            sets[0],
-            sets[1],
-            sets[2],
-            sets[3],
-            [.. sets[4].Select(d => d % 7).Distinct().Order()],
-            DayOfMonthRestricted: !IsStar(fields[2]),
-            DayOfWeekRestricted: !IsStar(fields[4]));
+        return new CronSchedulePlan
+        {
+            Expression = source,
+            HasSeconds = hasSeconds,
+            Seconds = hasSeconds ? sets[5] : [0],
+            Minutes = sets[0],
+            Hours = sets[1],
+            DaysOfMonth = sets[2],
+            Months = sets[3],
+            DaysOfWeek = [.. sets[4].Select(d => d % 7).Distinct().Order()],
+            DayOfMonthRestricted = !IsStar(fields[2]),
+            DayOfWeekRestricted = !IsStar(fields[4]),
+        };
     }
 
     private static bool IsStar(CronFieldSyntax field) => field.Items.Count == 1 && field.Items[0] is { IsStar: true, Step: null };

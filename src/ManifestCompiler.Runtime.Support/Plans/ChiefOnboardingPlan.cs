@@ -48,8 +48,12 @@ public abstract class ChiefOnboardingPlan
 }
 
 /// <summary>A dot-notation path (<c>data.items.0.id</c>); no segments means the whole value.</summary>
-public sealed record DotPathPlan(string Source, IReadOnlyList<string> Segments)
+public sealed record DotPathPlan
 {
+    public required string Source { get; init; }
+
+    public required IReadOnlyList<string> Segments { get; init; }
+
     public bool TryEvaluate(JsonElement value, out JsonElement result, out string? failure)
     {
         if (DotPathRuntime.TryEvaluate(value, Segments, out result, out _, out var reason))
@@ -65,34 +69,73 @@ public sealed record DotPathPlan(string Source, IReadOnlyList<string> Segments)
 }
 
 /// <summary>One request; <see cref="Headers"/> is null when the manifest-level headers apply.</summary>
-public sealed record RequestPlan(
-    TemplatePlan Url,
-    string Method,
-    JsonTemplatePlan? Data,
-    bool FormEncodeData,
-    IReadOnlyList<HeaderPlan>? Headers,
-    IReadOnlyList<StoreDataPlan> StoreData,
-    ContinueIfPlan? ContinueIf,
-    PollingPlan? Polling,
-    string? SaveAsFile,
-    IReadOnlyList<FileFieldPlan> Files,
-    IReadOnlyList<int> StatusCodes,
-    TemplatePlan? Expected,
-    string? ExtraHeaders);
+public sealed record RequestPlan
+{
+    public required TemplatePlan Url { get; init; }
 
-public sealed record HeaderPlan(TemplatePlan Name, TemplatePlan Value);
+    public required string Method { get; init; }
+
+    public required JsonTemplatePlan? Data { get; init; }
+
+    public required bool FormEncodeData { get; init; }
+
+    public required IReadOnlyList<HeaderPlan>? Headers { get; init; }
+
+    public required IReadOnlyList<StoreDataPlan> StoreData { get; init; }
+
+    public required ContinueIfPlan? ContinueIf { get; init; }
+
+    public required PollingPlan? Polling { get; init; }
+
+    public required string? SaveAsFile { get; init; }
+
+    public required IReadOnlyList<FileFieldPlan> Files { get; init; }
+
+    public required IReadOnlyList<int> StatusCodes { get; init; }
+
+    public required TemplatePlan? Expected { get; init; }
+
+    public required string? ExtraHeaders { get; init; }
+}
+
+public sealed record HeaderPlan
+{
+    public required TemplatePlan Name { get; init; }
+
+    public required TemplatePlan Value { get; init; }
+}
 
 /// <summary><c>store_data</c>: the response value at <see cref="Path"/> is stored on the new hire as <see cref="Property"/>.</summary>
-public sealed record StoreDataPlan(string Property, DotPathPlan Path);
+public sealed record StoreDataPlan
+{
+    public required string Property { get; init; }
+
+    public required DotPathPlan Path { get; init; }
+}
 
 /// <summary>Continue only when the response value at <see cref="ResponseNotation"/> equals the rendered <see cref="Value"/>.</summary>
-public sealed record ContinueIfPlan(DotPathPlan ResponseNotation, TemplatePlan Value);
+public sealed record ContinueIfPlan
+{
+    public required DotPathPlan ResponseNotation { get; init; }
+
+    public required TemplatePlan Value { get; init; }
+}
 
 /// <summary>At most <see cref="Amount"/> requests in all, <see cref="IntervalSeconds"/> apart, until continue_if matches.</summary>
-public sealed record PollingPlan(int IntervalSeconds, int Amount);
+public sealed record PollingPlan
+{
+    public required int IntervalSeconds { get; init; }
+
+    public required int Amount { get; init; }
+}
 
 /// <summary>Send the file an earlier request saved as <see cref="FileName"/> in form field <see cref="FieldName"/>.</summary>
-public sealed record FileFieldPlan(string FieldName, string FileName);
+public sealed record FileFieldPlan
+{
+    public required string FieldName { get; init; }
+
+    public required string FileName { get; init; }
+}
 
 public enum FormItemType
 {
@@ -103,12 +146,47 @@ public enum FormItemType
 }
 
 /// <summary>A per-run form field; choices come from <see cref="Source"/> (a request) or the fixed <see cref="Items"/>.</summary>
-public sealed record FormItemPlan(string Id, string Name, FormItemType Type, RequestPlan? Source, JsonTemplatePlan? Items, DotPathPlan DataFrom, DotPathPlan ChoiceValue, DotPathPlan ChoiceName);
+public sealed record FormItemPlan
+{
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public required FormItemType Type { get; init; }
+
+    public required RequestPlan? Source { get; init; }
+
+    public required JsonTemplatePlan? Items { get; init; }
+
+    public required DotPathPlan DataFrom { get; init; }
+
+    public required DotPathPlan ChoiceValue { get; init; }
+
+    public required DotPathPlan ChoiceName { get; init; }
+}
 
 /// <summary>A value asked once when the integration is added; <see cref="Generate"/> items get a random secret instead.</summary>
-public sealed record InitialDataItemPlan(string Id, string Name, string? Description, bool Secret, bool Generate);
+public sealed record InitialDataItemPlan
+{
+    public required string Id { get; init; }
 
-public sealed record UserInfoItemPlan(string Id, string Name, string Description);
+    public required string Name { get; init; }
+
+    public required string? Description { get; init; }
+
+    public required bool Secret { get; init; }
+
+    public required bool Generate { get; init; }
+}
+
+public sealed record UserInfoItemPlan
+{
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string Description { get; init; }
+}
 
 public enum NotificationType
 {
@@ -116,10 +194,28 @@ public enum NotificationType
     Text,
 }
 
-public sealed record NotificationPlan(NotificationType Type, TemplatePlan To, TemplatePlan Subject, TemplatePlan Message);
+public sealed record NotificationPlan
+{
+    public required NotificationType Type { get; init; }
+
+    public required TemplatePlan To { get; init; }
+
+    public required TemplatePlan Subject { get; init; }
+
+    public required TemplatePlan Message { get; init; }
+}
 
 /// <summary>OAuth2: the authorize URL, the code exchange, the refresh request (null: the token is permanent).</summary>
-public sealed record OAuthFlowPlan(TemplatePlan AuthenticateUrl, RequestPlan AccessToken, RequestPlan? Refresh, bool WithoutCode);
+public sealed record OAuthFlowPlan
+{
+    public required TemplatePlan AuthenticateUrl { get; init; }
+
+    public required RequestPlan AccessToken { get; init; }
+
+    public required RequestPlan? Refresh { get; init; }
+
+    public required bool WithoutCode { get; init; }
+}
 
 public enum SyncAction
 {
@@ -134,21 +230,35 @@ public enum PaginationMode
     NextPageToken,
 }
 
-public sealed record PaginationPlan(PaginationMode Mode, DotPathPlan? NextPageFrom, DotPathPlan? NextPageTokenFrom, TemplatePlan? NextPage, int AmountPagesToFetch);
+public sealed record PaginationPlan
+{
+    public required PaginationMode Mode { get; init; }
 
-public sealed record SyncUsersPlan(SyncAction Action, DotPathPlan DataFrom, IReadOnlyList<DataStructureEntryPlan> DataStructure, CronSchedulePlan? Schedule, PaginationPlan Pagination);
+    public required DotPathPlan? NextPageFrom { get; init; }
 
-public sealed record DataStructureEntryPlan(string Property, DotPathPlan Path);
+    public required DotPathPlan? NextPageTokenFrom { get; init; }
 
-/// <summary>A cron schedule expanded to the values each field allows.</summary>
-public sealed record CronSchedulePlan(
-    string Expression,
-    bool HasSeconds,
-    IReadOnlyList<int> Seconds,
-    IReadOnlyList<int> Minutes,
-    IReadOnlyList<int> Hours,
-    IReadOnlyList<int> DaysOfMonth,
-    IReadOnlyList<int> Months,
-    IReadOnlyList<int> DaysOfWeek,
-    bool DayOfMonthRestricted,
-    bool DayOfWeekRestricted);
+    public required TemplatePlan? NextPage { get; init; }
+
+    public required int AmountPagesToFetch { get; init; }
+}
+
+public sealed record SyncUsersPlan
+{
+    public required SyncAction Action { get; init; }
+
+    public required DotPathPlan DataFrom { get; init; }
+
+    public required IReadOnlyList<DataStructureEntryPlan> DataStructure { get; init; }
+
+    public required CronSchedulePlan? Schedule { get; init; }
+
+    public required PaginationPlan Pagination { get; init; }
+}
+
+public sealed record DataStructureEntryPlan
+{
+    public required string Property { get; init; }
+
+    public required DotPathPlan Path { get; init; }
+}

@@ -85,4 +85,9 @@ public sealed class JsonTemplatePlan(string source, CompiledJsonTemplate write)
     public override string ToString() => Source;
 }
 
-public sealed record NamedTemplatePlan(string Name, TemplatePlan Value);
+public sealed record NamedTemplatePlan
+{
+    public required string Name { get; init; }
+
+    public required TemplatePlan Value { get; init; }
+}

@@ -26,8 +26,18 @@ public enum WebhookSignatureScheme
 /// The host renders <see cref="Secret"/> and calls <see cref="Verify"/> over the request's raw body bytes before anything
 /// reads the body.
 /// </summary>
-public sealed record WebhookSignaturePlan(string Header, WebhookSignatureScheme Scheme, TemplatePlan Secret, int ToleranceSeconds)
+public sealed record WebhookSignaturePlan
 {
+    /// <summary>The request header that carries the signature.</summary>
+    public required string Header { get; init; }
+
+    public required WebhookSignatureScheme Scheme { get; init; }
+
+    public required TemplatePlan Secret { get; init; }
+
+    /// <summary>How far the signed timestamp may be from now, in either direction (schemes with a timestamp only).</summary>
+    public required int ToleranceSeconds { get; init; }
+
     /// <summary>Stripe's libraries' default tolerance.</summary>
     public const int DefaultToleranceSeconds = 300;
 

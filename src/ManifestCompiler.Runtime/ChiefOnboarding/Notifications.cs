@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace ManifestCompiler.Runtime.ChiefOnboarding;
 
-/// <summary>The notifications a ChiefOnboarding integration creates (notes §48).</summary>
+/// <summary>The notifications a ChiefOnboarding integration creates (docs/runtime.md, "ChiefOnboarding manifests").</summary>
 public enum NotificationKind
 {
     /// <summary>A request failed, or the token could not be refreshed.</summary>

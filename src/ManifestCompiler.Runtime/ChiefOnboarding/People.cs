@@ -24,7 +24,7 @@ public sealed record NewHire(
 {
     public JsonObject ExtraFields { get; init; } = [];
 
-    /// <summary>The new-hire variables (notes §23); <c>start</c> as Django's en-us date (<c>Jan. 5, 2024</c>).</summary>
+    /// <summary>The new-hire variables (docs/chiefonboarding-semantics.md, "Template variables"); <c>start</c> as Django's en-us date (<c>Jan. 5, 2024</c>).</summary>
     internal JsonObject TemplateVariables() => new()
     {
         ["first_name"] = FirstName,

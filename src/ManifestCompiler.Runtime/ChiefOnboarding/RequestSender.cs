@@ -10,7 +10,7 @@ namespace ManifestCompiler.Runtime.ChiefOnboarding;
 
 /// <summary>
 /// What one request ended with. <see cref="Success"/> is false with an <see cref="Error"/> in the reference engine's
-/// words (notes §32–33); any HTTP status is a completed request unless the item lists <c>status_code</c>.
+/// words (docs/runtime.md, "ChiefOnboarding manifests", Requests); any HTTP status is a completed request unless the item lists <c>status_code</c>.
 /// <see cref="Json"/> is the parsed body, or null when it is not JSON (<see cref="Text"/> then holds it).
 /// </summary>
 internal sealed record RequestResult(bool Success, string? Error, string Url, int Status, byte[] Body, JsonElement? Json)
@@ -21,7 +21,7 @@ internal sealed record RequestResult(bool Success, string? Error, string Url, in
 }
 
 /// <summary>
-/// Sends one <see cref="RequestPlan"/> as ChiefOnboarding does (notes §26–36), with the documented semantics where
+/// Sends one <see cref="RequestPlan"/> as ChiefOnboarding does (docs/chiefonboarding-semantics.md, "Requests"), with the documented semantics where
 /// the reference engine differs: <c>status_code</c> integers match, <c>data</c> goes out as JSON unless
 /// <c>cast_data_to_json</c> is true (then form-encoded the way <c>requests</c> encodes a dict), and a request with
 /// <c>files</c> is multipart with the manifest's <c>Content-Type</c> left out (it would break the boundary).
@@ -255,7 +255,7 @@ internal sealed class RequestSender(HttpClient http, OutboundRoutes routes, Time
         }
     }
 
-    /// <summary><c>extra_headers: "pritunl"</c>: Pritunl's HMAC request signature (notes §30); null without credentials.</summary>
+    /// <summary><c>extra_headers: "pritunl"</c>: Pritunl's HMAC request signature (docs/chiefonboarding-semantics.md, "Requests"); null without credentials.</summary>
     private List<KeyValuePair<string, string>>? PritunlHeaders(System.Text.Json.Nodes.JsonObject extraArgs, string method, Uri url)
     {
         var token = JsonText.Of(extraArgs["API_TOKEN"]) ?? JsonText.Of(extraArgs["PRITUNL_API_TOKEN"]);

@@ -28,7 +28,22 @@ internal sealed class UserSync(RunContext context, SyncUsersPlan sync)
         var pageState = new JsonObject();
         while (pages < sync.Pagination.AmountPagesToFetch && NextPageUrl(page) is { } next)
         {
-            var request = new RequestPlan(TemplatePlan.Constant(next), "GET", null, false, null, [], null, null, null, [], [], null, null);
+            var request = new RequestPlan
+            {
+                Url = TemplatePlan.Constant(next),
+                Method = "GET",
+                Data = null,
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = [],
+                ContinueIf = null,
+                Polling = null,
+                SaveAsFile = null,
+                Files = [],
+                StatusCodes = [],
+                Expected = null,
+                ExtraHeaders = null,
+            };
             var result = await context.SendAsync(request, pageState, null, cancellationToken).ConfigureAwait(false);
             if (!result.Success)
             {

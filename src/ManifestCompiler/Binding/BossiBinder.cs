@@ -15,7 +15,8 @@ using WebhookSignatureScheme = ManifestCompiler.Runtime.Support.Plans.WebhookSig
 namespace ManifestCompiler.Binding;
 
 /// <summary>
-/// Binds a BOSSi integration folder (spec 000/001): oauth.json, schema.json, usertypes.json, webhook.json, the actions'
+/// Binds a BOSSi integration folder (the files in docs/generated-plans.md, "BOSSi integration folders"; the checks in
+/// docs/diagnostics.md, MC70xx and MC71xx): oauth.json, schema.json, usertypes.json, webhook.json, the actions'
 /// field mappings and Python steps, with every cross-reference checked. Collects all diagnostics; returns IR unless
 /// a required file is missing or unreadable.
 /// </summary>

@@ -9,6 +9,7 @@ using ManifestCompiler.Syntax.DotPaths;
 using ManifestCompiler.Syntax.Templates;
 using ManifestCompiler.Syntax.Text;
 using static ManifestCompiler.Binding.FileBinder;
+using CronSchedulePlan = ManifestCompiler.Runtime.Support.Plans.CronSchedulePlan;
 using FormItemType = ManifestCompiler.Runtime.Support.Plans.FormItemType;
 using ManifestKind = ManifestCompiler.Runtime.Support.Plans.ManifestKind;
 using NotificationType = ManifestCompiler.Runtime.Support.Plans.NotificationType;
@@ -18,7 +19,8 @@ using SyncAction = ManifestCompiler.Runtime.Support.Plans.SyncAction;
 namespace ManifestCompiler.Binding;
 
 /// <summary>
-/// Binds a ChiefOnboarding manifest (spec 002; the reference engine's behaviour in chiefonboarding-engine-notes.md).
+/// Binds a ChiefOnboarding manifest (docs/chiefonboarding-semantics.md: the documented semantics, where the reference
+/// engine differs, and which template variables each place sees).
 /// It rejects what the reference serializer rejects, with the same JSON paths, except where this toolchain follows the
 /// documentation instead; there it warns what the reference engine would do (the MC81xx portability warnings).
 /// </summary>
@@ -252,7 +254,7 @@ internal sealed class ChiefOnboardingBinder
     private TemplateScope ManifestScope() =>
         Scope(_baseNames.Union(_userNames).Union(_storedBefore[^1]), NoResponses, UnknownNote);
 
-    /// <summary>exists renders with the built-in new-hire values and the integration's values only (notes §24).</summary>
+    /// <summary>exists renders with the built-in new-hire values and the integration's values only (docs/chiefonboarding-semantics.md, "Template variables").</summary>
     private TemplateScope ExistsScope() =>
         Scope(_baseNames.Union(NewHireVariables), NoResponses, " (exists sees only new-hire fields and the integration's own values)");
 
@@ -326,7 +328,7 @@ internal sealed class ChiefOnboardingBinder
         }
         var ok = true;
         TemplateIR? url = null;
-        if (RequiredString(obj, path, "url", description) is { } urlText)
+        if (RequiredCharField(obj, path, "url", description) is { } urlText)
         {
             url = Template(urlText, JsonLocation.Member(path, "url"), scope);
         }
@@ -367,14 +369,14 @@ internal sealed class ChiefOnboardingBinder
         {
             data = _file.Value(dataMember.Value, JsonLocation.Member(path, "data"), (text, p) => Template(text, p, scope));
         }
-        var cast = OptionalBool(obj, path, "cast_data_to_json");
+        var cast = OptionalBooleanField(obj, path, "cast_data_to_json");
         if (obj["data"]?.Value is JsonObjectSyntax or JsonArraySyntax && cast is null && obj["cast_data_to_json"] is null)
         {
             _file.Report(ManifestDiagnostics.FormEncodedBody, obj["data"]!.Name.Span, JsonLocation.Member(path, "data"));
         }
 
         var headers = Member(obj, "headers") is { } headersValue ? BindHeaders(headersValue, JsonLocation.Member(path, "headers"), scope) : null;
-        // An empty headers object means "use the manifest's" at run time (notes §29).
+        // An empty headers object means "use the manifest's" at run time (docs/chiefonboarding-semantics.md, "Requests").
         if (headers is { IsEmpty: true })
         {
             headers = null;
@@ -392,7 +394,7 @@ internal sealed class ChiefOnboardingBinder
         TemplateIR? expected = null;
         if (role == RequestRole.Exists)
         {
-            if (RequiredString(obj, path, "expected", description, allowBlank: false) is { } expectedText)
+            if (RequiredCharField(obj, path, "expected", description, allowBlank: false) is { } expectedText)
             {
                 expected = Template(expectedText, JsonLocation.Member(path, "expected"), scope);
             }
@@ -471,8 +473,8 @@ internal sealed class ChiefOnboardingBinder
         if (obj["continue_if"] is { } continueMember && _file.Object(continueMember.Value, continuePath, "continue_if") is { } condition)
         {
             _file.UnknownKeys(condition, continuePath, "continue_if", ["response_notation", "value"], isError: false, LegacyKeys);
-            var notation = RequiredString(condition, continuePath, "response_notation", "continue_if");
-            var value = RequiredString(condition, continuePath, "value", "continue_if");
+            var notation = RequiredCharField(condition, continuePath, "response_notation", "continue_if");
+            var value = RequiredCharField(condition, continuePath, "value", "continue_if");
             var valueTemplate = value is null ? null : Template(value, JsonLocation.Member(continuePath, "value"), scope);
             if (notation is not null && valueTemplate is not null)
             {
@@ -571,8 +573,8 @@ internal sealed class ChiefOnboardingBinder
         foreach (var (item, path) in ObjectList("initial_data_form", "an initial_data_form item"))
         {
             _file.UnknownKeys(item, path, "an initial_data_form item", InitialDataKeys, isError: false, LegacyKeys);
-            var id = RequiredString(item, path, "id", "an initial_data_form item", allowBlank: false);
-            var name = RequiredString(item, path, "name", "an initial_data_form item", allowBlank: false);
+            var id = RequiredCharField(item, path, "id", "an initial_data_form item", allowBlank: false);
+            var name = RequiredCharField(item, path, "name", "an initial_data_form item", allowBlank: false);
             string? description = null;
             if (item["description"] is { } descriptionMember)
             {
@@ -586,7 +588,7 @@ internal sealed class ChiefOnboardingBinder
             {
                 _file.Report(ManifestDiagnostics.MissingDescription, FileBinder.OpeningOf(item), JsonLocation.Member(path, "description"), id?.Value ?? "");
             }
-            var secret = OptionalBool(item, path, "secret") ?? false;
+            var secret = OptionalBooleanField(item, path, "secret") ?? false;
             if (id is not null && name is not null)
             {
                 result.Add(new InitialDataItemIR(id.Value, name.Value, description, secret, Generate: name.Value == "generate"));
@@ -602,9 +604,9 @@ internal sealed class ChiefOnboardingBinder
         foreach (var (item, path) in ObjectList("extra_user_info", "an extra_user_info item"))
         {
             _file.UnknownKeys(item, path, "an extra_user_info item", UserInfoKeys, isError: false, LegacyKeys);
-            var id = RequiredString(item, path, "id", "an extra_user_info item", allowBlank: false);
-            var name = RequiredString(item, path, "name", "an extra_user_info item", allowBlank: false);
-            var description = RequiredString(item, path, "description", "an extra_user_info item", allowBlank: false);
+            var id = RequiredCharField(item, path, "id", "an extra_user_info item", allowBlank: false);
+            var name = RequiredCharField(item, path, "name", "an extra_user_info item", allowBlank: false);
+            var description = RequiredCharField(item, path, "description", "an extra_user_info item", allowBlank: false);
             if (id is not null && name is not null && description is not null)
             {
                 result.Add(new UserInfoItemIR(id.Value, name.Value, description.Value));
@@ -620,9 +622,9 @@ internal sealed class ChiefOnboardingBinder
         foreach (var (item, path) in ObjectList("form", "a form item"))
         {
             _file.UnknownKeys(item, path, "a form item", FormKeys, isError: false, LegacyKeys);
-            var id = RequiredString(item, path, "id", "a form item", allowBlank: false);
-            var name = RequiredString(item, path, "name", "a form item", allowBlank: false);
-            var typeText = RequiredString(item, path, "type", "a form item");
+            var id = RequiredCharField(item, path, "id", "a form item", allowBlank: false);
+            var name = RequiredCharField(item, path, "name", "a form item", allowBlank: false);
+            var typeText = RequiredCharField(item, path, "type", "a form item");
             FormItemType? type = typeText?.Value switch
             {
                 "choice" => FormItemType.Choice,
@@ -689,7 +691,7 @@ internal sealed class ChiefOnboardingBinder
         foreach (var (item, path) in ObjectList("post_execute_notification", "a notification"))
         {
             _file.UnknownKeys(item, path, "a notification", NotificationKeys, isError: false, LegacyKeys);
-            var typeText = RequiredString(item, path, "type", "a notification");
+            var typeText = RequiredCharField(item, path, "type", "a notification");
             NotificationType? type = typeText?.Value switch { "email" => NotificationType.Email, "text" => NotificationType.Text, _ => null };
             if (typeText is not null && type is null)
             {
@@ -734,7 +736,7 @@ internal sealed class ChiefOnboardingBinder
         {
             _file.Report(ManifestDiagnostics.OAuthWithoutRefresh, FileBinder.OpeningOf(oauth), JsonLocation.Member(path, "refresh"));
         }
-        var withoutCode = OptionalBool(oauth, path, "without_code") ?? false;
+        var withoutCode = OptionalBooleanField(oauth, path, "without_code") ?? false;
         return authenticateUrl is not null && accessToken is not null ? new OAuthFlowIR(authenticateUrl, accessToken, refresh, withoutCode) : null;
     }
 
@@ -797,77 +799,78 @@ internal sealed class ChiefOnboardingBinder
             }
         }
 
-        CronScheduleIR? schedule = null;
-        if (root["schedule"] is { } scheduleMember && scheduleMember.Value is not JsonNullSyntax)
+        CronSchedulePlan? schedule = null;
+        var scheduleAt = JsonCursor.Root(root).Member("schedule");
+        if (scheduleAt.HasValue)
         {
-            schedule = BindSchedule(scheduleMember.Value, JsonLocation.Member(path, "schedule"));
+            schedule = BindSchedule(scheduleAt);
         }
         else if (action == SyncAction.Update && root["action"]?.Value is JsonStringSyntax updateText)
         {
-            _file.Report(ManifestDiagnostics.UpdateWithoutSchedule, updateText.Span, JsonLocation.Member(path, "schedule"));
+            _file.Report(ManifestDiagnostics.UpdateWithoutSchedule, updateText.Span, scheduleAt.Path);
         }
 
         var pagination = BindPagination();
         return action is null ? null : new SyncUsersIR(action.Value, dataFrom, structure.ToEquatableArray(), schedule, pagination);
     }
 
-    private CronScheduleIR? BindSchedule(JsonSyntax value, string path)
+    private CronSchedulePlan? BindSchedule(JsonCursor at)
     {
-        if (_file.String(value, path, "schedule") is not { } text)
+        if (_file.String(at) is not { } text)
         {
             return null;
         }
-        var parsed = CronExpression.Parse(text.Value);
-        _file.ReportEmbedded(parsed.Diagnostics, text, path);
+        var parsed = CronParser.Parse(text.Value);
+        _file.ReportEmbedded(parsed.Diagnostics, text, at.Path);
         if (parsed.Value is not { } cron)
         {
             return null;
         }
         if (cron.HasSeconds)
         {
-            _file.Report(ManifestDiagnostics.SixFieldSchedule, text.Span, path, text.Value, DescribeSixFields(cron));
+            _file.Report(ManifestDiagnostics.SixFieldSchedule, text.Span, at.Path, text.Value, DescribeSixFields(cron));
         }
-        return new CronScheduleIR(cron.Source, cron.HasSeconds, cron.Seconds, cron.Minutes, cron.Hours, cron.DaysOfMonth, cron.Months, cron.DaysOfWeek, cron.DayOfMonthRestricted, cron.DayOfWeekRestricted);
+        return cron;
     }
 
-    private static string DescribeSixFields(CronExpression cron) =>
-        cron.Seconds.Length == 60 ? "every second of each minute it matches" : $"at second(s) {string.Join(",", cron.Seconds)} of each minute it matches";
+    private static string DescribeSixFields(CronSchedulePlan cron) =>
+        cron.Seconds.Count == 60 ? "every second of each minute it matches" : $"at second(s) {string.Join(",", cron.Seconds)} of each minute it matches";
 
     private PaginationIR BindPagination()
     {
-        var root = _root;
-        var path = JsonLocation.Root;
+        var root = JsonCursor.Root(_root);
         var amount = 5;
-        if (root["amount_pages_to_fetch"] is { } amountMember)
+        var amountAt = root.Member("amount_pages_to_fetch");
+        if (amountAt.Exists && _file.Int(amountAt, 1, 1000, acceptStrings: true) is { } value)
         {
-            if (_file.Int(amountMember.Value, JsonLocation.Member(path, "amount_pages_to_fetch"), "amount_pages_to_fetch", 1, 1000, acceptStrings: true) is { } value)
+            amount = value;
+            if (value > 10)
             {
-                amount = value;
-                if (value > 10)
-                {
-                    _file.Report(ManifestDiagnostics.ManyPages, amountMember.Value.Span, JsonLocation.Member(path, "amount_pages_to_fetch"), value);
-                }
+                _file.Report(ManifestDiagnostics.ManyPages, amountAt, value);
             }
         }
-        var nextPageFrom = OptionalDotPathOrNull(root, path, "next_page_from");
-        var tokenFrom = OptionalDotPathOrNull(root, path, "next_page_token_from");
+        var nextPageFromAt = root.Member("next_page_from");
+        var tokenFromAt = root.Member("next_page_token_from");
+        var nextPageAt = root.Member("next_page");
+        var nextPageFrom = OptionalDotPathOrNull(nextPageFromAt);
+        var tokenFrom = OptionalDotPathOrNull(tokenFromAt);
         TemplateIR? nextPage = null;
-        if (root["next_page"] is { } nextPageMember && _file.String(nextPageMember.Value, JsonLocation.Member(path, "next_page"), "next_page") is { } nextPageText)
+        if (nextPageAt.Exists && _file.String(nextPageAt) is { } nextPageText)
         {
             var scope = Scope(_baseNames.Add("NEXT_PAGE_TOKEN"), NoResponsesButToken, UnknownNote);
-            nextPage = Template(nextPageText, JsonLocation.Member(path, "next_page"), scope);
+            nextPage = Template(nextPageText, nextPageAt.Path, scope);
         }
         if (nextPageFrom is not null)
         {
             return new PaginationIR(PaginationMode.NextPageUrl, nextPageFrom, null, null, amount);
         }
-        if (root["next_page"] is not null && root["next_page_token_from"] is null)
+        if (nextPageAt.Exists && !tokenFromAt.Exists)
         {
-            _file.Report(ManifestDiagnostics.PaginationIncomplete, root["next_page"]!.Name.Span, JsonLocation.Member(path, "next_page_token_from"), "next_page", "next_page_token_from");
+            _file.Report(ManifestDiagnostics.PaginationIncomplete, nextPageAt.NameSpan, tokenFromAt.Path, nextPageAt.Key, tokenFromAt.Key);
         }
-        else if (root["next_page_token_from"] is not null && root["next_page"] is null)
+        else if (tokenFromAt.Exists && !nextPageAt.Exists)
         {
-            _file.Report(ManifestDiagnostics.PaginationIncomplete, root["next_page_token_from"]!.Name.Span, JsonLocation.Member(path, "next_page"), "next_page_token_from", "next_page");
+            _file.Report(ManifestDiagnostics.PaginationIncomplete, tokenFromAt.NameSpan, nextPageAt.Path, tokenFromAt.Key, nextPageAt.Key);
         }
         if (tokenFrom is not null && nextPage is not null)
         {
@@ -897,15 +900,18 @@ internal sealed class ChiefOnboardingBinder
         }
     }
 
-    /// <summary>The reference serializer's CharField: blank strings are rejected unless allowed, numbers are taken as text.</summary>
-    private JsonStringSyntax? RequiredString(JsonObjectSyntax obj, string path, string key, string description, bool allowBlank = false) =>
+    /// <summary>
+    /// The reference serializer's CharField: blank strings are rejected unless allowed, numbers are taken as text
+    /// (not <see cref="FileBinder.RequiredString"/>'s defaults, hence its own name).
+    /// </summary>
+    private JsonStringSyntax? RequiredCharField(JsonObjectSyntax obj, string path, string key, string description, bool allowBlank = false) =>
         _file.RequiredString(obj, path, key, description, allowBlank, acceptNumbers: true);
 
-    /// <summary>The serializer's BooleanField: null is not a boolean.</summary>
-    private bool? OptionalBool(JsonObjectSyntax obj, string path, string key) => _file.OptionalBool(obj, path, key, nullIsAbsent: false);
+    /// <summary>The serializer's BooleanField: null is not a boolean (<see cref="FileBinder.OptionalBool"/> takes null as absent).</summary>
+    private bool? OptionalBooleanField(JsonObjectSyntax obj, string path, string key) => _file.OptionalBool(obj, path, key, nullIsAbsent: false);
 
     private TemplateIR? TemplateOf(JsonObjectSyntax obj, string path, string key, string description, TemplateScope scope) =>
-        RequiredString(obj, path, key, description) is { } text ? Template(text, JsonLocation.Member(path, key), scope) : null;
+        RequiredCharField(obj, path, key, description) is { } text ? Template(text, JsonLocation.Member(path, key), scope) : null;
 
     private TemplateIR? Template(JsonStringSyntax text, string path, TemplateScope scope) => TemplateBinder.Bind(_file, text, path, scope);
 
@@ -926,8 +932,6 @@ internal sealed class ChiefOnboardingBinder
         return new DotPathIR(fallback, fallback.Length == 0 ? EquatableArray<string>.Empty : new[] { fallback }.ToEquatableArray());
     }
 
-    private DotPathIR? OptionalDotPathOrNull(JsonObjectSyntax obj, string path, string key) =>
-        obj[key] is { } member && _file.String(member.Value, JsonLocation.Member(path, key), key, allowBlank: false, acceptNumbers: true) is { } text
-            ? DotPathOf(text, JsonLocation.Member(path, key))
-            : null;
+    private DotPathIR? OptionalDotPathOrNull(JsonCursor at) =>
+        at.Exists && _file.String(at, allowBlank: false, acceptNumbers: true) is { } text ? DotPathOf(text, at.Path) : null;
 }

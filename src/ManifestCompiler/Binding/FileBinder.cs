@@ -161,6 +161,18 @@ internal sealed class FileBinder
         return (int)parsed;
     }
 
+    // Located overloads: the cursor carries the value, its path and its key, so a caller names the key once.
+
+    public JsonObjectSyntax? Object(JsonCursor at) => Object(at.Value, at.Path, at.Key);
+
+    public JsonArraySyntax? Array(JsonCursor at) => Array(at.Value, at.Path, at.Key);
+
+    public JsonStringSyntax? String(JsonCursor at, bool allowBlank = true, bool acceptNumbers = false) => String(at.Value, at.Path, at.Key, allowBlank, acceptNumbers);
+
+    public int? Int(JsonCursor at, int min, int max, bool acceptStrings = false) => Int(at.Value, at.Path, at.Key, min, max, acceptStrings);
+
+    public void Report(DiagnosticDescriptor descriptor, JsonCursor at, params object?[] args) => Report(descriptor, at.Span, at.Path, args);
+
     public void WrongType(JsonSyntax? value, string path, string key, string expected)
     {
         if (value is not null)

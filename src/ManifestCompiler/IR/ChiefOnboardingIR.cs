@@ -70,6 +70,6 @@ public sealed record OAuthFlowIR(TemplateIR AuthenticateUrl, RequestIR AccessTok
 public sealed record PaginationIR(PaginationMode Mode, DotPathIR? NextPageFrom, DotPathIR? NextPageTokenFrom, TemplateIR? NextPage, int AmountPagesToFetch);
 
 /// <summary>A sync-users manifest: where the users are in the response, which fields to copy, when to run.</summary>
-public sealed record SyncUsersIR(SyncAction Action, DotPathIR DataFrom, EquatableArray<DataStructureEntryIR> DataStructure, CronScheduleIR? Schedule, PaginationIR Pagination);
+public sealed record SyncUsersIR(SyncAction Action, DotPathIR DataFrom, EquatableArray<DataStructureEntryIR> DataStructure, CronSchedulePlan? Schedule, PaginationIR Pagination);
 
 public sealed record DataStructureEntryIR(string Property, DotPathIR Path);

@@ -63,16 +63,3 @@ public sealed record JsonNullIR : JsonValueIR
 
 /// <summary>A name with a template value (token captures, schema variables, OAuth parameters, headers).</summary>
 public sealed record NamedTemplateIR(string Name, TemplateIR Value);
-
-/// <summary>A cron schedule expanded to the values each field allows (see Syntax's CronExpression for the rules).</summary>
-public sealed record CronScheduleIR(
-    string Expression,
-    bool HasSeconds,
-    EquatableArray<int> Seconds,
-    EquatableArray<int> Minutes,
-    EquatableArray<int> Hours,
-    EquatableArray<int> DaysOfMonth,
-    EquatableArray<int> Months,
-    EquatableArray<int> DaysOfWeek,
-    bool DayOfMonthRestricted,
-    bool DayOfWeekRestricted);

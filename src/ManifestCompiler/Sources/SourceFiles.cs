@@ -41,3 +41,44 @@ public sealed record IntegrationFolder(string Path, string Name, ImmutableArray<
         return hash.ToHashCode();
     }
 }
+
+/// <summary>
+/// The one rule for "is this a BOSSi integration folder": a folder holding <c>oauth.json</c>, or a <c>schema.json</c>
+/// that is not an action's field mapping (<c>action/&lt;name&gt;/schema.json</c>). The CLI's workspace asks it of
+/// folders on disk, the source generator of its additional files' paths.
+/// </summary>
+public static class IntegrationRoots
+{
+    /// <summary>The files whose presence makes a folder an integration.</summary>
+    public static IReadOnlyList<string> MarkerFiles { get; } = ["oauth.json", "schema.json"];
+
+    /// <summary>Whether the file at <paramref name="path"/> ('/'-separated, with its folder) marks that folder as an integration.</summary>
+    public static bool IsRootMarker(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        if (slash < 0)
+        {
+            return false;
+        }
+        var name = path[(slash + 1)..];
+        if (name == "oauth.json")
+        {
+            return true;
+        }
+        if (name != "schema.json")
+        {
+            return false;
+        }
+        // action/<name>/schema.json is an action's field mapping, not an integration's schema.
+        var parent = path[..slash];
+        var grandparent = parent.LastIndexOf('/') is var i and >= 0 ? parent[..i] : "";
+        return !(grandparent.EndsWith("/action", StringComparison.Ordinal) || grandparent == "action");
+    }
+
+    /// <summary>Whether <paramref name="folder"/> ('/'-separated) is an integration, asking <paramref name="fileExists"/> for its marker files.</summary>
+    public static bool IsRoot(string folder, Func<string, bool> fileExists)
+    {
+        var prefix = folder.Length == 0 ? "./" : folder.TrimEnd('/') + "/";
+        return MarkerFiles.Any(marker => IsRootMarker(prefix + marker) && fileExists(prefix + marker));
+    }
+}

@@ -14,31 +14,221 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
 
         public override global::ManifestCompiler.Runtime.Support.Plans.ManifestKind Kind => global::ManifestCompiler.Runtime.Support.Plans.ManifestKind.Webhook;
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FormItemPlan> Form { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FormItemPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.FormItemPlan("TEAM_ID", "Select team to add user to", global::ManifestCompiler.Runtime.Support.Plans.FormItemType.Choice, new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/organizations/{{ORG}}/teams", T0, new string[] { "ORG" }), "POST", null, false, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), null, null, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), null, null), null, new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("data", new string[] { "data" }), new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("gid", new string[] { "gid" }), new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("name", new string[] { "name" })) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FormItemPlan> Form { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FormItemPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.FormItemPlan
+            {
+                Id = "TEAM_ID",
+                Name = "Select team to add user to",
+                Type = global::ManifestCompiler.Runtime.Support.Plans.FormItemType.Choice,
+                Source = new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+                {
+                    Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/organizations/{{ORG}}/teams", T0, new string[] { "ORG" }),
+                    Method = "POST",
+                    Data = null,
+                    FormEncodeData = false,
+                    Headers = null,
+                    StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+                    ContinueIf = null,
+                    Polling = null,
+                    SaveAsFile = null,
+                    Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                    StatusCodes = global::System.Array.Empty<int>(),
+                    Expected = null,
+                    ExtraHeaders = null,
+                },
+                Items = null,
+                DataFrom = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                {
+                    Source = "data",
+                    Segments = new string[] { "data" },
+                },
+                ChoiceValue = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                {
+                    Source = "gid",
+                    Segments = new string[] { "gid" },
+                },
+                ChoiceName = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                {
+                    Source = "name",
+                    Segments = new string[] { "name" },
+                },
+            },
+        };
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.RequestPlan? Exists { get; } = new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/users/{{email}}", T1, new string[] { "email" }), "GET", null, false, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), null, null, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{email}}", T2, new string[] { "email" }), null);
+        public override global::ManifestCompiler.Runtime.Support.Plans.RequestPlan? Exists { get; } = new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+        {
+            Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/users/{{email}}", T1, new string[] { "email" }),
+            Method = "GET",
+            Data = null,
+            FormEncodeData = false,
+            Headers = null,
+            StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+            ContinueIf = null,
+            Polling = null,
+            SaveAsFile = null,
+            Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+            StatusCodes = global::System.Array.Empty<int>(),
+            Expected = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{email}}", T2, new string[] { "email" }),
+            ExtraHeaders = null,
+        };
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.RequestPlan> Revoke { get; } = new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan[]
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/workspaces/{{ORG}}/removeUser", T3, new string[] { "ORG" }), "POST", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{email}}\"}}", J0), false, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), null, null, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), null, null)
+            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/workspaces/{{ORG}}/removeUser", T3, new string[] { "ORG" }),
+                Method = "POST",
+                Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{email}}\"}}", J0),
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+                ContinueIf = null,
+                Polling = null,
+                SaveAsFile = null,
+                Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                StatusCodes = global::System.Array.Empty<int>(),
+                Expected = null,
+                ExtraHeaders = null,
+            },
         };
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.RequestPlan> Execute { get; } = new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan[]
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/workspaces/{{ORG}}/addUser", T4, new string[] { "ORG" }), "POST", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{ email }}\"}}", J1), false, null, new global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan("ASANA_USER_GID", new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("data.gid", new string[] { "data", "gid" })) }, null, null, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), null, null),
-            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/teams/{{TEAM_ID}}/addUser", T6, new string[] { "TEAM_ID" }), "POST", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{ ASANA_USER_GID }}\"}}", J2), false, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), new global::ManifestCompiler.Runtime.Support.Plans.ContinueIfPlan(new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("data.gid", new string[] { "data", "gid" }), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{ responses.0.data.gid }}", T8, new string[] { "responses" })), null, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), null, null),
-            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/users/{{ ASANA_USER_GID }}/status", T9, new string[] { "ASANA_USER_GID" }), "GET", null, false, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), new global::ManifestCompiler.Runtime.Support.Plans.ContinueIfPlan(new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("data.status", new string[] { "data", "status" }), global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("active")), new global::ManifestCompiler.Runtime.Support.Plans.PollingPlan(5, 6), null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), null, null)
+            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/workspaces/{{ORG}}/addUser", T4, new string[] { "ORG" }),
+                Method = "POST",
+                Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{ email }}\"}}", J1),
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = new global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan[]
+                {
+                    new global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan
+                    {
+                        Property = "ASANA_USER_GID",
+                        Path = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                        {
+                            Source = "data.gid",
+                            Segments = new string[] { "data", "gid" },
+                        },
+                    },
+                },
+                ContinueIf = null,
+                Polling = null,
+                SaveAsFile = null,
+                Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                StatusCodes = global::System.Array.Empty<int>(),
+                Expected = null,
+                ExtraHeaders = null,
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/teams/{{TEAM_ID}}/addUser", T6, new string[] { "TEAM_ID" }),
+                Method = "POST",
+                Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{ ASANA_USER_GID }}\"}}", J2),
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+                ContinueIf = new global::ManifestCompiler.Runtime.Support.Plans.ContinueIfPlan
+                {
+                    ResponseNotation = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                    {
+                        Source = "data.gid",
+                        Segments = new string[] { "data", "gid" },
+                    },
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{ responses.0.data.gid }}", T8, new string[] { "responses" }),
+                },
+                Polling = null,
+                SaveAsFile = null,
+                Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                StatusCodes = global::System.Array.Empty<int>(),
+                Expected = null,
+                ExtraHeaders = null,
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/users/{{ ASANA_USER_GID }}/status", T9, new string[] { "ASANA_USER_GID" }),
+                Method = "GET",
+                Data = null,
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+                ContinueIf = new global::ManifestCompiler.Runtime.Support.Plans.ContinueIfPlan
+                {
+                    ResponseNotation = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                    {
+                        Source = "data.status",
+                        Segments = new string[] { "data", "status" },
+                    },
+                    Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("active"),
+                },
+                Polling = new global::ManifestCompiler.Runtime.Support.Plans.PollingPlan
+                {
+                    IntervalSeconds = 5,
+                    Amount = 6,
+                },
+                SaveAsFile = null,
+                Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                StatusCodes = global::System.Array.Empty<int>(),
+                Expected = null,
+                ExtraHeaders = null,
+            },
         };
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan> Headers { get; } = new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Content-Type"), global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json")), new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Accept"), global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json")), new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Bearer {{TOKEN}}", T10, new string[] { "TOKEN" })) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan> Headers { get; } = new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Content-Type"),
+                Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json"),
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Accept"),
+                Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json"),
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"),
+                Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Bearer {{TOKEN}}", T10, new string[] { "TOKEN" }),
+            },
+        };
 
         public override global::ManifestCompiler.Runtime.Support.Plans.OAuthFlowPlan? OAuth { get; } = null;
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan> InitialDataForm { get; } = new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan("TOKEN", "Please put your token here", "You can find your token here: https://app.asana.com/0/my-apps", false, false), new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan("ORG", "Organization id", "You can find your organization id here: https://app.asana.com/api/1.0/users/me", false, false) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan> InitialDataForm { get; } = new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan
+            {
+                Id = "TOKEN",
+                Name = "Please put your token here",
+                Description = "You can find your token here: https://app.asana.com/0/my-apps",
+                Secret = false,
+                Generate = false,
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan
+            {
+                Id = "ORG",
+                Name = "Organization id",
+                Description = "You can find your organization id here: https://app.asana.com/api/1.0/users/me",
+                Secret = false,
+                Generate = false,
+            },
+        };
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.UserInfoItemPlan> ExtraUserInfo { get; } = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.UserInfoItemPlan>();
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan> PostExecuteNotifications { get; } = new global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan(global::ManifestCompiler.Runtime.Support.Plans.NotificationType.Email, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{ manager_email }}", T11, new string[] { "manager_email" }), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Asana account for {{ first_name|title }} {{ last_name }}", T12, new string[] { "first_name", "last_name" }), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Team: {{ TEAM_ID|default:'not selected' }}", T13, new string[] { "TEAM_ID" })) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan> PostExecuteNotifications { get; } = new global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan
+            {
+                Type = global::ManifestCompiler.Runtime.Support.Plans.NotificationType.Email,
+                To = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{ manager_email }}", T11, new string[] { "manager_email" }),
+                Subject = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Asana account for {{ first_name|title }} {{ last_name }}", T12, new string[] { "first_name", "last_name" }),
+                Message = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Team: {{ TEAM_ID|default:'not selected' }}", T13, new string[] { "TEAM_ID" }),
+            },
+        };
 
         public override global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan? Sync { get; } = null;
 

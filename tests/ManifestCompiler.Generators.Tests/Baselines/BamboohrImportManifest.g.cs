@@ -22,20 +22,129 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.RequestPlan> Execute { get; } = new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan[]
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.bamboohr.com/api/gateway.php/{{COMPANY_ID}}/v1/reports/{{REPORT_ID}}?page=1", T0, new string[] { "COMPANY_ID", "REPORT_ID" }), "GET", null, false, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), null, null, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), null, null)
+            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.bamboohr.com/api/gateway.php/{{COMPANY_ID}}/v1/reports/{{REPORT_ID}}?page=1", T0, new string[] { "COMPANY_ID", "REPORT_ID" }),
+                Method = "GET",
+                Data = null,
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+                ContinueIf = null,
+                Polling = null,
+                SaveAsFile = null,
+                Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                StatusCodes = global::System.Array.Empty<int>(),
+                Expected = null,
+                ExtraHeaders = null,
+            },
         };
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan> Headers { get; } = new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Accept"), global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json")), new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Content-Type"), global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json")), new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Basic {{KEY}}:x", T1, new string[] { "KEY" })) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan> Headers { get; } = new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Accept"),
+                Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json"),
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Content-Type"),
+                Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json"),
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"),
+                Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Basic {{KEY}}:x", T1, new string[] { "KEY" }),
+            },
+        };
 
         public override global::ManifestCompiler.Runtime.Support.Plans.OAuthFlowPlan? OAuth { get; } = null;
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan> InitialDataForm { get; } = new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan("KEY", "The BambooHR api key", "Go to: https://<yourdomain>.bamboohr.com/settings/permissions/api.php to get one", false, false), new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan("REPORT_ID", "The id of the report", "Go to: https://<yourdomain>.bamboohr.com/app/reports/, open the report; the number in its url is its id", false, false), new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan("COMPANY_ID", "The id of the company", "Your BambooHR domain: the <yourdomain> in https://<yourdomain>.bamboohr.com/", false, false) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan> InitialDataForm { get; } = new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan
+            {
+                Id = "KEY",
+                Name = "The BambooHR api key",
+                Description = "Go to: https://<yourdomain>.bamboohr.com/settings/permissions/api.php to get one",
+                Secret = false,
+                Generate = false,
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan
+            {
+                Id = "REPORT_ID",
+                Name = "The id of the report",
+                Description = "Go to: https://<yourdomain>.bamboohr.com/app/reports/, open the report; the number in its url is its id",
+                Secret = false,
+                Generate = false,
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan
+            {
+                Id = "COMPANY_ID",
+                Name = "The id of the company",
+                Description = "Your BambooHR domain: the <yourdomain> in https://<yourdomain>.bamboohr.com/",
+                Secret = false,
+                Generate = false,
+            },
+        };
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.UserInfoItemPlan> ExtraUserInfo { get; } = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.UserInfoItemPlan>();
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan> PostExecuteNotifications { get; } = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan>();
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan? Sync { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan(global::ManifestCompiler.Runtime.Support.Plans.SyncAction.Create, new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("employees", new string[] { "employees" }), new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan("email", new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("workEmail", new string[] { "workEmail" })), new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan("last_name", new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("lastName", new string[] { "lastName" })), new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan("first_name", new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("firstName", new string[] { "firstName" })) }, null, new global::ManifestCompiler.Runtime.Support.Plans.PaginationPlan(global::ManifestCompiler.Runtime.Support.Plans.PaginationMode.NextPageUrl, new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("links.next", new string[] { "links", "next" }), null, null, 10));
+        public override global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan? Sync { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan
+        {
+            Action = global::ManifestCompiler.Runtime.Support.Plans.SyncAction.Create,
+            DataFrom = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+            {
+                Source = "employees",
+                Segments = new string[] { "employees" },
+            },
+            DataStructure = new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan
+                {
+                    Property = "email",
+                    Path = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                    {
+                        Source = "workEmail",
+                        Segments = new string[] { "workEmail" },
+                    },
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan
+                {
+                    Property = "last_name",
+                    Path = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                    {
+                        Source = "lastName",
+                        Segments = new string[] { "lastName" },
+                    },
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan
+                {
+                    Property = "first_name",
+                    Path = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                    {
+                        Source = "firstName",
+                        Segments = new string[] { "firstName" },
+                    },
+                },
+            },
+            Schedule = null,
+            Pagination = new global::ManifestCompiler.Runtime.Support.Plans.PaginationPlan
+            {
+                Mode = global::ManifestCompiler.Runtime.Support.Plans.PaginationMode.NextPageUrl,
+                NextPageFrom = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                {
+                    Source = "links.next",
+                    Segments = new string[] { "links", "next" },
+                },
+                NextPageTokenFrom = null,
+                NextPage = null,
+                AmountPagesToFetch = 10,
+            },
+        };
 
         private static readonly string[] P0 = new string[] { "COMPANY_ID" };
         private static readonly string[] P1 = new string[] { "REPORT_ID" };

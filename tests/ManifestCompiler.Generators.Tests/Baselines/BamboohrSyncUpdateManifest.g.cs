@@ -22,20 +22,137 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.RequestPlan> Execute { get; } = new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan[]
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.bamboohr.com/api/gateway.php/{{COMPANY_ID}}/v1/reports/{{REPORT_ID}}", T0, new string[] { "COMPANY_ID", "REPORT_ID" }), "GET", null, false, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), null, null, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), null, null)
+            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.bamboohr.com/api/gateway.php/{{COMPANY_ID}}/v1/reports/{{REPORT_ID}}", T0, new string[] { "COMPANY_ID", "REPORT_ID" }),
+                Method = "GET",
+                Data = null,
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+                ContinueIf = null,
+                Polling = null,
+                SaveAsFile = null,
+                Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                StatusCodes = global::System.Array.Empty<int>(),
+                Expected = null,
+                ExtraHeaders = null,
+            },
         };
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan> Headers { get; } = new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Accept"), global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json")), new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Content-Type"), global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json")), new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Basic {{KEY}}:x", T1, new string[] { "KEY" })) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan> Headers { get; } = new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Accept"),
+                Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json"),
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Content-Type"),
+                Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json"),
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"),
+                Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Basic {{KEY}}:x", T1, new string[] { "KEY" }),
+            },
+        };
 
         public override global::ManifestCompiler.Runtime.Support.Plans.OAuthFlowPlan? OAuth { get; } = null;
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan> InitialDataForm { get; } = new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan("KEY", "The BambooHR api key", "Go to: https://<yourdomain>.bamboohr.com/settings/permissions/api.php to get one", false, false), new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan("REPORT_ID", "The id of the report", "Go to: https://<yourdomain>.bamboohr.com/app/reports/, open the report; the number in its url is its id", false, false), new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan("COMPANY_ID", "The id of the company", "Your BambooHR domain: the <yourdomain> in https://<yourdomain>.bamboohr.com/", false, false) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan> InitialDataForm { get; } = new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan
+            {
+                Id = "KEY",
+                Name = "The BambooHR api key",
+                Description = "Go to: https://<yourdomain>.bamboohr.com/settings/permissions/api.php to get one",
+                Secret = false,
+                Generate = false,
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan
+            {
+                Id = "REPORT_ID",
+                Name = "The id of the report",
+                Description = "Go to: https://<yourdomain>.bamboohr.com/app/reports/, open the report; the number in its url is its id",
+                Secret = false,
+                Generate = false,
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan
+            {
+                Id = "COMPANY_ID",
+                Name = "The id of the company",
+                Description = "Your BambooHR domain: the <yourdomain> in https://<yourdomain>.bamboohr.com/",
+                Secret = false,
+                Generate = false,
+            },
+        };
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.UserInfoItemPlan> ExtraUserInfo { get; } = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.UserInfoItemPlan>();
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan> PostExecuteNotifications { get; } = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan>();
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan? Sync { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan(global::ManifestCompiler.Runtime.Support.Plans.SyncAction.Update, new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("employees", new string[] { "employees" }), new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan("email", new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("workEmail", new string[] { "workEmail" })), new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan("bamboohr_id", new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("id", new string[] { "id" })), new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan("bamboohr_department", new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("department", new string[] { "department" })) }, new global::ManifestCompiler.Runtime.Support.Plans.CronSchedulePlan("0 * * * *", false, new int[] { 0 }, new int[] { 0 }, new int[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23 }, new int[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 }, new int[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }, new int[] { 0, 1, 2, 3, 4, 5, 6 }, false, false), new global::ManifestCompiler.Runtime.Support.Plans.PaginationPlan(global::ManifestCompiler.Runtime.Support.Plans.PaginationMode.None, null, null, null, 5));
+        public override global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan? Sync { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan
+        {
+            Action = global::ManifestCompiler.Runtime.Support.Plans.SyncAction.Update,
+            DataFrom = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+            {
+                Source = "employees",
+                Segments = new string[] { "employees" },
+            },
+            DataStructure = new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan
+                {
+                    Property = "email",
+                    Path = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                    {
+                        Source = "workEmail",
+                        Segments = new string[] { "workEmail" },
+                    },
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan
+                {
+                    Property = "bamboohr_id",
+                    Path = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                    {
+                        Source = "id",
+                        Segments = new string[] { "id" },
+                    },
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan
+                {
+                    Property = "bamboohr_department",
+                    Path = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                    {
+                        Source = "department",
+                        Segments = new string[] { "department" },
+                    },
+                },
+            },
+            Schedule = new global::ManifestCompiler.Runtime.Support.Plans.CronSchedulePlan
+            {
+                Expression = "0 * * * *",
+                HasSeconds = false,
+                Seconds = new int[] { 0 },
+                Minutes = new int[] { 0 },
+                Hours = new int[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23 },
+                DaysOfMonth = new int[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 },
+                Months = new int[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 },
+                DaysOfWeek = new int[] { 0, 1, 2, 3, 4, 5, 6 },
+                DayOfMonthRestricted = false,
+                DayOfWeekRestricted = false,
+            },
+            Pagination = new global::ManifestCompiler.Runtime.Support.Plans.PaginationPlan
+            {
+                Mode = global::ManifestCompiler.Runtime.Support.Plans.PaginationMode.None,
+                NextPageFrom = null,
+                NextPageTokenFrom = null,
+                NextPage = null,
+                AmountPagesToFetch = 5,
+            },
+        };
 
         private static readonly string[] P0 = new string[] { "COMPANY_ID" };
         private static readonly string[] P1 = new string[] { "REPORT_ID" };

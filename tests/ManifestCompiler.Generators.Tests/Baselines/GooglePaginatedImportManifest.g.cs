@@ -22,20 +22,152 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.RequestPlan> Execute { get; } = new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan[]
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://admin.googleapis.com/admin/directory/v1/users?customer=my_customer&maxResults=500"), "GET", null, false, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), null, null, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), null, null)
+            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://admin.googleapis.com/admin/directory/v1/users?customer=my_customer&maxResults=500"),
+                Method = "GET",
+                Data = null,
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+                ContinueIf = null,
+                Polling = null,
+                SaveAsFile = null,
+                Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                StatusCodes = global::System.Array.Empty<int>(),
+                Expected = null,
+                ExtraHeaders = null,
+            },
         };
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan> Headers { get; } = new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Accept"), global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json")), new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Bearer {{ oauth.access_token }}", T0, new string[] { "oauth" })) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan> Headers { get; } = new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Accept"),
+                Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json"),
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"),
+                Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Bearer {{ oauth.access_token }}", T0, new string[] { "oauth" }),
+            },
+        };
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.OAuthFlowPlan? OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthFlowPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://accounts.google.com/o/oauth2/v2/auth?client_id={{CLIENT_ID}}&redirect_uri={{redirect_url}}&response_type=code&scope=https://www.googleapis.com/auth/admin.directory.user.readonly&access_type=offline&prompt=consent", T1, new string[] { "CLIENT_ID", "redirect_url" }), new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://oauth2.googleapis.com/token?client_id={{CLIENT_ID}}&client_secret={{CLIENT_SECRET}}&redirect_uri={{redirect_url}}&grant_type=authorization_code", T2, new string[] { "CLIENT_ID", "CLIENT_SECRET", "redirect_url" }), "POST", null, false, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), null, null, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), null, null), new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://oauth2.googleapis.com/token?client_id={{CLIENT_ID}}&client_secret={{CLIENT_SECRET}}&refresh_token={{ oauth.refresh_token }}&grant_type=refresh_token", T3, new string[] { "CLIENT_ID", "CLIENT_SECRET", "oauth" }), "POST", null, false, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), null, null, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), null, null), false);
+        public override global::ManifestCompiler.Runtime.Support.Plans.OAuthFlowPlan? OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthFlowPlan
+        {
+            AuthenticateUrl = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://accounts.google.com/o/oauth2/v2/auth?client_id={{CLIENT_ID}}&redirect_uri={{redirect_url}}&response_type=code&scope=https://www.googleapis.com/auth/admin.directory.user.readonly&access_type=offline&prompt=consent", T1, new string[] { "CLIENT_ID", "redirect_url" }),
+            AccessToken = new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://oauth2.googleapis.com/token?client_id={{CLIENT_ID}}&client_secret={{CLIENT_SECRET}}&redirect_uri={{redirect_url}}&grant_type=authorization_code", T2, new string[] { "CLIENT_ID", "CLIENT_SECRET", "redirect_url" }),
+                Method = "POST",
+                Data = null,
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+                ContinueIf = null,
+                Polling = null,
+                SaveAsFile = null,
+                Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                StatusCodes = global::System.Array.Empty<int>(),
+                Expected = null,
+                ExtraHeaders = null,
+            },
+            Refresh = new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://oauth2.googleapis.com/token?client_id={{CLIENT_ID}}&client_secret={{CLIENT_SECRET}}&refresh_token={{ oauth.refresh_token }}&grant_type=refresh_token", T3, new string[] { "CLIENT_ID", "CLIENT_SECRET", "oauth" }),
+                Method = "POST",
+                Data = null,
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+                ContinueIf = null,
+                Polling = null,
+                SaveAsFile = null,
+                Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                StatusCodes = global::System.Array.Empty<int>(),
+                Expected = null,
+                ExtraHeaders = null,
+            },
+            WithoutCode = false,
+        };
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan> InitialDataForm { get; } = new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan("CLIENT_ID", "Client ID", "The OAuth client id from the Google Cloud console (APIs & Services > Credentials)", false, false), new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan("CLIENT_SECRET", "Client secret", "The OAuth client secret that belongs to the client id", true, false) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan> InitialDataForm { get; } = new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan
+            {
+                Id = "CLIENT_ID",
+                Name = "Client ID",
+                Description = "The OAuth client id from the Google Cloud console (APIs & Services > Credentials)",
+                Secret = false,
+                Generate = false,
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan
+            {
+                Id = "CLIENT_SECRET",
+                Name = "Client secret",
+                Description = "The OAuth client secret that belongs to the client id",
+                Secret = true,
+                Generate = false,
+            },
+        };
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.UserInfoItemPlan> ExtraUserInfo { get; } = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.UserInfoItemPlan>();
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan> PostExecuteNotifications { get; } = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan>();
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan? Sync { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan(global::ManifestCompiler.Runtime.Support.Plans.SyncAction.Create, new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("users", new string[] { "users" }), new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan("email", new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("primaryEmail", new string[] { "primaryEmail" })), new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan("first_name", new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("name.givenName", new string[] { "name", "givenName" })), new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan("last_name", new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("name.familyName", new string[] { "name", "familyName" })) }, null, new global::ManifestCompiler.Runtime.Support.Plans.PaginationPlan(global::ManifestCompiler.Runtime.Support.Plans.PaginationMode.NextPageToken, null, new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("nextPageToken", new string[] { "nextPageToken" }), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://admin.googleapis.com/admin/directory/v1/users?customer=my_customer&maxResults=500&pageToken={{ NEXT_PAGE_TOKEN }}", T4, new string[] { "NEXT_PAGE_TOKEN" }), 5));
+        public override global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan? Sync { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan
+        {
+            Action = global::ManifestCompiler.Runtime.Support.Plans.SyncAction.Create,
+            DataFrom = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+            {
+                Source = "users",
+                Segments = new string[] { "users" },
+            },
+            DataStructure = new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan
+                {
+                    Property = "email",
+                    Path = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                    {
+                        Source = "primaryEmail",
+                        Segments = new string[] { "primaryEmail" },
+                    },
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan
+                {
+                    Property = "first_name",
+                    Path = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                    {
+                        Source = "name.givenName",
+                        Segments = new string[] { "name", "givenName" },
+                    },
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.DataStructureEntryPlan
+                {
+                    Property = "last_name",
+                    Path = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                    {
+                        Source = "name.familyName",
+                        Segments = new string[] { "name", "familyName" },
+                    },
+                },
+            },
+            Schedule = null,
+            Pagination = new global::ManifestCompiler.Runtime.Support.Plans.PaginationPlan
+            {
+                Mode = global::ManifestCompiler.Runtime.Support.Plans.PaginationMode.NextPageToken,
+                NextPageFrom = null,
+                NextPageTokenFrom = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                {
+                    Source = "nextPageToken",
+                    Segments = new string[] { "nextPageToken" },
+                },
+                NextPage = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://admin.googleapis.com/admin/directory/v1/users?customer=my_customer&maxResults=500&pageToken={{ NEXT_PAGE_TOKEN }}", T4, new string[] { "NEXT_PAGE_TOKEN" }),
+                AmountPagesToFetch = 5,
+            },
+        };
 
         private static readonly string[] P0 = new string[] { "oauth","access_token" };
         private static readonly string[] P1 = new string[] { "CLIENT_ID" };

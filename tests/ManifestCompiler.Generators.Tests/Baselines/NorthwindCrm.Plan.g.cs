@@ -17,25 +17,143 @@ namespace ManifestCompiler.Generated.NorthwindCrm
 
         public override string Name => IntegrationName;
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan("Northwind CRM", new string[] { "contacts" }, true, true, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{self_url}}", T0, new string[] { "self_url" }), null, null, null, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("self_url", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{generic_callback}}", T1, new string[] { "generic_callback" })) }, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("apiKey", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{apiKey}}", T2, new string[] { "apiKey" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("accountId", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{accountId}}", T3, new string[] { "accountId" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("webhookSecret", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookSecret}}", T4, new string[] { "webhookSecret" })) }, new string[] { "apiKey", "accountId", "webhookSecret" }, new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("sync-contacts-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"full_sync\":true}", J0)) });
+        public override global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan
+        {
+            Name = "Northwind CRM",
+            Services = new string[] { "contacts" },
+            IsNonOauth = true,
+            GenerateWebhook = true,
+            Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{self_url}}", T0, new string[] { "self_url" }),
+            ClientId = null,
+            ClientSecret = null,
+            TokenUrl = null,
+            Parameters = new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "self_url",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{generic_callback}}", T1, new string[] { "generic_callback" }),
+                },
+            },
+            Tokens = new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "apiKey",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{apiKey}}", T2, new string[] { "apiKey" }),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "accountId",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{accountId}}", T3, new string[] { "accountId" }),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "webhookSecret",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookSecret}}", T4, new string[] { "webhookSecret" }),
+                },
+            },
+            RequiredQueryParams = new string[] { "apiKey", "accountId", "webhookSecret" },
+            TriggerSteps = new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan
+                {
+                    Action = "sync-contacts-v1",
+                    Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"full_sync\":true}", J0),
+                },
+            },
+        };
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan Schema { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan("Northwind CRM", "1.0.0", null, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("baseUrl", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://api.northwind.example/v1")), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("contactsUrl", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.northwind.example/v1/accounts/{{ accountId }}/contacts", T5, new string[] { "accountId" })) }, null, new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("delete-integrations-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1)));
+        public override global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan Schema { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan
+        {
+            Name = "Northwind CRM",
+            Version = "1.0.0",
+            Description = null,
+            Variables = new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "baseUrl",
+                    Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://api.northwind.example/v1"),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "contactsUrl",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.northwind.example/v1/accounts/{{ accountId }}/contacts", T5, new string[] { "accountId" }),
+                },
+            },
+            Security = null,
+            DeleteAction = new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan
+            {
+                Action = "delete-integrations-v1",
+                Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1),
+            },
+        };
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.ActionPlan> Actions { get; }
 
         /// <summary>The action <c>sync-contacts-v1</c>.</summary>
-        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan SyncContactsV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan("sync-contacts-v1", false, true, new global::ManifestCompiler.Runtime.Support.Plans.RateLimitPlan(500, 60), new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan SyncContactsV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.StepPlan("action", "action/sync-contacts-v1/code/action.py", "def main(storage):\u000a    page = payload.get(\"page\", 1)\u000a    response = http.request(\u000a        \"GET\",\u000a        f\"{variables['contactsUrl']}?page={page}\",\u000a        headers={\"Authorization\": f\"Bearer {integration_variables['apiKey']}\"},\u000a    )\u000a    if response.status == 429:\u000a        retry_after = int(response.headers.get(\"Retry-After\", 60))\u000a        schedule_task(retry_after, retries=3)\u000a        return {\"error\": f\"Rate limited. Retry in {retry_after}s\"}\u000a    if response.status != 200:\u000a        return {\"error\": f\"API error: {response.status}\"}\u000a    data = json.loads(response.data.decode(\"utf-8\"))\u000a    contacts = data.get(\"items\", [])\u000a    logging.info(f\"fetched {len(contacts)} contacts on page {page}\")\u000a    if contacts:\u000a        send_to_parser(\"sync-contacts-v1\", contacts)\u000a    if data.get(\"has_more\"):\u000a        send_to_trigger(\"sync-contacts-v1\", {\"page\": page + 1})\u000a    return {\"synced\": len(contacts)}\u000a", false, new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan(global::ManifestCompiler.Runtime.Support.Plans.ActionCallKind.SendToParser, "sync-contacts-v1"), new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan(global::ManifestCompiler.Runtime.Support.Plans.ActionCallKind.SendToTrigger, "sync-contacts-v1") })
-        }, SyncContactsV1Mapper.Instance);
+            Name = "sync-contacts-v1",
+            SkipParser = false,
+            ReturnsData = true,
+            RateLimit = new global::ManifestCompiler.Runtime.Support.Plans.RateLimitPlan
+            {
+                Limit = 500,
+                PeriodSeconds = 60,
+            },
+            Steps = new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.StepPlan
+                {
+                    CodeRef = "action",
+                    CodePath = "action/sync-contacts-v1/code/action.py",
+                    Source = "def main(storage):\u000a    page = payload.get(\"page\", 1)\u000a    response = http.request(\u000a        \"GET\",\u000a        f\"{variables['contactsUrl']}?page={page}\",\u000a        headers={\"Authorization\": f\"Bearer {integration_variables['apiKey']}\"},\u000a    )\u000a    if response.status == 429:\u000a        retry_after = int(response.headers.get(\"Retry-After\", 60))\u000a        schedule_task(retry_after, retries=3)\u000a        return {\"error\": f\"Rate limited. Retry in {retry_after}s\"}\u000a    if response.status != 200:\u000a        return {\"error\": f\"API error: {response.status}\"}\u000a    data = json.loads(response.data.decode(\"utf-8\"))\u000a    contacts = data.get(\"items\", [])\u000a    logging.info(f\"fetched {len(contacts)} contacts on page {page}\")\u000a    if contacts:\u000a        send_to_parser(\"sync-contacts-v1\", contacts)\u000a    if data.get(\"has_more\"):\u000a        send_to_trigger(\"sync-contacts-v1\", {\"page\": page + 1})\u000a    return {\"synced\": len(contacts)}\u000a",
+                    ContinueOnFailure = false,
+                    Calls = new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan[]
+                    {
+                        new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan
+                        {
+                            Kind = global::ManifestCompiler.Runtime.Support.Plans.ActionCallKind.SendToParser,
+                            Action = "sync-contacts-v1",
+                        },
+                        new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan
+                        {
+                            Kind = global::ManifestCompiler.Runtime.Support.Plans.ActionCallKind.SendToTrigger,
+                            Action = "sync-contacts-v1",
+                        },
+                    },
+                },
+            },
+            Mapper = SyncContactsV1Mapper.Instance,
+        };
 
         /// <summary>The action <c>delete-integrations-v1</c>.</summary>
-        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan DeleteIntegrationsV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan("delete-integrations-v1", true, false, null, new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan DeleteIntegrationsV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.StepPlan("action", "action/delete-integrations-v1/code/action.py", "def main(storage):\u000a    logging.info(\"removing webhooks for %s\", company_id)\u000a    return {}\u000a", false, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>())
-        }, null);
+            Name = "delete-integrations-v1",
+            SkipParser = true,
+            ReturnsData = false,
+            RateLimit = null,
+            Steps = new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.StepPlan
+                {
+                    CodeRef = "action",
+                    CodePath = "action/delete-integrations-v1/code/action.py",
+                    Source = "def main(storage):\u000a    logging.info(\"removing webhooks for %s\", company_id)\u000a    return {}\u000a",
+                    ContinueOnFailure = false,
+                    Calls = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>(),
+                },
+            },
+            Mapper = null,
+        };
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.UserTypesPlan? UserTypes { get; } = new global::ManifestCompiler.Runtime.Support.Plans.UserTypesPlan(new global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.IReadOnlyList<string>>(global::System.StringComparer.Ordinal) { ["owner"] = new string[] { "sync-contacts-v1", "delete-integrations-v1" }, ["admin"] = new string[] { "sync-contacts-v1" }, ["agent"] = new string[] { "sync-contacts-v1" }, ["contributor"] = global::System.Array.Empty<string>() });
+        public override global::ManifestCompiler.Runtime.Support.Plans.UserTypesPlan? UserTypes { get; } = new global::ManifestCompiler.Runtime.Support.Plans.UserTypesPlan
+        {
+            Roles = new global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.IReadOnlyList<string>>(global::System.StringComparer.Ordinal) { ["owner"] = new string[] { "sync-contacts-v1", "delete-integrations-v1" }, ["admin"] = new string[] { "sync-contacts-v1" }, ["agent"] = new string[] { "sync-contacts-v1" }, ["contributor"] = global::System.Array.Empty<string>() },
+        };
 
         public override global::ManifestCompiler.Runtime.Support.Plans.WebhookRouterPlan? Webhook { get; } = new WebhookRouter();
 
@@ -43,7 +161,13 @@ namespace ManifestCompiler.Generated.NorthwindCrm
 
         private sealed class WebhookRouter : global::ManifestCompiler.Runtime.Support.Plans.WebhookRouterPlan
         {
-            public override global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan? Signature { get; } = new global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan("X-Northwind-Signature", global::ManifestCompiler.Runtime.Support.Plans.WebhookSignatureScheme.HmacSha256Hex, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookSecret}}", T4, new string[] { "webhookSecret" }), 300);
+            public override global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan? Signature { get; } = new global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan
+            {
+                Header = "X-Northwind-Signature",
+                Scheme = global::ManifestCompiler.Runtime.Support.Plans.WebhookSignatureScheme.HmacSha256Hex,
+                Secret = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookSecret}}", T4, new string[] { "webhookSecret" }),
+                ToleranceSeconds = 300,
+            };
 
             public override global::System.Collections.Generic.IReadOnlyList<string> BodyRequired { get; } = new string[] { "event_type" };
 
@@ -75,8 +199,8 @@ namespace ManifestCompiler.Generated.NorthwindCrm
 
             private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step0Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"contact_id\":\"{{cid}}\",\"source\":\"webhook:{{ event_type }}\"}", J2);
 
-            /// <summary>&quot;&apos;{{event_type}}&apos; == &apos;contact.updated&apos;&quot;</summary>
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("contact.updated");
+            /// <summary>&quot;&apos;{{event_type}}&apos; == &apos;contact.updated&apos;&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.True;
@@ -90,9 +214,9 @@ namespace ManifestCompiler.Generated.NorthwindCrm
                 return t0;
             }
 
-            /// <summary>&quot;str(body[&apos;data&apos;][&apos;id&apos;])&quot;</summary>
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory0_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("data");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory0_c1 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("id");
+            /// <summary>&quot;str(body[&apos;data&apos;][&apos;id&apos;])&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory0(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = scope.Name("body");

@@ -33,12 +33,48 @@ namespace ManifestCompiler.Generated.NorthwindCrm
 
         public global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FieldPlan> Fields { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan[]
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("integrationPersonId", "String", true, "$.id"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("firstName", "String", false, "$.first_name"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("primaryEmails", "Array", false, "$.emails[?@.primary == true].address"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("phone", "String", false, "$.phones[0].number"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("tags", "Array", false, "$.tags[*].name"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("updatedAt", "DateTime", false, "$['updated_at']"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "integrationPersonId",
+                DataType = "String",
+                Required = true,
+                EquivalentName = "$.id",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "firstName",
+                DataType = "String",
+                Required = false,
+                EquivalentName = "$.first_name",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "primaryEmails",
+                DataType = "Array",
+                Required = false,
+                EquivalentName = "$.emails[?@.primary == true].address",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "phone",
+                DataType = "String",
+                Required = false,
+                EquivalentName = "$.phones[0].number",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "tags",
+                DataType = "Array",
+                Required = false,
+                EquivalentName = "$.tags[*].name",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "updatedAt",
+                DataType = "DateTime",
+                Required = false,
+                EquivalentName = "$['updated_at']",
+            },
         };
 
         global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)

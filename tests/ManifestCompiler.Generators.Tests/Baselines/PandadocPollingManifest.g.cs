@@ -14,7 +14,32 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
 
         public override global::ManifestCompiler.Runtime.Support.Plans.ManifestKind Kind => global::ManifestCompiler.Runtime.Support.Plans.ManifestKind.Webhook;
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FormItemPlan> Form { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FormItemPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.FormItemPlan("TEMPLATE_ID", "Contract template", global::ManifestCompiler.Runtime.Support.Plans.FormItemType.Choice, null, new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("[{\"id\":\"tmpl-fulltime\",\"name\":\"Full-time contract\"},{\"id\":\"tmpl-contractor\",\"name\":\"Contractor agreement\"}]", J0), new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("", global::System.Array.Empty<string>()), new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("id", new string[] { "id" }), new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("name", new string[] { "name" })) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FormItemPlan> Form { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FormItemPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.FormItemPlan
+            {
+                Id = "TEMPLATE_ID",
+                Name = "Contract template",
+                Type = global::ManifestCompiler.Runtime.Support.Plans.FormItemType.Choice,
+                Source = null,
+                Items = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("[{\"id\":\"tmpl-fulltime\",\"name\":\"Full-time contract\"},{\"id\":\"tmpl-contractor\",\"name\":\"Contractor agreement\"}]", J0),
+                DataFrom = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                {
+                    Source = "",
+                    Segments = global::System.Array.Empty<string>(),
+                },
+                ChoiceValue = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                {
+                    Source = "id",
+                    Segments = new string[] { "id" },
+                },
+                ChoiceName = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                {
+                    Source = "name",
+                    Segments = new string[] { "name" },
+                },
+            },
+        };
 
         public override global::ManifestCompiler.Runtime.Support.Plans.RequestPlan? Exists { get; } = null;
 
@@ -22,21 +47,157 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.RequestPlan> Execute { get; } = new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan[]
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://api.pandadoc.com/public/v1/documents"), "POST", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"name\":\"Contract for {{ first_name }} {{ last_name }}\",\"template_uuid\":\"{{ TEMPLATE_ID }}\",\"recipients\":[{\"email\":\"{{ email }}\",\"first_name\":\"{{ first_name }}\",\"last_name\":\"{{ last_name }}\",\"role\":\"Employee\"}],\"tokens\":[{\"name\":\"Position\",\"value\":\"{{ position }}\"},{\"name\":\"Start\",\"value\":\"{{ start }}\"}]}", J1), false, null, new global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan("PANDADOC_DOCUMENT_ID", new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("id", new string[] { "id" })) }, null, null, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), new int[] { 201 }, null, null),
-            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.pandadoc.com/public/v1/documents/{{ PANDADOC_DOCUMENT_ID }}", T7, new string[] { "PANDADOC_DOCUMENT_ID" }), "GET", null, false, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), new global::ManifestCompiler.Runtime.Support.Plans.ContinueIfPlan(new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan("status", new string[] { "status" }), global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("document.draft")), new global::ManifestCompiler.Runtime.Support.Plans.PollingPlan(5, 60), null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), null, null),
-            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.pandadoc.com/public/v1/documents/{{ responses.0.id }}/download", T8, new string[] { "responses" }), "GET", null, false, null, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), null, null, "contract.pdf", global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(), global::System.Array.Empty<int>(), null, null),
-            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan(new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://upload.example-hr.com/api/employees/{{ email }}/documents", T9, new string[] { "email" }), "POST", null, true, new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Bearer {{ HR_TOKEN }}", T10, new string[] { "HR_TOKEN" })) }, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(), null, null, null, new global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan("document", "contract.pdf") }, global::System.Array.Empty<int>(), null, null)
+            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://api.pandadoc.com/public/v1/documents"),
+                Method = "POST",
+                Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"name\":\"Contract for {{ first_name }} {{ last_name }}\",\"template_uuid\":\"{{ TEMPLATE_ID }}\",\"recipients\":[{\"email\":\"{{ email }}\",\"first_name\":\"{{ first_name }}\",\"last_name\":\"{{ last_name }}\",\"role\":\"Employee\"}],\"tokens\":[{\"name\":\"Position\",\"value\":\"{{ position }}\"},{\"name\":\"Start\",\"value\":\"{{ start }}\"}]}", J1),
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = new global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan[]
+                {
+                    new global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan
+                    {
+                        Property = "PANDADOC_DOCUMENT_ID",
+                        Path = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                        {
+                            Source = "id",
+                            Segments = new string[] { "id" },
+                        },
+                    },
+                },
+                ContinueIf = null,
+                Polling = null,
+                SaveAsFile = null,
+                Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                StatusCodes = new int[] { 201 },
+                Expected = null,
+                ExtraHeaders = null,
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.pandadoc.com/public/v1/documents/{{ PANDADOC_DOCUMENT_ID }}", T7, new string[] { "PANDADOC_DOCUMENT_ID" }),
+                Method = "GET",
+                Data = null,
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+                ContinueIf = new global::ManifestCompiler.Runtime.Support.Plans.ContinueIfPlan
+                {
+                    ResponseNotation = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
+                    {
+                        Source = "status",
+                        Segments = new string[] { "status" },
+                    },
+                    Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("document.draft"),
+                },
+                Polling = new global::ManifestCompiler.Runtime.Support.Plans.PollingPlan
+                {
+                    IntervalSeconds = 5,
+                    Amount = 60,
+                },
+                SaveAsFile = null,
+                Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                StatusCodes = global::System.Array.Empty<int>(),
+                Expected = null,
+                ExtraHeaders = null,
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.pandadoc.com/public/v1/documents/{{ responses.0.id }}/download", T8, new string[] { "responses" }),
+                Method = "GET",
+                Data = null,
+                FormEncodeData = false,
+                Headers = null,
+                StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+                ContinueIf = null,
+                Polling = null,
+                SaveAsFile = "contract.pdf",
+                Files = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan>(),
+                StatusCodes = global::System.Array.Empty<int>(),
+                Expected = null,
+                ExtraHeaders = null,
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
+            {
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://upload.example-hr.com/api/employees/{{ email }}/documents", T9, new string[] { "email" }),
+                Method = "POST",
+                Data = null,
+                FormEncodeData = true,
+                Headers = new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan[]
+                {
+                    new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+                    {
+                        Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"),
+                        Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Bearer {{ HR_TOKEN }}", T10, new string[] { "HR_TOKEN" }),
+                    },
+                },
+                StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
+                ContinueIf = null,
+                Polling = null,
+                SaveAsFile = null,
+                Files = new global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan[]
+                {
+                    new global::ManifestCompiler.Runtime.Support.Plans.FileFieldPlan
+                    {
+                        FieldName = "document",
+                        FileName = "contract.pdf",
+                    },
+                },
+                StatusCodes = global::System.Array.Empty<int>(),
+                Expected = null,
+                ExtraHeaders = null,
+            },
         };
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan> Headers { get; } = new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Content-Type"), global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json")), new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan(global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("API-Key {{ API_KEY }}", T11, new string[] { "API_KEY" })) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan> Headers { get; } = new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Content-Type"),
+                Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("application/json"),
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
+            {
+                Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"),
+                Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("API-Key {{ API_KEY }}", T11, new string[] { "API_KEY" }),
+            },
+        };
 
         public override global::ManifestCompiler.Runtime.Support.Plans.OAuthFlowPlan? OAuth { get; } = null;
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan> InitialDataForm { get; } = new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan("API_KEY", "PandaDoc API key", "PandaDoc > Settings > Integrations > API", true, false), new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan("HR_TOKEN", "HR system token", "A token of the HR system that stores signed contracts", true, false) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan> InitialDataForm { get; } = new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan
+            {
+                Id = "API_KEY",
+                Name = "PandaDoc API key",
+                Description = "PandaDoc > Settings > Integrations > API",
+                Secret = true,
+                Generate = false,
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.InitialDataItemPlan
+            {
+                Id = "HR_TOKEN",
+                Name = "HR system token",
+                Description = "A token of the HR system that stores signed contracts",
+                Secret = true,
+                Generate = false,
+            },
+        };
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.UserInfoItemPlan> ExtraUserInfo { get; } = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.UserInfoItemPlan>();
 
-        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan> PostExecuteNotifications { get; } = new global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan(global::ManifestCompiler.Runtime.Support.Plans.NotificationType.Email, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{ manager_email }}", T12, new string[] { "manager_email" }), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Contract for {{ first_name }} {{ last_name }} is ready", T13, new string[] { "first_name", "last_name" }), new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("PandaDoc document {{ PANDADOC_DOCUMENT_ID }} was created and filed.", T14, new string[] { "PANDADOC_DOCUMENT_ID" })) };
+        public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan> PostExecuteNotifications { get; } = new global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan[]
+        {
+            new global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan
+            {
+                Type = global::ManifestCompiler.Runtime.Support.Plans.NotificationType.Email,
+                To = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{ manager_email }}", T12, new string[] { "manager_email" }),
+                Subject = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Contract for {{ first_name }} {{ last_name }} is ready", T13, new string[] { "first_name", "last_name" }),
+                Message = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("PandaDoc document {{ PANDADOC_DOCUMENT_ID }} was created and filed.", T14, new string[] { "PANDADOC_DOCUMENT_ID" }),
+            },
+        };
 
         public override global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan? Sync { get; } = null;
 

@@ -38,12 +38,48 @@ namespace ManifestCompiler.Generated.Quickbooks
 
         public global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FieldPlan> Fields { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan[]
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("reportName", "String", true, "$.Header.ReportName"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("startPeriod", "Date", true, "$.Header.StartPeriod"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("currency", "String", false, "$.Header.Currency"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("netIncome", "Array", false, "$.Rows.Row[?@.group == 'NetIncome'].Summary.ColData[1].value"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("sections", "Array", false, "$.Header.Option[?@.Name == 'SectionCount' && length(@.Value) > 0].Value"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("accountNames", "Array", false, "$..ColData[?match(@.value, '[A-Z].*') && @.id].value"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "reportName",
+                DataType = "String",
+                Required = true,
+                EquivalentName = "$.Header.ReportName",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "startPeriod",
+                DataType = "Date",
+                Required = true,
+                EquivalentName = "$.Header.StartPeriod",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "currency",
+                DataType = "String",
+                Required = false,
+                EquivalentName = "$.Header.Currency",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "netIncome",
+                DataType = "Array",
+                Required = false,
+                EquivalentName = "$.Rows.Row[?@.group == 'NetIncome'].Summary.ColData[1].value",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "sections",
+                DataType = "Array",
+                Required = false,
+                EquivalentName = "$.Header.Option[?@.Name == 'SectionCount' && length(@.Value) > 0].Value",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "accountNames",
+                DataType = "Array",
+                Required = false,
+                EquivalentName = "$..ColData[?match(@.value, '[A-Z].*') && @.id].value",
+            },
         };
 
         global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)

@@ -48,20 +48,104 @@ namespace ManifestCompiler.Generated.Quickbooks
 
         public global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FieldPlan> Fields { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan[]
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("integrationInvoiceId", "String", true, "$.Id"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("docNumber", "String", false, "$.DocNumber"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("txnDate", "Date", true, "$.TxnDate"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("dueDate", "Date", false, "$.DueDate"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("totalAmount", "Number", true, "$.TotalAmt"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("balance", "Number", false, "$.Balance"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("customerId", "String", true, "$.CustomerRef.value"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("customerName", "String", false, "$.CustomerRef.name"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("currency", "String", false, "$.CurrencyRef.value"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("lineCount", "Integer", false, "$.Line[-1].LineNum"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("lineDescriptions", "Array", false, "$.Line[?@.DetailType == 'SalesItemLineDetail'].Description"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("emailed", "Boolean", false, "$.EmailStatus"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("updatedAt", "DateTime", false, "$.MetaData.LastUpdatedTime"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("billingAddress", "Object", false, "$.BillAddr"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "integrationInvoiceId",
+                DataType = "String",
+                Required = true,
+                EquivalentName = "$.Id",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "docNumber",
+                DataType = "String",
+                Required = false,
+                EquivalentName = "$.DocNumber",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "txnDate",
+                DataType = "Date",
+                Required = true,
+                EquivalentName = "$.TxnDate",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "dueDate",
+                DataType = "Date",
+                Required = false,
+                EquivalentName = "$.DueDate",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "totalAmount",
+                DataType = "Number",
+                Required = true,
+                EquivalentName = "$.TotalAmt",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "balance",
+                DataType = "Number",
+                Required = false,
+                EquivalentName = "$.Balance",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "customerId",
+                DataType = "String",
+                Required = true,
+                EquivalentName = "$.CustomerRef.value",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "customerName",
+                DataType = "String",
+                Required = false,
+                EquivalentName = "$.CustomerRef.name",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "currency",
+                DataType = "String",
+                Required = false,
+                EquivalentName = "$.CurrencyRef.value",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "lineCount",
+                DataType = "Integer",
+                Required = false,
+                EquivalentName = "$.Line[-1].LineNum",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "lineDescriptions",
+                DataType = "Array",
+                Required = false,
+                EquivalentName = "$.Line[?@.DetailType == 'SalesItemLineDetail'].Description",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "emailed",
+                DataType = "Boolean",
+                Required = false,
+                EquivalentName = "$.EmailStatus",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "updatedAt",
+                DataType = "DateTime",
+                Required = false,
+                EquivalentName = "$.MetaData.LastUpdatedTime",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "billingAddress",
+                DataType = "Object",
+                Required = false,
+                EquivalentName = "$.BillAddr",
+            },
         };
 
         global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)

@@ -17,37 +17,217 @@ namespace ManifestCompiler.Generated.Quickbooks
 
         public override string Name => IntegrationName;
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan("QuickBooks", new string[] { "payments" }, false, true, global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://appcenter.intuit.com/connect/oauth2"), "ABc123ClientId", "do-not-commit-real-secrets", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("client_id", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("ABc123ClientId")), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("response_type", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("code")), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("scope", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("com.intuit.quickbooks.accounting")), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("redirect_uri", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{generic_callback}}", T0, new string[] { "generic_callback" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("state", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{company_id}}", T1, new string[] { "company_id" })) }, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("realmId", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{realmId}}", T2, new string[] { "realmId" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("x_refresh_token_expires_in", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{x_refresh_token_expires_in}}", T3, new string[] { "x_refresh_token_expires_in" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("access_token", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{access_token}}", T4, new string[] { "access_token" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("refresh_token", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{refresh_token}}", T5, new string[] { "refresh_token" })) }, global::System.Array.Empty<string>(), new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("quickbooks-sync-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J0)) });
+        public override global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan
+        {
+            Name = "QuickBooks",
+            Services = new string[] { "payments" },
+            IsNonOauth = false,
+            GenerateWebhook = true,
+            Url = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://appcenter.intuit.com/connect/oauth2"),
+            ClientId = "ABc123ClientId",
+            ClientSecret = "do-not-commit-real-secrets",
+            TokenUrl = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"),
+            Parameters = new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "client_id",
+                    Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("ABc123ClientId"),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "response_type",
+                    Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("code"),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "scope",
+                    Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("com.intuit.quickbooks.accounting"),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "redirect_uri",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{generic_callback}}", T0, new string[] { "generic_callback" }),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "state",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{company_id}}", T1, new string[] { "company_id" }),
+                },
+            },
+            Tokens = new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "realmId",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{realmId}}", T2, new string[] { "realmId" }),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "x_refresh_token_expires_in",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{x_refresh_token_expires_in}}", T3, new string[] { "x_refresh_token_expires_in" }),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "access_token",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{access_token}}", T4, new string[] { "access_token" }),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "refresh_token",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{refresh_token}}", T5, new string[] { "refresh_token" }),
+                },
+            },
+            RequiredQueryParams = global::System.Array.Empty<string>(),
+            TriggerSteps = new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan
+                {
+                    Action = "quickbooks-sync-v1",
+                    Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J0),
+                },
+            },
+        };
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan Schema { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan("Quickbooks Generic Integration", "1.0.0", "Accounting data from QuickBooks Online: invoices and reports.", new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("url", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://quickbooks.api.intuit.com/v3/company/{{realmId}}/reports", T6, new string[] { "realmId" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("apiUrl", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://quickbooks.api.intuit.com/v3/company/{{realmId}}", T7, new string[] { "realmId" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("webhookVerifierToken", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("do-not-commit-real-verifier-tokens")) }, new global::ManifestCompiler.Runtime.Support.Plans.SecurityPlan("bearer", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{access_token}}", T4, new string[] { "access_token" }), "access_token", "expires_in", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer")), new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("delete-integrations-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1)));
+        public override global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan Schema { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan
+        {
+            Name = "Quickbooks Generic Integration",
+            Version = "1.0.0",
+            Description = "Accounting data from QuickBooks Online: invoices and reports.",
+            Variables = new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "url",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://quickbooks.api.intuit.com/v3/company/{{realmId}}/reports", T6, new string[] { "realmId" }),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "apiUrl",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://quickbooks.api.intuit.com/v3/company/{{realmId}}", T7, new string[] { "realmId" }),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "webhookVerifierToken",
+                    Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("do-not-commit-real-verifier-tokens"),
+                },
+            },
+            Security = new global::ManifestCompiler.Runtime.Support.Plans.SecurityPlan
+            {
+                Type = "bearer",
+                Token = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{access_token}}", T4, new string[] { "access_token" }),
+                AccessTokenVariable = "access_token",
+                ExpiryInVariable = "expires_in",
+                RefreshTokenUrl = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"),
+            },
+            DeleteAction = new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan
+            {
+                Action = "delete-integrations-v1",
+                Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1),
+            },
+        };
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.ActionPlan> Actions { get; }
 
         /// <summary>The action <c>quickbooks-sync-v1</c>.</summary>
-        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan QuickbooksSyncV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan("quickbooks-sync-v1", true, false, null, new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan QuickbooksSyncV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.StepPlan("quickbooks-sync-v1", "action/quickbooks-sync-v1/code/quickbooks-sync-v1.py", "def main(storage):\u000a    query = \"select * from Invoice startposition 1 maxresults 1000\"\u000a    response = http.request(\u000a        \"GET\",\u000a        f\"{variables['apiUrl']}/query?query={urlparse.quote(query)}\",\u000a        headers={\"Authorization\": f\"Bearer {get_token()}\", \"Accept\": \"application/json\"},\u000a    )\u000a    if response.status == 429:\u000a        schedule_task(int(response.headers.get(\"Retry-After\", 30)), retries=3)\u000a        return {\"error\": \"rate limited\"}\u000a    if response.status != 200:\u000a        return {\"error\": f\"QuickBooks answered {response.status}\"}\u000a    invoices = json.loads(response.data.decode(\"utf-8\")).get(\"QueryResponse\", {}).get(\"Invoice\", [])\u000a    for invoice in invoices:\u000a        try:\u000a            logging.info(f\"[QB] Sending Invoice \u2192 {invoice.get('Id')}\")\u000a            send_to_trigger(\"invoices-post-v1\", {\"body\": {\"Invoice\": invoice}})\u000a        except Exception as ex:\u000a            logging.error(f\"[QB] could not queue invoice {invoice.get('Id')}: {ex}\")\u000a    return {\"queued\": len(invoices)}\u000a", false, new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan(global::ManifestCompiler.Runtime.Support.Plans.ActionCallKind.SendToTrigger, "invoices-post-v1") })
-        }, null);
+            Name = "quickbooks-sync-v1",
+            SkipParser = true,
+            ReturnsData = false,
+            RateLimit = null,
+            Steps = new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.StepPlan
+                {
+                    CodeRef = "quickbooks-sync-v1",
+                    CodePath = "action/quickbooks-sync-v1/code/quickbooks-sync-v1.py",
+                    Source = "def main(storage):\u000a    query = \"select * from Invoice startposition 1 maxresults 1000\"\u000a    response = http.request(\u000a        \"GET\",\u000a        f\"{variables['apiUrl']}/query?query={urlparse.quote(query)}\",\u000a        headers={\"Authorization\": f\"Bearer {get_token()}\", \"Accept\": \"application/json\"},\u000a    )\u000a    if response.status == 429:\u000a        schedule_task(int(response.headers.get(\"Retry-After\", 30)), retries=3)\u000a        return {\"error\": \"rate limited\"}\u000a    if response.status != 200:\u000a        return {\"error\": f\"QuickBooks answered {response.status}\"}\u000a    invoices = json.loads(response.data.decode(\"utf-8\")).get(\"QueryResponse\", {}).get(\"Invoice\", [])\u000a    for invoice in invoices:\u000a        try:\u000a            logging.info(f\"[QB] Sending Invoice \u2192 {invoice.get('Id')}\")\u000a            send_to_trigger(\"invoices-post-v1\", {\"body\": {\"Invoice\": invoice}})\u000a        except Exception as ex:\u000a            logging.error(f\"[QB] could not queue invoice {invoice.get('Id')}: {ex}\")\u000a    return {\"queued\": len(invoices)}\u000a",
+                    ContinueOnFailure = false,
+                    Calls = new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan[]
+                    {
+                        new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan
+                        {
+                            Kind = global::ManifestCompiler.Runtime.Support.Plans.ActionCallKind.SendToTrigger,
+                            Action = "invoices-post-v1",
+                        },
+                    },
+                },
+            },
+            Mapper = null,
+        };
 
         /// <summary>The action <c>invoices-post-v1</c>.</summary>
-        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan InvoicesPostV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan("invoices-post-v1", false, false, null, new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan InvoicesPostV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.StepPlan("invoices-post-v1", "action/invoices-post-v1/code/invoices-post-v1.py", "def main(storage):\u000a    invoice = payload[\"body\"][\"Invoice\"]\u000a    logging.debug(f\"mapping invoice {invoice.get('Id')}\")\u000a    return invoice\u000a", false, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>())
-        }, InvoicesPostV1Mapper.Instance);
+            Name = "invoices-post-v1",
+            SkipParser = false,
+            ReturnsData = false,
+            RateLimit = null,
+            Steps = new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.StepPlan
+                {
+                    CodeRef = "invoices-post-v1",
+                    CodePath = "action/invoices-post-v1/code/invoices-post-v1.py",
+                    Source = "def main(storage):\u000a    invoice = payload[\"body\"][\"Invoice\"]\u000a    logging.debug(f\"mapping invoice {invoice.get('Id')}\")\u000a    return invoice\u000a",
+                    ContinueOnFailure = false,
+                    Calls = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>(),
+                },
+            },
+            Mapper = InvoicesPostV1Mapper.Instance,
+        };
 
         /// <summary>The action <c>get-profit-and-loss-v1</c>.</summary>
-        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan GetProfitAndLossV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan("get-profit-and-loss-v1", false, true, new global::ManifestCompiler.Runtime.Support.Plans.RateLimitPlan(30, 60), new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan GetProfitAndLossV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.StepPlan("action", "action/get-profit-and-loss-v1/code/action.py", "def main(storage):\u000a    response = http.request(\u000a        \"GET\",\u000a        variables[\"url\"] + \"/ProfitAndLoss\",\u000a        headers={\"Authorization\": \"Bearer \" + get_token(), \"Accept\": \"application/json\"},\u000a    )\u000a    if response.status != 200:\u000a        return {\"error\": f\"QuickBooks answered {response.status}\"}\u000a    return json.loads(response.data.decode(\"utf-8\"))\u000a", false, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>())
-        }, GetProfitAndLossV1Mapper.Instance);
+            Name = "get-profit-and-loss-v1",
+            SkipParser = false,
+            ReturnsData = true,
+            RateLimit = new global::ManifestCompiler.Runtime.Support.Plans.RateLimitPlan
+            {
+                Limit = 30,
+                PeriodSeconds = 60,
+            },
+            Steps = new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.StepPlan
+                {
+                    CodeRef = "action",
+                    CodePath = "action/get-profit-and-loss-v1/code/action.py",
+                    Source = "def main(storage):\u000a    response = http.request(\u000a        \"GET\",\u000a        variables[\"url\"] + \"/ProfitAndLoss\",\u000a        headers={\"Authorization\": \"Bearer \" + get_token(), \"Accept\": \"application/json\"},\u000a    )\u000a    if response.status != 200:\u000a        return {\"error\": f\"QuickBooks answered {response.status}\"}\u000a    return json.loads(response.data.decode(\"utf-8\"))\u000a",
+                    ContinueOnFailure = false,
+                    Calls = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>(),
+                },
+            },
+            Mapper = GetProfitAndLossV1Mapper.Instance,
+        };
 
         /// <summary>The action <c>delete-integrations-v1</c>.</summary>
-        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan DeleteIntegrationsV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan("delete-integrations-v1", true, false, null, new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan DeleteIntegrationsV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.StepPlan("delete-integrations-v1", "action/delete-integrations-v1/code/delete-integrations-v1.py", "def main(storage):\u000a    logging.info(f\"QuickBooks disconnected for company {company_id}; nothing to unregister\")\u000a    return {}\u000a", false, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>())
-        }, null);
+            Name = "delete-integrations-v1",
+            SkipParser = true,
+            ReturnsData = false,
+            RateLimit = null,
+            Steps = new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.StepPlan
+                {
+                    CodeRef = "delete-integrations-v1",
+                    CodePath = "action/delete-integrations-v1/code/delete-integrations-v1.py",
+                    Source = "def main(storage):\u000a    logging.info(f\"QuickBooks disconnected for company {company_id}; nothing to unregister\")\u000a    return {}\u000a",
+                    ContinueOnFailure = false,
+                    Calls = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>(),
+                },
+            },
+            Mapper = null,
+        };
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.UserTypesPlan? UserTypes { get; } = new global::ManifestCompiler.Runtime.Support.Plans.UserTypesPlan(new global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.IReadOnlyList<string>>(global::System.StringComparer.Ordinal) { ["owner"] = new string[] { "quickbooks-sync-v1", "invoices-post-v1", "get-profit-and-loss-v1", "delete-integrations-v1" }, ["companyAdmin"] = new string[] { "quickbooks-sync-v1", "get-profit-and-loss-v1" }, ["employee"] = new string[] { "get-profit-and-loss-v1" }, ["standardNoAccess"] = global::System.Array.Empty<string>() });
+        public override global::ManifestCompiler.Runtime.Support.Plans.UserTypesPlan? UserTypes { get; } = new global::ManifestCompiler.Runtime.Support.Plans.UserTypesPlan
+        {
+            Roles = new global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.IReadOnlyList<string>>(global::System.StringComparer.Ordinal) { ["owner"] = new string[] { "quickbooks-sync-v1", "invoices-post-v1", "get-profit-and-loss-v1", "delete-integrations-v1" }, ["companyAdmin"] = new string[] { "quickbooks-sync-v1", "get-profit-and-loss-v1" }, ["employee"] = new string[] { "get-profit-and-loss-v1" }, ["standardNoAccess"] = global::System.Array.Empty<string>() },
+        };
 
         public override global::ManifestCompiler.Runtime.Support.Plans.WebhookRouterPlan? Webhook { get; } = new WebhookRouter();
 
@@ -55,7 +235,13 @@ namespace ManifestCompiler.Generated.Quickbooks
 
         private sealed class WebhookRouter : global::ManifestCompiler.Runtime.Support.Plans.WebhookRouterPlan
         {
-            public override global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan? Signature { get; } = new global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan("intuit-signature", global::ManifestCompiler.Runtime.Support.Plans.WebhookSignatureScheme.HmacSha256Base64, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookVerifierToken}}", T8, new string[] { "webhookVerifierToken" }), 300);
+            public override global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan? Signature { get; } = new global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan
+            {
+                Header = "intuit-signature",
+                Scheme = global::ManifestCompiler.Runtime.Support.Plans.WebhookSignatureScheme.HmacSha256Base64,
+                Secret = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookVerifierToken}}", T8, new string[] { "webhookVerifierToken" }),
+                ToleranceSeconds = 300,
+            };
 
             public override global::System.Collections.Generic.IReadOnlyList<string> BodyRequired { get; } = new string[] { "eventNotifications" };
 
@@ -90,9 +276,9 @@ namespace ManifestCompiler.Generated.Quickbooks
 
             private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step0Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"realmId\":\"{{realm}}\",\"changed\":\"{{entities}}\"}", J2);
 
-            /// <summary>&quot;len(body[&apos;eventNotifications&apos;]) &gt; 0&quot;</summary>
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("eventNotifications");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition_c1 = global::ManifestCompiler.Runtime.Support.Python.PyInt.Of(0L);
+            /// <summary>&quot;len(body[&apos;eventNotifications&apos;]) &gt; 0&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.True;
@@ -106,10 +292,10 @@ namespace ManifestCompiler.Generated.Quickbooks
                 return t0;
             }
 
-            /// <summary>&quot;str(body[&apos;eventNotifications&apos;][0][&apos;realmId&apos;])&quot;</summary>
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory0_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("eventNotifications");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory0_c1 = global::ManifestCompiler.Runtime.Support.Python.PyInt.Of(0L);
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory0_c2 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("realmId");
+            /// <summary>&quot;str(body[&apos;eventNotifications&apos;][0][&apos;realmId&apos;])&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory0(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = scope.Name("body");
@@ -120,11 +306,11 @@ namespace ManifestCompiler.Generated.Quickbooks
                 return t4;
             }
 
-            /// <summary>&quot;len(body[&apos;eventNotifications&apos;][0][&apos;dataChangeEvent&apos;][&apos;entities&apos;])&quot;</summary>
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory1_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("eventNotifications");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory1_c1 = global::ManifestCompiler.Runtime.Support.Python.PyInt.Of(0L);
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory1_c2 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("dataChangeEvent");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory1_c3 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("entities");
+            /// <summary>&quot;len(body[&apos;eventNotifications&apos;][0][&apos;dataChangeEvent&apos;][&apos;entities&apos;])&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory1(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = scope.Name("body");

@@ -32,14 +32,62 @@ namespace ManifestCompiler.Generated.Stripe
 
         public global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FieldPlan> Fields { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan[]
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("integrationPersonId", "String", true, "$.id"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("email", "String", false, "$.email"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("name", "String", false, "$.name"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("phone", "String", false, "$.phone"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("createdAt", "Integer", false, "$.created"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("delinquent", "Boolean", false, "$.delinquent"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("balance", "Number", false, "$.balance"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("metadata", "Object", false, "$.metadata"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "integrationPersonId",
+                DataType = "String",
+                Required = true,
+                EquivalentName = "$.id",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "email",
+                DataType = "String",
+                Required = false,
+                EquivalentName = "$.email",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "name",
+                DataType = "String",
+                Required = false,
+                EquivalentName = "$.name",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "phone",
+                DataType = "String",
+                Required = false,
+                EquivalentName = "$.phone",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "createdAt",
+                DataType = "Integer",
+                Required = false,
+                EquivalentName = "$.created",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "delinquent",
+                DataType = "Boolean",
+                Required = false,
+                EquivalentName = "$.delinquent",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "balance",
+                DataType = "Number",
+                Required = false,
+                EquivalentName = "$.balance",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "metadata",
+                DataType = "Object",
+                Required = false,
+                EquivalentName = "$.metadata",
+            },
         };
 
         global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)

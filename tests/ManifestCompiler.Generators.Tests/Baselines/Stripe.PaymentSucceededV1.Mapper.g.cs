@@ -26,11 +26,41 @@ namespace ManifestCompiler.Generated.Stripe
 
         public global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.FieldPlan> Fields { get; } = new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan[]
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("integrationPaymentId", "String", true, "$.id"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("amount", "Number", true, "$.amount"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("currency", "String", true, "$.currency"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("customerId", "String", false, "$.customer"),
-            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan("status", "String", true, "$.status"),
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "integrationPaymentId",
+                DataType = "String",
+                Required = true,
+                EquivalentName = "$.id",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "amount",
+                DataType = "Number",
+                Required = true,
+                EquivalentName = "$.amount",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "currency",
+                DataType = "String",
+                Required = true,
+                EquivalentName = "$.currency",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "customerId",
+                DataType = "String",
+                Required = false,
+                EquivalentName = "$.customer",
+            },
+            new global::ManifestCompiler.Runtime.Support.Plans.FieldPlan
+            {
+                Name = "status",
+                DataType = "String",
+                Required = true,
+                EquivalentName = "$.status",
+            },
         };
 
         global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)

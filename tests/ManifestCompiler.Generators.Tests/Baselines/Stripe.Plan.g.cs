@@ -17,44 +17,211 @@ namespace ManifestCompiler.Generated.Stripe
 
         public override string Name => IntegrationName;
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan("Stripe", new string[] { "payments" }, true, true, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{self_url}}", T0, new string[] { "self_url" }), null, null, null, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("self_url", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{generic_callback}}", T1, new string[] { "generic_callback" })) }, new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("apiKey", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{apiKey}}", T2, new string[] { "apiKey" })), new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("webhookSecret", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookSecret}}", T3, new string[] { "webhookSecret" })) }, new string[] { "apiKey", "webhookSecret" }, new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("sync-payments-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"full_sync\":true,\"resource\":\"customers\"}", J0)) });
+        public override global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan OAuth { get; } = new global::ManifestCompiler.Runtime.Support.Plans.OAuthPlan
+        {
+            Name = "Stripe",
+            Services = new string[] { "payments" },
+            IsNonOauth = true,
+            GenerateWebhook = true,
+            Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{self_url}}", T0, new string[] { "self_url" }),
+            ClientId = null,
+            ClientSecret = null,
+            TokenUrl = null,
+            Parameters = new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "self_url",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{generic_callback}}", T1, new string[] { "generic_callback" }),
+                },
+            },
+            Tokens = new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "apiKey",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{apiKey}}", T2, new string[] { "apiKey" }),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "webhookSecret",
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookSecret}}", T3, new string[] { "webhookSecret" }),
+                },
+            },
+            RequiredQueryParams = new string[] { "apiKey", "webhookSecret" },
+            TriggerSteps = new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan
+                {
+                    Action = "sync-payments-v1",
+                    Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"full_sync\":true,\"resource\":\"customers\"}", J0),
+                },
+            },
+        };
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan Schema { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan("Stripe", "1.2.0", "Customers, products and payments from Stripe.", new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[] { new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan("baseUrl", global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://api.stripe.com/v1")) }, new global::ManifestCompiler.Runtime.Support.Plans.SecurityPlan("bearer", new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{apiKey}}", T2, new string[] { "apiKey" }), "apiKey", null, null), new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan("delete-integrations-v1", new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1)));
+        public override global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan Schema { get; } = new global::ManifestCompiler.Runtime.Support.Plans.SchemaPlan
+        {
+            Name = "Stripe",
+            Version = "1.2.0",
+            Description = "Customers, products and payments from Stripe.",
+            Variables = new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.NamedTemplatePlan
+                {
+                    Name = "baseUrl",
+                    Value = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://api.stripe.com/v1"),
+                },
+            },
+            Security = new global::ManifestCompiler.Runtime.Support.Plans.SecurityPlan
+            {
+                Type = "bearer",
+                Token = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{apiKey}}", T2, new string[] { "apiKey" }),
+                AccessTokenVariable = "apiKey",
+                ExpiryInVariable = null,
+                RefreshTokenUrl = null,
+            },
+            DeleteAction = new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan
+            {
+                Action = "delete-integrations-v1",
+                Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1),
+            },
+        };
 
         public override global::System.Collections.Generic.IReadOnlyList<global::ManifestCompiler.Runtime.Support.Plans.ActionPlan> Actions { get; }
 
         /// <summary>The action <c>sync-payments-v1</c>.</summary>
-        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan SyncPaymentsV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan("sync-payments-v1", true, false, new global::ManifestCompiler.Runtime.Support.Plans.RateLimitPlan(100, 1), new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan SyncPaymentsV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.StepPlan("sync-payments-v1", "action/sync-payments-v1/code/sync-payments-v1.py", "def main(storage):\u000a    resource = payload.get(\"resource\", \"customers\")\u000a    starting_after = payload.get(\"starting_after\")\u000a    logging.info(f\"*-----------STARTING STRIPE SYNC for {resource.upper()}-----------*\")\u000a    url = f\"{variables['baseUrl']}/{resource}?limit=100\"\u000a    if starting_after:\u000a        url += f\"&starting_after={starting_after}\"\u000a    response = http.request(\"GET\", url, headers={\"Authorization\": f\"Bearer {integration_variables['apiKey']}\"})\u000a    if response.status == 429:\u000a        retry_after = int(response.headers.get(\"Retry-After\", 60))\u000a        schedule_task(retry_after, retries=3)\u000a        return {\"error\": f\"Rate limited. Retry in {retry_after}s\"}\u000a    if response.status != 200:\u000a        logging.error(f\"[ERROR] Stripe answered {response.status}: {response.data.decode('utf-8')}\")\u000a        return {\"error\": f\"API error: {response.status}\"}\u000a    page = json.loads(response.data.decode(\"utf-8\"))\u000a    customers = page.get(\"data\", [])\u000a    total = payload.get(\"total\", 0) + len(customers)\u000a    logging.info(f\"Fetched {len(customers)} customers, total so far: {total}\")\u000a    if customers:\u000a        send_to_parser(\"customers-post-v1\", customers)\u000a    if page.get(\"has_more\") and customers:\u000a        send_to_trigger(\"sync-payments-v1\", {\"resource\": resource, \"starting_after\": customers[-1][\"id\"], \"total\": total})\u000a    else:\u000a        logging.info(f\"Total customers fetched: {total}\")\u000a    return {\"fetched\": len(customers), \"total\": total}\u000a", false, new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan[] { new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan(global::ManifestCompiler.Runtime.Support.Plans.ActionCallKind.SendToParser, "customers-post-v1"), new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan(global::ManifestCompiler.Runtime.Support.Plans.ActionCallKind.SendToTrigger, "sync-payments-v1") })
-        }, null);
+            Name = "sync-payments-v1",
+            SkipParser = true,
+            ReturnsData = false,
+            RateLimit = new global::ManifestCompiler.Runtime.Support.Plans.RateLimitPlan
+            {
+                Limit = 100,
+                PeriodSeconds = 1,
+            },
+            Steps = new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.StepPlan
+                {
+                    CodeRef = "sync-payments-v1",
+                    CodePath = "action/sync-payments-v1/code/sync-payments-v1.py",
+                    Source = "def main(storage):\u000a    resource = payload.get(\"resource\", \"customers\")\u000a    starting_after = payload.get(\"starting_after\")\u000a    logging.info(f\"*-----------STARTING STRIPE SYNC for {resource.upper()}-----------*\")\u000a    url = f\"{variables['baseUrl']}/{resource}?limit=100\"\u000a    if starting_after:\u000a        url += f\"&starting_after={starting_after}\"\u000a    response = http.request(\"GET\", url, headers={\"Authorization\": f\"Bearer {integration_variables['apiKey']}\"})\u000a    if response.status == 429:\u000a        retry_after = int(response.headers.get(\"Retry-After\", 60))\u000a        schedule_task(retry_after, retries=3)\u000a        return {\"error\": f\"Rate limited. Retry in {retry_after}s\"}\u000a    if response.status != 200:\u000a        logging.error(f\"[ERROR] Stripe answered {response.status}: {response.data.decode('utf-8')}\")\u000a        return {\"error\": f\"API error: {response.status}\"}\u000a    page = json.loads(response.data.decode(\"utf-8\"))\u000a    customers = page.get(\"data\", [])\u000a    total = payload.get(\"total\", 0) + len(customers)\u000a    logging.info(f\"Fetched {len(customers)} customers, total so far: {total}\")\u000a    if customers:\u000a        send_to_parser(\"customers-post-v1\", customers)\u000a    if page.get(\"has_more\") and customers:\u000a        send_to_trigger(\"sync-payments-v1\", {\"resource\": resource, \"starting_after\": customers[-1][\"id\"], \"total\": total})\u000a    else:\u000a        logging.info(f\"Total customers fetched: {total}\")\u000a    return {\"fetched\": len(customers), \"total\": total}\u000a",
+                    ContinueOnFailure = false,
+                    Calls = new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan[]
+                    {
+                        new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan
+                        {
+                            Kind = global::ManifestCompiler.Runtime.Support.Plans.ActionCallKind.SendToParser,
+                            Action = "customers-post-v1",
+                        },
+                        new global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan
+                        {
+                            Kind = global::ManifestCompiler.Runtime.Support.Plans.ActionCallKind.SendToTrigger,
+                            Action = "sync-payments-v1",
+                        },
+                    },
+                },
+            },
+            Mapper = null,
+        };
 
         /// <summary>The action <c>customers-post-v1</c>.</summary>
-        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan CustomersPostV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan("customers-post-v1", false, false, null, new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan CustomersPostV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.StepPlan("customers-post-v1", "action/customers-post-v1/code/customers-post-v1.py", "def main(storage):\u000a    customer_id = payload.get(\"body\", {}).get(\"customer_id\")\u000a    if customer_id is None:\u000a        return payload\u000a    response = http.request(\u000a        \"GET\",\u000a        f\"{variables['baseUrl']}/customers/{customer_id}\",\u000a        headers={\"Authorization\": f\"Bearer {integration_variables['apiKey']}\"},\u000a    )\u000a    return json.loads(response.data.decode(\"utf-8\"))\u000a", false, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>())
-        }, CustomersPostV1Mapper.Instance);
+            Name = "customers-post-v1",
+            SkipParser = false,
+            ReturnsData = false,
+            RateLimit = null,
+            Steps = new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.StepPlan
+                {
+                    CodeRef = "customers-post-v1",
+                    CodePath = "action/customers-post-v1/code/customers-post-v1.py",
+                    Source = "def main(storage):\u000a    customer_id = payload.get(\"body\", {}).get(\"customer_id\")\u000a    if customer_id is None:\u000a        return payload\u000a    response = http.request(\u000a        \"GET\",\u000a        f\"{variables['baseUrl']}/customers/{customer_id}\",\u000a        headers={\"Authorization\": f\"Bearer {integration_variables['apiKey']}\"},\u000a    )\u000a    return json.loads(response.data.decode(\"utf-8\"))\u000a",
+                    ContinueOnFailure = false,
+                    Calls = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>(),
+                },
+            },
+            Mapper = CustomersPostV1Mapper.Instance,
+        };
 
         /// <summary>The action <c>payment-succeeded-v1</c>.</summary>
-        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan PaymentSucceededV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan("payment-succeeded-v1", false, false, null, new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan PaymentSucceededV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.StepPlan("fetch-payment", "action/payment-succeeded-v1/code/fetch-payment.py", "def main(storage):\u000a    response = http.request(\u000a        \"GET\",\u000a        f\"{variables['baseUrl']}/payment_intents/{payload['payment_intent']}\",\u000a        headers={\"Authorization\": f\"Bearer {integration_variables['apiKey']}\"},\u000a    )\u000a    if response.status != 200:\u000a        return {\"error\": f\"Stripe answered {response.status}\"}\u000a    storage[\"intent\"] = json.loads(response.data.decode(\"utf-8\"))\u000a    return {\"fetched\": True}\u000a", false, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>()),
-            new global::ManifestCompiler.Runtime.Support.Plans.StepPlan("shape-payment", "action/payment-succeeded-v1/code/shape-payment.py", "def main(storage):\u000a    intent = storage[\"intent\"]\u000a    return {\u000a        \"id\": intent[\"id\"],\u000a        \"amount\": intent[\"amount\"] / 100,\u000a        \"currency\": intent[\"currency\"],\u000a        \"customer\": intent.get(\"customer\"),\u000a        \"status\": intent[\"status\"],\u000a        \"label\": payload.get(\"label\"),\u000a    }\u000a", false, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>())
-        }, PaymentSucceededV1Mapper.Instance);
+            Name = "payment-succeeded-v1",
+            SkipParser = false,
+            ReturnsData = false,
+            RateLimit = null,
+            Steps = new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.StepPlan
+                {
+                    CodeRef = "fetch-payment",
+                    CodePath = "action/payment-succeeded-v1/code/fetch-payment.py",
+                    Source = "def main(storage):\u000a    response = http.request(\u000a        \"GET\",\u000a        f\"{variables['baseUrl']}/payment_intents/{payload['payment_intent']}\",\u000a        headers={\"Authorization\": f\"Bearer {integration_variables['apiKey']}\"},\u000a    )\u000a    if response.status != 200:\u000a        return {\"error\": f\"Stripe answered {response.status}\"}\u000a    storage[\"intent\"] = json.loads(response.data.decode(\"utf-8\"))\u000a    return {\"fetched\": True}\u000a",
+                    ContinueOnFailure = false,
+                    Calls = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>(),
+                },
+                new global::ManifestCompiler.Runtime.Support.Plans.StepPlan
+                {
+                    CodeRef = "shape-payment",
+                    CodePath = "action/payment-succeeded-v1/code/shape-payment.py",
+                    Source = "def main(storage):\u000a    intent = storage[\"intent\"]\u000a    return {\u000a        \"id\": intent[\"id\"],\u000a        \"amount\": intent[\"amount\"] / 100,\u000a        \"currency\": intent[\"currency\"],\u000a        \"customer\": intent.get(\"customer\"),\u000a        \"status\": intent[\"status\"],\u000a        \"label\": payload.get(\"label\"),\u000a    }\u000a",
+                    ContinueOnFailure = false,
+                    Calls = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>(),
+                },
+            },
+            Mapper = PaymentSucceededV1Mapper.Instance,
+        };
 
         /// <summary>The action <c>post-products-v1</c>.</summary>
-        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan PostProductsV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan("post-products-v1", true, true, null, new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan PostProductsV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.StepPlan("post-products-v1", "action/post-products-v1/code/post-products-v1.py", "def main(storage):\u000a    name = payload.get(\"name\")\u000a    if not name:\u000a        logging.error(\"[ERROR] Invalid or missing name data\")\u000a        return {\"error\": \"Invalid or missing name data\"}\u000a    body = urlparse.urlencode({\"name\": name, \"description\": payload.get(\"description\", \"\")})\u000a    response = http.request(\u000a        \"POST\",\u000a        f\"{variables['baseUrl']}/products\",\u000a        headers={\"Authorization\": f\"Bearer {integration_variables['apiKey']}\", \"Content-Type\": \"application/x-www-form-urlencoded\"},\u000a        body=body,\u000a    )\u000a    if response.status not in (200, 201):\u000a        logging.error(f\"[ERROR] Failed to create product: {response.data.decode('utf-8')}\")\u000a        return {\"error\": f\"Failed: {response.status}\"}\u000a    created = json.loads(response.data.decode(\"utf-8\"))\u000a    return {\"productExternalId\": created[\"id\"]}\u000a", false, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>())
-        }, null);
+            Name = "post-products-v1",
+            SkipParser = true,
+            ReturnsData = true,
+            RateLimit = null,
+            Steps = new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.StepPlan
+                {
+                    CodeRef = "post-products-v1",
+                    CodePath = "action/post-products-v1/code/post-products-v1.py",
+                    Source = "def main(storage):\u000a    name = payload.get(\"name\")\u000a    if not name:\u000a        logging.error(\"[ERROR] Invalid or missing name data\")\u000a        return {\"error\": \"Invalid or missing name data\"}\u000a    body = urlparse.urlencode({\"name\": name, \"description\": payload.get(\"description\", \"\")})\u000a    response = http.request(\u000a        \"POST\",\u000a        f\"{variables['baseUrl']}/products\",\u000a        headers={\"Authorization\": f\"Bearer {integration_variables['apiKey']}\", \"Content-Type\": \"application/x-www-form-urlencoded\"},\u000a        body=body,\u000a    )\u000a    if response.status not in (200, 201):\u000a        logging.error(f\"[ERROR] Failed to create product: {response.data.decode('utf-8')}\")\u000a        return {\"error\": f\"Failed: {response.status}\"}\u000a    created = json.loads(response.data.decode(\"utf-8\"))\u000a    return {\"productExternalId\": created[\"id\"]}\u000a",
+                    ContinueOnFailure = false,
+                    Calls = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>(),
+                },
+            },
+            Mapper = null,
+        };
 
         /// <summary>The action <c>delete-integrations-v1</c>.</summary>
-        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan DeleteIntegrationsV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan("delete-integrations-v1", true, false, null, new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+        public global::ManifestCompiler.Runtime.Support.Plans.ActionPlan DeleteIntegrationsV1 { get; } = new global::ManifestCompiler.Runtime.Support.Plans.ActionPlan
         {
-            new global::ManifestCompiler.Runtime.Support.Plans.StepPlan("delete-integrations-v1", "action/delete-integrations-v1/code/delete-integrations-v1.py", "def main(storage):\u000a    logging.info(f\"Stripe disconnected for company {company_id}; remove the webhook endpoint {webhook_url} in Stripe\")\u000a    return {}\u000a", false, global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>())
-        }, null);
+            Name = "delete-integrations-v1",
+            SkipParser = true,
+            ReturnsData = false,
+            RateLimit = null,
+            Steps = new global::ManifestCompiler.Runtime.Support.Plans.StepPlan[]
+            {
+                new global::ManifestCompiler.Runtime.Support.Plans.StepPlan
+                {
+                    CodeRef = "delete-integrations-v1",
+                    CodePath = "action/delete-integrations-v1/code/delete-integrations-v1.py",
+                    Source = "def main(storage):\u000a    logging.info(f\"Stripe disconnected for company {company_id}; remove the webhook endpoint {webhook_url} in Stripe\")\u000a    return {}\u000a",
+                    ContinueOnFailure = false,
+                    Calls = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.ActionCallPlan>(),
+                },
+            },
+            Mapper = null,
+        };
 
-        public override global::ManifestCompiler.Runtime.Support.Plans.UserTypesPlan? UserTypes { get; } = new global::ManifestCompiler.Runtime.Support.Plans.UserTypesPlan(new global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.IReadOnlyList<string>>(global::System.StringComparer.Ordinal) { ["owner"] = new string[] { "sync-payments-v1", "customers-post-v1", "payment-succeeded-v1", "post-products-v1", "delete-integrations-v1" }, ["admin"] = new string[] { "sync-payments-v1", "post-products-v1" }, ["agent"] = new string[] { "post-products-v1" }, ["contributor"] = global::System.Array.Empty<string>() });
+        public override global::ManifestCompiler.Runtime.Support.Plans.UserTypesPlan? UserTypes { get; } = new global::ManifestCompiler.Runtime.Support.Plans.UserTypesPlan
+        {
+            Roles = new global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.IReadOnlyList<string>>(global::System.StringComparer.Ordinal) { ["owner"] = new string[] { "sync-payments-v1", "customers-post-v1", "payment-succeeded-v1", "post-products-v1", "delete-integrations-v1" }, ["admin"] = new string[] { "sync-payments-v1", "post-products-v1" }, ["agent"] = new string[] { "post-products-v1" }, ["contributor"] = global::System.Array.Empty<string>() },
+        };
 
         public override global::ManifestCompiler.Runtime.Support.Plans.WebhookRouterPlan? Webhook { get; } = new WebhookRouter();
 
@@ -62,7 +229,13 @@ namespace ManifestCompiler.Generated.Stripe
 
         private sealed class WebhookRouter : global::ManifestCompiler.Runtime.Support.Plans.WebhookRouterPlan
         {
-            public override global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan? Signature { get; } = new global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan("Stripe-Signature", global::ManifestCompiler.Runtime.Support.Plans.WebhookSignatureScheme.Stripe, new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookSecret}}", T3, new string[] { "webhookSecret" }), 300);
+            public override global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan? Signature { get; } = new global::ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan
+            {
+                Header = "Stripe-Signature",
+                Scheme = global::ManifestCompiler.Runtime.Support.Plans.WebhookSignatureScheme.Stripe,
+                Secret = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{webhookSecret}}", T3, new string[] { "webhookSecret" }),
+                ToleranceSeconds = 300,
+            };
 
             public override global::System.Collections.Generic.IReadOnlyList<string> BodyRequired { get; } = new string[] { "type", "data" };
 
@@ -121,8 +294,8 @@ namespace ManifestCompiler.Generated.Stripe
 
             private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step2Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"resource\":\"customers\",\"reason\":\"{{type}}\"}", J4);
 
-            /// <summary>&quot;&apos;{{type}}&apos; == &apos;payment_intent.succeeded&apos;&quot;</summary>
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("payment_intent.succeeded");
+            /// <summary>&quot;&apos;{{type}}&apos; == &apos;payment_intent.succeeded&apos;&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.True;
@@ -136,10 +309,10 @@ namespace ManifestCompiler.Generated.Stripe
                 return t0;
             }
 
-            /// <summary>&quot;body[&apos;data&apos;][&apos;object&apos;][&apos;id&apos;]&quot;</summary>
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory0_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("data");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory0_c1 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("object");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory0_c2 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("id");
+            /// <summary>&quot;body[&apos;data&apos;][&apos;object&apos;][&apos;id&apos;]&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory0(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = scope.Name("body");
@@ -149,11 +322,11 @@ namespace ManifestCompiler.Generated.Stripe
                 return t3;
             }
 
-            /// <summary>&quot;body[&apos;data&apos;][&apos;object&apos;][&apos;amount&apos;] / 100&quot;</summary>
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory1_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("data");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory1_c1 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("object");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory1_c2 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("amount");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory1_c3 = global::ManifestCompiler.Runtime.Support.Python.PyInt.Of(100L);
+            /// <summary>&quot;body[&apos;data&apos;][&apos;object&apos;][&apos;amount&apos;] / 100&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory1(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = scope.Name("body");
@@ -164,11 +337,11 @@ namespace ManifestCompiler.Generated.Stripe
                 return t4;
             }
 
-            /// <summary>&quot;f\&quot;{pid}: {round(amount, 2)} {body[&apos;data&apos;][&apos;object&apos;][&apos;currency&apos;].upper()}\&quot;&quot;</summary>
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory2_c0 = global::ManifestCompiler.Runtime.Support.Python.PyInt.Of(2L);
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory2_c1 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("data");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory2_c2 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("object");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory2_c3 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("currency");
+            /// <summary>&quot;f\&quot;{pid}: {round(amount, 2)} {body[&apos;data&apos;][&apos;object&apos;][&apos;currency&apos;].upper()}\&quot;&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory2(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 var t0 = new global::System.Text.StringBuilder();
@@ -189,9 +362,9 @@ namespace ManifestCompiler.Generated.Stripe
                 return t9;
             }
 
-            /// <summary>&quot;&apos;{{type}}&apos; in (&apos;customer.created&apos;, &apos;customer.updated&apos;)&quot;</summary>
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step1Condition_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("customer.created");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step1Condition_c1 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("customer.updated");
+            /// <summary>&quot;&apos;{{type}}&apos; in (&apos;customer.created&apos;, &apos;customer.updated&apos;)&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step1Condition(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.True;
@@ -206,10 +379,10 @@ namespace ManifestCompiler.Generated.Stripe
                 return t0;
             }
 
-            /// <summary>&quot;body[&apos;data&apos;][&apos;object&apos;][&apos;id&apos;]&quot;</summary>
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step1Memory0_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("data");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step1Memory0_c1 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("object");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step1Memory0_c2 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("id");
+            /// <summary>&quot;body[&apos;data&apos;][&apos;object&apos;][&apos;id&apos;]&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step1Memory0(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = scope.Name("body");

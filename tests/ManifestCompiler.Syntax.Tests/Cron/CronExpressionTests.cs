@@ -9,11 +9,11 @@ public class CronExpressionTests
     [Fact]
     public void Five_fields_expand_to_their_values()
     {
-        var cron = CronExpression.Parse("*/15 9-17 * jan,JUL mon-fri").Value!;
+        var cron = CronParser.Parse("*/15 9-17 * jan,JUL mon-fri").Value!;
 
         Assert.False(cron.HasSeconds);
         Assert.Equal(new[] { 0, 15, 30, 45 }, cron.Minutes.ToArray());
-        Assert.Equal(9, cron.Hours.Length);
+        Assert.Equal(9, cron.Hours.Count);
         Assert.Equal(new[] { 1, 7 }, cron.Months.ToArray());
         Assert.Equal(new[] { 1, 2, 3, 4, 5 }, cron.DaysOfWeek.ToArray());
         Assert.False(cron.DayOfMonthRestricted);
@@ -23,7 +23,7 @@ public class CronExpressionTests
     [Fact]
     public void Six_fields_put_seconds_last_as_croniter_does_and_seven_is_sunday()
     {
-        var cron = CronExpression.Parse("* 1 * * 7 30").Value!;
+        var cron = CronParser.Parse("* 1 * * 7 30").Value!;
 
         Assert.True(cron.HasSeconds);
         Assert.Equal(new[] { 30 }, cron.Seconds.ToArray());
@@ -36,10 +36,10 @@ public class CronExpressionTests
     [InlineData("@HOURLY", 0, -1)]
     public void Macros_expand(string text, int minute, int hour)
     {
-        var cron = CronExpression.Parse(text).Value!;
+        var cron = CronParser.Parse(text).Value!;
 
         Assert.Equal(new[] { minute }, cron.Minutes.ToArray());
-        Assert.Equal(hour < 0 ? 24 : 1, cron.Hours.Length);
+        Assert.Equal(hour < 0 ? 24 : 1, cron.Hours.Count);
     }
 
     [Theory]
@@ -53,7 +53,7 @@ public class CronExpressionTests
     [InlineData("* * * * * * *", "MC5002")]
     public void Invalid_schedules_are_located_diagnostics(string text, string id)
     {
-        var result = CronExpression.Parse(text);
+        var result = CronParser.Parse(text);
 
         Assert.Null(result.Value);
         var diagnostic = Assert.Single(result.Diagnostics);
