@@ -117,7 +117,7 @@ public static class TemplateRuntime
             {
                 { ValueKind: JsonValueKind.String } s => CodePoints.Count(JsonStrings.GetString(s)),
                 { ValueKind: JsonValueKind.Array } a => a.GetArrayLength(),
-                { ValueKind: JsonValueKind.Object } o => PythonFormat.DistinctMembers(o).Count(),
+                { ValueKind: JsonValueKind.Object } o => PythonFormat.DictLength(o),
                 _ => 0,
             };
         }
