@@ -8,8 +8,9 @@ namespace ManifestCompiler.Runtime.Support.Python;
 
 /// <summary>
 /// What an expression of the webhook subset can see: <c>body</c> and <c>headers</c> (converted once, so
-/// <c>body is body</c> holds), memory values by name, and <c>{{hole}}</c> lookups (the body's top-level key, then a
-/// header matched without regard to case). One scope serves every expression of one webhook request.
+/// <c>body is body</c> holds), memory values by name, and <c>{{hole}}</c> lookups (<see cref="WebhookHoles"/>: the
+/// body's top-level key, then a header matched without regard to case). One scope serves every expression of one
+/// trigger step.
 /// </summary>
 public sealed class PyScope
 {
@@ -60,15 +61,9 @@ public sealed class PyScope
     public PyValue Name(string name) =>
         TryGetName(name, out var value) ? value : throw new PyException("NameError", $"name '{name}' is not defined");
 
-    /// <summary>A hole's value: the body's top-level key, else a header matched without regard to case; null if neither.</summary>
-    public PyValue? ResolveHole(string name)
-    {
-        if (Body.ValueKind == JsonValueKind.Object && JsonMembers.TryGet(Body, name, out var value))
-        {
-            return PyValue.FromJson(value);
-        }
-        return JsonMembers.TryGetHeader(Headers, name, out var header) ? PyValue.FromJson(header) : null;
-    }
+    /// <summary>A hole's value by <see cref="WebhookHoles"/>' rule for expressions (the body's top-level key, else a header matched without regard to case); null if neither.</summary>
+    public PyValue? ResolveHole(string name) =>
+        WebhookHoles.TryResolve(name, WebhookHoleSources.Expression, null, Body, Headers, out _, out var value) ? PyValue.FromJson(value) : null;
 
     /// <summary>A bare <c>{{name}}</c> in expression position: its value, or NameError.</summary>
     public PyValue Hole(string name) =>
