@@ -27,18 +27,35 @@ public abstract class WebhookRouterPlan
     /// </summary>
     public WebhookRouting Route(JsonElement body, JsonElement headers)
     {
-        var missingBody = BodyRequired.Where(key => body.ValueKind != JsonValueKind.Object || !Json.JsonMembers.TryGet(body, key, out _)).ToList();
-        var missingHeaders = HeadersRequired.Where(name => !Json.JsonMembers.TryGetHeader(headers, name, out _)).ToList();
-        if (missingBody.Count > 0 || missingHeaders.Count > 0)
+        List<string>? missingBody = null;
+        foreach (var key in BodyRequired)
         {
-            return new WebhookRouting(missingBody, missingHeaders, [], []);
+            if (body.ValueKind != JsonValueKind.Object || !Json.JsonMembers.TryGet(body, key, out _))
+            {
+                (missingBody ??= []).Add(key);
+            }
         }
-        var dispatches = new List<WebhookDispatch>();
-        var errors = new List<WebhookStepError>();
+        List<string>? missingHeaders = null;
+        foreach (var name in HeadersRequired)
+        {
+            if (!Json.JsonMembers.TryGetHeader(headers, name, out _))
+            {
+                (missingHeaders ??= []).Add(name);
+            }
+        }
+        if (missingBody is not null || missingHeaders is not null)
+        {
+            return new WebhookRouting(missingBody ?? [], missingHeaders ?? [], [], []);
+        }
+        var dispatches = new List<WebhookDispatch>(StepActions.Count);
+        List<WebhookStepError>? errors = null;
+        // One scope for the request: body and headers become Python values only as far as the steps read them (issue 17).
+        var scope = new PyScope(body, headers, lazily: true);
+        var memory = new Dictionary<string, PyValue>(StringComparer.Ordinal);
         for (var step = 0; step < StepActions.Count; step++)
         {
-            var scope = new PyScope(body, headers);
-            var memory = new Dictionary<string, PyValue>(StringComparer.Ordinal);
+            scope.ClearNames();
+            memory.Clear();
             try
             {
                 if (!RunStep(step, scope, memory, out var payload))
@@ -49,14 +66,14 @@ public abstract class WebhookRouterPlan
             }
             catch (PyException e)
             {
-                errors.Add(new WebhookStepError(step, StepActions[step], e.ExceptionClass, e.Message));
+                (errors ??= []).Add(new WebhookStepError(step, StepActions[step], e.ExceptionClass, e.Message));
             }
             catch (InsufficientExecutionStackException)
             {
-                errors.Add(new WebhookStepError(step, StepActions[step], "RecursionError", "expression nested too deeply to evaluate"));
+                (errors ??= []).Add(new WebhookStepError(step, StepActions[step], "RecursionError", "expression nested too deeply to evaluate"));
             }
         }
-        return new WebhookRouting([], [], dispatches, errors);
+        return new WebhookRouting([], [], dispatches, errors ?? []);
     }
 
     /// <summary>
