@@ -29,10 +29,10 @@ public readonly record struct TemplateValue(JsonElement? Json, string? Text, boo
 
     public bool IsFound => Json is not null || Text is not null || Python is not null;
 
-    public bool IsTruthy => Text is not null ? Text.Length > 0 : Json is { } j ? PythonFormat.IsTruthy(j) : Python is { } p && PyOps.IsTruthy(p);
+    public bool IsTruthy => Text is not null ? Text.Length > 0 : Json is { } j ? JsonPythonFormat.IsTruthy(j) : Python is { } p && PyOps.IsTruthy(p);
 
     /// <summary>Django's rendering of the value: Python's <c>str()</c> of JSON values, "" for a missing one.</summary>
-    public string ToText() => Text ?? (Json is { } j ? PythonFormat.Str(j) : Python is { } p ? PyFormat.Str(p) : string.Empty);
+    public string ToText() => Text ?? (Json is { } j ? JsonPythonFormat.Str(j) : Python is { } p ? PyFormat.Str(p) : string.Empty);
 
     public TemplateValue Map(Func<string, string> transform) => new(null, transform(ToText()), IsSafe);
 }
@@ -125,7 +125,7 @@ public static class TemplateRuntime
             {
                 { ValueKind: JsonValueKind.String } s => CodePoints.Count(JsonStrings.GetString(s)),
                 { ValueKind: JsonValueKind.Array } a => a.GetArrayLength(),
-                { ValueKind: JsonValueKind.Object } o => PythonFormat.DictLength(o),
+                { ValueKind: JsonValueKind.Object } o => JsonPythonFormat.DictLength(o),
                 _ => value.Python switch
                 {
                     PyStr s => CodePoints.Count(s.Value),
@@ -144,7 +144,7 @@ public static class TemplateRuntime
 
     public static TemplateValue Join(TemplateValue value, TemplateValue separator) =>
         value.Json is { ValueKind: JsonValueKind.Array } array
-            ? TemplateValue.OfText(string.Join(separator.ToText(), array.EnumerateArray().Select(PythonFormat.Str)))
+            ? TemplateValue.OfText(string.Join(separator.ToText(), array.EnumerateArray().Select(JsonPythonFormat.Str)))
             : value.Python is PyList list
                 ? TemplateValue.OfText(string.Join(separator.ToText(), list.Items.Select(PyFormat.Str)))
                 : value;

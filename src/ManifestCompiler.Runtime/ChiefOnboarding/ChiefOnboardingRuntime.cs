@@ -292,7 +292,7 @@ public sealed class ChiefOnboardingRuntime
             {
                 if (item.ChoiceValue.TryEvaluate(option, out var value, out _) && item.ChoiceName.TryEvaluate(option, out var name, out _))
                 {
-                    choices.Add(new FormChoice(Support.Values.PythonFormat.Str(value), Support.Values.PythonFormat.Str(name)));
+                    choices.Add(new FormChoice(Support.Values.JsonPythonFormat.Str(value), Support.Values.JsonPythonFormat.Str(name)));
                 }
                 else
                 {
@@ -399,7 +399,7 @@ public sealed class ChiefOnboardingRuntime
                 case PaginationMode.NextPageUrl when pagination.NextPageFrom!.TryEvaluate(json, out var url, out _) && url.ValueKind == JsonValueKind.String && url.GetString() is { Length: > 0 } text:
                     return text;
                 case PaginationMode.NextPageToken when pagination.NextPageTokenFrom!.TryEvaluate(json, out var token, out _) && token.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)
-                                                       && Support.Values.PythonFormat.Str(token) is { Length: > 0 } tokenText:
+                                                       && Support.Values.JsonPythonFormat.Str(token) is { Length: > 0 } tokenText:
                     // An empty token means "no more pages" (documented: "If it's not found, it will stop"); the
                     // reference engine fetches again with an empty cursor until the page limit.
                     pageState["NEXT_PAGE_TOKEN"] = tokenText;

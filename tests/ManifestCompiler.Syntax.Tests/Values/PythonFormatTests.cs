@@ -32,5 +32,5 @@ public class PythonFormatTests
     [InlineData("123456789012345678901234567890", "123456789012345678901234567890")]
     [InlineData("1E2", "100.0")]
     public void Repr_matches_cpython(string json, string expected) =>
-        Assert.Equal(expected, PythonFormat.Repr(JsonDocument.Parse(json).RootElement));
+        Assert.Equal(expected, JsonPythonFormat.Repr(JsonDocument.Parse(json).RootElement));
 }

@@ -10,7 +10,7 @@ namespace ManifestCompiler.Runtime.Support.Values;
 /// <see cref="PyValue.FromJson(JsonElement, bool)"/> makes of it (lazily, so only what is printed or tested is
 /// converted) and formatted by <see cref="PyFormat"/>/<see cref="PyOps"/>, the one implementation.
 /// </summary>
-public static class PythonFormat
+public static class JsonPythonFormat
 {
     public static string Str(JsonElement value) =>
         value.ValueKind == JsonValueKind.String ? JsonStrings.GetString(value) : PyFormat.Repr(PyValue.FromJson(value, lazily: true));
