@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Sandbox;
 using System.Text.Json.Nodes;
 
 namespace ManifestCompiler.Runtime.Python;
@@ -57,14 +58,14 @@ public sealed record StepLogRecord(StepLogLevel Level, string Message, DateTimeO
 
 public enum StepSideEffectKind
 {
-    Http,
-    GetToken,
-    ScheduleTask,
-    SendToTrigger,
-    SendToParser,
-    ModifyTokens,
-    CreateCronJob,
-    DispatchCommand,
+    Http = SandboxHostCall.Http,
+    GetToken = SandboxHostCall.GetToken,
+    ScheduleTask = SandboxHostCall.ScheduleTask,
+    SendToTrigger = SandboxHostCall.SendToTrigger,
+    SendToParser = SandboxHostCall.SendToParser,
+    ModifyTokens = SandboxHostCall.ModifyTokens,
+    CreateCronJob = SandboxHostCall.CreateCronJob,
+    DispatchCommand = SandboxHostCall.DispatchCommand,
 }
 
 /// <summary>

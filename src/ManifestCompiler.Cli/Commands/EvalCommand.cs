@@ -45,7 +45,7 @@ internal static class EvalCommand
             ? new Dictionary<string, PyValue>()
             : memory.EnumerateObject().ToDictionary(p => p.Name, p => PyValue.FromJson(p.Value), StringComparer.Ordinal);
 
-        var parsed = PythonExpression.Parse(expression, PythonScope.Webhook.With(names.Keys));
+        var parsed = PythonExpression.Parse(expression, PythonCheckScope.Webhook.With(names.Keys));
         foreach (var diagnostic in parsed.Diagnostics)
         {
             error.WriteLine(diagnostic.Format(expression, expression));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
+using ManifestCompiler.Runtime.Support.Sandbox;
 
 namespace ManifestCompiler.Runtime.Python.Sandbox;
 
@@ -93,6 +94,20 @@ internal sealed class PythonWorker
         TenantId = tenantId;
     }
 
+    /// <summary>
+    /// The sandbox's names as the worker receives them at start (<see cref="StepSandboxApi"/>): the builtins it takes
+    /// from CPython as they are, those it defines itself, those it refuses, the preloaded globals a run must have
+    /// exactly, and the host calls it may make.
+    /// </summary>
+    internal static JsonObject SandboxApiFrame() => new()
+    {
+        ["builtins"] = new JsonArray([.. StepSandboxApi.PlainBuiltins.Select(n => (JsonNode)n)]),
+        ["guarded"] = new JsonArray([.. StepSandboxApi.GuardedBuiltins.Select(n => (JsonNode)n)]),
+        ["refused"] = new JsonArray([.. StepSandboxApi.RefusedBuiltins.Select(n => (JsonNode)n)]),
+        ["globals"] = new JsonArray([.. StepSandboxApi.Globals.Select(g => (JsonNode)g.Name)]),
+        ["host_calls"] = new JsonArray([.. StepSandboxApi.Globals.Where(g => g.HostCall is not null).Select(g => (JsonNode)g.Name)]),
+    };
+
     public static async Task<PythonWorker> StartAsync(string id, WorkerLauncher launcher, PythonWorkerPoolOptions options, CancellationToken cancellationToken)
     {
         var worker = new PythonWorker(id, launcher.Start(), options);
@@ -120,6 +135,7 @@ internal sealed class PythonWorker
                     ["seccomp"] = options.Seccomp,
                     ["escape_for_tests"] = options.GrantEscapeForTests ? true : null,
                 },
+                ["api"] = SandboxApiFrame(),
             }, CancellationToken.None).ConfigureAwait(false);
             var ready = await worker.channel.ReadAsync(CancellationToken.None).ConfigureAwait(false);
             if (ready is null || Frame.String(ready["t"]) != "ready")

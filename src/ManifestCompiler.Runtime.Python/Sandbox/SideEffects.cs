@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Sandbox;
 using System.Text.Json.Nodes;
 
 namespace ManifestCompiler.Runtime.Python.Sandbox;
@@ -84,18 +85,9 @@ internal static class SideEffects
         };
     }
 
-    private static StepSideEffectKind KindOf(string op) => op switch
-    {
-        "http" => StepSideEffectKind.Http,
-        "get_token" => StepSideEffectKind.GetToken,
-        "modify_tokens" => StepSideEffectKind.ModifyTokens,
-        "schedule_task" => StepSideEffectKind.ScheduleTask,
-        "send_to_trigger" => StepSideEffectKind.SendToTrigger,
-        "send_to_parser" => StepSideEffectKind.SendToParser,
-        "create_cron_job" => StepSideEffectKind.CreateCronJob,
-        "dispatch_command" => StepSideEffectKind.DispatchCommand,
-        _ => throw new ProtocolViolationException($"the worker asked for an unknown operation '{op}'"),
-    };
+    /// <summary>A call frame names its operation by the sandbox global that makes it (<see cref="StepSandboxApi"/>).</summary>
+    private static StepSideEffectKind KindOf(string op) =>
+        StepSandboxApi.HostCall(op) is { } call ? (StepSideEffectKind)call : throw new ProtocolViolationException($"the worker asked for an unknown operation '{op}'");
 
     /// <summary>The request as recorded in the result: authorization-like headers and every token value masked.</summary>
     private static JsonObject Mask(StepSideEffectKind kind, JsonObject args)

@@ -652,6 +652,7 @@ def _json_loads(text, **kwargs):
 
 
 _MAX_DEPTH = 512  # replaced by the host's limit at start-up (Frame.MaxValueDepth)
+_API = {'builtins': (), 'guarded': (), 'refused': (), 'globals': (), 'host_calls': ()}  # the host's table, at start-up
 
 
 def _too_deep(value, limit):
@@ -699,6 +700,8 @@ class _Run:
         self.user_classes = set()
 
     def call(self, op, args):
+        if op not in _API['host_calls']:
+            raise RuntimeError(f"'{op}' is not a host call of the host's table")
         if self.calls >= self.limits['max_calls']:
             self.limit = self.limit or f"more than {self.limits['max_calls']} side-effect requests in one run"
             raise ResourceLimitExceeded(self.limit)
@@ -853,16 +856,9 @@ def new_namespace(run, inputs):
     def globals_():
         return {k: v for k, v in namespace.items() if not k.startswith('__')}
 
-    builtins = {name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name) for name in (
-        'abs', 'all', 'any', 'ascii', 'bin', 'bool', 'bytearray', 'bytes', 'callable', 'chr', 'complex', 'dict',
-        'divmod', 'enumerate', 'filter', 'float', 'format', 'frozenset', 'hash', 'hex', 'id', 'int', 'isinstance',
-        'issubclass', 'iter', 'len', 'list', 'map', 'max', 'min', 'next', 'object', 'oct', 'ord', 'range', 'repr',
-        'reversed', 'round', 'set', 'slice', 'sorted', 'str', 'sum', 'tuple', 'zip', 'property', 'staticmethod',
-        'classmethod', 'super', 'dir', 'NotImplemented', 'Ellipsis',
-        'BaseException', 'Exception', 'ArithmeticError', 'AssertionError', 'AttributeError', 'IndexError',
-        'KeyError', 'LookupError', 'MemoryError', 'NameError', 'NotImplementedError', 'OSError', 'OverflowError',
-        'RecursionError', 'RuntimeError', 'StopIteration', 'TypeError', 'UnicodeDecodeError', 'UnicodeEncodeError',
-        'UnicodeError', 'ValueError', 'ZeroDivisionError', 'TimeoutError', 'ConnectionError', 'KeyboardInterrupt')}
+    # The names come from the host's table (StepSandboxApi, sent in the init frame's 'api').
+    builtins = {name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
+                for name in _API['builtins']}
     builtins.update({
         '__build_class__': build_class, '__name__': 'action',
         'getattr': _guarded_getattr, 'hasattr': _guarded_hasattr, 'setattr': guarded_setattr,
@@ -870,10 +866,13 @@ def new_namespace(run, inputs):
         '_mc_attr': _guarded_getattr, '_mc_write': write_guard, '_mc_pow': guarded_pow, '_mc_shift': guarded_shift,
         'SandboxViolation': SandboxViolation, 'ResourceLimitExceeded': ResourceLimitExceeded,
     })
-    for name in ('exec', 'eval', 'compile', 'open', 'input', 'breakpoint', 'vars', 'locals', 'memoryview',
-                 'help', 'exit', 'quit'):
+    for name in _API['refused']:
         builtins[name] = unavailable(name)
     builtins['__import__'] = _internal_import
+    own = {name for name in builtins if name not in _API['builtins'] and name not in _API['refused']
+           and not name.startswith('_mc_') and name not in ('__build_class__', '__import__')}
+    if own != set(_API['guarded']):
+        raise RuntimeError(f"the worker's own builtins differ from the host's table: {sorted(own ^ set(_API['guarded']))}")
 
     def get_token():
         return run.call('get_token', {})
@@ -937,6 +936,9 @@ def new_namespace(run, inputs):
         'send_to_parser': send_to_parser, 'modify_tokens': modify_tokens, 'create_cron_job': create_cron_job,
         'dispatch_command': dispatch_command,
     })
+    preloaded = set(namespace) - {'__builtins__', '__name__'}
+    if preloaded != set(_API['globals']):
+        raise RuntimeError(f"the worker's preloaded globals differ from the host's table: {sorted(preloaded ^ set(_API['globals']))}")
     if limits.get('escape_for_tests'):
         # PythonWorkerPoolOptions.GrantEscapeForTests, which only the tests can set: an attacker past every guard.
         import builtins as _builtins, gc as _gc, sys as _sys
@@ -1144,9 +1146,10 @@ def _zygote(limits, seccomp):
 
 
 def _serve():
-    global _MAX_DEPTH
+    global _MAX_DEPTH, _API
     init = _receive()
     limits = init['limits']
+    _API = init['api']
     _MAX_DEPTH = limits.get('max_depth', _MAX_DEPTH)
     rlimits = _apply_rlimits(limits)
     seccomp = _Seccomp()

@@ -78,7 +78,47 @@ public sealed class JsonTemplatePlan(string source, CompiledJsonTemplate write)
         return buffer.WrittenSpan.ToArray();
     }
 
-    public string Render(TemplateScope scope) => Encoding.UTF8.GetString(RenderUtf8(scope));
+    /// <summary>The rendered value as JSON text. The UTF-8 buffer and writer are the thread's own, reused between calls
+    /// (a webhook request renders a payload per dispatch: issue 17), unless a render is already using them.</summary>
+    public string Render(TemplateScope scope)
+    {
+        if (t_busy)
+        {
+            return Encoding.UTF8.GetString(RenderUtf8(scope));
+        }
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        t_busy = true;
+        try
+        {
+            buffer.ResetWrittenCount();
+            writer.Reset(buffer);
+            write(writer, scope);
+            writer.Flush();
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+        finally
+        {
+            t_busy = false;
+            if (buffer.Capacity > MaxKeptBuffer)
+            {
+                // One large payload must not keep its buffer for the thread's life.
+                t_buffer = null;
+                t_writer = null;
+            }
+        }
+    }
+
+    private const int MaxKeptBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    [ThreadStatic]
+    private static bool t_busy;
 
     public JsonDocument RenderDocument(TemplateScope scope) => JsonDocument.Parse(RenderUtf8(scope));
 

@@ -27,18 +27,35 @@ public abstract class WebhookRouterPlan
     /// </summary>
     public WebhookRouting Route(JsonElement body, JsonElement headers)
     {
-        var missingBody = BodyRequired.Where(key => body.ValueKind != JsonValueKind.Object || !Json.JsonMembers.TryGet(body, key, out _)).ToList();
-        var missingHeaders = HeadersRequired.Where(name => !Json.JsonMembers.TryGetHeader(headers, name, out _)).ToList();
-        if (missingBody.Count > 0 || missingHeaders.Count > 0)
+        List<string>? missingBody = null;
+        foreach (var key in BodyRequired)
         {
-            return new WebhookRouting(missingBody, missingHeaders, [], []);
+            if (body.ValueKind != JsonValueKind.Object || !Json.JsonMembers.TryGet(body, key, out _))
+            {
+                (missingBody ??= []).Add(key);
+            }
         }
-        var dispatches = new List<WebhookDispatch>();
-        var errors = new List<WebhookStepError>();
+        List<string>? missingHeaders = null;
+        foreach (var name in HeadersRequired)
+        {
+            if (!Json.JsonMembers.TryGetHeader(headers, name, out _))
+            {
+                (missingHeaders ??= []).Add(name);
+            }
+        }
+        if (missingBody is not null || missingHeaders is not null)
+        {
+            return new WebhookRouting(missingBody ?? [], missingHeaders ?? [], [], []);
+        }
+        var dispatches = new List<WebhookDispatch>(StepActions.Count);
+        List<WebhookStepError>? errors = null;
+        // One scope for the request: body and headers become Python values only as far as the steps read them (issue 17).
+        var scope = new PyScope(body, headers, lazily: true);
+        var memory = new Dictionary<string, PyValue>(StringComparer.Ordinal);
         for (var step = 0; step < StepActions.Count; step++)
         {
-            var scope = new PyScope(body, headers);
-            var memory = new Dictionary<string, PyValue>(StringComparer.Ordinal);
+            scope.ClearNames();
+            memory.Clear();
             try
             {
                 if (!RunStep(step, scope, memory, out var payload))
@@ -49,14 +66,14 @@ public abstract class WebhookRouterPlan
             }
             catch (PyException e)
             {
-                errors.Add(new WebhookStepError(step, StepActions[step], e.ExceptionClass, e.Message));
+                (errors ??= []).Add(new WebhookStepError(step, StepActions[step], e.ExceptionClass, e.Message));
             }
             catch (InsufficientExecutionStackException)
             {
-                errors.Add(new WebhookStepError(step, StepActions[step], "RecursionError", "expression nested too deeply to evaluate"));
+                (errors ??= []).Add(new WebhookStepError(step, StepActions[step], "RecursionError", "expression nested too deeply to evaluate"));
             }
         }
-        return new WebhookRouting([], [], dispatches, errors);
+        return new WebhookRouting([], [], dispatches, errors ?? []);
     }
 
     /// <summary>
@@ -65,22 +82,20 @@ public abstract class WebhookRouterPlan
     /// </summary>
     protected abstract bool RunStep(int step, PyScope scope, Dictionary<string, PyValue> memory, out string payload);
 
-    /// <summary>A payload's template scope: memory keys first (their <c>str()</c>), then the body's top-level keys.</summary>
+    /// <summary>A payload's template scope: <see cref="WebhookHoles"/>' rule for payloads (a memory key, whose <c>str()</c> it renders, then the body's top-level key).</summary>
     protected static TemplateScope PayloadScope(PyScope scope, Dictionary<string, PyValue> memory) => new WebhookPayloadScope(scope, memory);
 
     private sealed class WebhookPayloadScope(PyScope scope, Dictionary<string, PyValue> memory) : TemplateScope(htmlEscape: false)
     {
         public override TemplateValue Lookup(string[] path)
         {
-            if (memory.TryGetValue(path[0], out var value))
+            if (!WebhookHoles.TryResolve(path[0], WebhookHoleSources.Payload, memory, scope.Body, scope.Headers, out var memoryValue, out var json))
             {
-                if (path.Length == 1)
-                {
-                    return TemplateValue.OfText(PyFormat.Str(value));
-                }
-                // A path into a memory value walks its JSON form (memory values are JSON-shaped: dicts, lists, scalars).
-                using var document = JsonDocument.Parse(PyJson.Serialize(value));
-                var node = document.RootElement;
+                return TemplateValue.Missing;
+            }
+            if (memoryValue is null)
+            {
+                var node = json;
                 for (var i = 1; i < path.Length; i++)
                 {
                     if (!TemplateRuntime.TryStep(node, path[i], out node))
@@ -88,9 +103,40 @@ public abstract class WebhookRouterPlan
                         return TemplateValue.Missing;
                     }
                 }
-                return TemplateValue.Of(node.Clone());
+                return TemplateValue.Of(node);
             }
-            return TemplateRuntime.Lookup(TemplateRuntime.FromObject(scope.Body), path);
+            if (path.Length == 1)
+            {
+                return TemplateValue.OfText(PyFormat.Str(memoryValue));
+            }
+            // A path into a memory value walks its JSON form (memory values are JSON-shaped: dicts, lists, scalars).
+            var value = PyJson.ToJsonForm(memoryValue);
+            for (var i = 1; i < path.Length; i++)
+            {
+                if (!TryStep(value, path[i], out value))
+                {
+                    return TemplateValue.Missing;
+                }
+            }
+            return TemplateValue.Of(value);
+        }
+
+        /// <summary><see cref="TemplateRuntime.TryStep"/>'s rule over a value in JSON form: a dict key, else (all digits) a list index.</summary>
+        private static bool TryStep(PyValue value, string segment, out PyValue result)
+        {
+            if (value is PyDict dict && dict.TryGet(PyStr.Of(segment), out result))
+            {
+                return true;
+            }
+            if (value is PyList list && segment.Length > 0 && segment.All(c => c is >= '0' and <= '9')
+                && int.TryParse(segment, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index)
+                && index < list.Items.Count)
+            {
+                result = list.Items[index];
+                return true;
+            }
+            result = PyNone.Instance;
+            return false;
         }
     }
 }

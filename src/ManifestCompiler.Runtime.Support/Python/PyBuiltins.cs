@@ -157,7 +157,7 @@ public static class PyBuiltins
         }
         return TryParseInt(text, radix, out var value)
             ? value
-            : throw new PyException("ValueError", $"invalid literal for int() with base {radix}: {PythonFormat.StringRepr(text)}");
+            : throw new PyException("ValueError", $"invalid literal for int() with base {radix}: {PyFormat.StringRepr(text)}");
     }
 
     /// <summary>
@@ -260,7 +260,7 @@ public static class PyBuiltins
                 {
                     return new PyFloat(d);
                 }
-                throw new PyException("ValueError", $"could not convert string to float: {PythonFormat.StringRepr(s.Value)}");
+                throw new PyException("ValueError", $"could not convert string to float: {PyFormat.StringRepr(s.Value)}");
             default:
                 if (PyOps.AsInteger(x) is { } i)
                 {

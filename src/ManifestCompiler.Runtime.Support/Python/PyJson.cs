@@ -62,4 +62,32 @@ public static class PyJson
                 break;
         }
     }
+
+    /// <summary>
+    /// The value <c>json.loads(json.dumps(value))</c> gives back, built directly: tuples and dict views become lists,
+    /// dict keys their <c>str()</c> (the last of equal ones wins, at the first one's place), NaN and infinities their
+    /// names as strings. Scalars
+    /// in that form are returned as they are; containers are copied.
+    /// </summary>
+    public static PyValue ToJsonForm(PyValue value)
+    {
+        switch (value)
+        {
+            case PyNone or PyBool or PyInt or PyStr:
+                return value;
+            case PyFloat f:
+                return double.IsFinite(f.Value) ? f : PyStr.Of(PyFormat.Str(f));
+            case PyDict d:
+                var dict = new PyDict();
+                foreach (var (key, item) in d.Entries)
+                {
+                    dict.Set(key as PyStr ?? PyStr.Of(PyFormat.Str(key)), ToJsonForm(item));
+                }
+                return dict;
+            case PyList or PyTuple or PyDictView:
+                return new PyList(PyBuiltins.Iterate(value).Select(ToJsonForm).ToList());
+            default:
+                return PyStr.Of(PyFormat.Str(value));
+        }
+    }
 }

@@ -8,26 +8,39 @@ namespace ManifestCompiler.Runtime.Support.Python;
 
 /// <summary>
 /// What an expression of the webhook subset can see: <c>body</c> and <c>headers</c> (converted once, so
-/// <c>body is body</c> holds), memory values by name, and <c>{{hole}}</c> lookups (the body's top-level key, then a
-/// header matched without regard to case). One scope serves every expression of one webhook request.
+/// <c>body is body</c> holds), memory values by name, and <c>{{hole}}</c> lookups (<see cref="WebhookHoles"/>: the
+/// body's top-level key, then a header matched without regard to case). One scope serves every expression of one
+/// webhook request (its names are cleared between trigger steps).
 /// </summary>
 public sealed class PyScope
 {
-    private readonly Dictionary<string, PyValue> _names = new(StringComparer.Ordinal);
+    private readonly bool _lazily;
+    private Dictionary<string, PyValue>? _names;
     private PyValue? _body;
     private PyValue? _headers;
 
     public PyScope(JsonElement body, JsonElement headers, IReadOnlyDictionary<string, PyValue>? names = null)
+        : this(body, headers, lazily: false)
     {
-        Body = body;
-        Headers = headers;
         if (names is not null)
         {
             foreach (var (name, value) in names)
             {
-                _names[name] = value;
+                Set(name, value);
             }
         }
+    }
+
+    /// <summary>
+    /// With <paramref name="lazily"/>, <c>body</c> and <c>headers</c> are converted only as far as expressions read
+    /// them (<see cref="PyValue.FromJson(JsonElement, bool)"/>): the documents must outlive every value taken from
+    /// this scope.
+    /// </summary>
+    public PyScope(JsonElement body, JsonElement headers, bool lazily)
+    {
+        Body = body;
+        Headers = headers;
+        _lazily = lazily;
     }
 
     public JsonElement Body { get; }
@@ -35,23 +48,30 @@ public sealed class PyScope
     public JsonElement Headers { get; }
 
     /// <summary>Binds a name (a memory key) for the expressions evaluated after it.</summary>
-    public void Set(string name, PyValue value) => _names[name] = value;
+    public void Set(string name, PyValue value) => (_names ??= new(StringComparer.Ordinal))[name] = value;
+
+    /// <summary>
+    /// Forgets the bound names before the next trigger step; <c>body</c> and <c>headers</c> stay converted (no
+    /// expression can change a value, so sharing them between steps cannot be observed).
+    /// </summary>
+    public void ClearNames() => _names?.Clear();
 
     public bool TryGetName(string name, out PyValue value)
     {
-        if (_names.TryGetValue(name, out value!))
+        if (_names is not null && _names.TryGetValue(name, out value!))
         {
             return true;
         }
         switch (name)
         {
             case "body":
-                value = _body ??= PyValue.FromJson(Body);
+                value = _body ??= PyValue.FromJson(Body, _lazily);
                 return true;
             case "headers":
-                value = _headers ??= PyValue.FromJson(Headers);
+                value = _headers ??= PyValue.FromJson(Headers, _lazily);
                 return true;
             default:
+                value = PyNone.Instance;
                 return false;
         }
     }
@@ -60,22 +80,24 @@ public sealed class PyScope
     public PyValue Name(string name) =>
         TryGetName(name, out var value) ? value : throw new PyException("NameError", $"name '{name}' is not defined");
 
-    /// <summary>A hole's value: the body's top-level key, else a header matched without regard to case; null if neither.</summary>
-    public PyValue? ResolveHole(string name)
-    {
-        if (Body.ValueKind == JsonValueKind.Object && JsonMembers.TryGet(Body, name, out var value))
-        {
-            return PyValue.FromJson(value);
-        }
-        return JsonMembers.TryGetHeader(Headers, name, out var header) ? PyValue.FromJson(header) : null;
-    }
+    /// <summary>A hole's value by <see cref="WebhookHoles"/>' rule for expressions (the body's top-level key, else a header matched without regard to case); null if neither.</summary>
+    public PyValue? ResolveHole(string name) =>
+        WebhookHoles.TryResolve(name, WebhookHoleSources.Expression, null, Body, Headers, out _, out var value) ? PyValue.FromJson(value, _lazily) : null;
 
     /// <summary>A bare <c>{{name}}</c> in expression position: its value, or NameError.</summary>
     public PyValue Hole(string name) =>
         ResolveHole(name) ?? throw new PyException("NameError", $"name '{{{{{name}}}}}' is not defined: no body key or header '{name}'");
 
     /// <summary>A hole inside a string: <c>str(value)</c> as data, never code; an unresolved hole keeps its text.</summary>
-    public string HoleText(string name, string text) => ResolveHole(name) is { } value ? PyFormat.Str(value) : text;
+    public string HoleText(string name, string text)
+    {
+        if (!WebhookHoles.TryResolve(name, WebhookHoleSources.Expression, null, Body, Headers, out _, out var value))
+        {
+            return text;
+        }
+        // str() of a string is the string itself: no Python value needed.
+        return value.ValueKind == JsonValueKind.String ? JsonStrings.GetString(value) : PyFormat.Str(PyValue.FromJson(value, _lazily));
+    }
 }
 
 /// <summary>

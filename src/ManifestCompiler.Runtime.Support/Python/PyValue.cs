@@ -3,7 +3,6 @@ using System.Numerics;
 using System.Text;
 using System.Text.Json;
 using ManifestCompiler.Runtime.Support.Json;
-using ManifestCompiler.Runtime.Support.Values;
 
 namespace ManifestCompiler.Runtime.Support.Python;
 
@@ -15,16 +14,31 @@ public abstract class PyValue
 
     public override string ToString() => PyFormat.Repr(this);
 
-    public static PyValue FromJson(JsonElement element) => element.ValueKind switch
+    /// <summary>What <c>json.loads</c> makes of <paramref name="element"/>, converted now (the value may outlive the document).</summary>
+    public static PyValue FromJson(JsonElement element) => FromJson(element, lazily: false);
+
+    /// <summary>
+    /// What <c>json.loads</c> makes of <paramref name="element"/>; with <paramref name="lazily"/> a dict or list reads
+    /// its members from the document only when first used (one level at a time), so an expression pays only for the
+    /// parts it reads. A lazy value must not be used after its document is disposed.
+    /// </summary>
+    public static PyValue FromJson(JsonElement element, bool lazily) => element.ValueKind switch
     {
-        JsonValueKind.Object => PyDict.FromJsonObject(element),
-        JsonValueKind.Array => new PyList(element.EnumerateArray().Select(FromJson).ToList()),
+        JsonValueKind.Object => new PyDict(element, lazily),
+        JsonValueKind.Array => new PyList(element, lazily),
         JsonValueKind.String => PyStr.Of(JsonStrings.GetString(element)),
-        JsonValueKind.Number => PythonFormat.IsInteger(element) ? PyInt.Of(PythonFormat.ParseInteger(element)) : new PyFloat(PythonFormat.ParseFloat(element)),
+        JsonValueKind.Number => IsJsonInteger(element) ? PyInt.Of(ParseJsonInteger(element)) : new PyFloat(ParseJsonFloat(element)),
         JsonValueKind.True => PyBool.True,
         JsonValueKind.False => PyBool.False,
         _ => PyNone.Instance,
     };
+
+    /// <summary>A JSON number that <c>json.loads</c> turns into an int: no fraction and no exponent.</summary>
+    public static bool IsJsonInteger(JsonElement number) => number.GetRawText().IndexOfAny(['.', 'e', 'E']) < 0;
+
+    public static BigInteger ParseJsonInteger(JsonElement number) => BigInteger.Parse(number.GetRawText(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+
+    public static double ParseJsonFloat(JsonElement number) => double.Parse(number.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture);
 }
 
 public sealed class PyNone : PyValue
@@ -102,11 +116,37 @@ public sealed class PyStr : PyValue
     public static PyStr Fresh(string value) => value.Length <= 1 ? Of(value) : new PyStr(value);
 }
 
-public sealed class PyList(List<PyValue> items) : PyValue
+public sealed class PyList : PyValue
 {
-    public List<PyValue> Items { get; } = items;
+    private List<PyValue>? _items;
+    private readonly JsonElement _source;
+    private readonly bool _lazily;
+
+    public PyList(List<PyValue> items) => _items = items;
+
+    internal PyList(JsonElement array, bool lazily)
+    {
+        _source = array;
+        _lazily = lazily;
+        if (!lazily)
+        {
+            _items = Convert(array, lazily);
+        }
+    }
+
+    public List<PyValue> Items => _items ??= Convert(_source, _lazily);
 
     public override string TypeName => "list";
+
+    private static List<PyValue> Convert(JsonElement array, bool lazily)
+    {
+        var items = new List<PyValue>(array.GetArrayLength());
+        foreach (var item in array.EnumerateArray())
+        {
+            items.Add(FromJson(item, lazily));
+        }
+        return items;
+    }
 }
 
 public sealed class PyTuple(IReadOnlyList<PyValue> items) : PyValue
@@ -124,29 +164,61 @@ public sealed class PyDict : PyValue
     private readonly List<KeyValuePair<PyValue, PyValue>> _entries = [];
     private readonly Dictionary<PyValue, int> _index = new(PyKeyComparer.Instance);
 
+    // A JSON object not read yet (see PyValue.FromJson(element, lazily)).
+    private JsonElement? _pending;
+
+    public PyDict()
+    {
+    }
+
+    internal PyDict(JsonElement obj, bool lazily)
+    {
+        if (lazily)
+        {
+            _pending = obj;
+        }
+        else
+        {
+            Read(obj, lazily);
+        }
+    }
+
     public override string TypeName => "dict";
 
-    public int Count => _entries.Count;
+    public int Count => Materialized._entries.Count;
 
-    public IEnumerable<KeyValuePair<PyValue, PyValue>> Entries => _entries;
+    public IEnumerable<KeyValuePair<PyValue, PyValue>> Entries => Materialized._entries;
 
-    public IEnumerable<PyValue> Keys => _entries.Select(e => e.Key);
+    public IEnumerable<PyValue> Keys => Materialized._entries.Select(e => e.Key);
 
-    public IEnumerable<PyValue> Values => _entries.Select(e => e.Value);
+    public IEnumerable<PyValue> Values => Materialized._entries.Select(e => e.Value);
 
-    public static PyDict FromJsonObject(JsonElement element)
+    private PyDict Materialized
     {
-        var dict = new PyDict();
-        foreach (var property in element.EnumerateObject())
+        get
         {
-            dict.Set(PyStr.Fresh(JsonStrings.GetName(property)), FromJson(property.Value));
+            if (_pending is { } obj)
+            {
+                _pending = null;
+                Read(obj, lazily: true);
+            }
+            return this;
         }
-        return dict;
+    }
+
+    // json.loads keeps the last of duplicate keys, at the position of the first.
+    private void Read(JsonElement obj, bool lazily)
+    {
+        foreach (var property in obj.EnumerateObject())
+        {
+            Set(PyStr.Fresh(JsonStrings.GetName(property)), FromJson(property.Value, lazily));
+        }
     }
 
     /// <summary>Sets a key; the key must be hashable (the caller checks and raises TypeError).</summary>
     public void Set(PyValue key, PyValue value)
     {
+        _ = Materialized;
         if (_index.TryGetValue(key, out var at))
         {
             // The first key object stays; the value is replaced (as in CPython).
@@ -159,7 +231,7 @@ public sealed class PyDict : PyValue
 
     public bool TryGet(PyValue key, out PyValue value)
     {
-        if (_index.TryGetValue(key, out var at))
+        if (Materialized._index.TryGetValue(key, out var at))
         {
             value = _entries[at].Value;
             return true;
@@ -270,7 +342,7 @@ public static class PyFormat
                 builder.Append(IntToString(i.Value));
                 break;
             case PyFloat f:
-                builder.Append(PythonFormat.FloatRepr(f.Value));
+                builder.Append(FloatRepr(f.Value));
                 break;
             case PyComplex c:
                 // CPython's complex_repr: parts without a forced ".0"; a positive-zero real part is left out.
@@ -285,7 +357,7 @@ public static class PyFormat
                 }
                 break;
             case PyStr s:
-                builder.Append(PythonFormat.StringRepr(s.Value));
+                builder.Append(StringRepr(s.Value));
                 break;
             case PyList l:
                 AppendItems(builder, "[", l.Items, "]");
@@ -316,7 +388,7 @@ public static class PyFormat
 
     private static string ComplexPart(double value)
     {
-        var text = PythonFormat.FloatRepr(value);
+        var text = FloatRepr(value);
         return text.EndsWith(".0", StringComparison.Ordinal) ? text[..^2] : text;
     }
 
@@ -329,6 +401,154 @@ public static class PyFormat
             AppendRepr(builder, items[i]);
         }
         builder.Append(close);
+    }
+
+    /// <summary><c>repr(float)</c>: the shortest round-trip digits, in fixed notation for 1e-4 &lt;= |x| &lt; 1e16.</summary>
+    public static string FloatRepr(double value)
+    {
+        if (double.IsNaN(value))
+        {
+            return "nan";
+        }
+        if (double.IsInfinity(value))
+        {
+            return value > 0 ? "inf" : "-inf";
+        }
+        if (value == 0)
+        {
+            return double.IsNegative(value) ? "-0.0" : "0.0";
+        }
+
+        // "R" gives the shortest round-trip digits; re-split them into digits and a decimal-point position.
+        var text = Math.Abs(value).ToString("R", CultureInfo.InvariantCulture);
+        var exponentAt = text.IndexOfAny(['E', 'e']);
+        var mantissa = exponentAt < 0 ? text : text[..exponentAt];
+        var exponent = exponentAt < 0 ? 0 : int.Parse(text[(exponentAt + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        var pointAt = mantissa.IndexOf('.');
+        var digits = pointAt < 0 ? mantissa : mantissa.Remove(pointAt, 1);
+        var pointPosition = (pointAt < 0 ? mantissa.Length : pointAt) + exponent;
+        var leadingZeros = digits.Length - digits.TrimStart('0').Length;
+        digits = digits.Trim('0');
+        pointPosition -= leadingZeros;
+        if (digits.Length == 0)
+        {
+            digits = "0";
+        }
+
+        var builder = new StringBuilder();
+        if (value < 0)
+        {
+            builder.Append('-');
+        }
+        if (pointPosition > 16 || pointPosition < -3)
+        {
+            builder.Append(digits[0]);
+            if (digits.Length > 1)
+            {
+                builder.Append('.').Append(digits, 1, digits.Length - 1);
+            }
+            var e = pointPosition - 1;
+            builder.Append('e').Append(e < 0 ? '-' : '+').Append(Math.Abs(e).ToString("00", CultureInfo.InvariantCulture));
+        }
+        else if (pointPosition <= 0)
+        {
+            builder.Append("0.").Append('0', -pointPosition).Append(digits);
+        }
+        else if (pointPosition >= digits.Length)
+        {
+            builder.Append(digits).Append('0', pointPosition - digits.Length).Append(".0");
+        }
+        else
+        {
+            builder.Append(digits, 0, pointPosition).Append('.').Append(digits, pointPosition, digits.Length - pointPosition);
+        }
+        return builder.ToString();
+    }
+
+    /// <summary><c>repr(str)</c>: single quotes unless the text has a single quote and no double quote.</summary>
+    public static string StringRepr(string value)
+    {
+        var builder = new StringBuilder(value.Length + 2);
+        AppendStringRepr(builder, value);
+        return builder.ToString();
+    }
+
+    private static void AppendStringRepr(StringBuilder builder, string value)
+    {
+        var quote = value.Contains('\'') && !value.Contains('"') ? '"' : '\'';
+        builder.Append(quote);
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            int codePoint = c;
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                codePoint = char.ConvertToUtf32(c, value[i + 1]);
+            }
+            switch (codePoint)
+            {
+                case '\\':
+                    builder.Append("\\\\");
+                    break;
+                case '\n':
+                    builder.Append("\\n");
+                    break;
+                case '\r':
+                    builder.Append("\\r");
+                    break;
+                case '\t':
+                    builder.Append("\\t");
+                    break;
+                default:
+                    if (codePoint == quote)
+                    {
+                        builder.Append('\\').Append(quote);
+                    }
+                    else if (IsPrintable(codePoint))
+                    {
+                        builder.Append(char.ConvertFromUtf32(codePoint));
+                    }
+                    else if (codePoint < 0x100)
+                    {
+                        builder.Append("\\x").Append(codePoint.ToString("x2", CultureInfo.InvariantCulture));
+                    }
+                    else if (codePoint < 0x10000)
+                    {
+                        builder.Append("\\u").Append(codePoint.ToString("x4", CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        builder.Append("\\U").Append(codePoint.ToString("x8", CultureInfo.InvariantCulture));
+                    }
+                    break;
+            }
+            if (codePoint > 0xFFFF)
+            {
+                i++;
+            }
+        }
+        builder.Append(quote);
+    }
+
+    /// <summary>Python's <c>str.isprintable</c> per character: not Other (C*) and not a separator other than space.</summary>
+    private static bool IsPrintable(int codePoint)
+    {
+        if (codePoint == ' ')
+        {
+            return true;
+        }
+        if (codePoint is >= 0xD800 and <= 0xDFFF)
+        {
+            return false;
+        }
+        var category = CharUnicodeInfo.GetUnicodeCategory(codePoint);
+        return category switch
+        {
+            UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse
+                or UnicodeCategory.OtherNotAssigned or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+                or UnicodeCategory.SpaceSeparator => false,
+            _ => true,
+        };
     }
 
     public static string IntToString(BigInteger value)

@@ -1,6 +1,20 @@
 using System.Collections.Immutable;
+using ManifestCompiler.Runtime.Support.Plans;
 
 namespace ManifestCompiler.Runtime.Support.Sandbox;
+
+/// <summary>A request a step makes to the host (a worker's <c>call</c> frame names it by its global's name).</summary>
+public enum SandboxHostCall
+{
+    Http,
+    GetToken,
+    ScheduleTask,
+    SendToTrigger,
+    SendToParser,
+    ModifyTokens,
+    CreateCronJob,
+    DispatchCommand,
+}
 
 /// <summary>What a preloaded global of the step sandbox is.</summary>
 public enum SandboxGlobalKind
@@ -60,9 +74,19 @@ public sealed record SandboxSignature(ImmutableArray<string> Parameters, int Req
 /// <summary>A member of a module stand-in; <see cref="Signature"/> is null where calls are not checked (classes, constants).</summary>
 public sealed record SandboxMember(string Name, SandboxSignature? Signature = null);
 
-/// <summary>A preloaded global of the step sandbox.</summary>
+/// <summary>
+/// A preloaded global of the step sandbox. <see cref="HostCall"/>: the request to the host it makes (a worker's
+/// <c>call</c> frame names it by <see cref="Name"/>); <see cref="ActionCall"/>: its first argument names an action,
+/// which the compiler checks; <see cref="StandsInForImport"/>: a step uses it instead of an import (MC7103 lists these).
+/// </summary>
 public sealed record SandboxGlobal(string Name, SandboxGlobalKind Kind, SandboxSignature? Signature, ImmutableArray<SandboxMember> Members)
 {
+    public SandboxHostCall? HostCall { get; init; }
+
+    public ActionCallKind? ActionCall { get; init; }
+
+    public bool StandsInForImport { get; init; }
+
     public SandboxMember? Member(string name)
     {
         foreach (var member in Members)
@@ -79,13 +103,14 @@ public sealed record SandboxGlobal(string Name, SandboxGlobalKind Kind, SandboxS
 /// <summary>
 /// The one table of names a BOSSi Python step sees (docs/python-sandbox.md, "The names a step sees"): the
 /// builtins the sandbox allows and refuses, and the preloaded globals with their signatures and members. The
-/// compiler's step checks read it; the worker (Runtime.Python/Worker/worker.py) must expose exactly these names,
-/// which the pool's tests check against a live worker.
+/// compiler's step checks read it; the host sends it to each worker at start (the <c>init</c> frame's <c>api</c>),
+/// which takes its plain and refused builtins from it, refuses a run whose preloaded globals differ from it and a
+/// host call it does not name; the host reads a worker's requests by it (<see cref="SandboxHostCall"/>).
 /// </summary>
 public static class StepSandboxApi
 {
-    /// <summary>Python builtins a step may use (some are guarded versions: getattr, type, print, globals, ...).</summary>
-    public static readonly ImmutableArray<string> AllowedBuiltins =
+    /// <summary>CPython builtins a step gets as they are.</summary>
+    public static readonly ImmutableArray<string> PlainBuiltins =
     [
         "abs", "all", "any", "ascii", "bin", "bool", "bytearray", "bytes", "callable", "chr", "complex", "dict",
         "divmod", "enumerate", "filter", "float", "format", "frozenset", "hash", "hex", "id", "int", "isinstance",
@@ -96,9 +121,17 @@ public static class StepSandboxApi
         "KeyError", "LookupError", "MemoryError", "NameError", "NotImplementedError", "OSError", "OverflowError",
         "RecursionError", "RuntimeError", "StopIteration", "TypeError", "UnicodeDecodeError", "UnicodeEncodeError",
         "UnicodeError", "ValueError", "ZeroDivisionError", "TimeoutError", "ConnectionError", "KeyboardInterrupt",
+    ];
+
+    /// <summary>Builtins the worker defines itself: guarded versions (getattr, type, print, globals, ...) and its own exceptions.</summary>
+    public static readonly ImmutableArray<string> GuardedBuiltins =
+    [
         "getattr", "hasattr", "setattr", "delattr", "pow", "type", "print", "globals",
         "SandboxViolation", "ResourceLimitExceeded", "__name__",
     ];
+
+    /// <summary>Python builtins a step may use: <see cref="PlainBuiltins"/> and <see cref="GuardedBuiltins"/>.</summary>
+    public static readonly ImmutableArray<string> AllowedBuiltins = [.. PlainBuiltins, .. GuardedBuiltins];
 
     /// <summary>Builtins the sandbox replaces with a refusal: calling one fails the run with a sandbox violation.</summary>
     public static readonly ImmutableArray<string> RefusedBuiltins =
@@ -129,38 +162,41 @@ public static class StepSandboxApi
         Value("action"), Value("entity_id"), Value("company_id"), Value("person_id"), Value("integration"), Value("webhook_url"),
         Module("http",
             new SandboxMember("request", SandboxSignature.Of(2, "method", "url", "fields", "headers", "body", "json", "timeout").WithKeywords(SandboxKeywords.Ignored)),
-            new SandboxMember("HTTPError"), new SandboxMember("HTTPResponse")),
+            new SandboxMember("HTTPError"), new SandboxMember("HTTPResponse")) with { HostCall = SandboxHostCall.Http },
+        Module("json",
+            new SandboxMember("loads", SandboxSignature.Of(1, "s").WithKeywords(SandboxKeywords.Closed, "cls", "object_hook", "parse_float", "parse_int", "parse_constant", "object_pairs_hook")),
+            new SandboxMember("dumps", SandboxSignature.Of(1, "obj").WithKeywords(SandboxKeywords.Closed, "skipkeys", "ensure_ascii", "check_circular", "allow_nan", "cls", "indent", "separators", "default", "sort_keys")),
+            new SandboxMember("JSONDecodeError")),
         Module("logging",
             new SandboxMember("debug", LogCall), new SandboxMember("info", LogCall), new SandboxMember("warning", LogCall),
             new SandboxMember("error", LogCall), new SandboxMember("critical", LogCall), new SandboxMember("warn", LogCall),
             new SandboxMember("exception", LogCall), new SandboxMember("fatal", LogCall),
             new SandboxMember("log", SandboxSignature.Of(2, "level", "msg").WithVarArgs()),
             new SandboxMember("DEBUG"), new SandboxMember("INFO"), new SandboxMember("WARNING"), new SandboxMember("ERROR"), new SandboxMember("CRITICAL")),
-        Module("json",
-            new SandboxMember("loads", SandboxSignature.Of(1, "s").WithKeywords(SandboxKeywords.Closed, "cls", "object_hook", "parse_float", "parse_int", "parse_constant", "object_pairs_hook")),
-            new SandboxMember("dumps", SandboxSignature.Of(1, "obj").WithKeywords(SandboxKeywords.Closed, "skipkeys", "ensure_ascii", "check_circular", "allow_nan", "cls", "indent", "separators", "default", "sort_keys")),
-            new SandboxMember("JSONDecodeError")),
         Module("datetime", new SandboxMember("datetime"), new SandboxMember("date"), new SandboxMember("time"), new SandboxMember("timedelta"), new SandboxMember("timezone")),
         Module("uuid", new SandboxMember("uuid4"), new SandboxMember("uuid5"), new SandboxMember("uuid3"), new SandboxMember("UUID"), new SandboxMember("NAMESPACE_DNS"), new SandboxMember("NAMESPACE_URL")),
         new SandboxGlobal("urlparse", SandboxGlobalKind.Module, SandboxSignature.Of(1, "urlstring", "scheme", "allow_fragments"),
         [
             .. new[] { "urlparse", "urlunparse", "urlsplit", "urlunsplit", "urljoin", "urlencode", "quote", "quote_plus", "unquote", "unquote_plus", "parse_qs", "parse_qsl", "urldefrag" }
                 .Select(n => new SandboxMember(n)),
-        ]),
-        Function("b64", SandboxSignature.Of(1, "value")),
-        Function("get_token", SandboxSignature.Of(0)),
-        Function("schedule_task", SandboxSignature.Of(1, "seconds", "retries")),
-        Function("send_to_trigger", SandboxSignature.Of(1, "action", "payload")),
-        Function("send_to_parser", SandboxSignature.Of(2, "action", "data")),
-        Function("modify_tokens", SandboxSignature.Of(1, "tokens")),
-        Function("create_cron_job", SandboxSignature.Of(2, "action", "cron", "payload", "name")),
-        Function("dispatch_command", SandboxSignature.Of(1, "action", "payload", "passthrough")),
+        ]) { StandsInForImport = true },
+        Function("b64", SandboxSignature.Of(1, "value")) with { StandsInForImport = true },
+        Function("get_token", SandboxSignature.Of(0)) with { HostCall = SandboxHostCall.GetToken },
+        Function("schedule_task", SandboxSignature.Of(1, "seconds", "retries")) with { HostCall = SandboxHostCall.ScheduleTask },
+        Function("send_to_trigger", SandboxSignature.Of(1, "action", "payload")) with { HostCall = SandboxHostCall.SendToTrigger, ActionCall = ActionCallKind.SendToTrigger },
+        Function("send_to_parser", SandboxSignature.Of(2, "action", "data")) with { HostCall = SandboxHostCall.SendToParser, ActionCall = ActionCallKind.SendToParser },
+        Function("modify_tokens", SandboxSignature.Of(1, "tokens")) with { HostCall = SandboxHostCall.ModifyTokens },
+        Function("create_cron_job", SandboxSignature.Of(2, "action", "cron", "payload", "name")) with { HostCall = SandboxHostCall.CreateCronJob },
+        Function("dispatch_command", SandboxSignature.Of(1, "action", "payload", "passthrough")) with { HostCall = SandboxHostCall.DispatchCommand, ActionCall = ActionCallKind.DispatchCommand },
     ];
 
     private static readonly ImmutableDictionary<string, SandboxGlobal> ByName = Globals.ToImmutableDictionary(g => g.Name, StringComparer.Ordinal);
 
     /// <summary>The modules and helpers a step uses instead of imports, in the guide's order (for messages).</summary>
-    public static readonly ImmutableArray<string> PreloadedModules = ["http", "json", "logging", "datetime", "uuid", "urlparse", "b64"];
+    public static readonly ImmutableArray<string> PreloadedModules = [.. Globals.Where(g => g.StandsInForImport).Select(g => g.Name)];
+
+    /// <summary>The global a worker's <c>call</c> frame names, when it makes a host call.</summary>
+    public static SandboxHostCall? HostCall(string operation) => Global(operation)?.HostCall;
 
     public static SandboxGlobal? Global(string name) => ByName.TryGetValue(name, out var global) ? global : null;
 
@@ -175,5 +211,5 @@ public static class StepSandboxApi
 
     private static SandboxGlobal Function(string name, SandboxSignature signature) => new(name, SandboxGlobalKind.Function, signature, []);
 
-    private static SandboxGlobal Module(string name, params SandboxMember[] members) => new(name, SandboxGlobalKind.Module, null, [.. members]);
+    private static SandboxGlobal Module(string name, params SandboxMember[] members) => new(name, SandboxGlobalKind.Module, null, [.. members]) { StandsInForImport = true };
 }

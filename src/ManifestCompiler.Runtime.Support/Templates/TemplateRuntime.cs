@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ManifestCompiler.Runtime.Support.Json;
+using ManifestCompiler.Runtime.Support.Python;
 using ManifestCompiler.Runtime.Support.Text;
 using ManifestCompiler.Runtime.Support.Values;
 
@@ -10,21 +11,28 @@ namespace ManifestCompiler.Runtime.Support.Templates;
 /// <summary>Looks up a template's root variable; the rest of a path is walked inside the value.</summary>
 public delegate bool TemplateVariableResolver(string name, out JsonElement value);
 
-/// <summary>A placeholder's value between filters: missing, a JSON value, or text a filter produced.</summary>
+/// <summary>
+/// A placeholder's value between filters: missing, a JSON value, a Python value (a webhook memory value, in its JSON
+/// form: <see cref="PyJson.ToJsonForm"/>), or text a filter produced.
+/// </summary>
 public readonly record struct TemplateValue(JsonElement? Json, string? Text, bool IsSafe)
 {
     public static readonly TemplateValue Missing = new(null, null, false);
 
     public static TemplateValue Of(JsonElement json) => new(json, null, false);
 
+    public static TemplateValue Of(PyValue value) => new(null, null, false) { Python = value };
+
     public static TemplateValue OfText(string text, bool safe = false) => new(null, text, safe);
 
-    public bool IsFound => Json is not null || Text is not null;
+    public PyValue? Python { get; init; }
 
-    public bool IsTruthy => Text is not null ? Text.Length > 0 : Json is { } j && PythonFormat.IsTruthy(j);
+    public bool IsFound => Json is not null || Text is not null || Python is not null;
+
+    public bool IsTruthy => Text is not null ? Text.Length > 0 : Json is { } j ? JsonPythonFormat.IsTruthy(j) : Python is { } p && PyOps.IsTruthy(p);
 
     /// <summary>Django's rendering of the value: Python's <c>str()</c> of JSON values, "" for a missing one.</summary>
-    public string ToText() => Text ?? (Json is { } j ? PythonFormat.Str(j) : string.Empty);
+    public string ToText() => Text ?? (Json is { } j ? JsonPythonFormat.Str(j) : Python is { } p ? PyFormat.Str(p) : string.Empty);
 
     public TemplateValue Map(Func<string, string> transform) => new(null, transform(ToText()), IsSafe);
 }
@@ -94,7 +102,7 @@ public static class TemplateRuntime
     public static TemplateValue Default(TemplateValue value, TemplateValue argument) => value.IsTruthy ? value : argument;
 
     public static TemplateValue DefaultIfNone(TemplateValue value, TemplateValue argument) =>
-        value.Json is { ValueKind: JsonValueKind.Null } ? argument : value;
+        value.Json is { ValueKind: JsonValueKind.Null } || value.Python is PyNone ? argument : value;
 
     public static TemplateValue Upper(TemplateValue value) => value.Map(s => s.ToUpperInvariant());
 
@@ -117,8 +125,14 @@ public static class TemplateRuntime
             {
                 { ValueKind: JsonValueKind.String } s => CodePoints.Count(JsonStrings.GetString(s)),
                 { ValueKind: JsonValueKind.Array } a => a.GetArrayLength(),
-                { ValueKind: JsonValueKind.Object } o => PythonFormat.DistinctMembers(o).Count(),
-                _ => 0,
+                { ValueKind: JsonValueKind.Object } o => JsonPythonFormat.DictLength(o),
+                _ => value.Python switch
+                {
+                    PyStr s => CodePoints.Count(s.Value),
+                    PyList l => l.Items.Count,
+                    PyDict d => d.Count,
+                    _ => 0,
+                },
             };
         }
         return TemplateValue.OfText(length.ToString(CultureInfo.InvariantCulture));
@@ -130,8 +144,10 @@ public static class TemplateRuntime
 
     public static TemplateValue Join(TemplateValue value, TemplateValue separator) =>
         value.Json is { ValueKind: JsonValueKind.Array } array
-            ? TemplateValue.OfText(string.Join(separator.ToText(), array.EnumerateArray().Select(PythonFormat.Str)))
-            : value;
+            ? TemplateValue.OfText(string.Join(separator.ToText(), array.EnumerateArray().Select(JsonPythonFormat.Str)))
+            : value.Python is PyList list
+                ? TemplateValue.OfText(string.Join(separator.ToText(), list.Items.Select(PyFormat.Str)))
+                : value;
 
     /// <summary>Django's <c>urlencode</c>: percent-encodes UTF-8 bytes except unreserved characters and <paramref name="safe"/> ("/" when absent).</summary>
     public static TemplateValue UrlEncode(TemplateValue value, TemplateValue? safe = null)
@@ -148,6 +164,10 @@ public static class TemplateRuntime
         {
             var length = array.GetArrayLength();
             return length == 0 ? TemplateValue.OfText(string.Empty) : TemplateValue.Of(array[first ? 0 : length - 1]);
+        }
+        if (value.Python is PyList list)
+        {
+            return list.Items.Count == 0 ? TemplateValue.OfText(string.Empty) : TemplateValue.Of(list.Items[first ? 0 : list.Items.Count - 1]);
         }
         var text = value.ToText();
         if (text.Length == 0)

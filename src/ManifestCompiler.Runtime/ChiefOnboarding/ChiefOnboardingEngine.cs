@@ -330,7 +330,7 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
             {
                 if (item.ChoiceValue.TryEvaluate(option, out var value, out _) && item.ChoiceName.TryEvaluate(option, out var name, out _))
                 {
-                    choices.Add(new FormChoice(Support.Values.PythonFormat.Str(value), Support.Values.PythonFormat.Str(name)));
+                    choices.Add(new FormChoice(Support.Values.JsonPythonFormat.Str(value), Support.Values.JsonPythonFormat.Str(name)));
                 }
                 else
                 {

@@ -217,7 +217,7 @@ internal sealed class RequestSender(HttpClient http, OutboundRoutes routes, Time
                     {
                         if (item.ValueKind != JsonValueKind.Null)
                         {
-                            fields.Add(new(key, PythonFormat.Str(item)));
+                            fields.Add(new(key, JsonPythonFormat.Str(item)));
                         }
                     }
                     break;
@@ -228,7 +228,7 @@ internal sealed class RequestSender(HttpClient http, OutboundRoutes routes, Time
                     }
                     break;
                 default:
-                    fields.Add(new(key, PythonFormat.Str(value)));
+                    fields.Add(new(key, JsonPythonFormat.Str(value)));
                     break;
             }
         }
@@ -247,7 +247,7 @@ internal sealed class RequestSender(HttpClient http, OutboundRoutes routes, Time
                     {
                         return null;
                     }
-                    Add(PythonFormat.Str(pair[0]), pair[1]);
+                    Add(JsonPythonFormat.Str(pair[0]), pair[1]);
                 }
                 return fields;
             default:

@@ -109,7 +109,7 @@ internal sealed class UserSync(RunContext context, SyncUsersPlan sync)
                 case PaginationMode.NextPageUrl when pagination.NextPageFrom!.TryEvaluate(json, out var url, out _) && url.ValueKind == JsonValueKind.String && url.GetString() is { Length: > 0 } text:
                     return text;
                 case PaginationMode.NextPageToken when pagination.NextPageTokenFrom!.TryEvaluate(json, out var token, out _) && token.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)
-                                                       && Support.Values.PythonFormat.Str(token) is { Length: > 0 } tokenText:
+                                                       && Support.Values.JsonPythonFormat.Str(token) is { Length: > 0 } tokenText:
                     // An empty token means "no more pages" (documented: "If it's not found, it will stop"); the
                     // reference engine fetches again with an empty cursor until the page limit.
                     pageState["NEXT_PAGE_TOKEN"] = tokenText;

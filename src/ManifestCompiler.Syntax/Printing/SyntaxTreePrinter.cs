@@ -83,7 +83,7 @@ public static class SyntaxTreePrinter
         var label = node switch
         {
             PyIntLiteral i => "int " + i.Value,
-            PyFloatLiteral f => "float " + PythonFormat.FloatRepr(f.Value),
+            PyFloatLiteral f => "float " + PyFormat.FloatRepr(f.Value),
             PyBoolLiteral b => b.Value ? "True" : "False",
             PyNoneLiteral => "None",
             PyStringLiteral => "string",

@@ -24,12 +24,12 @@ internal sealed class PythonChecker
     // "{{name}" or "{{name" at the end: a hole missing a closing brace (a complete hole is a PyHolePart, not text).
     private static readonly Regex UnclosedPlaceholder = new(@"\{\{\s*[A-Za-z_][\w.\-]*\s*(\}(?!\})|$)", RegexOptions.CultureInvariant);
 
-    private readonly PythonScope _scope;
+    private readonly PythonCheckScope _scope;
     private readonly ImmutableArray<Diagnostic>.Builder _diagnostics = ImmutableArray.CreateBuilder<Diagnostic>();
 
-    private PythonChecker(PythonScope scope) => _scope = scope;
+    private PythonChecker(PythonCheckScope scope) => _scope = scope;
 
-    public static ImmutableArray<Diagnostic> Check(PyExpressionSyntax expression, PythonScope scope)
+    public static ImmutableArray<Diagnostic> Check(PyExpressionSyntax expression, PythonCheckScope scope)
     {
         var checker = new PythonChecker(scope);
         checker.Visit(expression);

@@ -13,7 +13,7 @@ public sealed record PythonError(string ExceptionClass, string Message, SourceSp
 }
 
 /// <summary>The outcome of an evaluation: a value (with its repr when asked for) or a Python error.</summary>
-public sealed record PythonEvaluationResult(PyValue? Value, string? Repr, PythonError? Error)
+public sealed record PythonInterpreterResult(PyValue? Value, string? Repr, PythonError? Error)
 {
     public bool Success => Error is null;
 
@@ -35,25 +35,25 @@ internal sealed class PythonEvaluator
 
     private PythonEvaluator(PyScope scope) => _scope = scope;
 
-    public static PythonEvaluationResult Evaluate(PyExpressionSyntax expression, JsonElement body, JsonElement headers, IReadOnlyDictionary<string, PyValue>? extraNames, bool withRepr) =>
+    public static PythonInterpreterResult Evaluate(PyExpressionSyntax expression, JsonElement body, JsonElement headers, IReadOnlyDictionary<string, PyValue>? extraNames, bool withRepr) =>
         Evaluate(expression, new PyScope(body, headers, extraNames), withRepr);
 
-    public static PythonEvaluationResult Evaluate(PyExpressionSyntax expression, PyScope scope, bool withRepr)
+    public static PythonInterpreterResult Evaluate(PyExpressionSyntax expression, PyScope scope, bool withRepr)
     {
         var evaluator = new PythonEvaluator(scope);
         try
         {
             var value = evaluator.Eval(expression);
-            return new PythonEvaluationResult(value, withRepr ? PyFormat.Repr(value) : null, null);
+            return new PythonInterpreterResult(value, withRepr ? PyFormat.Repr(value) : null, null);
         }
         catch (PyException e)
         {
             var span = e.Location is { } at ? new SourceSpan(at.Start, at.Length) : expression.Span;
-            return new PythonEvaluationResult(null, null, new PythonError(e.ExceptionClass, e.Message, span));
+            return new PythonInterpreterResult(null, null, new PythonError(e.ExceptionClass, e.Message, span));
         }
         catch (InsufficientExecutionStackException)
         {
-            return new PythonEvaluationResult(null, null, new PythonError("RecursionError", "expression nested too deeply to evaluate", expression.Span));
+            return new PythonInterpreterResult(null, null, new PythonError("RecursionError", "expression nested too deeply to evaluate", expression.Span));
         }
     }
 

@@ -9,17 +9,17 @@ using Pidgin;
 namespace ManifestCompiler.Syntax.Python;
 
 /// <summary>The names an expression may use: <c>body</c> and <c>headers</c>, plus memory keys where the caller says so.</summary>
-public sealed class PythonScope
+public sealed class PythonCheckScope
 {
-    public static readonly PythonScope Webhook = new(["body", "headers"]);
+    public static readonly PythonCheckScope Webhook = new(["body", "headers"]);
 
-    public PythonScope(IEnumerable<string> names) => Names = names.ToImmutableHashSet(StringComparer.Ordinal);
+    public PythonCheckScope(IEnumerable<string> names) => Names = names.ToImmutableHashSet(StringComparer.Ordinal);
 
     public ImmutableHashSet<string> Names { get; }
 
     public bool Contains(string name) => Names.Contains(name);
 
-    public PythonScope With(IEnumerable<string> names) => new(Names.Union(names));
+    public PythonCheckScope With(IEnumerable<string> names) => new(Names.Union(names));
 }
 
 /// <summary>
@@ -39,10 +39,10 @@ public sealed class PythonExpression : IEquatable<PythonExpression>
     public PyExpressionSyntax Syntax { get; }
 
     /// <summary>Parses and checks; anything outside the subset is a diagnostic at its position. Never throws on input.</summary>
-    public static ParseResult<PythonExpression> Parse(string source, PythonScope? scope = null)
+    public static ParseResult<PythonExpression> Parse(string source, PythonCheckScope? scope = null)
     {
         ArgumentNullException.ThrowIfNull(source);
-        scope ??= PythonScope.Webhook;
+        scope ??= PythonCheckScope.Webhook;
         var result = PythonGrammar.TopLevel.Parse(source);
         if (!result.Success)
         {
@@ -57,9 +57,9 @@ public sealed class PythonExpression : IEquatable<PythonExpression>
 
     /// <summary>
     /// Evaluates over a webhook's body and headers (and memory values, for names the scope added). A Python
-    /// exception is returned as <see cref="PythonEvaluationResult.Error"/> with the failing node's span; nothing throws.
+    /// exception is returned as <see cref="PythonInterpreterResult.Error"/> with the failing node's span; nothing throws.
     /// </summary>
-    public PythonEvaluationResult Evaluate(JsonElement body, JsonElement headers, IReadOnlyDictionary<string, PyValue>? names = null, bool withRepr = false) =>
+    public PythonInterpreterResult Evaluate(JsonElement body, JsonElement headers, IReadOnlyDictionary<string, PyValue>? names = null, bool withRepr = false) =>
         PythonEvaluator.Evaluate(Syntax, body, headers, names, withRepr);
 
     /// <summary>The grammar alone, without the subset checks (for tests that compare trees with CPython's).</summary>

@@ -203,7 +203,7 @@ internal sealed class BossiBinder
         _queryParams = queryParams.ToImmutableHashSet(StringComparer.Ordinal);
 
         var parameterNames = Member(root, "parameters") is JsonObjectSyntax parametersObject ? parametersObject.Members.Select(m => m.Name.Value) : [];
-        var connectScope = TemplateScope.Of(PlatformVariables.Concat(_queryParams));
+        var connectScope = TemplateCheckScope.Of(PlatformVariables.Concat(_queryParams));
         var parameters = NamedTemplates(file, root, path, "parameters", connectScope);
         var url = OptionalTemplate(file, root, path, "url", connectScope.With(parameterNames));
         var tokenUrl = OptionalTemplate(file, root, path, "tokenUrl", connectScope.With(parameterNames));
@@ -221,7 +221,7 @@ internal sealed class BossiBinder
             }
         }
         // OAuth tokens capture fields of the token response, which nothing describes; API-key tokens come from the user.
-        var tokens = NamedTemplates(file, root, path, "tokens", isNonOauth ? connectScope.With(parameterNames) : TemplateScope.Anything);
+        var tokens = NamedTemplates(file, root, path, "tokens", isNonOauth ? connectScope.With(parameterNames) : TemplateCheckScope.Anything);
         _tokenNames = tokens.Select(t => t.Name).ToImmutableHashSet(StringComparer.Ordinal);
 
         var triggerSteps = ImmutableArray.CreateBuilder<TriggerStepIR>();
@@ -241,7 +241,7 @@ internal sealed class BossiBinder
     }
 
     /// <summary>The scope of templates that run with a connected instance: its tokens, query parameters, schema variables.</summary>
-    private TemplateScope InstanceScope => TemplateScope.Of(PlatformVariables.Concat(_queryParams).Concat(_tokenNames).Concat(_variableNames));
+    private TemplateCheckScope InstanceScope => TemplateCheckScope.Of(PlatformVariables.Concat(_queryParams).Concat(_tokenNames).Concat(_variableNames));
 
     private TriggerStepIR? BindTriggerStep(FileBinder file, JsonSyntax value, string path, string description)
     {
@@ -270,7 +270,7 @@ internal sealed class BossiBinder
         var name = file.RequiredString(root, path, "name", "schema.json");
         var version = file.OptionalString(root, path, "version");
         var description = file.OptionalString(root, path, "description");
-        var variables = NamedTemplates(file, root, path, "variables", TemplateScope.Of(PlatformVariables.Concat(_queryParams).Concat(_tokenNames)));
+        var variables = NamedTemplates(file, root, path, "variables", TemplateCheckScope.Of(PlatformVariables.Concat(_queryParams).Concat(_tokenNames)));
         _variableNames = variables.Select(v => v.Name).ToImmutableHashSet(StringComparer.Ordinal);
 
         SecurityIR? security = null;
@@ -687,7 +687,7 @@ internal sealed class BossiBinder
             var conditionPath = JsonLocation.Member(path, "condition");
             if (file.String(conditionValue, conditionPath, "condition") is { } text)
             {
-                condition = BindPython(file, text, conditionPath, PythonScope.Webhook);
+                condition = BindPython(file, text, conditionPath, PythonCheckScope.Webhook);
                 ok &= condition is not null;
             }
         }
@@ -717,7 +717,7 @@ internal sealed class BossiBinder
                     continue;
                 }
                 // A memory value may use the keys computed before it.
-                if (BindPython(file, expression, JsonLocation.Member(entryPath, "value"), PythonScope.Webhook.With(memoryKeys.Keys)) is { } bound)
+                if (BindPython(file, expression, JsonLocation.Member(entryPath, "value"), PythonCheckScope.Webhook.With(memoryKeys.Keys)) is { } bound)
                 {
                     memory.Add(new MemoryEntryIR(key.Value, bound));
                 }
@@ -729,7 +729,7 @@ internal sealed class BossiBinder
         ok &= action is not null && CheckActionReference(file, action, JsonLocation.Member(path, "action"));
 
         var bodyKeys = bodyRequired.ToImmutableHashSet(StringComparer.Ordinal);
-        var payloadScope = new TemplateScope(
+        var payloadScope = new TemplateCheckScope(
             memoryKeys.Keys.ToImmutableHashSet(StringComparer.Ordinal),
             Unknown: p => bodyKeys.Contains(p.Root)
                 ? VariableVerdict.Defined
@@ -741,7 +741,7 @@ internal sealed class BossiBinder
     }
 
     /// <summary>The checked expression, or null when it has errors (reported at their positions in the file).</summary>
-    private static PythonExpression? BindPython(FileBinder file, JsonStringSyntax text, string path, PythonScope scope)
+    private static PythonExpression? BindPython(FileBinder file, JsonStringSyntax text, string path, PythonCheckScope scope)
     {
         var parsed = PythonExpression.Parse(text.Value, scope);
         file.ReportEmbedded(parsed.Diagnostics, text, path);
@@ -846,10 +846,10 @@ internal sealed class BossiBinder
 
     // ---- small readers shared by the files above ----
 
-    private static TemplateIR? OptionalTemplate(FileBinder file, JsonObjectSyntax obj, string path, string key, TemplateScope scope) =>
+    private static TemplateIR? OptionalTemplate(FileBinder file, JsonObjectSyntax obj, string path, string key, TemplateCheckScope scope) =>
         file.OptionalString(obj, path, key) is { } text ? TemplateBinder.Bind(file, text, JsonLocation.Member(path, key), scope) : null;
 
-    private static EquatableArray<NamedTemplateIR> NamedTemplates(FileBinder file, JsonObjectSyntax obj, string path, string key, TemplateScope scope)
+    private static EquatableArray<NamedTemplateIR> NamedTemplates(FileBinder file, JsonObjectSyntax obj, string path, string key, TemplateCheckScope scope)
     {
         var mapPath = JsonLocation.Member(path, key);
         if (Member(obj, key) is not { } value || file.Object(value, mapPath, key) is not { } map)

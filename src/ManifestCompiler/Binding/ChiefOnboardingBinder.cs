@@ -217,11 +217,11 @@ internal sealed class ChiefOnboardingBinder
     };
 
     /// <summary>A scope of this dialect: an unknown variable renders empty, so it is a warning (MC8011), not an error.</summary>
-    private static TemplateScope Scope(IEnumerable<string> names, Func<VariablePathSyntax, VariableVerdict?> special, string? unknownNote = null) =>
+    private static TemplateCheckScope Scope(IEnumerable<string> names, Func<VariablePathSyntax, VariableVerdict?> special, string? unknownNote = null) =>
         new(names.ToImmutableHashSet(StringComparer.Ordinal), special, UnknownNote: unknownNote, UnknownVariable: ManifestDiagnostics.UnknownVariableRendersEmpty);
 
     /// <summary>Execute request <paramref name="index"/> sees responses and stored values of the requests before it.</summary>
-    private TemplateScope ExecuteScope(int index)
+    private TemplateCheckScope ExecuteScope(int index)
     {
         var stored = _storedBefore[Math.Min(index, _storedBefore.Length - 1)];
         return Scope(_baseNames.Union(_userNames).Union(stored), p => Responses(p, index), UnknownNote);
@@ -251,19 +251,19 @@ internal sealed class ChiefOnboardingBinder
     }
 
     /// <summary>Manifest-level headers go with every request, so they see what the execute requests see.</summary>
-    private TemplateScope ManifestScope() =>
+    private TemplateCheckScope ManifestScope() =>
         Scope(_baseNames.Union(_userNames).Union(_storedBefore[^1]), NoResponses, UnknownNote);
 
     /// <summary>exists renders with the built-in new-hire values and the integration's values only (docs/chiefonboarding-semantics.md, "Template variables").</summary>
-    private TemplateScope ExistsScope() =>
+    private TemplateCheckScope ExistsScope() =>
         Scope(_baseNames.Union(NewHireVariables), NoResponses, " (exists sees only new-hire fields and the integration's own values)");
 
     /// <summary>revoke renders with the new hire's stored values (extra fields), not with form values.</summary>
-    private TemplateScope RevokeScope() =>
+    private TemplateCheckScope RevokeScope() =>
         Scope(_baseNames.Union(NewHireVariables).Union(Ids(_root, "extra_user_info")).Union(_storedBefore[^1]), NoResponses);
 
     /// <summary>OAuth requests and form options are fetched with the integration's values only.</summary>
-    private TemplateScope IntegrationScope() => Scope(_baseNames, NoResponses, " (OAuth and form-option requests see only the integration's own values)");
+    private TemplateCheckScope IntegrationScope() => Scope(_baseNames, NoResponses, " (OAuth and form-option requests see only the integration's own values)");
 
     // ---- execute ----
 
@@ -285,7 +285,7 @@ internal sealed class ChiefOnboardingBinder
         return result.ToEquatableArray();
     }
 
-    private EquatableArray<RequestIR> BindRequestList(string key, RequestRole role, Func<int, TemplateScope> scope)
+    private EquatableArray<RequestIR> BindRequestList(string key, RequestRole role, Func<int, TemplateCheckScope> scope)
     {
         var listPath = JsonLocation.Member(JsonLocation.Root, key);
         if (Member(_root, key) is not { } value || _file.Array(value, listPath, key) is not { } items)
@@ -303,7 +303,7 @@ internal sealed class ChiefOnboardingBinder
         return result.ToEquatableArray();
     }
 
-    private RequestIR? BindRequestObject(JsonSyntax value, string path, RequestRole role, string description, TemplateScope scope, int executeIndex = -1)
+    private RequestIR? BindRequestObject(JsonSyntax value, string path, RequestRole role, string description, TemplateCheckScope scope, int executeIndex = -1)
     {
         if (_file.Object(value, path, description) is not { } obj)
         {
@@ -320,7 +320,7 @@ internal sealed class ChiefOnboardingBinder
         _ => ["url", "method", "data", "headers", "status_code", "extra_headers", "cast_data_to_json", "store_data", "files", "save_as_file", "polling", "continue_if", "expected"],
     };
 
-    private RequestIR? BindRequest(JsonObjectSyntax obj, string path, RequestRole role, string description, TemplateScope scope, int executeIndex = -1)
+    private RequestIR? BindRequest(JsonObjectSyntax obj, string path, RequestRole role, string description, TemplateCheckScope scope, int executeIndex = -1)
     {
         if (role != RequestRole.FormOptions)
         {
@@ -424,7 +424,7 @@ internal sealed class ChiefOnboardingBinder
             : null;
     }
 
-    private EquatableArray<HeaderIR>? BindHeaders(JsonSyntax value, string path, TemplateScope scope)
+    private EquatableArray<HeaderIR>? BindHeaders(JsonSyntax value, string path, TemplateCheckScope scope)
     {
         if (_file.Object(value, path, "headers") is not { } obj)
         {
@@ -466,7 +466,7 @@ internal sealed class ChiefOnboardingBinder
         return result.ToEquatableArray();
     }
 
-    private (ContinueIfIR?, PollingIR?) BindContinueIf(JsonObjectSyntax obj, string path, TemplateScope scope)
+    private (ContinueIfIR?, PollingIR?) BindContinueIf(JsonObjectSyntax obj, string path, TemplateCheckScope scope)
     {
         ContinueIfIR? continueIf = null;
         var continuePath = JsonLocation.Member(path, "continue_if");
@@ -910,10 +910,10 @@ internal sealed class ChiefOnboardingBinder
     /// <summary>The serializer's BooleanField: null is not a boolean (<see cref="FileBinder.OptionalBool"/> takes null as absent).</summary>
     private bool? OptionalBooleanField(JsonObjectSyntax obj, string path, string key) => _file.OptionalBool(obj, path, key, nullIsAbsent: false);
 
-    private TemplateIR? TemplateOf(JsonObjectSyntax obj, string path, string key, string description, TemplateScope scope) =>
+    private TemplateIR? TemplateOf(JsonObjectSyntax obj, string path, string key, string description, TemplateCheckScope scope) =>
         RequiredCharField(obj, path, key, description) is { } text ? Template(text, JsonLocation.Member(path, key), scope) : null;
 
-    private TemplateIR? Template(JsonStringSyntax text, string path, TemplateScope scope) => TemplateBinder.Bind(_file, text, path, scope);
+    private TemplateIR? Template(JsonStringSyntax text, string path, TemplateCheckScope scope) => TemplateBinder.Bind(_file, text, path, scope);
 
     private DotPathIR DotPathOf(JsonStringSyntax text, string path)
     {

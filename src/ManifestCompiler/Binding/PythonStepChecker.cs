@@ -48,13 +48,6 @@ internal sealed record PythonStepFacts(
 /// </summary>
 internal static class PythonStepChecker
 {
-    private static readonly ImmutableDictionary<string, ActionCallKind> CallKinds = new Dictionary<string, ActionCallKind>
-    {
-        ["send_to_trigger"] = ActionCallKind.SendToTrigger,
-        ["send_to_parser"] = ActionCallKind.SendToParser,
-        ["dispatch_command"] = ActionCallKind.DispatchCommand,
-    }.ToImmutableDictionary();
-
     private static readonly ImmutableHashSet<string> AttributeBuiltins = ["getattr", "setattr", "delattr", "hasattr"];
 
     public static PythonStepFacts Check(FileBinder file)
@@ -235,13 +228,13 @@ internal static class PythonStepChecker
                     break;
                 case SandboxGlobalKind.Function when Next(tokens, i, 1) is { Text: "(" }:
                     CheckCall(tokens, i + 1, global.Name, global.Signature!, token.Span, file);
-                    if (CallKinds.TryGetValue(token.Text, out var kind)
+                    if (global.ActionCall is { } kind
                         && Next(tokens, i, 2) is { Kind: PyTokenKind.String, Value: { } action } literal
                         && Next(tokens, i, 3) is { Text: "," or ")" })
                     {
                         state.Calls.Add(new LocatedActionCall(new ActionCallIR(kind, action), literal.Span));
                     }
-                    if (token.Text == "modify_tokens")
+                    if (global.HostCall == SandboxHostCall.ModifyTokens)
                     {
                         CollectTokenWrites(tokens, i + 1, state);
                     }

@@ -23,7 +23,7 @@ internal readonly record struct VariableVerdict(DiagnosticDescriptor? Descriptor
 /// <see cref="Unknown"/> decides what an undefined name is; otherwise it is reported with <see cref="UnknownVariable"/>
 /// (by default MC1008, an error) with a suggestion.
 /// </summary>
-internal sealed record TemplateScope(
+internal sealed record TemplateCheckScope(
     ImmutableHashSet<string> Names,
     Func<VariablePathSyntax, VariableVerdict?>? Special = null,
     bool AnyName = false,
@@ -31,11 +31,11 @@ internal sealed record TemplateScope(
     string? UnknownNote = null,
     DiagnosticDescriptor? UnknownVariable = null)
 {
-    public static TemplateScope Of(IEnumerable<string> names) => new(names.ToImmutableHashSet(StringComparer.Ordinal));
+    public static TemplateCheckScope Of(IEnumerable<string> names) => new(names.ToImmutableHashSet(StringComparer.Ordinal));
 
-    public static readonly TemplateScope Anything = new(ImmutableHashSet<string>.Empty, AnyName: true);
+    public static readonly TemplateCheckScope Anything = new(ImmutableHashSet<string>.Empty, AnyName: true);
 
-    public TemplateScope With(IEnumerable<string> names) => this with { Names = Names.Union(names) };
+    public TemplateCheckScope With(IEnumerable<string> names) => this with { Names = Names.Union(names) };
 }
 
 /// <summary>Parses the templates of manifest strings, checks their variables against a scope, and lowers them to IR.</summary>
@@ -45,7 +45,7 @@ internal static class TemplateBinder
     /// Binds one string as a template. Returns null (after reporting) when it cannot be parsed; unknown variables are
     /// reported but still yield IR, since rendering them is well defined (empty text).
     /// </summary>
-    public static TemplateIR? Bind(FileBinder file, JsonStringSyntax text, string path, TemplateScope scope)
+    public static TemplateIR? Bind(FileBinder file, JsonStringSyntax text, string path, TemplateCheckScope scope)
     {
         var source = text.Value;
         if (source.IndexOf('{') < 0)
@@ -74,7 +74,7 @@ internal static class TemplateBinder
         return Lower(template);
     }
 
-    private static void Check(VariablePathSyntax path, PlaceholderSyntax? placeholder, TemplateScope scope, List<Diagnostic> diagnostics)
+    private static void Check(VariablePathSyntax path, PlaceholderSyntax? placeholder, TemplateCheckScope scope, List<Diagnostic> diagnostics)
     {
         if (scope.AnyName)
         {

@@ -62,7 +62,7 @@ public static class EmbeddedLanguageScanner
         if (read.Value is { } root)
         {
             // Memory values may use memory keys; the stand-in allows every memory key of the file (the binder is exact).
-            var memoryScope = PythonScope.Webhook.With(MemoryKeys(root));
+            var memoryScope = PythonCheckScope.Webhook.With(MemoryKeys(root));
             Walk(root, [], fragments, memoryScope);
         }
         return (fragments.ToImmutable(), read.Diagnostics);
@@ -78,7 +78,7 @@ public static class EmbeddedLanguageScanner
         _ => [],
     };
 
-    private static void Walk(JsonSyntax node, List<string> path, ImmutableArray<EmbeddedFragment>.Builder fragments, PythonScope memoryScope)
+    private static void Walk(JsonSyntax node, List<string> path, ImmutableArray<EmbeddedFragment>.Builder fragments, PythonCheckScope memoryScope)
     {
         switch (node)
         {
@@ -97,13 +97,13 @@ public static class EmbeddedLanguageScanner
         }
     }
 
-    private static void Visit(string key, JsonSyntax value, List<string> path, ImmutableArray<EmbeddedFragment>.Builder fragments, PythonScope memoryScope)
+    private static void Visit(string key, JsonSyntax value, List<string> path, ImmutableArray<EmbeddedFragment>.Builder fragments, PythonCheckScope memoryScope)
     {
         if (value is JsonStringSyntax text)
         {
             if (Classify(key, path, text.Value) is { } language)
             {
-                var scope = key == "value" && path.Count >= 2 && path[^2] == "memory" ? memoryScope : PythonScope.Webhook;
+                var scope = key == "value" && path.Count >= 2 && path[^2] == "memory" ? memoryScope : PythonCheckScope.Webhook;
                 fragments.Add(Parse(language, Pointer(path, key), text, scope));
             }
             return;
@@ -132,7 +132,7 @@ public static class EmbeddedLanguageScanner
         return value.Contains("{{", StringComparison.Ordinal) || value.Contains("{%", StringComparison.Ordinal) ? EmbeddedLanguage.Template : null;
     }
 
-    private static EmbeddedFragment Parse(EmbeddedLanguage language, string pointer, JsonStringSyntax value, PythonScope scope)
+    private static EmbeddedFragment Parse(EmbeddedLanguage language, string pointer, JsonStringSyntax value, PythonCheckScope scope)
     {
         var text = value.Value;
         switch (language)

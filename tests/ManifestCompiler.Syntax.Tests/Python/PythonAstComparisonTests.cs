@@ -68,7 +68,7 @@ public class PythonAstComparisonTests(ITestOutputHelper output)
     internal static string Dump(PyExpressionSyntax node) => node switch
     {
         PyIntLiteral i => $"(int {i.Value.ToString(CultureInfo.InvariantCulture)})",
-        PyFloatLiteral f => $"(float {PythonFormat.FloatRepr(f.Value)})",
+        PyFloatLiteral f => $"(float {PyFormat.FloatRepr(f.Value)})",
         PyBoolLiteral b => $"(const {(b.Value ? "True" : "False")})",
         PyNoneLiteral => "(const None)",
         PyStringLiteral s when !s.Parts.OfType<PyFieldPart>().Any() => $"(str {Json(string.Concat(s.Parts.Select(TextOf)))})",
@@ -150,7 +150,7 @@ public class PythonAstComparisonTests(ITestOutputHelper output)
         return builder.Append('"').ToString();
     }
 
-    private static string PyRepr(string text) => PythonFormat.StringRepr(text);
+    private static string PyRepr(string text) => PyFormat.StringRepr(text);
 
     private static string BinaryText(PyBinaryOperator op) => op switch
     {

@@ -8,7 +8,7 @@ public class PythonEvaluationTests
 {
     private static readonly JsonElement Headers = JsonDocument.Parse("""{"Content-Type": "application/json", "X-Event": "ping"}""").RootElement;
 
-    private static PythonEvaluationResult Evaluate(string expression, string body = "{}")
+    private static PythonInterpreterResult Evaluate(string expression, string body = "{}")
     {
         var parsed = PythonExpression.Parse(expression);
         Assert.True(parsed.Success, string.Join("; ", parsed.Diagnostics));

@@ -23,7 +23,7 @@ public class PythonExpressionTests
     [InlineData("'a'.split(sep=',', maxsplit=1)")]
     public void Accepts_the_subset(string source, string? names = null)
     {
-        var scope = names is null ? PythonScope.Webhook : PythonScope.Webhook.With(names.Split(' '));
+        var scope = names is null ? PythonCheckScope.Webhook : PythonCheckScope.Webhook.With(names.Split(' '));
         var result = PythonExpression.Parse(source, scope);
 
         Assert.True(result.Success, string.Join("; ", result.Diagnostics));
@@ -91,7 +91,7 @@ public class PythonExpressionTests
         var diagnostic = PythonExpression.Parse("memory_key == 1").Diagnostics.Single();
 
         Assert.Equal("Unknown name 'memory_key'; available here: body, headers", diagnostic.Message);
-        Assert.True(PythonExpression.Parse("memory_key == 1", PythonScope.Webhook.With(["memory_key"])).Success);
+        Assert.True(PythonExpression.Parse("memory_key == 1", PythonCheckScope.Webhook.With(["memory_key"])).Success);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public class PythonExpressionTests
     public void Spans_cover_exactly_the_text_of_each_node()
     {
         const string source = "( 1 )  +  [2, 'a' 'b']  ==  {'k': f'x{y}'} ";
-        var comparison = Assert.IsType<PyComparison>(PythonExpression.Parse(source, PythonScope.Webhook.With(["y"])).Value!.Syntax);
+        var comparison = Assert.IsType<PyComparison>(PythonExpression.Parse(source, PythonCheckScope.Webhook.With(["y"])).Value!.Syntax);
         var sum = Assert.IsType<PyBinary>(comparison.First);
         var list = Assert.IsType<PyListDisplay>(sum.Right);
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ManifestCompiler.Runtime.Support.Python;
 using ManifestCompiler.Runtime.Support.Values;
 
 namespace ManifestCompiler.Syntax.Tests.Values;
@@ -19,7 +20,7 @@ public class PythonFormatTests
     [InlineData(5e-324, "5e-324")]
     [InlineData(123456789012345678.0, "1.2345678901234568e+17")]
     [InlineData(-0.0, "-0.0")]
-    public void Float_repr_matches_cpython(double value, string expected) => Assert.Equal(expected, PythonFormat.FloatRepr(value));
+    public void Float_repr_matches_cpython(double value, string expected) => Assert.Equal(expected, PyFormat.FloatRepr(value));
 
     [Theory]
     [InlineData("\"it's\"", "\"it's\"")]
@@ -31,5 +32,5 @@ public class PythonFormatTests
     [InlineData("123456789012345678901234567890", "123456789012345678901234567890")]
     [InlineData("1E2", "100.0")]
     public void Repr_matches_cpython(string json, string expected) =>
-        Assert.Equal(expected, PythonFormat.Repr(JsonDocument.Parse(json).RootElement));
+        Assert.Equal(expected, JsonPythonFormat.Repr(JsonDocument.Parse(json).RootElement));
 }
