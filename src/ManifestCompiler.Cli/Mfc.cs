@@ -21,6 +21,8 @@ public static class Mfc
             KeysCommand.Create(output, error),
             QueryCommand.Create(output, error, input ?? Console.In),
             EvalCommand.Create(output, error),
+            SchemaCommand.Create(output, error),
+            NewCommand.Create(output, error),
         };
         var parsed = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error };

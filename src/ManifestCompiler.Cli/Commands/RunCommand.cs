@@ -23,8 +23,8 @@ internal static class RunCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var pathArgument = new Argument<string>("plan-or-folder") { Description = "A BOSSi integration folder (compiled first) or a plan assembly built by mfc build." };
-        var actionOption = new Option<string>("--action") { Description = "The action to run.", Required = true };
+        var pathArgument = new Argument<string>("plan-or-folder") { Description = "A BOSSi integration folder (compiled first), a plan assembly built by mfc build, or a ChiefOnboarding manifest (.json)." };
+        var actionOption = new Option<string?>("--action") { Description = "The action to run (BOSSi)." };
         var payloadOption = new Option<FileInfo?>("--payload") { Description = "The run's payload (JSON); {} when omitted." };
         var tokensOption = new Option<FileInfo?>("--tokens") { Description = "The instance's stored tokens (a JSON object); {} when omitted." };
         var integrationOption = new Option<string?>("--integration") { Description = "Which integration of a plan assembly holding several." };
@@ -33,9 +33,16 @@ internal static class RunCommand
         var noFollowOption = new Option<bool>("--no-follow") { Description = "Run only the action, not the child runs it queues." };
         var verboseOption = new Option<bool>("--verbose") { Description = "Print each debug event as full JSON." };
         var recordsOption = new Option<FileInfo?>("--records") { Description = "Write every mapped record, and every record that did not map with its errors, to this file as JSON lines." };
-        var command = new Command("run", "Run one action of an integration locally and stream its debug events.")
+        var userOption = new Option<FileInfo?>("--user") { Description = "ChiefOnboarding: the new hire (a JSON object); for a sync, the users who already exist (an object or an array)." };
+        var initialDataOption = new Option<FileInfo?>("--initial-data") { Description = "ChiefOnboarding: the initial_data_form values (a JSON object)." };
+        var formOption = new Option<FileInfo?>("--form") { Description = "ChiefOnboarding: the per-run form values (a JSON object)." };
+        var existsOption = new Option<bool>("--exists") { Description = "ChiefOnboarding: run 'exists' instead of 'execute'." };
+        var revokeOption = new Option<bool>("--revoke") { Description = "ChiefOnboarding: run 'revoke' instead of 'execute'." };
+        var syncOption = new Option<bool>("--sync") { Description = "ChiefOnboarding: run a sync-users manifest's import or update, following its pagination." };
+        var command = new Command("run", "Run one action of an integration, or a ChiefOnboarding manifest, locally and stream its debug events.")
         {
             pathArgument, actionOption, payloadOption, tokensOption, integrationOption, routeOption, standInOption, noFollowOption, verboseOption, recordsOption,
+            userOption, initialDataOption, formOption, existsOption, revokeOption, syncOption,
         };
         command.SetAction((parseResult, cancellationToken) => ExecuteAsync(
             new Arguments(
@@ -48,29 +55,76 @@ internal static class RunCommand
                 parseResult.GetValue(standInOption),
                 parseResult.GetValue(noFollowOption),
                 parseResult.GetValue(verboseOption),
-                parseResult.GetValue(recordsOption)),
+                parseResult.GetValue(recordsOption),
+                new ManifestArguments(
+                    parseResult.GetValue(userOption),
+                    parseResult.GetValue(initialDataOption),
+                    parseResult.GetValue(formOption),
+                    parseResult.GetValue(existsOption),
+                    parseResult.GetValue(revokeOption),
+                    parseResult.GetValue(syncOption))),
             output,
             error,
             cancellationToken));
         return command;
     }
 
-    private sealed record Arguments(string Path, string Action, FileInfo? Payload, FileInfo? Tokens, string? Integration, string[] Routes, FileInfo? StandIn, bool NoFollow, bool Verbose, FileInfo? Records);
+    private sealed record Arguments(string Path, string? Action, FileInfo? Payload, FileInfo? Tokens, string? Integration, string[] Routes, FileInfo? StandIn, bool NoFollow, bool Verbose, FileInfo? Records, ManifestArguments Manifest);
+
+    private sealed record ManifestArguments(FileInfo? User, FileInfo? InitialData, FileInfo? Form, bool Exists, bool Revoke, bool Sync)
+    {
+        public bool Any => User is not null || InitialData is not null || Form is not null || Exists || Revoke || Sync;
+    }
+
+    /// <summary>A ChiefOnboarding manifest is a JSON file; an integration is a folder and a plan assembly a .dll.</summary>
+    private static bool IsManifest(string path) => File.Exists(path) && path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
 
     private static async Task<int> ExecuteAsync(Arguments arguments, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (LoadPlan(arguments, output, error) is not { } plan)
+        IntegrationPlan? plan = null;
+        ChiefOnboardingRun? manifestRun = null;
+        JsonNode? payload = null;
+        JsonObject tokens = [];
+        if (IsManifest(arguments.Path))
         {
-            return 1;
+            if (arguments.Action is not null || arguments.Payload is not null || arguments.Tokens is not null || arguments.Records is not null || arguments.NoFollow || arguments.Integration is not null)
+            {
+                error.WriteLine("mfc run: --action, --payload, --tokens, --integration, --no-follow and --records are for BOSSi integrations; a ChiefOnboarding manifest takes --user, --initial-data, --form and --exists, --revoke or --sync");
+                return Mfc.UsageExitCode;
+            }
+            (manifestRun, var exitCode) = PrepareManifest(arguments, error);
+            if (manifestRun is null)
+            {
+                return exitCode;
+            }
         }
-        if (!TryReadJson(arguments.Payload, error, out var payload) || !TryReadJson(arguments.Tokens, error, out var tokensNode))
+        else
         {
-            return Mfc.UsageExitCode;
-        }
-        if (tokensNode is not JsonObject tokens)
-        {
-            error.WriteLine("mfc run: --tokens must hold a JSON object");
-            return Mfc.UsageExitCode;
+            if (arguments.Action is null)
+            {
+                error.WriteLine("mfc run: --action is required for a BOSSi integration");
+                return Mfc.UsageExitCode;
+            }
+            if (arguments.Manifest.Any)
+            {
+                error.WriteLine("mfc run: --user, --initial-data, --form, --exists, --revoke and --sync are for ChiefOnboarding manifests (a .json file)");
+                return Mfc.UsageExitCode;
+            }
+            if (LoadPlan(arguments, output, error) is not { } loaded)
+            {
+                return 1;
+            }
+            plan = loaded;
+            if (!TryReadJson(arguments.Payload, error, out payload) || !TryReadJson(arguments.Tokens, error, out var tokensNode))
+            {
+                return Mfc.UsageExitCode;
+            }
+            if (tokensNode is not JsonObject tokensObject)
+            {
+                error.WriteLine("mfc run: --tokens must hold a JSON object");
+                return Mfc.UsageExitCode;
+            }
+            tokens = tokensObject;
         }
 
         var routes = new OutboundRoutes();
@@ -116,18 +170,37 @@ internal static class RunCommand
                 var colour = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
                 var events = new DebugEventLog(e => output.WriteLine(arguments.Verbose ? e.ToJson() : Format(e, colour)));
                 var records = new InMemoryRecordSink();
-                var runtime = new ManifestRuntime(pool, new InMemoryInstanceStore(), new InMemoryRunQueue(), records, events, new RuntimeOptions
+                var instances = new InMemoryInstanceStore();
+                var users = new Runtime.ChiefOnboarding.InMemoryUserDirectory();
+                var notifier = new Runtime.ChiefOnboarding.RecordingNotifier();
+                var runtime = new ManifestRuntime(pool, instances, new InMemoryRunQueue(), records, events, new RuntimeOptions
                 {
                     Routes = routes,
                     // Routed targets on this machine (a stand-in) are reachable at their exact endpoints; everything else
                     // keeps the default policy.
                     HttpClient = EgressPolicy.AllowingEndpoints(routes.LocalTargets()).CreateHttpClient(),
+                    Users = users,
+                    Notifier = notifier,
                 });
-                runtime.AddPlans(new PlanCatalog([plan], []));
+                if (manifestRun is not null)
+                {
+                    runtime.AddPlans(new PlanCatalog([], [manifestRun.Plan]));
+                    try
+                    {
+                        return await manifestRun.RunAsync(runtime, instances, users, notifier, output, cancellationToken) ? 0 : 1;
+                    }
+                    catch (RunRefusedException e)
+                    {
+                        error.WriteLine("mfc run: " + e.Message);
+                        return 1;
+                    }
+                }
+                var integration = plan!;
+                runtime.AddPlans(new PlanCatalog([integration], []));
                 try
                 {
-                    var instance = await runtime.ConnectAsync(plan.Name, "local", tokens, runTriggerSteps: false, cancellationToken);
-                    await runtime.EnqueueAsync(instance.Id, arguments.Action, payload, RunCaller.System, cancellationToken);
+                    var instance = await runtime.ConnectAsync(integration.Name, "local", tokens, runTriggerSteps: false, cancellationToken);
+                    await runtime.EnqueueAsync(instance.Id, arguments.Action!, payload, RunCaller.System, cancellationToken);
                 }
                 catch (RunRefusedException e)
                 {
@@ -136,7 +209,7 @@ internal static class RunCommand
                 }
                 var outcomes = arguments.NoFollow ? await runtime.RunOneAsync(cancellationToken) : await runtime.RunUntilIdleAsync(cancellationToken);
                 var failed = outcomes.Count(o => !o.Succeeded);
-                if (outcomes.FirstOrDefault() is { Result: { } result } first && plan.FindAction(first.Run.Action) is { ReturnsData: true })
+                if (outcomes.FirstOrDefault() is { Result: { } result } first && integration.FindAction(first.Run.Action) is { ReturnsData: true })
                 {
                     output.WriteLine("result: " + runtime.Redactor.Redact(result.ToJsonString()));
                 }
@@ -164,6 +237,61 @@ internal static class RunCommand
                 await standIn.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Compiles the manifest and checks every input against it; the run, or the exit code after printing the problems.</summary>
+    private static (ChiefOnboardingRun? Run, int ExitCode) PrepareManifest(Arguments arguments, TextWriter error)
+    {
+        var workspace = ManifestWorkspace.Load([arguments.Path]);
+        foreach (var problem in workspace.Problems)
+        {
+            error.WriteLine("mfc run: " + problem);
+        }
+        if (workspace.Problems.Length > 0 || workspace.Manifests.Length != 1)
+        {
+            return (null, 1);
+        }
+        if (RunnablePlans.Compile(workspace, "RunManifest", "mfc run", error) is not { } image)
+        {
+            error.WriteLine("mfc run: the manifest does not compile; nothing was run");
+            return (null, 1);
+        }
+        var plan = PlanCatalog.Load(Assembly.Load(image)).Manifests.Single();
+        var manifest = ManifestCompiler.ManifestCompilation.CompileChiefOnboarding(workspace.Manifests[0]).Value!;
+
+        var options = arguments.Manifest;
+        JsonNode? user = null;
+        if ((options.User is not null && !TryReadJson(options.User, error, out user))
+            || !TryReadJson(options.InitialData, error, out var initialData)
+            || !TryReadJson(options.Form, error, out var form))
+        {
+            return (null, Mfc.UsageExitCode);
+        }
+        var problems = new List<string>();
+        if (initialData is not JsonObject initialObject)
+        {
+            problems.Add("--initial-data must hold a JSON object");
+            initialObject = [];
+        }
+        if (form is not JsonObject formObject)
+        {
+            problems.Add("--form must hold a JSON object");
+            formObject = [];
+        }
+        var (run, inputProblems) = ChiefOnboardingRun.Prepare(plan, manifest, new ChiefOnboardingRun.Options(
+            options.Exists, options.Revoke, options.Sync, user, options.User?.FullName,
+            initialObject, options.InitialData?.FullName ?? "--initial-data", formObject, options.Form?.FullName ?? "--form"));
+        problems.AddRange(inputProblems);
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                error.WriteLine("mfc run: " + problem);
+            }
+            error.WriteLine("mfc run: nothing was sent");
+            return (null, Mfc.UsageExitCode);
+        }
+        return (run, 0);
     }
 
     private static IntegrationPlan? LoadPlan(Arguments arguments, TextWriter output, TextWriter error)

@@ -10,8 +10,10 @@ namespace ManifestCompiler.Cli.Running;
 /// <summary>
 /// A local stand-in for third-party APIs, from a JSON file of canned responses, served by Kestrel on 127.0.0.1:
 /// <c>{"responses": [{"host": "quickbooks.api.intuit.com", "method": "GET", "path": "/v3/company/*/query",
-/// "status": 200, "headers": {...}, "body": ...}]}</c>. <c>*</c> in a path matches one segment. Each response's
-/// host is routed to the stand-in, so <c>mfc run --stand-in</c> needs no other setup.
+/// "status": 200, "headers": {...}, "body": ...}]}</c>. <c>*</c> in a path matches one segment; an optional
+/// <c>"query": "page=2&amp;size=10"</c> must all be in the request's query (the first matching response answers, so
+/// list the pages before the bare path); <c>"text"</c> answers a body that is not JSON. Each response's host is
+/// routed to the stand-in, so <c>mfc run --stand-in</c> needs no other setup.
 /// </summary>
 internal sealed class StandInApi : IAsyncDisposable
 {
@@ -28,7 +30,13 @@ internal sealed class StandInApi : IAsyncDisposable
 
     public IReadOnlyList<string> Hosts { get; }
 
-    private sealed record CannedResponse(string Host, string Method, Regex Path, int Status, Dictionary<string, string> Headers, string? Body);
+    private sealed record CannedResponse(string Host, string Method, Regex Path, IReadOnlyList<KeyValuePair<string, string>> Query, int Status, Dictionary<string, string> Headers, string? Body, string? Text)
+    {
+        public bool Matches(HttpRequest request) =>
+            string.Equals(Method, request.Method, StringComparison.OrdinalIgnoreCase)
+            && Path.IsMatch(request.Path.Value ?? "")
+            && Query.All(q => request.Query.TryGetValue(q.Key, out var values) && values.Contains(q.Value));
+    }
 
     /// <summary>The stand-in, started; or null with the reason the file is not a stand-in definition.</summary>
     public static async Task<(StandInApi? Api, string? Problem)> StartAsync(JsonElement definition)
@@ -50,20 +58,25 @@ internal sealed class StandInApi : IAsyncDisposable
             var headers = item.TryGetProperty("headers", out var h) && h.ValueKind == JsonValueKind.Object
                 ? h.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString())
                 : [];
+            var query = item.TryGetProperty("query", out var q) && q.ValueKind == JsonValueKind.String
+                ? [.. Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(q.GetString()).SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? "")))]
+                : new List<KeyValuePair<string, string>>();
             responses.Add(new CannedResponse(
                 host.GetString()!,
                 item.TryGetProperty("method", out var method) ? method.GetString() ?? "GET" : "GET",
                 new Regex(pattern, RegexOptions.CultureInvariant),
+                query,
                 item.TryGetProperty("status", out var status) && status.TryGetInt32(out var code) ? code : 200,
                 headers,
-                item.TryGetProperty("body", out var body) ? body.GetRawText() : null));
+                item.TryGetProperty("body", out var body) ? body.GetRawText() : null,
+                item.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null));
         }
 
         var (app, baseUrl) = await LoopbackServer.StartAsync(server => server.Run(async context =>
         {
             // Every host of the file is routed here, and a rewritten request carries the stand-in's own host:
             // responses match on method and path.
-            var match = responses.FirstOrDefault(r => string.Equals(r.Method, context.Request.Method, StringComparison.OrdinalIgnoreCase) && r.Path.IsMatch(context.Request.Path.Value ?? ""));
+            var match = responses.FirstOrDefault(r => r.Matches(context.Request));
             if (match is null)
             {
                 context.Response.StatusCode = 404;
@@ -79,6 +92,11 @@ internal sealed class StandInApi : IAsyncDisposable
             {
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync(match.Body);
+            }
+            else if (match.Text is not null)
+            {
+                context.Response.ContentType ??= "application/octet-stream";
+                await context.Response.WriteAsync(match.Text);
             }
         }));
         return (new StandInApi(app, baseUrl, [.. responses.Select(r => r.Host).Distinct(StringComparer.OrdinalIgnoreCase)]), null);

@@ -529,7 +529,7 @@ internal sealed class BossiBinder
             return null;
         }
         var roles = ImmutableArray.CreateBuilder<UserTypeIR>();
-        foreach (var member in root.Members)
+        foreach (var member in root.Members.Where(m => !FileBinder.IsSchemaReference(JsonLocation.Root, m.Name.Value)))
         {
             var rolePath = JsonLocation.Member(JsonLocation.Root, member.Name.Value);
             if (file.Array(member.Value, rolePath, member.Name.Value) is not { } list)

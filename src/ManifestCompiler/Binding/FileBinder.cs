@@ -193,7 +193,7 @@ internal sealed class FileBinder
         foreach (var member in obj.Members)
         {
             var name = member.Name.Value;
-            if (known.Contains(name))
+            if (known.Contains(name) || IsSchemaReference(path, name))
             {
                 continue;
             }
@@ -206,6 +206,9 @@ internal sealed class FileBinder
             Report(isError ? ManifestDiagnostics.UnknownKey : ManifestDiagnostics.UnknownKeyIgnored, member.Name.Span, JsonLocation.Member(path, name), name, description, suggestion);
         }
     }
+
+    /// <summary>A top-level <c>$schema</c> key points editors at the file's JSON Schema (docs/editors.md); binders ignore it.</summary>
+    public static bool IsSchemaReference(string path, string name) => path == JsonLocation.Root && name == "$schema";
 
     public static JsonSyntax? Member(JsonObjectSyntax obj, string key) => obj[key]?.Value;
 
