@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -196,7 +197,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
         var instances = new List<IntegrationInstance>();
         while (reader.Read())
         {
-            var tokens = JsonNode.Parse(_protector.Unprotect((byte[])reader["tokens"])) as JsonObject ?? [];
+            var tokens = DataJson.ParseNode(_protector.Unprotect((byte[])reader["tokens"])) as JsonObject ?? [];
             instances.Add(new IntegrationInstance(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), tokens, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), Enum.Parse<ManifestDialect>(reader.GetString(5))));
         }
         return instances;

@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Text.Json;
 using ManifestCompiler.Runtime.Support.Python;
 using ManifestCompiler.Runtime.Support.Templates;
@@ -79,7 +80,7 @@ public abstract class WebhookRouterPlan
                     return TemplateValue.OfText(PyFormat.Str(value));
                 }
                 // A path into a memory value walks its JSON form (memory values are JSON-shaped: dicts, lists, scalars).
-                using var document = JsonDocument.Parse(PyJson.Serialize(value));
+                using var document = DataJson.ParseDocument(PyJson.Serialize(value));
                 var node = document.RootElement;
                 for (var i = 1; i < path.Length; i++)
                 {

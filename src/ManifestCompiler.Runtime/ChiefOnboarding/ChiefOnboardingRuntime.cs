@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -163,7 +164,7 @@ public sealed class ChiefOnboardingRuntime
             throw new RunRefusedException("Couldn't save token: " + _host.Redactor.Redact(result.Error ?? $"{result.Url} answered {result.Status} {Truncate(result.Json?.GetRawText() ?? result.Text)}"));
         }
         var tokens = (JsonObject)instance.Tokens.DeepClone();
-        tokens["oauth"] = JsonNode.Parse(answer.GetRawText());
+        tokens["oauth"] = DataJson.ParseNode(answer.GetRawText());
         var connected = instance with { Tokens = tokens, TokensStoredAt = _host.Now };
         _host.Redactor.AddTokens(tokens);
         await _host.Instances.SaveAsync(connected, cancellationToken).ConfigureAwait(false);
@@ -379,7 +380,7 @@ public sealed class ChiefOnboardingRuntime
                     // A missing path leaves that field out; the record is kept (notes §58).
                     if (entry.Path.TryEvaluate(user, out var value, out _))
                     {
-                        record[entry.Property] = JsonNode.Parse(value.GetRawText());
+                        record[entry.Property] = DataJson.ParseNode(value.GetRawText());
                     }
                 }
                 records.Add(record);
@@ -495,7 +496,7 @@ public sealed class ChiefOnboardingRuntime
         JsonObject payload;
         try
         {
-            payload = JsonNode.Parse(run.PayloadJson) as JsonObject ?? [];
+            payload = DataJson.ParseNode(run.PayloadJson) as JsonObject ?? [];
         }
         catch (JsonException e)
         {
@@ -508,7 +509,7 @@ public sealed class ChiefOnboardingRuntime
             {
                 case ExecuteAction:
                     var executed = await ExecuteAsync(run.InstanceId, newHire, payload["form"] as JsonObject, retryOnFailure: (run.RetriesLeft ?? 1) > 0, cancellationToken).ConfigureAwait(false);
-                    return new RunOutcome(run, executed.Succeeded ? RunStatus.Succeeded : RunStatus.Failed, executed.LastResponse is { } last ? JsonNode.Parse(last.GetRawText()) : null, executed.Error);
+                    return new RunOutcome(run, executed.Succeeded ? RunStatus.Succeeded : RunStatus.Failed, executed.LastResponse is { } last ? DataJson.ParseNode(last.GetRawText()) : null, executed.Error);
                 case ExistsAction:
                     var exists = await UserExistsAsync(run.InstanceId, newHire ?? "", cancellationToken).ConfigureAwait(false);
                     return new RunOutcome(run, RunStatus.Succeeded, exists is { } found ? JsonValue.Create(found) : null, null);
@@ -630,7 +631,7 @@ public sealed class ChiefOnboardingRuntime
             }
             context["responses"] = _responses.DeepClone();
             context["redirect_url"] = Host.ChiefOnboardingCallbackUrl(_instance);
-            return TemplateScope.FromObject(JsonSerializer.SerializeToElement(context), htmlEscape: true);
+            return TemplateScope.FromObject(JsonSerializer.SerializeToElement(context, DataJson.SerializerOptions), htmlEscape: true);
         }
 
         public async Task<RequestResult> SendAsync(RequestPlan request, JsonObject values, string? appendCode, CancellationToken cancellationToken, bool includeExtraFields = true)
@@ -639,7 +640,7 @@ public sealed class ChiefOnboardingRuntime
             var extraArgs = (JsonObject)_instance.Tokens.DeepClone();
             var result = await engine._sender.SendAsync(plan, request, scope, _files, extraArgs, Host.Redactor, appendCode, cancellationToken).ConfigureAwait(false);
             if (plan.OAuth is { } oauth && (ReferenceEquals(request, oauth.AccessToken) || ReferenceEquals(request, oauth.Refresh))
-                && result.Json is { ValueKind: JsonValueKind.Object } answer && JsonNode.Parse(answer.GetRawText()) is JsonObject tokens)
+                && result.Json is { ValueKind: JsonValueKind.Object } answer && DataJson.ParseNode(answer.GetRawText()) is JsonObject tokens)
             {
                 // A token endpoint's answer is secret before it is stored: mask it in this request's own event.
                 Host.Redactor.AddTokens(tokens);
@@ -701,7 +702,7 @@ public sealed class ChiefOnboardingRuntime
             var merged = (JsonObject)oauth.DeepClone();
             foreach (var property in answer.EnumerateObject())
             {
-                merged[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+                merged[property.Name] = DataJson.ParseNode(property.Value.GetRawText());
             }
             var tokens = (JsonObject)_instance.Tokens.DeepClone();
             tokens["oauth"] = merged;
@@ -768,7 +769,7 @@ public sealed class ChiefOnboardingRuntime
                 {
                     _files[fileName] = result.Body;
                 }
-                _responses.Add(result.Json is { } json ? JsonNode.Parse(json.GetRawText()) : new JsonObject());
+                _responses.Add(result.Json is { } json ? DataJson.ParseNode(json.GetRawText()) : new JsonObject());
                 if (request.StoreData.Count > 0 && await StoreDataAsync(request, result, values, cancellationToken).ConfigureAwait(false) is { } storeError)
                 {
                     Event(DebugLevel.Error, storeError, "action_error", 500);
@@ -811,7 +812,7 @@ public sealed class ChiefOnboardingRuntime
                 {
                     return $"Could not store data to new hire: {entry.Path} not found in {Host.Redactor.Redact(Truncate(result.Json?.GetRawText() ?? result.Text))}";
                 }
-                stored.Add((entry.Property, JsonNode.Parse(value.GetRawText())));
+                stored.Add((entry.Property, DataJson.ParseNode(value.GetRawText())));
             }
             var fields = (JsonObject)_newHire.ExtraFields.DeepClone();
             foreach (var (property, value) in stored)
