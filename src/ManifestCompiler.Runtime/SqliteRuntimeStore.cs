@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -83,37 +84,20 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
     public static SqliteRuntimeStore Open(string path, TokenProtector protector)
     {
         var store = new SqliteRuntimeStore(SqliteFiles.Open(path), protector);
-        store.Execute("""
-            PRAGMA journal_mode = WAL;
-            PRAGMA synchronous = FULL;
-            CREATE TABLE IF NOT EXISTS instances (
-                id TEXT PRIMARY KEY, integration TEXT NOT NULL, idx INTEGER NOT NULL, company_id TEXT NOT NULL,
-                tokens BLOB NOT NULL, tokens_stored_at INTEGER NOT NULL, dialect TEXT NOT NULL DEFAULT 'Bossi');
-            CREATE TABLE IF NOT EXISTS runs (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
-                correlation_id TEXT NOT NULL, instance_id TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
-                not_before INTEGER NOT NULL, parent_run_id TEXT, retries_left INTEGER, caller TEXT,
-                state TEXT NOT NULL CHECK (state IN ('queued', 'taken', 'done', 'dead')),
-                crashes INTEGER NOT NULL DEFAULT 0, last_error TEXT);
-            CREATE TABLE IF NOT EXISTS records (
-                key TEXT PRIMARY KEY, instance_id TEXT NOT NULL, action TEXT NOT NULL, run_id TEXT NOT NULL,
-                record_type TEXT NOT NULL, record TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS mapping_failures (
-                key TEXT PRIMARY KEY, instance_id TEXT NOT NULL, action TEXT NOT NULL, run_id TEXT NOT NULL,
-                errors TEXT NOT NULL, record TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS cron_jobs (
-                id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, name TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
-                cron TEXT NOT NULL, cursor INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS oauth_states (
-                nonce_hash TEXT PRIMARY KEY, company_id TEXT NOT NULL, integration TEXT, instance_id TEXT,
-                redirect TEXT NOT NULL, expires_at INTEGER NOT NULL);
-            """);
-        store.MigrateRuns();
+        try
+        {
+            store.Execute("PRAGMA synchronous = FULL;");
+            SqliteSchema.Migrate(store._connection, path);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
         // A run still taken is one whose host died while running it. After MaxCrashes of those it is a poison run:
         // it goes to the dead letters with its last error, and the rest of the queue keeps moving.
         store.Execute(
             """
-            CREATE INDEX IF NOT EXISTS runs_due ON runs (state, not_before, seq);
             UPDATE runs SET crashes = crashes + 1, last_error = $error WHERE state = 'taken';
             UPDATE runs SET state = 'dead' WHERE state = 'taken' AND crashes >= $max;
             UPDATE runs SET state = 'queued' WHERE state = 'taken';
@@ -124,32 +108,6 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
 
     /// <summary>How many times a host may die while running a run before it is dead-lettered.</summary>
     public const int MaxCrashes = 3;
-
-    /// <summary>A database from before dead letters: its runs table is rebuilt with the crash count and the <c>dead</c> state.</summary>
-    private void MigrateRuns()
-    {
-        using var command = Command("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'");
-        if (command.ExecuteScalar() is not string sql || sql.Contains("'dead'", StringComparison.Ordinal))
-        {
-            return;
-        }
-        using var transaction = _connection.BeginTransaction();
-        Execute(
-            """
-            DROP INDEX IF EXISTS runs_due;
-            ALTER TABLE runs RENAME TO runs_before_dead_letters;
-            CREATE TABLE runs (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
-                correlation_id TEXT NOT NULL, instance_id TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
-                not_before INTEGER NOT NULL, parent_run_id TEXT, retries_left INTEGER, caller TEXT,
-                state TEXT NOT NULL CHECK (state IN ('queued', 'taken', 'done', 'dead')),
-                crashes INTEGER NOT NULL DEFAULT 0, last_error TEXT);
-            INSERT INTO runs (seq, run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state)
-                SELECT seq, run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state FROM runs_before_dead_letters;
-            DROP TABLE runs_before_dead_letters;
-            """, transaction);
-        transaction.Commit();
-    }
 
     /// <summary>The dead-lettered runs, oldest first, with how often their host died and the last error.</summary>
     public Task<IReadOnlyList<(RunRequest Run, int Crashes, string? LastError)>> ListDeadRunsAsync(CancellationToken cancellationToken = default) =>
@@ -196,7 +154,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
         var instances = new List<IntegrationInstance>();
         while (reader.Read())
         {
-            var tokens = JsonNode.Parse(_protector.Unprotect((byte[])reader["tokens"])) as JsonObject ?? [];
+            var tokens = DataJson.ParseNode(_protector.Unprotect((byte[])reader["tokens"])) as JsonObject ?? [];
             instances.Add(new IntegrationInstance(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), tokens, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), Enum.Parse<ManifestDialect>(reader.GetString(5))));
         }
         return instances;
@@ -423,11 +381,15 @@ public sealed class SqliteApiKeyStore : IApiKeyStore, IDisposable
     public static SqliteApiKeyStore Open(string path)
     {
         var store = new SqliteApiKeyStore(SqliteFiles.Open(path));
-        store.Execute("""
-            CREATE TABLE IF NOT EXISTS api_keys (
-                id TEXT PRIMARY KEY, secret_hash BLOB NOT NULL, scope TEXT NOT NULL, company_id TEXT, user_id TEXT, role TEXT,
-                created_at INTEGER NOT NULL, revoked_at INTEGER);
-            """);
+        try
+        {
+            SqliteSchema.Migrate(store._connection, path);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
         return store;
     }
 

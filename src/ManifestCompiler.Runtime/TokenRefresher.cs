@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
@@ -35,7 +36,7 @@ internal static class TokenRefresher
     public static async Task<IntegrationInstance> RefreshAsync(IntegrationPlan plan, IntegrationInstance instance, HttpClient http, OutboundRoutes routes, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var security = plan.Schema.Security!;
-        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(instance.Tokens));
+        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(instance.Tokens, DataJson.SerializerOptions));
         var url = security.RefreshTokenUrl!.Render(scope);
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
         {
@@ -83,7 +84,7 @@ internal static class TokenRefresher
             }
             try
             {
-                return JsonNode.Parse(body) as JsonObject ?? throw fail("did not answer with a JSON object");
+                return DataJson.ParseNode(body) as JsonObject ?? throw fail("did not answer with a JSON object");
             }
             catch (JsonException)
             {

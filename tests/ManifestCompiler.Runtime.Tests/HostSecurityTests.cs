@@ -273,6 +273,95 @@ public sealed class HostSecurityTests : IAsyncLifetime
         Assert.False(await store.EnqueueAsync(new RunRequest("again", "c", "i", "a", "{}", _time.GetUtcNow(), "k-done")));
     }
 
+    [Fact]
+    public async Task A_database_created_before_schema_versions_is_adopted_with_its_data()
+    {
+        // The schema exactly as the stores created it before versions were recorded (commit 70d35e8).
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE instances (
+                    id TEXT PRIMARY KEY, integration TEXT NOT NULL, idx INTEGER NOT NULL, company_id TEXT NOT NULL,
+                    tokens BLOB NOT NULL, tokens_stored_at INTEGER NOT NULL, dialect TEXT NOT NULL DEFAULT 'Bossi');
+                CREATE TABLE runs (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
+                    correlation_id TEXT NOT NULL, instance_id TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
+                    not_before INTEGER NOT NULL, parent_run_id TEXT, retries_left INTEGER, caller TEXT,
+                    state TEXT NOT NULL CHECK (state IN ('queued', 'taken', 'done', 'dead')),
+                    crashes INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+                CREATE TABLE records (
+                    key TEXT PRIMARY KEY, instance_id TEXT NOT NULL, action TEXT NOT NULL, run_id TEXT NOT NULL,
+                    record_type TEXT NOT NULL, record TEXT NOT NULL);
+                CREATE TABLE mapping_failures (
+                    key TEXT PRIMARY KEY, instance_id TEXT NOT NULL, action TEXT NOT NULL, run_id TEXT NOT NULL,
+                    errors TEXT NOT NULL, record TEXT NOT NULL);
+                CREATE TABLE cron_jobs (
+                    id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, name TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL,
+                    cron TEXT NOT NULL, cursor INTEGER NOT NULL);
+                CREATE TABLE oauth_states (
+                    nonce_hash TEXT PRIMARY KEY, company_id TEXT NOT NULL, integration TEXT, instance_id TEXT,
+                    redirect TEXT NOT NULL, expires_at INTEGER NOT NULL);
+                CREATE INDEX runs_due ON runs (state, not_before, seq);
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY, secret_hash BLOB NOT NULL, scope TEXT NOT NULL, company_id TEXT, user_id TEXT, role TEXT,
+                    created_at INTEGER NOT NULL, revoked_at INTEGER);
+                INSERT INTO runs (run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, state)
+                    VALUES ('queued', 'k-queued', 'c', 'i', 'a', '{}', 0, 'queued'), ('done', 'k-done', 'c', 'i', 'a', '{}', 0, 'done');
+                INSERT INTO records (key, instance_id, action, run_id, record_type, record) VALUES ('r1', 'i', 'a', 'done', 'T', '{"n":1}');
+                INSERT INTO api_keys (id, secret_hash, scope, company_id, user_id, role, created_at) VALUES ('key-1', x'00', 'Admin', NULL, NULL, NULL, 0);
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())))
+        using (var keys = SqliteApiKeyStore.Open(DatabasePath))
+        {
+            Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["queued"] = 1 }, await store.CountRunsAsync());
+            Assert.Equal(["{\"n\":1}"], await store.ReadRecordsAsync("a"));
+            Assert.Equal("key-1", (await keys.FindAsync("key-1"))?.Key.Id);
+            Assert.Equal("queued", (await store.TryTakeDueAsync(_time.GetUtcNow()))!.RunId);
+        }
+        Assert.Equal([1L], SchemaVersions());
+    }
+
+    [Fact]
+    public void A_database_newer_than_this_build_is_refused_naming_both_versions()
+    {
+        using (SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())))
+        {
+        }
+        Assert.Equal([1L], SchemaVersions());
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (7, 'from a newer build', 0)";
+            command.ExecuteNonQuery();
+        }
+
+        var refused = Assert.Throws<SchemaVersionException>(() => SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())));
+        Assert.Contains("schema version 7", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("version 1 that this build", refused.Message, StringComparison.Ordinal);
+        Assert.Throws<SchemaVersionException>(() => SqliteApiKeyStore.Open(DatabasePath));
+    }
+
+    private List<long> SchemaVersions()
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version FROM schema_migrations ORDER BY version";
+        using var reader = command.ExecuteReader();
+        var versions = new List<long>();
+        while (reader.Read())
+        {
+            versions.Add(reader.GetInt64(0));
+        }
+        return versions;
+    }
+
     private static string SymbolDisplayLiteral(string text) => "@\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static async Task<byte[]> ReadSharedAsync(string path)

@@ -110,6 +110,32 @@ public sealed class SqliteStoreTests(PoolFixture fixture) : IClassFixture<PoolFi
         Assert.Equal(["D-802", "bad\uFFFDname"], numbers);
     }
 
+    [Fact]
+    public async Task A_vendor_value_nested_300_deep_is_data_it_travels_through_steps_child_runs_and_records()
+    {
+        // Deeper than System.Text.Json's default limit of 64, within the sandbox's 512 (docs/python-sandbox.md,
+        // "Unusual data"): the invoice is handed from the sync step to a child run's payload and stored as a record.
+        const int Depth = 300;
+        var deep = string.Concat(Enumerable.Repeat("{\"a\":", Depth)) + "\"bottom\"" + new string('}', Depth);
+        _apis.RawInvoicesJson = $$$"""
+            {"QueryResponse": {"Invoice": [
+              {"Id": "901", "DocNumber": "D-901", "TxnDate": "2024-01-31", "TotalAmt": 10, "CustomerRef": {"value": "7", "name": "Ada"}, "Extension": {{{deep}}}},
+              {"Id": "902", "DocNumber": "D-902", "TxnDate": "2024-01-31", "TotalAmt": 20, "CustomerRef": {"value": "7", "name": "Ada"}}
+            ]}}
+            """;
+        using var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key));
+        var runtime = Runtime(store);
+        await runtime.ConnectAsync("quickbooks", "c-1", new JsonObject { ["realmId"] = "9130", ["access_token"] = AccessToken, ["refresh_token"] = "r-1" });
+
+        var outcomes = await runtime.RunUntilIdleAsync();
+
+        Assert.Equal(3, outcomes.Count);
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error));
+        Assert.Equal(new Dictionary<string, int> { ["done"] = 3 }, await store.CountRunsAsync());
+        var numbers = (await store.ReadRecordsAsync("invoices-post-v1")).Select(r => JsonNode.Parse(r)!["DocNumber"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["D-901", "D-902"], numbers);
+    }
+
     /// <summary>The token as written, JSON-escaped as System.Text.Json and others write it, percent-encoded, and in
     /// base64 at each alignment inside longer data.</summary>
     private static IEnumerable<string> Encodings(string token)

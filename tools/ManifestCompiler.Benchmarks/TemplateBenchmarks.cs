@@ -2,17 +2,20 @@ using ManifestCompiler.Runtime.Support.Templates;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using Fluid;
 using HandlebarsDotNet;
+using Scriban;
+using Scriban.Runtime;
 using ManifestCompiler.Syntax.Templates;
 
 namespace ManifestCompiler.Benchmarks;
 
 /// <summary>
-/// Template parse/compile and render against Handlebars.Net on the same templates and values. Each engine gets
-/// the model shape it is built for: ours a lookup of JSON values (how a runtime holds tokens and responses),
-/// Handlebars a dictionary of plain objects.
-/// Fluid is not compared: every Fluid.Core on the package feed (up to 2.41.1) needs Parlot 1.x, the feed serves
-/// only Parlot 2.2.1, and Fluid then fails with MissingMethodException (Parlot.Fluent.Parsers.ZeroOrOne).
+/// Template parse/compile and render against Handlebars.Net, Fluid (Liquid) and Scriban on the same templates and
+/// values. Each engine gets the model shape it is built for: ours a lookup of JSON values (how a runtime holds
+/// tokens and responses), Handlebars and Fluid a dictionary of plain objects, Scriban its own ScriptObject. Fluid
+/// runs with Parlot pinned to 1.5.9 (Directory.Packages.props says why). Fluid and Scriban render without HTML
+/// encoding, as ours and Handlebars' triple-stash-free output here do: the setup checks all four agree.
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
@@ -40,6 +43,10 @@ public class TemplateBenchmarks
     private HandlebarsTemplate<object, object> _handlebarsCompiled = null!;
     private TemplateVariableResolver _variables = null!;
     private Dictionary<string, object> _model = null!;
+    private static readonly FluidParser FluidParser = new();
+    private IFluidTemplate _fluidParsed = null!;
+    private Template _scribanParsed = null!;
+    private ScriptObject _scribanModel = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -61,10 +68,32 @@ public class TemplateBenchmarks
         _model = values.ToDictionary(kv => kv.Key, kv => (object)kv.Value);
         _model["oauth"] = oauth.ToDictionary(kv => kv.Key, kv => (object)kv.Value);
 
-        var expected = TemplateRenderer.Render(_oursParsed, _variables).Text;
-        if (expected != Handlebars_Render())
+        // Liquid and Scriban spell these templates as ours does.
+        _fluidParsed = FluidParser.TryParse(_ours, out var fluid, out var fluidError) ? fluid : throw new InvalidOperationException(fluidError);
+        _scribanParsed = Template.Parse(_ours);
+        if (_scribanParsed.HasErrors)
         {
-            throw new InvalidOperationException($"{Case}: the engines disagree: '{expected}' / '{Handlebars_Render()}'");
+            throw new InvalidOperationException(string.Join("; ", _scribanParsed.Messages));
+        }
+        _scribanModel = [];
+        foreach (var (name, value) in values)
+        {
+            _scribanModel[name] = value;
+        }
+        var scribanOauth = new ScriptObject();
+        foreach (var (name, value) in oauth)
+        {
+            scribanOauth[name] = value;
+        }
+        _scribanModel["oauth"] = scribanOauth;
+
+        var expected = TemplateRenderer.Render(_oursParsed, _variables).Text;
+        foreach (var (engine, text) in new[] { ("Handlebars", Handlebars_Render()), ("Fluid", Fluid_Render()), ("Scriban", Scriban_Render()) })
+        {
+            if (expected != text)
+            {
+                throw new InvalidOperationException($"{Case}: {engine} disagrees: '{expected}' / '{text}'");
+            }
         }
     }
 
@@ -72,10 +101,27 @@ public class TemplateBenchmarks
     public string Handlebars_Render() => _handlebarsCompiled(_model);
 
     [BenchmarkCategory("Render"), Benchmark]
+    public string Fluid_Render() => _fluidParsed.Render(new Fluid.TemplateContext(_model), NullEncoder.Default);
+
+    [BenchmarkCategory("Render"), Benchmark]
+    public string Scriban_Render()
+    {
+        var context = new Scriban.TemplateContext();
+        context.PushGlobal(_scribanModel);
+        return _scribanParsed.Render(context);
+    }
+
+    [BenchmarkCategory("Render"), Benchmark]
     public string? Ours_Render() => TemplateRenderer.Render(_oursParsed, _variables).Text;
 
     [BenchmarkCategory("Parse"), Benchmark(Baseline = true)]
     public object Handlebars_Compile() => Handlebars.Compile(_handlebars);
+
+    [BenchmarkCategory("Parse"), Benchmark]
+    public object Fluid_Parse() => FluidParser.Parse(_ours);
+
+    [BenchmarkCategory("Parse"), Benchmark]
+    public object Scriban_Parse() => Template.Parse(_ours);
 
     [BenchmarkCategory("Parse"), Benchmark]
     public object? Ours_Parse() => TemplateParser.Parse(_ours).Value;

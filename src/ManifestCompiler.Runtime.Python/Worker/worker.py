@@ -1035,25 +1035,32 @@ def _run_once(limits):
 _HOST_GONE = 75  # a run process's exit code when the host closed the pipe: the zygote then ends too
 
 
+_WARM_UP = {'t': 'run', 'id': 'warm-up', 'filename': 'warm-up.py', 'source': 'def main(storage):\n    return {}\n'}
+
+
 def _fork_run_process(limits, seccomp):
-    """Forks the process for the next run ahead of time: it applies its limits and filter, then waits at a
-    gate until the zygote lets it read the host's next frame. Returns (pid, gate, frames) for the zygote."""
+    """Forks the process for the next run ahead of time: it applies its limits and filter, warms up, says so on its
+    ready pipe, then waits at a gate until the zygote lets it read the host's next frame. Returns
+    (pid, gate, frames, ready) for the zygote."""
     global _OUT
     gate_read, gate_write = os.pipe()
     frames_read, frames_write = os.pipe()
+    ready_read, ready_write = os.pipe()
     pid = os.fork()
     if pid:
         os.close(gate_read)
         os.close(frames_write)
-        return pid, gate_write, frames_read
+        os.close(ready_write)
+        return pid, gate_write, frames_read, ready_read
     try:
         os.close(gate_write)
         os.close(frames_read)
+        os.close(ready_read)
         os.close(_OUT)  # this process never writes to the host itself: the zygote relays its frames (_relay)
         _OUT = frames_write
         # Nothing else of the zygote's: the pipes of the run being relayed while this process was forked.
         for fd in range(3, int(limits['open_files'])):
-            if fd not in (_IN, frames_write, gate_read):
+            if fd not in (_IN, frames_write, gate_read, ready_write):
                 try:
                     os.close(fd)
                 except OSError:
@@ -1061,6 +1068,12 @@ def _fork_run_process(limits, seccomp):
         seccomp.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: never outlive the zygote
         _apply_run_rlimits(limits)
         seccomp.install_run()
+        # A constant step of our own through the whole run path, so the copy-on-write faults of a fresh fork are
+        # taken here, before the gate, and not inside the next run's latency (docs/python-sandbox.md). It logs
+        # nothing and sends nothing; no user code has run in this process.
+        _execute(_WARM_UP, limits)
+        os.write(ready_write, b'r')
+        os.close(ready_write)
         if os.read(gate_read, 1) != b'g':
             os._exit(0)
         os.close(gate_read)
@@ -1070,6 +1083,21 @@ def _fork_run_process(limits, seccomp):
     except BaseException:  # noqa: any failure ends this process, which the zygote reports
         os._exit(71)
     os._exit(0)  # no finalizers, no atexit: nothing of the run runs after its answer
+
+
+def _ready_run_process(limits, seccomp):
+    """A run process that has reached its gate. One that dies before it (it cannot set itself up) is reaped and
+    forked again; if that keeps happening the zygote ends, and the host replaces the worker."""
+    for _ in range(3):
+        pid, gate, frames, ready = _fork_run_process(limits, seccomp)
+        said = os.read(ready, 1)
+        os.close(ready)
+        if said == b'r':
+            return pid, gate, frames
+        os.close(gate)
+        os.close(frames)
+        os.waitpid(pid, 0)
+    os._exit(72)
 
 
 def _read_exact_from(fd, n):
@@ -1111,22 +1139,23 @@ def _cpu_seconds(pid):
         return None
 
 
-def _zygote(limits, seccomp):
+def _zygote(limits, seccomp, pending):
+    """Lets one waiting process at a time take the host's next run, relays its answer, and only then forks the
+    next one (while the finished process is torn down), so neither fork nor exit sits between a run's frame and
+    its answer. The host sends the next run after the 'exited' frame, which therefore means both: the previous
+    run's process is gone, and the next one waits at its gate, set up and warmed."""
     max_frame = limits.get('max_frame', 64 * 1024 * 1024)
-    seccomp.prctl(4, 0)  # PR_SET_DUMPABLE 0: no run process may open this one's /proc files (fd, mem, ...)
-    pending = _fork_run_process(limits, seccomp)
     while True:
         pid, gate, frames = pending
         try:
             os.write(gate, b'g')
-        except OSError:  # the waiting process is gone (killed by a previous run): start another
+        except OSError:  # the waiting process is gone: start another
             os.close(gate)
             os.close(frames)
             os.waitpid(pid, 0)
-            pending = _fork_run_process(limits, seccomp)
+            pending = _ready_run_process(limits, seccomp)
             continue
         os.close(gate)
-        pending = _fork_run_process(limits, seccomp)  # the next run's process, forked while this one runs
         problem = _relay(frames, max_frame)
         os.close(frames)
         if problem is not None:
@@ -1141,7 +1170,9 @@ def _zygote(limits, seccomp):
         else:
             exited['code'] = os.WEXITSTATUS(status)
             if exited['code'] == _HOST_GONE:
-                os._exit(0)  # no host: do not fork the next process (the waiting one dies with this one)
+                os._exit(0)  # no host: do not fork the next process
+        # Forked only now that the previous process is gone, so no two run processes ever live at once.
+        pending = _ready_run_process(limits, seccomp)
         _send(exited, control=True)
 
 
@@ -1156,10 +1187,12 @@ def _serve():
     seccomp_error = seccomp.install_zygote() if limits.get('seccomp', True) else 'disabled by the host'
     if seccomp_error is not None:
         seccomp.run_filter = None
+    seccomp.prctl(4, 0)  # PR_SET_DUMPABLE 0: no run process may open this one's /proc files (fd, mem, ...)
+    pending = _ready_run_process(limits, seccomp)
     _send({'t': 'ready', 'python': '.'.join(str(p) for p in __import__('sys').version_info[:3]),
            'rlimits': rlimits, 'seccomp': seccomp_error is None, 'seccomp_error': seccomp_error,
            'fork_per_run': True}, control=True)
-    _zygote(limits, seccomp)
+    _zygote(limits, seccomp, pending)
 
 
 _serve()

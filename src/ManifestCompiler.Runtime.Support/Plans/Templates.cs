@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -120,7 +121,7 @@ public sealed class JsonTemplatePlan(string source, CompiledJsonTemplate write)
     [ThreadStatic]
     private static bool t_busy;
 
-    public JsonDocument RenderDocument(TemplateScope scope) => JsonDocument.Parse(RenderUtf8(scope));
+    public JsonDocument RenderDocument(TemplateScope scope) => DataJson.ParseDocument(RenderUtf8(scope));
 
     public override string ToString() => Source;
 }

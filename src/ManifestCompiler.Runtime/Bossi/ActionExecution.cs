@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ManifestCompiler.Runtime.Python;
@@ -31,7 +32,7 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
         JsonNode? payload;
         try
         {
-            payload = JsonNode.Parse(run.PayloadJson);
+            payload = DataJson.ParseNode(run.PayloadJson);
         }
         catch (JsonException e)
         {
@@ -110,7 +111,7 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
         for (var i = 0; i < records.Count; i++)
         {
             var json = records[i]?.ToJsonString() ?? "null";
-            using var document = JsonDocument.Parse(json);
+            using var document = DataJson.ParseDocument(json);
             var result = mapper.Map(document.RootElement);
             var key = NextKey("record");
             if (result.Record is { } record)
@@ -213,7 +214,7 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
             }
             if (security?.Token is { } template)
             {
-                var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(tokens));
+                var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(tokens, DataJson.SerializerOptions));
                 var rendered = template.Render(scope);
                 return scope.Missing.Count == 0 ? rendered : null;
             }

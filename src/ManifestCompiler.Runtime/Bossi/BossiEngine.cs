@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -205,7 +206,7 @@ public sealed class BossiEngine : IManifestEngine
         }
         _services.Redactor.AddTokens(exchanged);
         // oauth.json's token captures, rendered over the exchange's answer; a capture whose field is absent is left out.
-        var captureScope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(exchanged));
+        var captureScope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(exchanged, DataJson.SerializerOptions));
         var tokens = new JsonObject();
         foreach (var capture in plan.OAuth.Tokens)
         {
@@ -250,7 +251,7 @@ public sealed class BossiEngine : IManifestEngine
         JsonElement parsed;
         try
         {
-            using var document = JsonDocument.Parse(body);
+            using var document = DataJson.ParseDocument(body);
             parsed = document.RootElement.Clone();
         }
         catch (JsonException e)
@@ -331,7 +332,7 @@ public sealed class BossiEngine : IManifestEngine
     /// <summary>An instance's webhook signing secret, registered with the redactor (a schema variable holding it reaches steps).</summary>
     private string WebhookSecret(IntegrationPlan plan, WebhookSignaturePlan signature, IntegrationInstance instance, out IReadOnlyList<string> missing)
     {
-        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(AllVariables(plan, instance, out _)));
+        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(AllVariables(plan, instance, out _), DataJson.SerializerOptions));
         var secret = signature.Secret.Render(scope);
         _services.Redactor.Add(secret);
         missing = scope.Missing;
@@ -382,7 +383,7 @@ public sealed class BossiEngine : IManifestEngine
     }
 
     internal TemplateScope VariablesScope(IntegrationInstance instance) =>
-        TemplateScope.FromObject(JsonSerializer.SerializeToElement(Variables(instance)));
+        TemplateScope.FromObject(JsonSerializer.SerializeToElement(Variables(instance), DataJson.SerializerOptions));
 
     /// <summary>
     /// schema.json's variables rendered over <see cref="Variables"/> (<paramref name="schemaVariables"/>), and both
@@ -393,7 +394,7 @@ public sealed class BossiEngine : IManifestEngine
     {
         var baseVariables = Variables(instance);
         schemaVariables = new JsonObject();
-        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(baseVariables));
+        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(baseVariables, DataJson.SerializerOptions));
         foreach (var variable in plan.Schema.Variables)
         {
             schemaVariables[variable.Name] = variable.Value.Render(scope);

@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -201,7 +202,7 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
             throw new RunRefusedException(RefusalReason.Invalid, "Couldn't save token: " + _services.Redactor.Redact(result.Error ?? $"{result.Url} answered {result.Status} {Truncate(result.Json?.GetRawText() ?? result.Text)}"));
         }
         var tokens = (JsonObject)instance.Tokens.DeepClone();
-        tokens["oauth"] = JsonNode.Parse(answer.GetRawText());
+        tokens["oauth"] = DataJson.ParseNode(answer.GetRawText());
         var connected = instance with { Tokens = tokens, TokensStoredAt = _services.Now };
         _services.Redactor.AddTokens(tokens);
         await _services.Instances.SaveAsync(connected, cancellationToken).ConfigureAwait(false);
@@ -365,7 +366,7 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
         JsonObject payload;
         try
         {
-            payload = JsonNode.Parse(run.PayloadJson) as JsonObject ?? [];
+            payload = DataJson.ParseNode(run.PayloadJson) as JsonObject ?? [];
         }
         catch (JsonException e)
         {
@@ -378,7 +379,7 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
             {
                 case ExecuteAction:
                     var executed = await ExecuteAsync(run.InstanceId, newHire, payload["form"] as JsonObject, retryOnFailure: (run.RetriesLeft ?? 1) > 0, cancellationToken).ConfigureAwait(false);
-                    return new RunOutcome(run, executed.Succeeded ? RunStatus.Succeeded : RunStatus.Failed, executed.LastResponse is { } last ? JsonNode.Parse(last.GetRawText()) : null, executed.Error);
+                    return new RunOutcome(run, executed.Succeeded ? RunStatus.Succeeded : RunStatus.Failed, executed.LastResponse is { } last ? DataJson.ParseNode(last.GetRawText()) : null, executed.Error);
                 case ExistsAction:
                     var exists = await UserExistsAsync(run.InstanceId, newHire ?? "", cancellationToken).ConfigureAwait(false);
                     return new RunOutcome(run, RunStatus.Succeeded, exists is { } found ? JsonValue.Create(found) : null, null);

@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -69,7 +70,7 @@ internal sealed class ExecuteSequence(RunContext run)
             {
                 run.Files[fileName] = result.Body;
             }
-            run.Variables.Responses.Add(result.Json is { } json ? JsonNode.Parse(json.GetRawText()) : new JsonObject());
+            run.Variables.Responses.Add(result.Json is { } json ? DataJson.ParseNode(json.GetRawText()) : new JsonObject());
             if (request.StoreData.Count > 0 && await StoreDataAsync(request, result, values, cancellationToken).ConfigureAwait(false) is { } storeError)
             {
                 run.Event(DebugLevel.Error, storeError, "action_error", 500);
@@ -112,7 +113,7 @@ internal sealed class ExecuteSequence(RunContext run)
             {
                 return $"Could not store data to new hire: {entry.Path} not found in {run.Services.Redactor.Redact(ChiefOnboardingEngine.Truncate(result.Json?.GetRawText() ?? result.Text))}";
             }
-            stored.Add((entry.Property, JsonNode.Parse(value.GetRawText())));
+            stored.Add((entry.Property, DataJson.ParseNode(value.GetRawText())));
         }
         var fields = (JsonObject)run.NewHire.ExtraFields.DeepClone();
         foreach (var (property, value) in stored)

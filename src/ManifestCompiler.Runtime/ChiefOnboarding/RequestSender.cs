@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Net.Http.Headers;
 using System.Security.Authentication;
 using System.Security.Cryptography;
@@ -82,7 +83,7 @@ internal sealed class RequestSender(HttpClient http, OutboundRoutes routes, Time
             var body = request.Data.RenderUtf8(scope);
             if (request.FormEncodeData)
             {
-                using var document = JsonDocument.Parse(body);
+                using var document = DataJson.ParseDocument(body);
                 if (document.RootElement.ValueKind == JsonValueKind.String)
                 {
                     content = new ByteArrayContent(Encoding.UTF8.GetBytes(document.RootElement.GetString()!));
@@ -189,7 +190,7 @@ internal sealed class RequestSender(HttpClient http, OutboundRoutes routes, Time
         }
         try
         {
-            using var document = JsonDocument.Parse(body);
+            using var document = DataJson.ParseDocument(body);
             return document.RootElement.Clone();
         }
         catch (JsonException)

@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -43,7 +44,7 @@ internal sealed class RunContext(ChiefOnboardingEngine engine, ChiefOnboardingPl
         var extraArgs = (JsonObject)Instance.Tokens.DeepClone();
         var result = await engine.Sender.SendAsync(plan, request, scope, Files, extraArgs, Services.Redactor, appendCode, cancellationToken).ConfigureAwait(false);
         if (plan.OAuth is { } oauth && (ReferenceEquals(request, oauth.AccessToken) || ReferenceEquals(request, oauth.Refresh))
-            && result.Json is { ValueKind: JsonValueKind.Object } answer && JsonNode.Parse(answer.GetRawText()) is JsonObject tokens)
+            && result.Json is { ValueKind: JsonValueKind.Object } answer && DataJson.ParseNode(answer.GetRawText()) is JsonObject tokens)
         {
             // A token endpoint's answer is secret before it is stored: mask it in this request's own event.
             Services.Redactor.AddTokens(tokens);
@@ -105,7 +106,7 @@ internal sealed class RunContext(ChiefOnboardingEngine engine, ChiefOnboardingPl
         var merged = (JsonObject)oauth.DeepClone();
         foreach (var property in answer.EnumerateObject())
         {
-            merged[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+            merged[property.Name] = DataJson.ParseNode(property.Value.GetRawText());
         }
         var tokens = (JsonObject)Instance.Tokens.DeepClone();
         tokens["oauth"] = merged;

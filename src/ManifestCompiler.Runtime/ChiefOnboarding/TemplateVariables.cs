@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -47,6 +48,6 @@ internal sealed class TemplateVariables(RunContext run)
         }
         context["responses"] = Responses.DeepClone();
         context["redirect_url"] = run.Services.ChiefOnboardingCallbackUrl(run.Instance);
-        return TemplateScope.FromObject(JsonSerializer.SerializeToElement(context), htmlEscape: true);
+        return TemplateScope.FromObject(JsonSerializer.SerializeToElement(context, DataJson.SerializerOptions), htmlEscape: true);
     }
 }

@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ManifestCompiler.Runtime.Support.Plans;
@@ -89,7 +90,7 @@ internal sealed class UserSync(RunContext context, SyncUsersPlan sync)
                     // A missing path leaves that field out; the record is kept (notes §58).
                     if (entry.Path.TryEvaluate(user, out var value, out _))
                     {
-                        record[entry.Property] = JsonNode.Parse(value.GetRawText());
+                        record[entry.Property] = DataJson.ParseNode(value.GetRawText());
                     }
                 }
                 records.Add(record);

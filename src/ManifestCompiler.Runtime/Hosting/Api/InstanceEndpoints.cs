@@ -1,3 +1,4 @@
+using ManifestCompiler.Runtime.Support.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -95,7 +96,7 @@ internal static class InstanceEndpoints
                     {
                         ["run_id"] = outcome.Run.RunId,
                         ["status"] = outcome.Status.ToString(),
-                        ["result"] = outcome.Result is null ? null : JsonNode.Parse(runtime.Redactor.Redact(outcome.Result.ToJsonString())),
+                        ["result"] = outcome.Result is null ? null : DataJson.ParseNode(runtime.Redactor.Redact(outcome.Result.ToJsonString())),
                         ["error"] = outcome.Error is null ? null : runtime.Redactor.Redact(outcome.Error),
                     }, statusCode: outcome.Succeeded ? 200 : 502);
                 }
