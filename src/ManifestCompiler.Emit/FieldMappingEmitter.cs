@@ -8,6 +8,9 @@ namespace ManifestCompiler.Emit;
 /// field and a compiled mapper from <c>JsonElement</c>: each singular <c>equivalentName</c> is a chain of member and
 /// element lookups inline, other queries the compiled node selection of <see cref="JsonPathEmitter"/>. A required
 /// field that is missing, and a value of the wrong JSON kind, are mapping errors naming the field and its query.
+/// <para>From UTF-8 bytes the mapper reads each document once over <c>Utf8JsonReader</c> when one forward pass can
+/// decide every query (<see cref="StreamingMapperEmitter"/>); otherwise it parses a <c>JsonDocument</c> and maps it
+/// as above. The class's summary says which.</para>
 /// </summary>
 public static class FieldMappingEmitter
 {
