@@ -8,6 +8,9 @@ namespace ManifestCompiler.Emit;
 /// field and a compiled mapper from <c>JsonElement</c>: each singular <c>equivalentName</c> is a chain of member and
 /// element lookups inline, other queries the compiled node selection of <see cref="JsonPathEmitter"/>. A required
 /// field that is missing, and a value of the wrong JSON kind, are mapping errors naming the field and its query.
+/// <para>From UTF-8 bytes the mapper reads each document once over <c>Utf8JsonReader</c> when one forward pass can
+/// decide every query (<see cref="StreamingMapperEmitter"/>); otherwise it parses a <c>JsonDocument</c> and maps it
+/// as above. The class's summary says which.</para>
 /// </summary>
 public static class FieldMappingEmitter
 {
@@ -18,9 +21,9 @@ public static class FieldMappingEmitter
     private const string ErrorList = "global::System.Collections.Generic.List<" + Error + ">";
 
     /// <summary>The C# type of a field, and how to convert a JSON value into it.</summary>
-    private sealed record FieldType(string Type, bool IsValueType, string Conversion, string Expected);
+    internal sealed record FieldType(string Type, bool IsValueType, string Conversion, string Expected);
 
-    private static FieldType TypeOf(FieldDataType type) => type switch
+    internal static FieldType TypeOf(FieldDataType type) => type switch
     {
         FieldDataType.String => new("string", false, "TryString", "a string"),
         FieldDataType.Number => new("decimal", true, "TryNumber", "a number"),
@@ -58,6 +61,23 @@ public static class FieldMappingEmitter
         body.Line($"return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<{recordName}>(new {recordName}({string.Join(", ", arguments)}));");
         body.Close();
 
+        // From UTF-8 bytes: one forward pass over Utf8JsonReader when every query allows it, else a JsonDocument.
+        var streaming = StreamingMapperEmitter.TryEmit(recordName, fields, members, out var reason);
+        if (streaming is null)
+        {
+            body.Line();
+            body.Line($"/// <summary>Maps one UTF-8 JSON document through the DOM mapper (one pass cannot decide: {System.Security.SecurityElement.Escape(Comment(reason))}).</summary>");
+            body.Open($"public static global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<{recordName}> Map(global::System.ReadOnlySpan<byte> utf8Json)");
+            body.Line("using var document = global::System.Text.Json.JsonDocument.Parse(utf8Json.ToArray());");
+            body.Line("return Map(document.RootElement);");
+            body.Close();
+        }
+        else
+        {
+            body.Line();
+            body.Append(streaming);
+        }
+
         var w = new SourceWriter();
         w.FileHeader();
         w.Open($"namespace {@namespace}");
@@ -73,7 +93,10 @@ public static class FieldMappingEmitter
             w.Line(");");
         }
         w.Line();
-        w.Line($"/// <summary>Maps one JSON record to <see cref=\"{recordName}\"/>, reporting every field that cannot be mapped.</summary>");
+        w.Line($"/// <summary>Maps one JSON record to <see cref=\"{recordName}\"/>, reporting every field that cannot be mapped.");
+        w.Line(streaming is null
+            ? "/// From UTF-8 bytes through a JsonDocument (the DOM mapper).</summary>"
+            : "/// From UTF-8 bytes in one forward pass over Utf8JsonReader, without a DOM (the streaming mapper).</summary>");
         w.Open($"public sealed class {mapperName} : {Plans}.IRecordMapper");
         foreach (var field in members.Fields)
         {
@@ -95,6 +118,11 @@ public static class FieldMappingEmitter
         w.Line();
         w.Open($"global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> {Plans}.IRecordMapper.Map({Element} record)");
         w.Line("var result = Map(record);");
+        w.Line("return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);");
+        w.Close();
+        w.Line();
+        w.Open($"global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> {Plans}.IRecordMapper.Map(global::System.ReadOnlySpan<byte> utf8Json)");
+        w.Line("var result = Map(utf8Json);");
         w.Line("return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);");
         w.Close();
         w.Line();

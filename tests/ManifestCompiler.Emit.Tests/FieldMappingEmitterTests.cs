@@ -1,7 +1,7 @@
-using System.Reflection;
 using System.Text.Json;
 using ManifestCompiler.Conformance;
 using ManifestCompiler.Runtime.Support.Mapping;
+using ManifestCompiler.Runtime.Support.Plans;
 using ManifestCompiler.Testing;
 using ManifestCompiler.Workspace;
 
@@ -21,19 +21,21 @@ public sealed class FieldMappingEmitterTests
         return FieldMappingEmitter.Emit(Namespace, action.Name, action.Mapping!);
     }
 
-    private static MethodInfo CompileMapper()
+    private static IRecordMapper CompileMapper()
     {
         var (assembly, problems) = InMemoryCompiler.Compile("QuickBooksMapper", [EmitQuickBooksInvoiceMapper()]);
         Assert.True(assembly is not null, string.Join("\n", problems));
-        return assembly!.GetType(Namespace + ".InvoicesPostV1Mapper")!.GetMethod("Map")!;
+        return (IRecordMapper)assembly!.GetType(Namespace + ".InvoicesPostV1Mapper")!.GetField("Instance")!.GetValue(null)!;
     }
 
-    private static (object? Record, IReadOnlyList<MappingError> Errors) Map(MethodInfo map, string json)
+    /// <summary>Maps through the DOM mapper and the streaming mapper, which must agree.</summary>
+    private static (object? Record, IReadOnlyList<MappingError> Errors) Map(IRecordMapper mapper, string json)
     {
         using var document = JsonDocument.Parse(json);
-        var result = map.Invoke(null, [document.RootElement])!;
-        var type = result.GetType();
-        return (type.GetProperty("Record")!.GetValue(result), (IReadOnlyList<MappingError>)type.GetProperty("Errors")!.GetValue(result)!);
+        var dom = mapper.Map(document.RootElement);
+        var streamed = mapper.Map(System.Text.Encoding.UTF8.GetBytes(json));
+        Assert.Equal(StreamingMapperTests.Describe(dom), StreamingMapperTests.Describe(streamed));
+        return (streamed.Record, streamed.Errors);
     }
 
     // The generated text itself is checked by the generator's golden files (one per sample mapping).

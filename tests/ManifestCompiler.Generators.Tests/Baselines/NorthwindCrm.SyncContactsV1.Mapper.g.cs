@@ -12,7 +12,8 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         global::System.Text.Json.JsonElement[]? Tags,
         global::System.DateTimeOffset? UpdatedAt);
 
-    /// <summary>Maps one JSON record to <see cref="SyncContactsV1Record"/>, reporting every field that cannot be mapped.</summary>
+    /// <summary>Maps one JSON record to <see cref="SyncContactsV1Record"/>, reporting every field that cannot be mapped.
+    /// From UTF-8 bytes in one forward pass over Utf8JsonReader, without a DOM (the streaming mapper).</summary>
     public sealed class SyncContactsV1Mapper : global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper
     {
         private static readonly byte[] U0 = new byte[] { 105, 100 };
@@ -80,6 +81,12 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)
         {
             var result = Map(record);
+            return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
+        }
+
+        global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.ReadOnlySpan<byte> utf8Json)
+        {
+            var result = Map(utf8Json);
             return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
         }
 
@@ -177,6 +184,619 @@ namespace ManifestCompiler.Generated.NorthwindCrm
                 return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<SyncContactsV1Record>(errors);
             }
             return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<SyncContactsV1Record>(new SyncContactsV1Record(f0!, f1, f2, f3, f4, f5));
+        }
+
+        /// <summary>What one pass has found so far: each field's value or error, and the captured offsets (-1: none).</summary>
+        private struct StreamState
+        {
+            public string? F0;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E0;
+            public global::System.Exception? X0;
+            public string? F1;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E1;
+            public global::System.Exception? X1;
+            public global::System.Collections.Generic.List<global::System.Text.Json.JsonElement>? L2;
+            public string? F3;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E3;
+            public global::System.Exception? X3;
+            public global::System.Collections.Generic.List<global::System.Text.Json.JsonElement>? L4;
+            public global::System.DateTimeOffset? F5;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E5;
+            public global::System.Exception? X5;
+            public int C0;
+            public int C1;
+            public int C2;
+        }
+
+        /// <summary>Maps one UTF-8 JSON document in one forward pass (no DOM); invalid JSON throws <c>JsonException</c>, as parsing it does.</summary>
+        public static global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<SyncContactsV1Record> Map(global::System.ReadOnlySpan<byte> utf8Json)
+        {
+            var reader = global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Start(utf8Json);
+            var s = new StreamState();
+            Sn0(ref reader, utf8Json, 0, ref s);
+            global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.End(ref reader);
+            if (s.X0 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X0);
+            }
+            if (s.X1 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X1);
+            }
+            if (s.X3 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X3);
+            }
+            if (s.X5 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X5);
+            }
+            global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>? errors = null;
+            if (s.E0 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E0);
+            }
+            else if (s.F0 is null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(global::ManifestCompiler.Runtime.Support.Mapping.MappingError.Missing("integrationPersonId", "$.id"));
+            }
+            if (s.E1 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E1);
+            }
+            if (s.E3 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E3);
+            }
+            if (s.E5 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E5);
+            }
+            if (errors is not null)
+            {
+                return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<SyncContactsV1Record>(errors);
+            }
+            return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<SyncContactsV1Record>(new SyncContactsV1Record(s.F0!, s.F1, s.L2?.ToArray(), s.F3, s.L4?.ToArray(), s.F5));
+        }
+
+        private static void Sn0(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    var member = reader.ValueIsEscaped ? Sn0_escaped(ref reader) : Sn0_name(reader.ValueSpan);
+                    reader.Read();
+                    switch (member)
+                    {
+                        case 0:
+                        {
+                            Sn1(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 1:
+                        {
+                            Sn2(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 2:
+                        {
+                            Sn3(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 3:
+                        {
+                            Sn7(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 4:
+                        {
+                            Sn10(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 5:
+                        {
+                            Sn13(ref reader, json, at, ref s);
+                            break;
+                        }
+                        default:
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static int Sn0_name(global::System.ReadOnlySpan<byte> name)
+        {
+            switch (name.Length)
+            {
+                case 2:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U0))
+                    {
+                        return 0;
+                    }
+                    break;
+                }
+                case 4:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U7))
+                    {
+                        return 4;
+                    }
+                    break;
+                }
+                case 6:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U2))
+                    {
+                        return 2;
+                    }
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U5))
+                    {
+                        return 3;
+                    }
+                    break;
+                }
+                case 10:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U1))
+                    {
+                        return 1;
+                    }
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U9))
+                    {
+                        return 5;
+                    }
+                    break;
+                }
+            }
+            return -1;
+        }
+
+        private static int Sn0_escaped(ref global::System.Text.Json.Utf8JsonReader reader)
+        {
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U0))
+            {
+                return 0;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U1))
+            {
+                return 1;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U2))
+            {
+                return 2;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U5))
+            {
+                return 3;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U7))
+            {
+                return 4;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U9))
+            {
+                return 5;
+            }
+            return -1;
+        }
+
+        private static void Sn1(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F0 = null;
+            s.E0 = null;
+            s.X0 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryString(ref reader, out var converted))
+                    {
+                        s.F0 = converted;
+                    }
+                    else
+                    {
+                        s.E0 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("integrationPersonId", "$.id", "a string", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X0 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn2(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F1 = null;
+            s.E1 = null;
+            s.X1 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryString(ref reader, out var converted))
+                    {
+                        s.F1 = converted;
+                    }
+                    else
+                    {
+                        s.E1 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("firstName", "$.first_name", "a string", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X1 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn3(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.L2 = null;
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    reader.Read();
+                    var offset = at + (int)reader.TokenStartIndex;
+                    Sn3_each(ref reader, json, at, ref s);
+                }
+            }
+            else if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartArray)
+            {
+                var index = 0;
+                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
+                {
+                    var offset = at + (int)reader.TokenStartIndex;
+                    Sn3_each(ref reader, json, at, ref s);
+                    index++;
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static void Sn3_each(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            Sn4(ref reader, json, at, ref s);
+            if (global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathRuntime.Compare(global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.ValueAt(json, s.C0), global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathComparison.Equal, global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathValue.Of(L0)) && s.C1 >= 0)
+            {
+                (s.L2 ??= new global::System.Collections.Generic.List<global::System.Text.Json.JsonElement>()).Add(global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.ElementAt(json, s.C1));
+            }
+        }
+
+        private static void Sn4(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.C0 = -1;
+            s.C1 = -1;
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    var member = reader.ValueIsEscaped ? Sn4_escaped(ref reader) : Sn4_name(reader.ValueSpan);
+                    reader.Read();
+                    switch (member)
+                    {
+                        case 0:
+                        {
+                            Sn5(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 1:
+                        {
+                            Sn6(ref reader, json, at, ref s);
+                            break;
+                        }
+                        default:
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static int Sn4_name(global::System.ReadOnlySpan<byte> name)
+        {
+            switch (name.Length)
+            {
+                case 7:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U3))
+                    {
+                        return 0;
+                    }
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U4))
+                    {
+                        return 1;
+                    }
+                    break;
+                }
+            }
+            return -1;
+        }
+
+        private static int Sn4_escaped(ref global::System.Text.Json.Utf8JsonReader reader)
+        {
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U3))
+            {
+                return 0;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U4))
+            {
+                return 1;
+            }
+            return -1;
+        }
+
+        private static void Sn5(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.C0 = -1;
+            s.C0 = at + (int)reader.TokenStartIndex;
+            reader.Skip();
+        }
+
+        private static void Sn6(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.C1 = -1;
+            s.C1 = at + (int)reader.TokenStartIndex;
+            reader.Skip();
+        }
+
+        private static void Sn7(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F3 = null;
+            s.E3 = null;
+            s.X3 = null;
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartArray)
+            {
+                var index = 0;
+                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
+                {
+                    switch (index)
+                    {
+                        case 0:
+                        {
+                            Sn8(ref reader, json, at, ref s);
+                            break;
+                        }
+                        default:
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                    }
+                    index++;
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static void Sn8(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    var member = reader.ValueIsEscaped ? Sn8_escaped(ref reader) : Sn8_name(reader.ValueSpan);
+                    reader.Read();
+                    switch (member)
+                    {
+                        case 0:
+                        {
+                            Sn9(ref reader, json, at, ref s);
+                            break;
+                        }
+                        default:
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static int Sn8_name(global::System.ReadOnlySpan<byte> name)
+        {
+            switch (name.Length)
+            {
+                case 6:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U6))
+                    {
+                        return 0;
+                    }
+                    break;
+                }
+            }
+            return -1;
+        }
+
+        private static int Sn8_escaped(ref global::System.Text.Json.Utf8JsonReader reader)
+        {
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U6))
+            {
+                return 0;
+            }
+            return -1;
+        }
+
+        private static void Sn9(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F3 = null;
+            s.E3 = null;
+            s.X3 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryString(ref reader, out var converted))
+                    {
+                        s.F3 = converted;
+                    }
+                    else
+                    {
+                        s.E3 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("phone", "$.phones[0].number", "a string", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X3 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn10(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.L4 = null;
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    reader.Read();
+                    var offset = at + (int)reader.TokenStartIndex;
+                    Sn10_each(ref reader, json, at, ref s);
+                }
+            }
+            else if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartArray)
+            {
+                var index = 0;
+                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
+                {
+                    var offset = at + (int)reader.TokenStartIndex;
+                    Sn10_each(ref reader, json, at, ref s);
+                    index++;
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static void Sn10_each(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            Sn11(ref reader, json, at, ref s);
+            if (s.C2 >= 0)
+            {
+                (s.L4 ??= new global::System.Collections.Generic.List<global::System.Text.Json.JsonElement>()).Add(global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.ElementAt(json, s.C2));
+            }
+        }
+
+        private static void Sn11(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.C2 = -1;
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    var member = reader.ValueIsEscaped ? Sn11_escaped(ref reader) : Sn11_name(reader.ValueSpan);
+                    reader.Read();
+                    switch (member)
+                    {
+                        case 0:
+                        {
+                            Sn12(ref reader, json, at, ref s);
+                            break;
+                        }
+                        default:
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static int Sn11_name(global::System.ReadOnlySpan<byte> name)
+        {
+            switch (name.Length)
+            {
+                case 4:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U8))
+                    {
+                        return 0;
+                    }
+                    break;
+                }
+            }
+            return -1;
+        }
+
+        private static int Sn11_escaped(ref global::System.Text.Json.Utf8JsonReader reader)
+        {
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U8))
+            {
+                return 0;
+            }
+            return -1;
+        }
+
+        private static void Sn12(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.C2 = -1;
+            s.C2 = at + (int)reader.TokenStartIndex;
+            reader.Skip();
+        }
+
+        private static void Sn13(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F5 = null;
+            s.E5 = null;
+            s.X5 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryDateTime(ref reader, out var converted))
+                    {
+                        s.F5 = converted;
+                    }
+                    else
+                    {
+                        s.E5 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("updatedAt", "$['updated_at']", "a date-time (ISO 8601)", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X5 = e;
+                }
+            }
+            reader.Skip();
         }
 
         private static void F_q0(global::System.Text.Json.JsonElement current, global::System.Text.Json.JsonElement root, global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathNode> output)

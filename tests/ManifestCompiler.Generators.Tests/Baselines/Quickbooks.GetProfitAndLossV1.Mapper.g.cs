@@ -12,7 +12,8 @@ namespace ManifestCompiler.Generated.Quickbooks
         global::System.Text.Json.JsonElement[]? Sections,
         global::System.Text.Json.JsonElement[]? AccountNames);
 
-    /// <summary>Maps one JSON record to <see cref="GetProfitAndLossV1Record"/>, reporting every field that cannot be mapped.</summary>
+    /// <summary>Maps one JSON record to <see cref="GetProfitAndLossV1Record"/>, reporting every field that cannot be mapped.
+    /// From UTF-8 bytes through a JsonDocument (the DOM mapper).</summary>
     public sealed class GetProfitAndLossV1Mapper : global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper
     {
         private static readonly byte[] U0 = new byte[] { 72, 101, 97, 100, 101, 114 };
@@ -85,6 +86,12 @@ namespace ManifestCompiler.Generated.Quickbooks
         global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)
         {
             var result = Map(record);
+            return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
+        }
+
+        global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.ReadOnlySpan<byte> utf8Json)
+        {
+            var result = Map(utf8Json);
             return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
         }
 
@@ -185,6 +192,13 @@ namespace ManifestCompiler.Generated.Quickbooks
                 return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<GetProfitAndLossV1Record>(errors);
             }
             return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<GetProfitAndLossV1Record>(new GetProfitAndLossV1Record(f0!, f1.GetValueOrDefault(), f2, f3, f4, f5));
+        }
+
+        /// <summary>Maps one UTF-8 JSON document through the DOM mapper (one pass cannot decide: $.Header.Option[?@.Name == &apos;SectionCount&apos; &amp;&amp; length(@.Value) &gt; 0].Value has a filter that reads more than the element&apos;s own singular values).</summary>
+        public static global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<GetProfitAndLossV1Record> Map(global::System.ReadOnlySpan<byte> utf8Json)
+        {
+            using var document = global::System.Text.Json.JsonDocument.Parse(utf8Json.ToArray());
+            return Map(document.RootElement);
         }
 
         private static void F_q0(global::System.Text.Json.JsonElement current, global::System.Text.Json.JsonElement root, global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathNode> output)

@@ -20,7 +20,8 @@ namespace ManifestCompiler.Generated.Quickbooks
         global::System.DateTimeOffset? UpdatedAt,
         global::System.Text.Json.JsonElement? BillingAddress);
 
-    /// <summary>Maps one JSON record to <see cref="InvoicesPostV1Record"/>, reporting every field that cannot be mapped.</summary>
+    /// <summary>Maps one JSON record to <see cref="InvoicesPostV1Record"/>, reporting every field that cannot be mapped.
+    /// From UTF-8 bytes in one forward pass over Utf8JsonReader, without a DOM (the streaming mapper).</summary>
     public sealed class InvoicesPostV1Mapper : global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper
     {
         private static readonly byte[] U0 = new byte[] { 73, 100 };
@@ -151,6 +152,12 @@ namespace ManifestCompiler.Generated.Quickbooks
         global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)
         {
             var result = Map(record);
+            return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
+        }
+
+        global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.ReadOnlySpan<byte> utf8Json)
+        {
+            var result = Map(utf8Json);
             return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
         }
 
@@ -373,6 +380,1058 @@ namespace ManifestCompiler.Generated.Quickbooks
                 return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<InvoicesPostV1Record>(errors);
             }
             return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<InvoicesPostV1Record>(new InvoicesPostV1Record(f0!, f1, f2.GetValueOrDefault(), f3, f4.GetValueOrDefault(), f5, f6!, f7, f8, f9, f10, f11, f12, f13));
+        }
+
+        /// <summary>What one pass has found so far: each field's value or error, and the captured offsets (-1: none).</summary>
+        private struct StreamState
+        {
+            public string? F0;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E0;
+            public global::System.Exception? X0;
+            public string? F1;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E1;
+            public global::System.Exception? X1;
+            public global::System.DateOnly? F2;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E2;
+            public global::System.Exception? X2;
+            public global::System.DateOnly? F3;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E3;
+            public global::System.Exception? X3;
+            public decimal? F4;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E4;
+            public decimal? F5;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E5;
+            public string? F6;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E6;
+            public global::System.Exception? X6;
+            public string? F7;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E7;
+            public global::System.Exception? X7;
+            public string? F8;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E8;
+            public global::System.Exception? X8;
+            public long? F9;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E9;
+            public global::System.Collections.Generic.List<global::System.Text.Json.JsonElement>? L10;
+            public bool? F11;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E11;
+            public global::System.DateTimeOffset? F12;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E12;
+            public global::System.Exception? X12;
+            public global::System.Text.Json.JsonElement? F13;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E13;
+            public int C0;
+            public int C1;
+        }
+
+        /// <summary>Maps one UTF-8 JSON document in one forward pass (no DOM); invalid JSON throws <c>JsonException</c>, as parsing it does.</summary>
+        public static global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<InvoicesPostV1Record> Map(global::System.ReadOnlySpan<byte> utf8Json)
+        {
+            var reader = global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Start(utf8Json);
+            var s = new StreamState();
+            Sn0(ref reader, utf8Json, 0, ref s);
+            global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.End(ref reader);
+            if (s.X0 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X0);
+            }
+            if (s.X1 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X1);
+            }
+            if (s.X2 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X2);
+            }
+            if (s.X3 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X3);
+            }
+            if (s.X6 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X6);
+            }
+            if (s.X7 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X7);
+            }
+            if (s.X8 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X8);
+            }
+            if (s.X12 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X12);
+            }
+            global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>? errors = null;
+            if (s.E0 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E0);
+            }
+            else if (s.F0 is null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(global::ManifestCompiler.Runtime.Support.Mapping.MappingError.Missing("integrationInvoiceId", "$.Id"));
+            }
+            if (s.E1 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E1);
+            }
+            if (s.E2 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E2);
+            }
+            else if (s.F2 is null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(global::ManifestCompiler.Runtime.Support.Mapping.MappingError.Missing("txnDate", "$.TxnDate"));
+            }
+            if (s.E3 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E3);
+            }
+            if (s.E4 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E4);
+            }
+            else if (s.F4 is null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(global::ManifestCompiler.Runtime.Support.Mapping.MappingError.Missing("totalAmount", "$.TotalAmt"));
+            }
+            if (s.E5 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E5);
+            }
+            if (s.E6 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E6);
+            }
+            else if (s.F6 is null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(global::ManifestCompiler.Runtime.Support.Mapping.MappingError.Missing("customerId", "$.CustomerRef.value"));
+            }
+            if (s.E7 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E7);
+            }
+            if (s.E8 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E8);
+            }
+            if (s.E9 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E9);
+            }
+            if (s.E11 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E11);
+            }
+            if (s.E12 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E12);
+            }
+            if (s.E13 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E13);
+            }
+            if (errors is not null)
+            {
+                return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<InvoicesPostV1Record>(errors);
+            }
+            return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<InvoicesPostV1Record>(new InvoicesPostV1Record(s.F0!, s.F1, s.F2.GetValueOrDefault(), s.F3, s.F4.GetValueOrDefault(), s.F5, s.F6!, s.F7, s.F8, s.F9, s.L10?.ToArray(), s.F11, s.F12, s.F13));
+        }
+
+        private static void Sn0(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    var member = reader.ValueIsEscaped ? Sn0_escaped(ref reader) : Sn0_name(reader.ValueSpan);
+                    reader.Read();
+                    switch (member)
+                    {
+                        case 0:
+                        {
+                            Sn1(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 1:
+                        {
+                            Sn2(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 2:
+                        {
+                            Sn3(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 3:
+                        {
+                            Sn4(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 4:
+                        {
+                            Sn5(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 5:
+                        {
+                            Sn6(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 6:
+                        {
+                            Sn7(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 7:
+                        {
+                            Sn10(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 8:
+                        {
+                            Sn12(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 9:
+                        {
+                            Sn18(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 10:
+                        {
+                            Sn19(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 11:
+                        {
+                            Sn21(ref reader, json, at, ref s);
+                            break;
+                        }
+                        default:
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static int Sn0_name(global::System.ReadOnlySpan<byte> name)
+        {
+            switch (name.Length)
+            {
+                case 2:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U0))
+                    {
+                        return 0;
+                    }
+                    break;
+                }
+                case 4:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U10))
+                    {
+                        return 8;
+                    }
+                    break;
+                }
+                case 7:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U2))
+                    {
+                        return 2;
+                    }
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U3))
+                    {
+                        return 3;
+                    }
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U5))
+                    {
+                        return 5;
+                    }
+                    break;
+                }
+                case 8:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U4))
+                    {
+                        return 4;
+                    }
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U15))
+                    {
+                        return 10;
+                    }
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U17))
+                    {
+                        return 11;
+                    }
+                    break;
+                }
+                case 9:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U1))
+                    {
+                        return 1;
+                    }
+                    break;
+                }
+                case 11:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U6))
+                    {
+                        return 6;
+                    }
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U9))
+                    {
+                        return 7;
+                    }
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U14))
+                    {
+                        return 9;
+                    }
+                    break;
+                }
+            }
+            return -1;
+        }
+
+        private static int Sn0_escaped(ref global::System.Text.Json.Utf8JsonReader reader)
+        {
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U0))
+            {
+                return 0;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U1))
+            {
+                return 1;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U2))
+            {
+                return 2;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U3))
+            {
+                return 3;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U4))
+            {
+                return 4;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U5))
+            {
+                return 5;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U6))
+            {
+                return 6;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U9))
+            {
+                return 7;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U10))
+            {
+                return 8;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U14))
+            {
+                return 9;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U15))
+            {
+                return 10;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U17))
+            {
+                return 11;
+            }
+            return -1;
+        }
+
+        private static void Sn1(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F0 = null;
+            s.E0 = null;
+            s.X0 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryString(ref reader, out var converted))
+                    {
+                        s.F0 = converted;
+                    }
+                    else
+                    {
+                        s.E0 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("integrationInvoiceId", "$.Id", "a string", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X0 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn2(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F1 = null;
+            s.E1 = null;
+            s.X1 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryString(ref reader, out var converted))
+                    {
+                        s.F1 = converted;
+                    }
+                    else
+                    {
+                        s.E1 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("docNumber", "$.DocNumber", "a string", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X1 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn3(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F2 = null;
+            s.E2 = null;
+            s.X2 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryDate(ref reader, out var converted))
+                    {
+                        s.F2 = converted;
+                    }
+                    else
+                    {
+                        s.E2 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("txnDate", "$.TxnDate", "a date (yyyy-MM-dd)", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X2 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn4(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F3 = null;
+            s.E3 = null;
+            s.X3 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryDate(ref reader, out var converted))
+                    {
+                        s.F3 = converted;
+                    }
+                    else
+                    {
+                        s.E3 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("dueDate", "$.DueDate", "a date (yyyy-MM-dd)", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X3 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn5(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F4 = null;
+            s.E4 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryNumber(ref reader, out var converted))
+                {
+                    s.F4 = converted;
+                }
+                else
+                {
+                    s.E4 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("totalAmount", "$.TotalAmt", "a number", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn6(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F5 = null;
+            s.E5 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryNumber(ref reader, out var converted))
+                {
+                    s.F5 = converted;
+                }
+                else
+                {
+                    s.E5 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("balance", "$.Balance", "a number", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn7(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F6 = null;
+            s.E6 = null;
+            s.X6 = null;
+            s.F7 = null;
+            s.E7 = null;
+            s.X7 = null;
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    var member = reader.ValueIsEscaped ? Sn7_escaped(ref reader) : Sn7_name(reader.ValueSpan);
+                    reader.Read();
+                    switch (member)
+                    {
+                        case 0:
+                        {
+                            Sn8(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 1:
+                        {
+                            Sn9(ref reader, json, at, ref s);
+                            break;
+                        }
+                        default:
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static int Sn7_name(global::System.ReadOnlySpan<byte> name)
+        {
+            switch (name.Length)
+            {
+                case 4:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U8))
+                    {
+                        return 1;
+                    }
+                    break;
+                }
+                case 5:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U7))
+                    {
+                        return 0;
+                    }
+                    break;
+                }
+            }
+            return -1;
+        }
+
+        private static int Sn7_escaped(ref global::System.Text.Json.Utf8JsonReader reader)
+        {
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U7))
+            {
+                return 0;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U8))
+            {
+                return 1;
+            }
+            return -1;
+        }
+
+        private static void Sn8(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F6 = null;
+            s.E6 = null;
+            s.X6 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryString(ref reader, out var converted))
+                    {
+                        s.F6 = converted;
+                    }
+                    else
+                    {
+                        s.E6 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("customerId", "$.CustomerRef.value", "a string", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X6 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn9(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F7 = null;
+            s.E7 = null;
+            s.X7 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryString(ref reader, out var converted))
+                    {
+                        s.F7 = converted;
+                    }
+                    else
+                    {
+                        s.E7 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("customerName", "$.CustomerRef.name", "a string", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X7 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn10(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F8 = null;
+            s.E8 = null;
+            s.X8 = null;
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    var member = reader.ValueIsEscaped ? Sn10_escaped(ref reader) : Sn10_name(reader.ValueSpan);
+                    reader.Read();
+                    switch (member)
+                    {
+                        case 0:
+                        {
+                            Sn11(ref reader, json, at, ref s);
+                            break;
+                        }
+                        default:
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static int Sn10_name(global::System.ReadOnlySpan<byte> name)
+        {
+            switch (name.Length)
+            {
+                case 5:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U7))
+                    {
+                        return 0;
+                    }
+                    break;
+                }
+            }
+            return -1;
+        }
+
+        private static int Sn10_escaped(ref global::System.Text.Json.Utf8JsonReader reader)
+        {
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U7))
+            {
+                return 0;
+            }
+            return -1;
+        }
+
+        private static void Sn11(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F8 = null;
+            s.E8 = null;
+            s.X8 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryString(ref reader, out var converted))
+                    {
+                        s.F8 = converted;
+                    }
+                    else
+                    {
+                        s.E8 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("currency", "$.CurrencyRef.value", "a string", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X8 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn12(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.L10 = null;
+            s.F9 = null;
+            s.E9 = null;
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    reader.Read();
+                    var offset = at + (int)reader.TokenStartIndex;
+                    Sn12_each(ref reader, json, at, ref s);
+                }
+            }
+            else if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartArray)
+            {
+                // The offsets of the last elements: a negative index is decided at the array's end.
+                global::System.Span<int> ring = stackalloc int[1];
+                var index = 0;
+                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
+                {
+                    var offset = at + (int)reader.TokenStartIndex;
+                    ring[index % 1] = offset;
+                    Sn12_each(ref reader, json, at, ref s);
+                    index++;
+                }
+                if (index >= 1)
+                {
+                    var offset = ring[(index - 1) % 1];
+                    var element = global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.At(json, offset);
+                    Sn13(ref element, json, offset, ref s);
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static void Sn12_each(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            Sn15(ref reader, json, at, ref s);
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EqualsStringAt(json, s.C0, "SalesItemLineDetail") && s.C1 >= 0)
+            {
+                (s.L10 ??= new global::System.Collections.Generic.List<global::System.Text.Json.JsonElement>()).Add(global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.ElementAt(json, s.C1));
+            }
+        }
+
+        private static void Sn15(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.C0 = -1;
+            s.C1 = -1;
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    var member = reader.ValueIsEscaped ? Sn15_escaped(ref reader) : Sn15_name(reader.ValueSpan);
+                    reader.Read();
+                    switch (member)
+                    {
+                        case 0:
+                        {
+                            Sn16(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 1:
+                        {
+                            Sn17(ref reader, json, at, ref s);
+                            break;
+                        }
+                        default:
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static int Sn15_name(global::System.ReadOnlySpan<byte> name)
+        {
+            switch (name.Length)
+            {
+                case 10:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U12))
+                    {
+                        return 0;
+                    }
+                    break;
+                }
+                case 11:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U13))
+                    {
+                        return 1;
+                    }
+                    break;
+                }
+            }
+            return -1;
+        }
+
+        private static int Sn15_escaped(ref global::System.Text.Json.Utf8JsonReader reader)
+        {
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U12))
+            {
+                return 0;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U13))
+            {
+                return 1;
+            }
+            return -1;
+        }
+
+        private static void Sn16(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.C0 = -1;
+            s.C0 = at + (int)reader.TokenStartIndex;
+            reader.Skip();
+        }
+
+        private static void Sn17(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.C1 = -1;
+            s.C1 = at + (int)reader.TokenStartIndex;
+            reader.Skip();
+        }
+
+        private static void Sn13(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    var member = reader.ValueIsEscaped ? Sn13_escaped(ref reader) : Sn13_name(reader.ValueSpan);
+                    reader.Read();
+                    switch (member)
+                    {
+                        case 0:
+                        {
+                            Sn14(ref reader, json, at, ref s);
+                            break;
+                        }
+                        default:
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static int Sn13_name(global::System.ReadOnlySpan<byte> name)
+        {
+            switch (name.Length)
+            {
+                case 7:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U11))
+                    {
+                        return 0;
+                    }
+                    break;
+                }
+            }
+            return -1;
+        }
+
+        private static int Sn13_escaped(ref global::System.Text.Json.Utf8JsonReader reader)
+        {
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U11))
+            {
+                return 0;
+            }
+            return -1;
+        }
+
+        private static void Sn14(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F9 = null;
+            s.E9 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryInteger(ref reader, out var converted))
+                {
+                    s.F9 = converted;
+                }
+                else
+                {
+                    s.E9 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("lineCount", "$.Line[-1].LineNum", "an integer", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn18(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F11 = null;
+            s.E11 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryBoolean(ref reader, out var converted))
+                {
+                    s.F11 = converted;
+                }
+                else
+                {
+                    s.E11 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("emailed", "$.EmailStatus", "a boolean", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn19(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F12 = null;
+            s.E12 = null;
+            s.X12 = null;
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    var member = reader.ValueIsEscaped ? Sn19_escaped(ref reader) : Sn19_name(reader.ValueSpan);
+                    reader.Read();
+                    switch (member)
+                    {
+                        case 0:
+                        {
+                            Sn20(ref reader, json, at, ref s);
+                            break;
+                        }
+                        default:
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static int Sn19_name(global::System.ReadOnlySpan<byte> name)
+        {
+            switch (name.Length)
+            {
+                case 15:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U16))
+                    {
+                        return 0;
+                    }
+                    break;
+                }
+            }
+            return -1;
+        }
+
+        private static int Sn19_escaped(ref global::System.Text.Json.Utf8JsonReader reader)
+        {
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U16))
+            {
+                return 0;
+            }
+            return -1;
+        }
+
+        private static void Sn20(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F12 = null;
+            s.E12 = null;
+            s.X12 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryDateTime(ref reader, out var converted))
+                    {
+                        s.F12 = converted;
+                    }
+                    else
+                    {
+                        s.E12 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("updatedAt", "$.MetaData.LastUpdatedTime", "a date-time (ISO 8601)", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X12 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn21(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F13 = null;
+            s.E13 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryObject(ref reader, out var converted))
+                {
+                    s.F13 = converted;
+                }
+                else
+                {
+                    s.E13 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("billingAddress", "$.BillAddr", "an object", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                }
+            }
+            reader.Skip();
         }
 
         private static void F_q0(global::System.Text.Json.JsonElement current, global::System.Text.Json.JsonElement root, global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.JsonPath.JsonPathNode> output)

@@ -14,7 +14,8 @@ namespace ManifestCompiler.Generated.Stripe
         decimal? Balance,
         global::System.Text.Json.JsonElement? Metadata);
 
-    /// <summary>Maps one JSON record to <see cref="CustomersPostV1Record"/>, reporting every field that cannot be mapped.</summary>
+    /// <summary>Maps one JSON record to <see cref="CustomersPostV1Record"/>, reporting every field that cannot be mapped.
+    /// From UTF-8 bytes in one forward pass over Utf8JsonReader, without a DOM (the streaming mapper).</summary>
     public sealed class CustomersPostV1Mapper : global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper
     {
         private static readonly byte[] U0 = new byte[] { 105, 100 };
@@ -93,6 +94,12 @@ namespace ManifestCompiler.Generated.Stripe
         global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.Text.Json.JsonElement record)
         {
             var result = Map(record);
+            return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
+        }
+
+        global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object> global::ManifestCompiler.Runtime.Support.Plans.IRecordMapper.Map(global::System.ReadOnlySpan<byte> utf8Json)
+        {
+            var result = Map(utf8Json);
             return result.Record is { } mapped ? new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(mapped) : new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<object>(result.Errors);
         }
 
@@ -220,6 +227,439 @@ namespace ManifestCompiler.Generated.Stripe
                 return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<CustomersPostV1Record>(errors);
             }
             return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<CustomersPostV1Record>(new CustomersPostV1Record(f0!, f1, f2, f3, f4, f5, f6, f7));
+        }
+
+        /// <summary>What one pass has found so far: each field's value or error, and the captured offsets (-1: none).</summary>
+        private struct StreamState
+        {
+            public string? F0;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E0;
+            public global::System.Exception? X0;
+            public string? F1;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E1;
+            public global::System.Exception? X1;
+            public string? F2;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E2;
+            public global::System.Exception? X2;
+            public string? F3;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E3;
+            public global::System.Exception? X3;
+            public long? F4;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E4;
+            public bool? F5;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E5;
+            public decimal? F6;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E6;
+            public global::System.Text.Json.JsonElement? F7;
+            public global::ManifestCompiler.Runtime.Support.Mapping.MappingError? E7;
+        }
+
+        /// <summary>Maps one UTF-8 JSON document in one forward pass (no DOM); invalid JSON throws <c>JsonException</c>, as parsing it does.</summary>
+        public static global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<CustomersPostV1Record> Map(global::System.ReadOnlySpan<byte> utf8Json)
+        {
+            var reader = global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Start(utf8Json);
+            var s = new StreamState();
+            Sn0(ref reader, utf8Json, 0, ref s);
+            global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.End(ref reader);
+            if (s.X0 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X0);
+            }
+            if (s.X1 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X1);
+            }
+            if (s.X2 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X2);
+            }
+            if (s.X3 is not null)
+            {
+                global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s.X3);
+            }
+            global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>? errors = null;
+            if (s.E0 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E0);
+            }
+            else if (s.F0 is null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(global::ManifestCompiler.Runtime.Support.Mapping.MappingError.Missing("integrationPersonId", "$.id"));
+            }
+            if (s.E1 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E1);
+            }
+            if (s.E2 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E2);
+            }
+            if (s.E3 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E3);
+            }
+            if (s.E4 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E4);
+            }
+            if (s.E5 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E5);
+            }
+            if (s.E6 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E6);
+            }
+            if (s.E7 is not null)
+            {
+                (errors ??= new global::System.Collections.Generic.List<global::ManifestCompiler.Runtime.Support.Mapping.MappingError>()).Add(s.E7);
+            }
+            if (errors is not null)
+            {
+                return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<CustomersPostV1Record>(errors);
+            }
+            return new global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<CustomersPostV1Record>(new CustomersPostV1Record(s.F0!, s.F1, s.F2, s.F3, s.F4, s.F5, s.F6, s.F7));
+        }
+
+        private static void Sn0(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            if (reader.TokenType == global::System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    var member = reader.ValueIsEscaped ? Sn0_escaped(ref reader) : Sn0_name(reader.ValueSpan);
+                    reader.Read();
+                    switch (member)
+                    {
+                        case 0:
+                        {
+                            Sn1(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 1:
+                        {
+                            Sn2(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 2:
+                        {
+                            Sn3(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 3:
+                        {
+                            Sn4(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 4:
+                        {
+                            Sn5(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 5:
+                        {
+                            Sn6(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 6:
+                        {
+                            Sn7(ref reader, json, at, ref s);
+                            break;
+                        }
+                        case 7:
+                        {
+                            Sn8(ref reader, json, at, ref s);
+                            break;
+                        }
+                        default:
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        private static int Sn0_name(global::System.ReadOnlySpan<byte> name)
+        {
+            switch (name.Length)
+            {
+                case 2:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U0))
+                    {
+                        return 0;
+                    }
+                    break;
+                }
+                case 4:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U2))
+                    {
+                        return 2;
+                    }
+                    break;
+                }
+                case 5:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U1))
+                    {
+                        return 1;
+                    }
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U3))
+                    {
+                        return 3;
+                    }
+                    break;
+                }
+                case 7:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U4))
+                    {
+                        return 4;
+                    }
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U6))
+                    {
+                        return 6;
+                    }
+                    break;
+                }
+                case 8:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U7))
+                    {
+                        return 7;
+                    }
+                    break;
+                }
+                case 10:
+                {
+                    if (global::System.MemoryExtensions.SequenceEqual(name, U5))
+                    {
+                        return 5;
+                    }
+                    break;
+                }
+            }
+            return -1;
+        }
+
+        private static int Sn0_escaped(ref global::System.Text.Json.Utf8JsonReader reader)
+        {
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U0))
+            {
+                return 0;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U1))
+            {
+                return 1;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U2))
+            {
+                return 2;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U3))
+            {
+                return 3;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U4))
+            {
+                return 4;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U5))
+            {
+                return 5;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U6))
+            {
+                return 6;
+            }
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EscapedNameEquals(ref reader, U7))
+            {
+                return 7;
+            }
+            return -1;
+        }
+
+        private static void Sn1(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F0 = null;
+            s.E0 = null;
+            s.X0 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryString(ref reader, out var converted))
+                    {
+                        s.F0 = converted;
+                    }
+                    else
+                    {
+                        s.E0 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("integrationPersonId", "$.id", "a string", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X0 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn2(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F1 = null;
+            s.E1 = null;
+            s.X1 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryString(ref reader, out var converted))
+                    {
+                        s.F1 = converted;
+                    }
+                    else
+                    {
+                        s.E1 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("email", "$.email", "a string", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X1 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn3(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F2 = null;
+            s.E2 = null;
+            s.X2 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryString(ref reader, out var converted))
+                    {
+                        s.F2 = converted;
+                    }
+                    else
+                    {
+                        s.E2 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("name", "$.name", "a string", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X2 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn4(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F3 = null;
+            s.E3 = null;
+            s.X3 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                try
+                {
+                    if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryString(ref reader, out var converted))
+                    {
+                        s.F3 = converted;
+                    }
+                    else
+                    {
+                        s.E3 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("phone", "$.phone", "a string", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                    }
+                }
+                catch (global::System.InvalidOperationException e)
+                {
+                    s.X3 = e;
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn5(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F4 = null;
+            s.E4 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryInteger(ref reader, out var converted))
+                {
+                    s.F4 = converted;
+                }
+                else
+                {
+                    s.E4 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("createdAt", "$.created", "an integer", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn6(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F5 = null;
+            s.E5 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryBoolean(ref reader, out var converted))
+                {
+                    s.F5 = converted;
+                }
+                else
+                {
+                    s.E5 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("delinquent", "$.delinquent", "a boolean", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn7(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F6 = null;
+            s.E6 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryNumber(ref reader, out var converted))
+                {
+                    s.F6 = converted;
+                }
+                else
+                {
+                    s.E6 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("balance", "$.balance", "a number", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                }
+            }
+            reader.Skip();
+        }
+
+        private static void Sn8(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
+        {
+            s.F7 = null;
+            s.E7 = null;
+            if (reader.TokenType != global::System.Text.Json.JsonTokenType.Null)
+            {
+                if (global::ManifestCompiler.Runtime.Support.Mapping.FieldConversions.TryObject(ref reader, out var converted))
+                {
+                    s.F7 = converted;
+                }
+                else
+                {
+                    s.E7 = global::ManifestCompiler.Runtime.Support.Mapping.MappingError.WrongType("metadata", "$.metadata", "an object", global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.Element(reader));
+                }
+            }
+            reader.Skip();
         }
     }
 }

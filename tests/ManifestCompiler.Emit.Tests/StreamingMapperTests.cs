@@ -1,0 +1,324 @@
+using System.Collections;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CsCheck;
+using ManifestCompiler.Conformance;
+using ManifestCompiler.IR;
+using ManifestCompiler.Runtime.Support.Mapping;
+using ManifestCompiler.Runtime.Support.Plans;
+using ManifestCompiler.Syntax.JsonPath;
+
+namespace ManifestCompiler.Emit.Tests;
+
+/// <summary>
+/// The streaming mapper (one pass over Utf8JsonReader) against the DOM mapper (JsonDocument) of the same generated
+/// class: on random invoice-shaped documents — missing fields, wrong types, nulls, duplicate members, escaped and
+/// lone-surrogate names, deep nesting, broken JSON — both give the same record, the same errors, or the same failure.
+/// </summary>
+public sealed class StreamingMapperTests
+{
+    private const string Namespace = "ManifestCompiler.Emit.Tests.Streaming";
+
+    /// <summary>Every form the streaming mapper takes: names, indexes (negative too), filters and a wildcard, a
+    /// value that is both converted and stepped into, every data type.</summary>
+    private static readonly (string Name, FieldDataType Type, bool Required, string Query)[] Forms =
+    [
+        ("id", FieldDataType.String, true, "$.Id"),
+        ("total", FieldDataType.Number, false, "$.TotalAmt"),
+        ("last", FieldDataType.Integer, true, "$.Line[-1].LineNum"),
+        ("secondLast", FieldDataType.Integer, false, "$.Line[-2].LineNum"),
+        ("firstDescription", FieldDataType.String, false, "$.Line[0].Description"),
+        ("customer", FieldDataType.String, false, "$.CustomerRef.value"),
+        ("deep", FieldDataType.String, false, "$.a.b[1].c"),
+        ("emailed", FieldDataType.Boolean, false, "$.EmailStatus"),
+        ("txnDate", FieldDataType.Date, false, "$.TxnDate"),
+        ("updated", FieldDataType.DateTime, false, "$.MetaData.LastUpdatedTime"),
+        ("billing", FieldDataType.Object, false, "$.BillAddr"),
+        ("billingLine", FieldDataType.String, false, "$.BillAddr.Line1"),
+        ("lines", FieldDataType.Array, false, "$.Line"),
+        ("descriptions", FieldDataType.Array, true, "$.Line[?@.DetailType == 'SalesItemLineDetail'].Description"),
+        ("amounts", FieldDataType.Array, false, "$.Line[*].Amount"),
+        ("bigOrUnnumbered", FieldDataType.Array, false, "$.Line[?@.Amount > 100 || !@.LineNum].LineNum"),
+        ("firstSale", FieldDataType.String, false, "$.Line[?@.DetailType != 'SubTotalLineDetail' && @.Description].Description"),
+        ("numberOne", FieldDataType.Array, false, "$.Line[?@.LineNum == 1].Id"),
+        ("qtyAtLeastNumber", FieldDataType.Array, false, "$.Line[?@.Qty >= @.LineNum && @.Qty != null]"),
+        ("metaDay", FieldDataType.String, false, "$.MetaData[?@ == '2024-01-05']"),
+        ("firstNested", FieldDataType.Integer, false, "$.Line[?@.SalesItemLineDetail.Qty > 2].SalesItemLineDetail.Qty"),
+        ("whole", FieldDataType.Object, false, "$"),
+        ("rootIndex", FieldDataType.String, false, "$[0]"),
+    ];
+
+    private static readonly Lazy<(IRecordMapper QuickBooks, IRecordMapper Forms, string FormsSource, string QuickBooksSource)> Mappers = new(() =>
+    {
+        var quickBooks = FieldMappingEmitterTests.EmitQuickBooksInvoiceMapper();
+        var forms = FieldMappingEmitter.Emit(Namespace, "forms", Mapping(Forms));
+        var (assembly, problems) = InMemoryCompiler.Compile("StreamingMappers", [quickBooks, forms]);
+        Assert.True(assembly is not null, string.Join("\n", problems));
+        IRecordMapper Instance(string type) => (IRecordMapper)assembly!.GetType(type)!.GetField("Instance")!.GetValue(null)!;
+        return (Instance("ManifestCompiler.Emit.Tests.Mappers.InvoicesPostV1Mapper"), Instance(Namespace + ".FormsMapper"), forms, quickBooks);
+    });
+
+    private static FieldMappingIR Mapping(IEnumerable<(string Name, FieldDataType Type, bool Required, string Query)> fields) =>
+        new(null, new EquatableArray<FieldMappingEntryIR>([.. fields.Select(f => new FieldMappingEntryIR(f.Name, f.Type, f.Required, JsonPath.Parse(f.Query).Value!))]));
+
+    [Fact]
+    public void The_generator_streams_the_mappings_one_pass_decides_and_keeps_the_DOM_for_the_others()
+    {
+        Assert.Contains("Utf8JsonReader", Mappers.Value.QuickBooksSource, StringComparison.Ordinal);
+        Assert.Contains("without a DOM (the streaming mapper)", Mappers.Value.FormsSource, StringComparison.Ordinal);
+        foreach (var query in new[] { "$..Id", "$.Line[1:3].Id", "$.Line[?length(@.Id) > 1].Id", "$.Line[?@.a][?@.b]", "$['a','b']", "$.Line[-65].Id", "$.Line[?$.x].Id" })
+        {
+            var source = FieldMappingEmitter.Emit(Namespace, "dom", Mapping([("f", FieldDataType.Array, false, query)]));
+            Assert.Contains("through the DOM mapper (one pass cannot decide", source, StringComparison.Ordinal);
+            Assert.DoesNotContain("Utf8JsonReader", source, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_later_duplicate_member_replaces_what_an_earlier_one_gave()
+    {
+        var (_, mapper, _, _) = Mappers.Value;
+        var errors = Outcome(mapper, """{"Id":"a","Line":[{"LineNum":1}],"Id":5,"Line":[{"Description":"x"}],"BillAddr":{"Line1":"one"},"BillAddr":7}""");
+        Assert.Equal(
+            "errors: id $.Id field 'id' expects a string but $.Id is the number 5 | last $.Line[-1].LineNum required field 'last' is missing: $.Line[-1].LineNum selected nothing (or null) | "
+            + "billing $.BillAddr field 'billing' expects an object but $.BillAddr is the number 7 | descriptions $.Line[?@.DetailType == 'SalesItemLineDetail'].Description required field 'descriptions' is missing: $.Line[?@.DetailType == 'SalesItemLineDetail'].Description selected nothing (or null)",
+            errors);
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task Random_invoice_documents_map_alike_through_both_mappers()
+    {
+        var (quickBooks, forms, _, _) = Mappers.Value;
+        var cases = 0;
+        var mapped = 0;
+        var failed = 0;
+        await Task.Run(() => Gen.Int.Select(seed => Document(new Random(seed))).Sample(json =>
+        {
+            foreach (var mapper in new[] { quickBooks, forms })
+            {
+                var outcome = Outcome(mapper, json);
+                Interlocked.Increment(ref cases);
+                if (outcome.StartsWith("record", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref mapped);
+                }
+                else if (outcome.StartsWith("errors", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        }, iter: 6_000));
+        Assert.True(cases >= 12_000, $"{cases} cases");
+        // The generator must reach both outcomes often, or the comparison proves little.
+        Assert.True(mapped > cases / 20 && failed > cases / 20, $"{mapped} mapped, {failed} with errors of {cases}");
+    }
+
+    /// <summary>Both mappers on one document: the same description of record, errors or exception, else a failure.</summary>
+    private static string Outcome(IRecordMapper mapper, string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        string dom;
+        try
+        {
+            using var document = JsonDocument.Parse(bytes);
+            dom = Describe(mapper.Map(document.RootElement));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            dom = "throws " + Family(e);
+        }
+        string streamed;
+        try
+        {
+            streamed = Describe(mapper.Map(bytes));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            streamed = "throws " + Family(e);
+        }
+        Assert.True(dom == streamed, $"document {json}\nDOM:       {dom}\nstreaming: {streamed}");
+        return dom;
+    }
+
+    private static string Family(Exception e) => e is JsonException ? "JsonException" : e.GetType().Name;
+
+    /// <summary>A record's values (JSON values by their text) or its errors, as one comparable line.</summary>
+    internal static string Describe(MappingResult<object> result)
+    {
+        if (result.Record is not { } record)
+        {
+            return "errors: " + string.Join(" | ", result.Errors.Select(e => $"{e.Field} {e.Path} {e.Message}"));
+        }
+        return "record: " + string.Join(", ", record.GetType().GetProperties().Where(p => p.Name != "EqualityContract")
+            .Select(p => p.Name + "=" + Value(p.GetValue(record))));
+    }
+
+    internal static string Describe<T>(MappingResult<T> result)
+        where T : class =>
+        Describe(result.Record is { } record ? new MappingResult<object>(record) : new MappingResult<object>(result.Errors));
+
+    private static string Value(object? value) => value switch
+    {
+        null => "null",
+        JsonElement element => element.GetRawText(),
+        JsonElement[] elements => "[" + string.Join(",", elements.Select(e => e.GetRawText())) + "]",
+        DateTimeOffset time => time.ToString("O", CultureInfo.InvariantCulture),
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        IEnumerable and not string => throw new InvalidOperationException("unexpected collection"),
+        _ => value.ToString() ?? "",
+    };
+
+    // --- random invoice-shaped documents -------------------------------------------------------------------------
+
+    private static readonly string[] RootKeys =
+    [
+        "Id", "Id", "DocNumber", "TxnDate", "DueDate", "TotalAmt", "Balance", "CustomerRef", "CurrencyRef", "Line", "Line", "Line",
+        "EmailStatus", "MetaData", "BillAddr", "a", "Noise", "\\u0049d", "Li\\u006ee", "\\ud800", "id", "",
+    ];
+
+    private static readonly string[] LineKeys = ["Id", "LineNum", "LineNum", "DetailType", "DetailType", "Description", "Amount", "Qty", "SalesItemLineDetail", "\\u0044escription"];
+
+    private static readonly string[] InnerKeys = ["value", "name", "Line1", "LastUpdatedTime", "CreateTime", "b", "c", "Qty", "v\\u0061lue"];
+
+    private static string Document(Random random)
+    {
+        var corrupt = random.Next(40) == 0;
+        var text = random.Next(60) == 0 ? Deep(random) : random.Next(30) == 0 ? Any(random, 0, lone: !corrupt) : Invoice(random, lone: !corrupt);
+        if (corrupt)
+        {
+            // Broken JSON: cut short, or a stray character inside.
+            var at = random.Next(text.Length + 1);
+            text = random.Next(2) == 0 ? text[..at] : text.Insert(at, random.Next(2) == 0 ? "}" : ",");
+        }
+        return text;
+    }
+
+    /// <summary>An invoice nested around 64 levels deep (the default depth limit of both the DOM and the reader).</summary>
+    private static string Deep(Random random)
+    {
+        var depth = random.Next(58, 70);
+        var inner = "{\"c\":\"deep\"}";
+        for (var i = 0; i < depth; i++)
+        {
+            inner = random.Next(2) == 0 ? $"[{inner}]" : $"{{\"b\":{inner}}}";
+        }
+        return $"{{\"Id\":\"x\",\"Line\":[{{\"LineNum\":1}}],\"a\":{inner}}}";
+    }
+
+    private static string Invoice(Random random, bool lone)
+    {
+        var members = new List<string>();
+        if (random.Next(2) == 0)
+        {
+            // A valid core, so that records map too; the random members after it may replace any of it.
+            members.Add("\"Id\":\"130\",\"TxnDate\":\"2024-01-05\",\"TotalAmt\":12.50,\"CustomerRef\":{\"value\":\"7\"},\"Line\":[{\"LineNum\":1,\"DetailType\":\"SalesItemLineDetail\",\"Description\":\"d\",\"Amount\":150}]");
+        }
+        var count = random.Next(0, 16);
+        for (var i = 0; i < count; i++)
+        {
+            var key = RootKeys[random.Next(RootKeys.Length)];
+            if (key == "\\ud800" && !lone)
+            {
+                continue;
+            }
+            members.Add($"\"{key}\":{RootValue(random, key, lone)}");
+        }
+        return "{" + string.Join(",", members) + "}";
+    }
+
+    private static string RootValue(Random random, string key, bool lone)
+    {
+        if (random.Next(5) == 0)
+        {
+            return Any(random, 1, lone);
+        }
+        return key switch
+        {
+            "Id" or "DocNumber" or "\\u0049d" or "id" => Quote(random.Next(3) == 0 ? "1\\u0030" + random.Next(100) : random.Next(1000).ToString(CultureInfo.InvariantCulture)),
+            "TxnDate" or "DueDate" => Quote(Dates[random.Next(Dates.Length)]),
+            "TotalAmt" or "Balance" => Numbers[random.Next(Numbers.Length)],
+            "CustomerRef" or "CurrencyRef" or "MetaData" or "BillAddr" => Inner(random, lone),
+            "Line" or "Li\\u006ee" => "[" + string.Join(",", Enumerable.Range(0, random.Next(0, 6)).Select(_ => Line(random, lone))) + "]",
+            "EmailStatus" => random.Next(2) == 0 ? "true" : "false",
+            "a" => $"{{\"b\":[{Any(random, 3, lone)},{{\"c\":{Scalar(random, lone)}}}]}}",
+            _ => Any(random, 1, lone),
+        };
+    }
+
+    private static string Line(Random random, bool lone)
+    {
+        if (random.Next(8) == 0)
+        {
+            return Any(random, 2, lone);
+        }
+        var members = new List<string>();
+        var count = random.Next(0, 7);
+        for (var i = 0; i < count; i++)
+        {
+            var key = LineKeys[random.Next(LineKeys.Length)];
+            var value = random.Next(6) == 0 ? Any(random, 3, lone) : key switch
+            {
+                "Id" => Quote(random.Next(5).ToString(CultureInfo.InvariantCulture)),
+                "LineNum" or "Qty" => Numbers[random.Next(Numbers.Length)],
+                "Amount" => Numbers[random.Next(Numbers.Length)],
+                "DetailType" => Quote(random.Next(3) switch { 0 => "SalesItemLineDetail", 1 => "SubTotalLineDetail", _ => "Sales\\u0049temLineDetail" }),
+                "SalesItemLineDetail" => $"{{\"Qty\":{Numbers[random.Next(Numbers.Length)]}}}",
+                _ => Scalar(random, lone),
+            };
+            members.Add($"\"{key}\":{value}");
+        }
+        return "{" + string.Join(",", members) + "}";
+    }
+
+    private static string Inner(Random random, bool lone)
+    {
+        var members = new List<string>();
+        var count = random.Next(0, 5);
+        for (var i = 0; i < count; i++)
+        {
+            var key = InnerKeys[random.Next(InnerKeys.Length)];
+            members.Add($"\"{key}\":{(random.Next(3) == 0 ? Any(random, 3, lone) : key == "LastUpdatedTime" || key == "CreateTime" ? Quote(Dates[random.Next(Dates.Length)]) : Scalar(random, lone))}");
+        }
+        return "{" + string.Join(",", members) + "}";
+    }
+
+    private static readonly string[] Dates =
+    [
+        "2024-01-05", "2024-02-30", "05/01/2024", "2024-01-05T10:42:28-08:00", "2024-01-05T10:42:28Z", "2024-01-05T10:42:28", " 2024-01-05T10:42:28Z ", "2024-01-05\\u0054", "",
+    ];
+
+    private static readonly string[] Numbers =
+    [
+        "0", "1", "2", "3", "-1", "3.0", "1e2", "12.50", "-0", "0.1", "150", "99999999999999999999", "9223372036854775808", "1e400", "-1E-7", "\"12\"", "null", "true",
+    ];
+
+    private static readonly string[] Strings = ["hello", "SalesItemLineDetail", "2024-01-05", "x", "\\u0041b\\u0063", "\\ud83d\\ude00", "é", "", "\\\"q\\\"", "\\n"];
+
+    private static string Scalar(Random random, bool lone) => random.Next(10) switch
+    {
+        0 => "null",
+        1 => "true",
+        2 => "false",
+        3 or 4 => Numbers[random.Next(Numbers.Length)],
+        5 when lone && random.Next(4) == 0 => Quote("\\ud800x"),
+        _ => Quote(Strings[random.Next(Strings.Length)]),
+    };
+
+    private static string Any(Random random, int depth, bool lone)
+    {
+        if (depth > 5 || random.Next(3) > 0)
+        {
+            return Scalar(random, lone);
+        }
+        if (random.Next(2) == 0)
+        {
+            return "[" + string.Join(",", Enumerable.Range(0, random.Next(0, 4)).Select(_ => Any(random, depth + 1, lone))) + "]";
+        }
+        var keys = RootKeys.Concat(LineKeys).Concat(InnerKeys).Where(k => lone || k != "\\ud800").ToArray();
+        return "{" + string.Join(",", Enumerable.Range(0, random.Next(0, 4)).Select(_ => $"\"{keys[random.Next(keys.Length)]}\":{Any(random, depth + 1, lone)}")) + "}";
+    }
+
+    private static string Quote(string escaped) => "\"" + escaped + "\"";
+}
