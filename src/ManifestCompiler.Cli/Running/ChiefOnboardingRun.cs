@@ -46,28 +46,28 @@ internal sealed class ChiefOnboardingRun
         if (new[] { options.Exists, options.Revoke, options.Sync }.Count(b => b) > 1)
         {
             problems.Add("--exists, --revoke and --sync are alternatives; give at most one");
-            action = ChiefOnboardingRuntime.ExecuteAction;
+            action = ChiefOnboardingEngine.ExecuteAction;
         }
         else
         {
-            action = options.Exists ? ChiefOnboardingRuntime.ExistsAction
-                : options.Revoke ? ChiefOnboardingRuntime.RevokeAction
-                : options.Sync ? ChiefOnboardingRuntime.SyncAction
-                : ChiefOnboardingRuntime.ExecuteAction;
+            action = options.Exists ? ChiefOnboardingEngine.ExistsAction
+                : options.Revoke ? ChiefOnboardingEngine.RevokeAction
+                : options.Sync ? ChiefOnboardingEngine.SyncAction
+                : ChiefOnboardingEngine.ExecuteAction;
         }
-        if (isSync && action != ChiefOnboardingRuntime.SyncAction)
+        if (isSync && action != ChiefOnboardingEngine.SyncAction)
         {
             problems.Add($"{plan.Name} is a sync-users manifest: run it with --sync");
         }
-        else if (!isSync && action == ChiefOnboardingRuntime.SyncAction)
+        else if (!isSync && action == ChiefOnboardingEngine.SyncAction)
         {
             problems.Add($"{plan.Name} is a webhook manifest: --sync is for sync-users manifests");
         }
-        if (action == ChiefOnboardingRuntime.ExistsAction && plan.Exists is null)
+        if (action == ChiefOnboardingEngine.ExistsAction && plan.Exists is null)
         {
             problems.Add($"{plan.Name} has no 'exists' request");
         }
-        if (action == ChiefOnboardingRuntime.RevokeAction && plan.Revoke.Count == 0)
+        if (action == ChiefOnboardingEngine.RevokeAction && plan.Revoke.Count == 0)
         {
             problems.Add($"{plan.Name} has no 'revoke' requests");
         }
@@ -148,17 +148,17 @@ internal sealed class ChiefOnboardingRun
         bool succeeded;
         switch (Action)
         {
-            case ChiefOnboardingRuntime.ExistsAction:
+            case ChiefOnboardingEngine.ExistsAction:
                 var exists = await engine.UserExistsAsync(instance.Id, newHire!, cancellationToken);
                 output.WriteLine("exists: " + (exists switch { true => "true (the user has an account)", false => "false (no account)", null => "unknown (the request failed)" }));
                 succeeded = exists is not null;
                 break;
-            case ChiefOnboardingRuntime.RevokeAction:
+            case ChiefOnboardingEngine.RevokeAction:
                 var revoked = await engine.RevokeAsync(instance.Id, newHire!, cancellationToken);
                 output.WriteLine(revoked.Succeeded ? "revoke succeeded" : "revoke failed: " + revoked.Error);
                 succeeded = revoked.Succeeded;
                 break;
-            case ChiefOnboardingRuntime.SyncAction:
+            case ChiefOnboardingEngine.SyncAction:
                 var synced = await engine.SyncUsersAsync(instance.Id, apply: true, cancellationToken);
                 output.WriteLine($"sync {(synced.Succeeded ? "succeeded" : "failed: " + synced.Error)}: {synced.Pages} page(s), {synced.Records.Count} record(s); {synced.Created.Count} created, {synced.Updated.Count} updated, {synced.Skipped.Count} skipped");
                 foreach (var created in synced.Created)

@@ -84,8 +84,8 @@ internal static class ManifestInputs
     {
         var requests = action switch
         {
-            ChiefOnboardingRuntime.ExistsAction => manifest.Exists is { } exists ? [exists] : [],
-            ChiefOnboardingRuntime.RevokeAction => manifest.Revoke.ToList(),
+            ChiefOnboardingEngine.ExistsAction => manifest.Exists is { } exists ? [exists] : [],
+            ChiefOnboardingEngine.RevokeAction => manifest.Revoke.ToList(),
             _ => manifest.Execute.ToList(),
         };
         var read = new SortedSet<string>(StringComparer.Ordinal);
@@ -98,7 +98,7 @@ internal static class ManifestInputs
             Collect(header.Name, read);
             Collect(header.Value, read);
         }
-        if (action == ChiefOnboardingRuntime.ExecuteAction)
+        if (action == ChiefOnboardingEngine.ExecuteAction)
         {
             foreach (var notification in manifest.PostExecuteNotifications)
             {
@@ -111,7 +111,7 @@ internal static class ManifestInputs
         // ChiefOnboarding asks for every extra_user_info value before it runs the integration (notes §54).
         foreach (var item in manifest.ExtraUserInfo)
         {
-            if (action != ChiefOnboardingRuntime.ExistsAction && string.IsNullOrEmpty(TextOf(extra?[item.Id])))
+            if (action != ChiefOnboardingEngine.ExistsAction && string.IsNullOrEmpty(TextOf(extra?[item.Id])))
             {
                 yield return $"extra_fields.{item.Id} ({item.Name}: extra_user_info)";
             }
