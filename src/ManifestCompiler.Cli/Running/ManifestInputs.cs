@@ -108,7 +108,7 @@ internal static class ManifestInputs
             }
         }
         var extra = user["extra_fields"] as JsonObject;
-        // ChiefOnboarding asks for every extra_user_info value before it runs the integration (notes §54).
+        // ChiefOnboarding asks for every extra_user_info value before it runs the integration (docs/chiefonboarding-semantics.md, "Execute, exists and user sync").
         foreach (var item in manifest.ExtraUserInfo)
         {
             if (action != ChiefOnboardingEngine.ExistsAction && string.IsNullOrEmpty(TextOf(extra?[item.Id])))

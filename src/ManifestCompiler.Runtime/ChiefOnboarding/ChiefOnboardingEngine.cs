@@ -33,7 +33,7 @@ public sealed record SyncResult(int Pages, IReadOnlyList<JsonObject> Records, IR
 }
 
 /// <summary>
-/// Runs compiled ChiefOnboarding manifests (spec 002; behaviour notes in chiefonboarding-engine-notes.md), with the
+/// Runs compiled ChiefOnboarding manifests (docs/chiefonboarding-semantics.md and docs/runtime.md), with the
 /// documented semantics where the reference engine differs (docs/chiefonboarding-semantics.md): <c>execute</c>
 /// sequences with <c>store_data</c>, <c>responses.N</c>, <c>continue_if</c> and polling, files; <c>exists</c>;
 /// <c>revoke</c>; OAuth with lazy refresh; <c>initial_data_form</c> values kept encrypted as the instance's tokens and
@@ -248,7 +248,7 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
         {
             return null;
         }
-        // exists templates see the new hire's built-in fields, not their extra fields (notes §24).
+        // exists templates see the new hire's built-in fields, not their extra fields (docs/chiefonboarding-semantics.md, "Template variables").
         var result = await context.SendAsync(exists, new JsonObject(), null, cancellationToken, includeExtraFields: false).ConfigureAwait(false);
         return result.Success ? context.FoundExpected(exists, result, new JsonObject(), includeExtraFields: false) : null;
     }

@@ -14,7 +14,7 @@ namespace ManifestCompiler.Runtime.ChiefOnboarding;
 /// </summary>
 internal sealed class ExecuteSequence(RunContext run)
 {
-    /// <summary>The <c>execute</c> algorithm (notes §38) with the documented semantics (see <see cref="ChiefOnboardingEngine"/>).</summary>
+    /// <summary>The <c>execute</c> algorithm (docs/chiefonboarding-semantics.md, "Execute, exists and user sync") with the documented semantics (see <see cref="ChiefOnboardingEngine"/>).</summary>
     public async Task<ExecuteResult> RunAsync(JsonObject form, CancellationToken cancellationToken)
     {
         run.Event(DebugLevel.Debug, $"Starting execution of {run.Plan.Name}" + (run.NewHire is null ? "" : $" for {run.NewHire.Id}"), "lifecycle");
@@ -96,7 +96,7 @@ internal sealed class ExecuteSequence(RunContext run)
         var expected = condition.Value.Render(run.Variables.Scope(values));
         return result.Json is { } json && condition.ResponseNotation.TryEvaluate(json, out var actual, out _)
             ? actual.ValueKind == JsonValueKind.String && actual.GetString() == expected
-            : expected.Length == 0; // a missing notation compares as "" (notes §39)
+            : expected.Length == 0; // a missing notation compares as "" (same section)
     }
 
     /// <summary>Every property or none: a missing notation fails the run with the reference engine's message and stores nothing.</summary>

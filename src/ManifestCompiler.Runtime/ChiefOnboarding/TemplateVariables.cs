@@ -20,7 +20,7 @@ internal sealed class TemplateVariables(RunContext run)
     public JsonObject Generated { get; } = [];
 
     /// <summary>
-    /// The variables (notes §22–24): the new hire's fields, then the stored values, then <paramref name="values"/>
+    /// The variables (docs/chiefonboarding-semantics.md, "Template variables"): the new hire's fields, then the stored values, then <paramref name="values"/>
     /// (form values, the new hire's extra fields, stored data); <c>responses</c> and <c>redirect_url</c> always.
     /// HTML-escaped like Django's autoescape.
     /// </summary>

@@ -87,7 +87,7 @@ internal sealed class UserSync(RunContext context, SyncUsersPlan sync)
                 var record = new JsonObject();
                 foreach (var entry in sync.DataStructure)
                 {
-                    // A missing path leaves that field out; the record is kept (notes §58).
+                    // A missing path leaves that field out; the record is kept (docs/chiefonboarding-semantics.md, "Execute, exists and user sync").
                     if (entry.Path.TryEvaluate(user, out var value, out _))
                     {
                         record[entry.Property] = DataJson.ParseNode(value.GetRawText());
