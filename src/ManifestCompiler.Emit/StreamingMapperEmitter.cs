@@ -435,6 +435,27 @@ internal static class StreamingMapperEmitter
             string Enter(Node child) => each is null
                 ? $"{child.Method}(ref reader, json, at, ref s);"
                 : $"{{ var again = {Streaming}.At(json, offset); {child.Method}(ref again, json, offset, ref s); }}";
+            // A member's number or an element's index picks the child to enter; any other value is skipped, unless
+            // the branches' capture has read it already.
+            void Switch(string subject, IEnumerable<(long Case, Node Child)> cases)
+            {
+                w.Open($"switch ({subject})");
+                foreach (var (label, child) in cases)
+                {
+                    w.Open($"case {label}:");
+                    w.Line(Enter(child));
+                    w.Line("break;");
+                    w.Close();
+                }
+                w.Open("default:");
+                if (each is null)
+                {
+                    w.Line("reader.Skip();");
+                }
+                w.Line("break;");
+                w.Close();
+                w.Close();
+            }
             if (node.Names.Count > 0 || node.Indexes.Count > 0 || each is not null)
             {
                 var first = true;
@@ -455,22 +476,7 @@ internal static class StreamingMapperEmitter
                     }
                     if (node.Names.Count > 0)
                     {
-                        w.Open("switch (member)");
-                        for (var i = 0; i < node.Names.Count; i++)
-                        {
-                            w.Open($"case {i}:");
-                            w.Line(Enter(node.Names[i].Child));
-                            w.Line("break;");
-                            w.Close();
-                        }
-                        w.Open("default:");
-                        if (each is null)
-                        {
-                            w.Line("reader.Skip();");
-                        }
-                        w.Line("break;");
-                        w.Close();
-                        w.Close();
+                        Switch("member", node.Names.Select((name, i) => ((long)i, name.Child)));
                     }
                     w.Close();
                     w.Close();
@@ -502,22 +508,7 @@ internal static class StreamingMapperEmitter
                     var positive = node.Indexes.Where(i => i.Index >= 0).ToList();
                     if (positive.Count > 0)
                     {
-                        w.Open("switch (index)");
-                        foreach (var (index, child) in positive)
-                        {
-                            w.Open($"case {index}:");
-                            w.Line(Enter(child));
-                            w.Line("break;");
-                            w.Close();
-                        }
-                        w.Open("default:");
-                        if (each is null)
-                        {
-                            w.Line("reader.Skip();");
-                        }
-                        w.Line("break;");
-                        w.Close();
-                        w.Close();
+                        Switch("index", positive);
                     }
                     else if (each is null)
                     {

@@ -339,18 +339,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
     private string Open(string stored) =>
         stored.StartsWith(SealedPrefix, StringComparison.Ordinal) ? _protector.Unprotect(Convert.FromBase64String(stored[SealedPrefix.Length..])) : stored;
 
-    private async Task<T> Locked<T>(Func<T> body)
-    {
-        await _gate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            return body();
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    private Task<T> Locked<T>(Func<T> body) => SqliteFiles.Locked(_gate, body);
 
     private Task Locked(Func<int> body) => Locked<int>(body);
 
@@ -358,12 +347,8 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
 
     private int Execute(string sql, params (string Name, object? Value)[] parameters) => Execute(sql, null, parameters);
 
-    private int Execute(string sql, SqliteTransaction? transaction, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(sql, parameters);
-        command.Transaction = transaction;
-        return command.ExecuteNonQuery();
-    }
+    private int Execute(string sql, SqliteTransaction? transaction, params (string Name, object? Value)[] parameters) =>
+        SqliteFiles.Execute(_connection, transaction, sql, parameters);
 }
 
 /// <summary>
@@ -432,24 +417,9 @@ public sealed class SqliteApiKeyStore : IApiKeyStore, IDisposable
         reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
         DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)));
 
-    private async Task<T> Locked<T>(Func<T> body)
-    {
-        await _gate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            return body();
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    private Task<T> Locked<T>(Func<T> body) => SqliteFiles.Locked(_gate, body);
 
-    private int Execute(string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = SqliteFiles.Command(_connection, sql, parameters);
-        return command.ExecuteNonQuery();
-    }
+    private int Execute(string sql, params (string Name, object? Value)[] parameters) => SqliteFiles.Execute(_connection, null, sql, parameters);
 }
 
 /// <summary>Opening the runtime's SQLite database and building its commands (shared by its stores).</summary>
@@ -464,6 +434,27 @@ internal static class SqliteFiles
         using var command = Command(connection, "PRAGMA journal_mode = WAL;");
         command.ExecuteNonQuery();
         return connection;
+    }
+
+    /// <summary>Runs <paramref name="body"/> alone on a store's connection (a connection serves one command at a time).</summary>
+    public static async Task<T> Locked<T>(SemaphoreSlim gate, Func<T> body)
+    {
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public static int Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, sql, parameters);
+        command.Transaction = transaction;
+        return command.ExecuteNonQuery();
     }
 
     public static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)

@@ -18,7 +18,7 @@ internal static class SqliteSchema
         // as they are (every statement is idempotent), and one from before dead letters gets its runs rebuilt.
         new(1, "runtime tables, dead letters, OAuth states and API keys", (connection, transaction) =>
         {
-            Execute(connection, transaction, """
+            SqliteFiles.Execute(connection, transaction, """
                 CREATE TABLE IF NOT EXISTS instances (
                     id TEXT PRIMARY KEY, integration TEXT NOT NULL, idx INTEGER NOT NULL, company_id TEXT NOT NULL,
                     tokens BLOB NOT NULL, tokens_stored_at INTEGER NOT NULL, dialect TEXT NOT NULL DEFAULT 'Bossi');
@@ -49,7 +49,7 @@ internal static class SqliteSchema
                 command.Transaction = transaction;
                 if (command.ExecuteScalar() is string sql && !sql.Contains("'dead'", StringComparison.Ordinal))
                 {
-                    Execute(connection, transaction, """
+                    SqliteFiles.Execute(connection, transaction, """
                         DROP INDEX IF EXISTS runs_due;
                         ALTER TABLE runs RENAME TO runs_before_dead_letters;
                         CREATE TABLE runs (
@@ -64,7 +64,7 @@ internal static class SqliteSchema
                         """);
                 }
             }
-            Execute(connection, transaction, "CREATE INDEX IF NOT EXISTS runs_due ON runs (state, not_before, seq);");
+            SqliteFiles.Execute(connection, transaction, "CREATE INDEX IF NOT EXISTS runs_due ON runs (state, not_before, seq);");
         }),
     ];
 
@@ -78,7 +78,7 @@ internal static class SqliteSchema
     public static void Migrate(SqliteConnection connection, string path)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
-        Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);");
+        SqliteFiles.Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);");
         long current;
         using (var command = SqliteFiles.Command(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
         {
@@ -93,19 +93,10 @@ internal static class SqliteSchema
         foreach (var migration in Migrations.Where(m => m.Version > current))
         {
             migration.Apply(connection, transaction);
-            using var record = SqliteFiles.Command(connection, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($version, $name, $at)",
+            SqliteFiles.Execute(connection, transaction, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($version, $name, $at)",
                 ("$version", migration.Version), ("$name", migration.Name), ("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
-            record.Transaction = transaction;
-            record.ExecuteNonQuery();
         }
         transaction.Commit();
-    }
-
-    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)
-    {
-        using var command = SqliteFiles.Command(connection, sql);
-        command.Transaction = transaction;
-        command.ExecuteNonQuery();
     }
 }
 
