@@ -556,13 +556,14 @@ internal sealed class BossiBinder
         if (file.Object(validationsAt) is not null)
         {
             file.UnknownKeys(validationsAt, "validations", ValidationKeys, isError: false);
+            var headersRequiredAt = validationsAt.Member("headers_required");
             bodyRequired = StringList(file, validationsAt.Member("body_required"));
-            headersRequired = StringList(file, validationsAt.Member("headers_required"));
+            headersRequired = StringList(file, headersRequiredAt);
             var signatureAt = validationsAt.Member("signature");
             if (signatureAt.HasValue)
             {
                 signatureWritten = true;
-                signature = BindSignature(file, signatureAt, validationsAt.Member("headers_required"));
+                signature = BindSignature(file, signatureAt, headersRequiredAt);
             }
         }
         // An instance's webhook URL is its only credential without a signature; a webhook never generated receives nothing.

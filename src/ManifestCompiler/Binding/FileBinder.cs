@@ -76,7 +76,7 @@ internal sealed class FileBinder
     };
 
     /// <summary>The span a missing key is reported at: the opening brace of its object.</summary>
-    public static SourceSpan OpeningOf(JsonSyntax value) => new(value.Span.Start, Math.Min(1, value.Span.Length));
+    private static SourceSpan OpeningOf(JsonSyntax value) => new(value.Span.Start, Math.Min(1, value.Span.Length));
 
     // The typed readers take a cursor (JsonCursor: value, normalized path, key), so a caller names each key once. An
     // absent value is no error to them (the Required* readers report it); a present value of the wrong type is.
