@@ -11,7 +11,7 @@ namespace ManifestCompiler.Binding.ChiefOnboarding;
 
 /// <summary>
 /// Binds what only a sync-users manifest holds: the action, where the users are in the response (data_from,
-/// data_structure), the schedule and the pagination (docs/chiefonboarding-semantics.md, "Sync users").
+/// data_structure), the schedule and the pagination (docs/chiefonboarding-semantics.md, "Execute, exists and user sync").
 /// </summary>
 internal sealed class ChiefOnboardingSyncUsersBinder(FileBinder file, JsonCursor root, ChiefOnboardingScopes scopes)
 {
