@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ManifestCompiler.Binding;
+using ManifestCompiler.Binding.ChiefOnboarding;
 using ManifestCompiler.Diagnostics;
 using ManifestCompiler.IR;
 using ManifestCompiler.Sources;

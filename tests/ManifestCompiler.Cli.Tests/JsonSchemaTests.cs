@@ -121,12 +121,13 @@ public sealed class JsonSchemaTests(ITestOutputHelper log) : IDisposable
         };
     }
 
-    private static string[] RequestKeys(string role)
+    /// <summary>The keys the request shape <paramref name="shape"/> knows, read from the binder's table of request shapes.</summary>
+    private static string[] RequestKeys(string shape)
     {
-        var binder = Compiler.GetType("ManifestCompiler.Binding.ChiefOnboardingBinder", throwOnError: true)!;
-        var roleType = binder.GetNestedType("RequestRole", BindingFlags.NonPublic)!;
-        var method = binder.GetMethod("RequestKeys", BindingFlags.NonPublic | BindingFlags.Static)!;
-        return [.. ((IEnumerable<string>)method.Invoke(null, [Enum.Parse(roleType, role)])!)];
+        var table = Compiler.GetType("ManifestCompiler.Binding.ChiefOnboarding.ChiefOnboardingRequestShape", throwOnError: true)!;
+        var value = table.GetField(shape, BindingFlags.Public | BindingFlags.Static)?.GetValue(null)
+            ?? throw new InvalidOperationException($"no request shape {shape}: point this test at the binder's table");
+        return [.. (IEnumerable<string>)table.GetProperty("Keys")!.GetValue(value)!];
     }
 
     private static JsonObject Node(string schema, string pointer)
@@ -159,15 +160,15 @@ public sealed class JsonSchemaTests(ITestOutputHelper log) : IDisposable
         { "BossiBinder", "SignatureKeys", "bossi-webhook", "properties/validations/properties/signature" },
         { "BossiBinder", "WebhookStepKeys", "bossi-webhook", "properties/triggerSteps/items" },
         { "BossiBinder", "MemoryKeys", "bossi-webhook", "properties/triggerSteps/items/properties/memory/items" },
-        { "ChiefOnboardingBinder", "WebhookRootKeys", "chiefonboarding-webhook", "" },
-        { "ChiefOnboardingBinder", "SyncRootKeys", "chiefonboarding-sync-users", "" },
-        { "ChiefOnboardingBinder", "InitialDataKeys", "chiefonboarding-webhook", "$defs/initialDataItem" },
-        { "ChiefOnboardingBinder", "InitialDataKeys", "chiefonboarding-sync-users", "$defs/initialDataItem" },
-        { "ChiefOnboardingBinder", "UserInfoKeys", "chiefonboarding-webhook", "properties/extra_user_info/items" },
-        { "ChiefOnboardingBinder", "NotificationKeys", "chiefonboarding-webhook", "properties/post_execute_notification/items" },
-        { "ChiefOnboardingBinder", "OAuthKeys", "chiefonboarding-webhook", "$defs/oauth" },
-        { "ChiefOnboardingBinder", "OAuthKeys", "chiefonboarding-sync-users", "$defs/oauth" },
-        { "ChiefOnboardingBinder", "FormKeys", "chiefonboarding-webhook", "properties/form/items" },
+        { "ChiefOnboarding.ChiefOnboardingBinder", "WebhookRootKeys", "chiefonboarding-webhook", "" },
+        { "ChiefOnboarding.ChiefOnboardingBinder", "SyncRootKeys", "chiefonboarding-sync-users", "" },
+        { "ChiefOnboarding.ChiefOnboardingBinder", "InitialDataKeys", "chiefonboarding-webhook", "$defs/initialDataItem" },
+        { "ChiefOnboarding.ChiefOnboardingBinder", "InitialDataKeys", "chiefonboarding-sync-users", "$defs/initialDataItem" },
+        { "ChiefOnboarding.ChiefOnboardingBinder", "UserInfoKeys", "chiefonboarding-webhook", "properties/extra_user_info/items" },
+        { "ChiefOnboarding.ChiefOnboardingBinder", "NotificationKeys", "chiefonboarding-webhook", "properties/post_execute_notification/items" },
+        { "ChiefOnboarding.ChiefOnboardingBinder", "OAuthKeys", "chiefonboarding-webhook", "$defs/oauth" },
+        { "ChiefOnboarding.ChiefOnboardingBinder", "OAuthKeys", "chiefonboarding-sync-users", "$defs/oauth" },
+        { "ChiefOnboarding.ChiefOnboardingBinder", "FormKeys", "chiefonboarding-webhook", "properties/form/items" },
     };
 
     [Theory]
@@ -182,8 +183,8 @@ public sealed class JsonSchemaTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(RequestKeys("Execute").Order(), Properties("chiefonboarding-sync-users", "$defs/executeItem").Order());
         Assert.Equal(RequestKeys("Exists").Order(), Properties("chiefonboarding-webhook", "$defs/existsItem").Order());
         Assert.Equal(RequestKeys("Revoke").Order(), Properties("chiefonboarding-webhook", "$defs/revokeItem").Order());
-        Assert.Equal(BinderList("ChiefOnboardingBinder", "Methods"), EnumOf("chiefonboarding-webhook", "$defs/executeItem/properties/method"));
-        Assert.Equal(BinderList("ChiefOnboardingBinder", "ExistsMethods"), EnumOf("chiefonboarding-webhook", "$defs/existsItem/properties/method"));
+        Assert.Equal(BinderList("ChiefOnboarding.ChiefOnboardingRequestShape", "Methods"), EnumOf("chiefonboarding-webhook", "$defs/executeItem/properties/method"));
+        Assert.Equal(BinderList("ChiefOnboarding.ChiefOnboardingRequestShape", "ExistsMethods"), EnumOf("chiefonboarding-webhook", "$defs/existsItem/properties/method"));
         Assert.Equal(BinderList("BossiBinder", "FieldTypes").Order(), EnumOf("bossi-action-schema", "properties/data/additionalProperties/properties/dataType").Order());
         Assert.Equal(BinderList("BossiBinder", "KnownServices"), EnumOf("bossi-oauth", "properties/services/items"));
         Assert.Equal(ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan.SchemeNames.Select(s => s.Key), EnumOf("bossi-webhook", "properties/validations/properties/signature/properties/scheme"));

@@ -7,7 +7,6 @@ using ManifestCompiler.Sources;
 using ManifestCompiler.Syntax.JsonPath;
 using ManifestCompiler.Syntax.Python;
 using ManifestCompiler.Syntax.Text;
-using static ManifestCompiler.Binding.FileBinder;
 using ActionCallKind = ManifestCompiler.Runtime.Support.Plans.ActionCallKind;
 using WebhookSignaturePlan = ManifestCompiler.Runtime.Support.Plans.WebhookSignaturePlan;
 using WebhookSignatureScheme = ManifestCompiler.Runtime.Support.Plans.WebhookSignatureScheme;
@@ -83,14 +82,17 @@ internal sealed class BossiBinder
 
     private IntegrationIR? BindFolder()
     {
-        var (oauthFile, oauthJson) = Load("oauth.json", required: true);
-        var (schemaFile, schemaJson) = Load("schema.json", required: true);
-        var schemaRoot = schemaFile is null ? null : schemaFile.Object(schemaJson, JsonLocation.Root, "schema.json");
-        var oauthRoot = oauthFile is null ? null : oauthFile.Object(oauthJson, JsonLocation.Root, "oauth.json");
-        DeclareActions(schemaFile, schemaRoot);
+        var (oauthFile, oauthRoot) = Load("oauth.json", required: true);
+        var (schemaFile, schemaRoot) = Load("schema.json", required: true);
+        var schemaRead = schemaFile is not null && schemaFile.Object(schemaRoot) is not null;
+        var oauthRead = oauthFile is not null && oauthFile.Object(oauthRoot) is not null;
+        if (schemaRead)
+        {
+            DeclareActions(schemaRoot);
+        }
 
-        var oauth = oauthFile is not null && oauthRoot is not null ? BindOAuth(oauthFile, oauthRoot) : null;
-        var (schema, actions) = schemaFile is not null && schemaRoot is not null ? BindSchema(schemaFile, schemaRoot) : (null, []);
+        var oauth = oauthRead ? BindOAuth(oauthFile!, oauthRoot) : null;
+        var (schema, actions) = schemaRead ? BindSchema(schemaFile!, schemaRoot) : (null, []);
         var userTypes = BindUserTypes();
         var webhook = BindWebhook(oauth);
         ReportUndeclaredActionFolders();
@@ -105,134 +107,123 @@ internal sealed class BossiBinder
         return new IntegrationIR(_folder.Name, oauth, schema, actions, userTypes, webhook, assets);
     }
 
-    private (FileBinder? File, JsonSyntax? Json) Load(string relativePath, bool required)
+    /// <summary>
+    /// The file's binder and its root, named <paramref name="description"/> (the file's name unless given); no binder
+    /// when the file is absent (reported when <paramref name="required"/>), unreadable or not JSON.
+    /// </summary>
+    private (FileBinder? File, JsonCursor Root) Load(string relativePath, bool required, string? description = null)
     {
         var file = _folder[relativePath];
         var path = _folder.FilePath(relativePath);
+        var none = JsonCursor.Root(null);
         if (file is null)
         {
             if (required)
             {
                 new FileBinder(path, "", _diagnostics).Report(ManifestDiagnostics.MissingFile, default, null, relativePath, _folder.Path);
             }
-            return (null, null);
+            return (null, none);
         }
         if (file.Text is null)
         {
             new FileBinder(path, "", _diagnostics).Report(ManifestDiagnostics.UnreadableFile, default, null, relativePath, file.ReadError ?? "not read");
-            return (null, null);
+            return (null, none);
         }
         var binder = new FileBinder(path, file.Text, _diagnostics);
         var json = binder.ReadJson();
-        return json is null ? (null, null) : (binder, json);
+        return json is null ? (null, none) : (binder, JsonCursor.Root(json, description ?? relativePath));
     }
 
     // ---- schema.json: actions first, since every other file refers to them ----
 
-    private void DeclareActions(FileBinder? file, JsonObjectSyntax? root)
+    private void DeclareActions(JsonCursor root)
     {
-        if (file is null || root?["actions"] is not { } member || member.Value is not JsonObjectSyntax actions)
+        foreach (var action in root.Member("actions").Members())
         {
-            return;
-        }
-        foreach (var action in actions.Members)
-        {
-            var name = action.Name.Value;
-            var skipParser = action.Value is JsonObjectSyntax body && body["skipParser"]?.Value is JsonBooleanSyntax { Value: true };
+            var name = action.Key;
+            var skipParser = action.Member("skipParser").Value is JsonBooleanSyntax { Value: true };
             var hasMapping = _folder[$"action/{name}/schema.json"] is not null;
             _actions[name] = new ActionDeclaration(name, skipParser, hasMapping);
         }
     }
 
-    private bool CheckActionReference(FileBinder file, JsonStringSyntax name, string path)
+    /// <summary>Whether <paramref name="name"/> (the string at <paramref name="at"/>) names a declared action; reported if not.</summary>
+    private bool CheckActionReference(FileBinder file, JsonCursor at, JsonStringSyntax name)
     {
         if (_actions.ContainsKey(name.Value))
         {
             return true;
         }
-        file.Report(ManifestDiagnostics.UnknownAction, name.Span, path, name.Value, Suggestions.DidYouMean(name.Value, _actions.Keys));
+        file.Report(ManifestDiagnostics.UnknownAction, name.Span, at.Path, name.Value, Suggestions.DidYouMean(name.Value, _actions.Keys));
         return false;
     }
 
     // ---- oauth.json ----
 
-    private OAuthIR? BindOAuth(FileBinder file, JsonObjectSyntax root)
+    private OAuthIR? BindOAuth(FileBinder file, JsonCursor root)
     {
-        var path = JsonLocation.Root;
-        file.UnknownKeys(root, path, "oauth.json", OAuthKeys, isError: false);
-        var name = file.RequiredString(root, path, "name", "oauth.json");
-        var isNonOauth = file.OptionalBool(root, path, "isNonOauth") ?? false;
-        var genWebhook = file.OptionalBool(root, path, "genWebhook") ?? false;
+        const string Description = "oauth.json";
+        file.UnknownKeys(root, Description, OAuthKeys, isError: false);
+        var name = file.RequiredString(root.Member("name"), Description);
+        var isNonOauth = file.OptionalBool(root.Member("isNonOauth")) ?? false;
+        var genWebhook = file.OptionalBool(root.Member("genWebhook")) ?? false;
 
         var services = ImmutableArray.CreateBuilder<string>();
-        if (Member(root, "services") is { } servicesValue && file.Array(servicesValue, JsonLocation.Member(path, "services"), "services") is { } servicesArray)
+        foreach (var item in file.Items(root.Member("services"), "services[]"))
         {
-            for (var i = 0; i < servicesArray.Items.Length; i++)
+            if (file.String(item) is { } service)
             {
-                var itemPath = JsonLocation.Element(JsonLocation.Member(path, "services"), i);
-                if (file.String(servicesArray.Items[i], itemPath, "services[]") is { } service)
+                if (!KnownServices.Contains(service.Value))
                 {
-                    if (!KnownServices.Contains(service.Value))
-                    {
-                        file.Report(ManifestDiagnostics.UnknownService, service.Span, itemPath, service.Value, Suggestions.DidYouMean(service.Value, KnownServices), string.Join(", ", KnownServices));
-                    }
-                    services.Add(service.Value);
+                    file.Report(ManifestDiagnostics.UnknownService, item, service.Value, Suggestions.DidYouMean(service.Value, KnownServices), string.Join(", ", KnownServices));
                 }
+                services.Add(service.Value);
             }
         }
 
         var queryParams = ImmutableArray.CreateBuilder<string>();
-        if (Member(root, "requiredQueryParams") is { } paramsValue && file.Array(paramsValue, JsonLocation.Member(path, "requiredQueryParams"), "requiredQueryParams") is { } paramsArray)
+        var seen = new Dictionary<string, JsonStringSyntax>(StringComparer.Ordinal);
+        foreach (var item in file.Items(root.Member("requiredQueryParams"), "requiredQueryParams[]"))
         {
-            var seen = new Dictionary<string, JsonStringSyntax>(StringComparer.Ordinal);
-            for (var i = 0; i < paramsArray.Items.Length; i++)
+            if (file.String(item, allowBlank: false) is { } param)
             {
-                var itemPath = JsonLocation.Element(JsonLocation.Member(path, "requiredQueryParams"), i);
-                if (file.String(paramsArray.Items[i], itemPath, "requiredQueryParams[]", allowBlank: false) is { } param)
+                if (seen.TryGetValue(param.Value, out var first))
                 {
-                    if (seen.TryGetValue(param.Value, out var first))
-                    {
-                        file.Report(ManifestDiagnostics.DuplicateName, param.Span, itemPath, "required query parameter", param.Value, file.LineOf(first.Span));
-                        continue;
-                    }
-                    seen[param.Value] = param;
-                    queryParams.Add(param.Value);
+                    file.Report(ManifestDiagnostics.DuplicateName, item, "required query parameter", param.Value, file.LineOf(first.Span));
+                    continue;
                 }
+                seen[param.Value] = param;
+                queryParams.Add(param.Value);
             }
         }
         _queryParams = queryParams.ToImmutableHashSet(StringComparer.Ordinal);
 
-        var parameterNames = Member(root, "parameters") is JsonObjectSyntax parametersObject ? parametersObject.Members.Select(m => m.Name.Value) : [];
+        var parametersAt = root.Member("parameters");
+        var parameterNames = parametersAt.Members().Select(m => m.Key);
         var connectScope = TemplateCheckScope.Of(PlatformVariables.Concat(_queryParams));
-        var parameters = NamedTemplates(file, root, path, "parameters", connectScope);
-        var url = OptionalTemplate(file, root, path, "url", connectScope.With(parameterNames));
-        var tokenUrl = OptionalTemplate(file, root, path, "tokenUrl", connectScope.With(parameterNames));
-        var clientId = file.OptionalString(root, path, "clientId");
-        var clientSecret = file.OptionalString(root, path, "clientSecret");
+        var parameters = NamedTemplates(file, parametersAt, connectScope);
+        var url = OptionalTemplate(file, root.Member("url"), connectScope.With(parameterNames));
+        var tokenUrl = OptionalTemplate(file, root.Member("tokenUrl"), connectScope.With(parameterNames));
+        var clientId = file.OptionalString(root.Member("clientId"));
+        var clientSecret = file.OptionalString(root.Member("clientSecret"));
         if (!isNonOauth)
         {
             // An OAuth connection redirects to url and exchanges the code at tokenUrl; without them it cannot connect.
             foreach (var key in new[] { "url", "tokenUrl" })
             {
-                if (root[key] is null)
-                {
-                    file.MissingKey(root, path, key, "oauth.json of an OAuth integration (isNonOauth is not true)");
-                }
+                file.Required(root.Member(key), "oauth.json of an OAuth integration (isNonOauth is not true)");
             }
         }
         // OAuth tokens capture fields of the token response, which nothing describes; API-key tokens come from the user.
-        var tokens = NamedTemplates(file, root, path, "tokens", isNonOauth ? connectScope.With(parameterNames) : TemplateCheckScope.Anything);
+        var tokens = NamedTemplates(file, root.Member("tokens"), isNonOauth ? connectScope.With(parameterNames) : TemplateCheckScope.Anything);
         _tokenNames = tokens.Select(t => t.Name).ToImmutableHashSet(StringComparer.Ordinal);
 
         var triggerSteps = ImmutableArray.CreateBuilder<TriggerStepIR>();
-        if (Member(root, "triggerSteps") is { } stepsValue && file.Array(stepsValue, JsonLocation.Member(path, "triggerSteps"), "triggerSteps") is { } stepsArray)
+        foreach (var item in file.Items(root.Member("triggerSteps"), "a trigger step"))
         {
-            for (var i = 0; i < stepsArray.Items.Length; i++)
+            if (BindTriggerStep(file, item) is { } step)
             {
-                if (BindTriggerStep(file, stepsArray.Items[i], JsonLocation.Element(JsonLocation.Member(path, "triggerSteps"), i), "a trigger step") is { } step)
-                {
-                    triggerSteps.Add(step);
-                }
+                triggerSteps.Add(step);
             }
         }
         return name is null ? null : new OAuthIR(
@@ -243,50 +234,57 @@ internal sealed class BossiBinder
     /// <summary>The scope of templates that run with a connected instance: its tokens, query parameters, schema variables.</summary>
     private TemplateCheckScope InstanceScope => TemplateCheckScope.Of(PlatformVariables.Concat(_queryParams).Concat(_tokenNames).Concat(_variableNames));
 
-    private TriggerStepIR? BindTriggerStep(FileBinder file, JsonSyntax value, string path, string description)
+    /// <summary>A trigger step at <paramref name="at"/> (named by its key, or its description in a list).</summary>
+    private TriggerStepIR? BindTriggerStep(FileBinder file, JsonCursor at)
     {
-        if (file.Object(value, path, description) is not { } step)
+        if (file.Object(at) is null)
         {
             return null;
         }
-        file.UnknownKeys(step, path, description, TriggerStepKeys, isError: false);
-        var action = file.RequiredString(step, path, "action", description);
-        if (action is null || !CheckActionReference(file, action, JsonLocation.Member(path, "action")))
+        var description = at.Key;
+        file.UnknownKeys(at, description, TriggerStepKeys, isError: false);
+        var actionAt = at.Member("action");
+        var action = file.RequiredString(actionAt, description);
+        if (action is null || !CheckActionReference(file, actionAt, action))
         {
             return null;
         }
-        var payload = Member(step, "payload") is { } payloadValue
-            ? file.Value(payloadValue, JsonLocation.Member(path, "payload"), (text, p) => TemplateBinder.Bind(file, text, p, InstanceScope))
-            : new JsonObjectIR(EquatableArray<JsonPropertyIR>.Empty);
-        return new TriggerStepIR(action.Value, payload);
+        return new TriggerStepIR(action.Value, Payload(file, at.Member("payload"), InstanceScope));
     }
+
+    /// <summary>A payload object, its strings templates in <paramref name="scope"/>; an empty object when absent.</summary>
+    private static JsonValueIR Payload(FileBinder file, JsonCursor at, TemplateCheckScope scope) =>
+        at.Exists
+            ? file.Value(at, (text, p) => TemplateBinder.Bind(file, text, p, scope))
+            : new JsonObjectIR(EquatableArray<JsonPropertyIR>.Empty);
 
     // ---- schema.json ----
 
-    private (SchemaIR?, EquatableArray<ActionIR>) BindSchema(FileBinder file, JsonObjectSyntax root)
+    private (SchemaIR?, EquatableArray<ActionIR>) BindSchema(FileBinder file, JsonCursor root)
     {
-        var path = JsonLocation.Root;
-        file.UnknownKeys(root, path, "schema.json", SchemaKeys, isError: false);
-        var name = file.RequiredString(root, path, "name", "schema.json");
-        var version = file.OptionalString(root, path, "version");
-        var description = file.OptionalString(root, path, "description");
-        var variables = NamedTemplates(file, root, path, "variables", TemplateCheckScope.Of(PlatformVariables.Concat(_queryParams).Concat(_tokenNames)));
+        const string Description = "schema.json";
+        file.UnknownKeys(root, Description, SchemaKeys, isError: false);
+        var name = file.RequiredString(root.Member("name"), Description);
+        var version = file.OptionalString(root.Member("version"));
+        var description = file.OptionalString(root.Member("description"));
+        var variables = NamedTemplates(file, root.Member("variables"), TemplateCheckScope.Of(PlatformVariables.Concat(_queryParams).Concat(_tokenNames)));
         _variableNames = variables.Select(v => v.Name).ToImmutableHashSet(StringComparer.Ordinal);
 
         SecurityIR? security = null;
-        var securityPath = JsonLocation.Member(path, "security");
-        if (Member(root, "security") is { } securityValue && file.Object(securityValue, securityPath, "security") is { } securityObject)
+        var securityAt = root.Member("security");
+        if (file.Object(securityAt) is not null)
         {
-            file.UnknownKeys(securityObject, securityPath, "security", SecurityKeys, isError: false);
-            var type = file.RequiredString(securityObject, securityPath, "type", "security");
-            var token = OptionalTemplate(file, securityObject, securityPath, "token", InstanceScope);
-            var accessTokenVariable = file.OptionalString(securityObject, securityPath, "accessTokenVariable");
+            file.UnknownKeys(securityAt, "security", SecurityKeys, isError: false);
+            var type = file.RequiredString(securityAt.Member("type"), "security");
+            var token = OptionalTemplate(file, securityAt.Member("token"), InstanceScope);
+            var accessTokenAt = securityAt.Member("accessTokenVariable");
+            var accessTokenVariable = file.OptionalString(accessTokenAt);
             if (accessTokenVariable is not null && !_tokenNames.Contains(accessTokenVariable.Value))
             {
-                file.Report(ManifestDiagnostics.AccessTokenNotCaptured, accessTokenVariable.Span, JsonLocation.Member(securityPath, "accessTokenVariable"), accessTokenVariable.Value, Suggestions.DidYouMean(accessTokenVariable.Value, _tokenNames));
+                file.Report(ManifestDiagnostics.AccessTokenNotCaptured, accessTokenAt, accessTokenVariable.Value, Suggestions.DidYouMean(accessTokenVariable.Value, _tokenNames));
             }
-            var expiryInVariable = file.OptionalString(securityObject, securityPath, "expiryInVariable");
-            var refreshTokenUrl = OptionalTemplate(file, securityObject, securityPath, "refreshTokenUrl", InstanceScope);
+            var expiryInVariable = file.OptionalString(securityAt.Member("expiryInVariable"));
+            var refreshTokenUrl = OptionalTemplate(file, securityAt.Member("refreshTokenUrl"), InstanceScope);
             if (type is not null)
             {
                 security = new SecurityIR(type.Value, token, accessTokenVariable?.Value, expiryInVariable?.Value, refreshTokenUrl);
@@ -295,64 +293,54 @@ internal sealed class BossiBinder
         }
 
         var actions = ImmutableArray.CreateBuilder<ActionIR>();
-        var actionsPath = JsonLocation.Member(path, "actions");
-        if (root["actions"] is null)
+        var actionsAt = root.Member("actions");
+        if (file.RequiredObject(actionsAt, Description) is not null)
         {
-            file.MissingKey(root, path, "actions", "schema.json");
-        }
-        else if (file.Object(root["actions"]!.Value, actionsPath, "actions") is { } actionsObject)
-        {
-            foreach (var member in actionsObject.Members)
+            foreach (var member in actionsAt.Members())
             {
-                if (BindAction(file, member, JsonLocation.Member(actionsPath, member.Name.Value)) is { } action)
+                if (BindAction(file, member) is { } action)
                 {
                     actions.Add(action);
                 }
             }
         }
 
-        TriggerStepIR? deleteAction = null;
-        if (Member(root, "deleteAction") is { } deleteValue)
-        {
-            deleteAction = BindTriggerStep(file, deleteValue, JsonLocation.Member(path, "deleteAction"), "deleteAction");
-        }
+        var deleteAt = root.Member("deleteAction");
+        var deleteAction = deleteAt.Exists ? BindTriggerStep(file, deleteAt) : null;
         var schema = name is null ? null : new SchemaIR(name.Value, version?.Value, description?.Value, variables, security, deleteAction);
         return (schema, actions.ToEquatableArray());
     }
 
-    private ActionIR? BindAction(FileBinder file, JsonMemberSyntax member, string path)
+    private ActionIR? BindAction(FileBinder file, JsonCursor at)
     {
-        var name = member.Name.Value;
+        var name = at.Key;
         if (name.Length == 0 || name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal) || name is "." or "..")
         {
-            file.Report(ManifestDiagnostics.InvalidChoice, member.Name.Span, path, name, "action name", "a non-empty name without '/' (it names the folder action/<name>)");
+            file.ReportAtKey(ManifestDiagnostics.InvalidChoice, at, name, "action name", "a non-empty name without '/' (it names the folder action/<name>)");
             return null;
         }
-        if (file.Object(member.Value, path, name) is not { } action)
+        if (file.Object(at) is null)
         {
             return null;
         }
-        file.UnknownKeys(action, path, $"action '{name}'", ActionKeys, isError: false);
-        var skipParser = file.OptionalBool(action, path, "skipParser") ?? false;
-        var returnsData = file.OptionalBool(action, path, "returnsData") ?? false;
-        var continueOnFailure = file.OptionalBool(action, path, "continueOnFailure") ?? false;
-        var rateLimit = BindRateLimit(file, action, path);
+        var description = $"action '{name}'";
+        file.UnknownKeys(at, description, ActionKeys, isError: false);
+        var skipParser = file.OptionalBool(at.Member("skipParser")) ?? false;
+        var returnsData = file.OptionalBool(at.Member("returnsData")) ?? false;
+        var continueOnFailure = file.OptionalBool(at.Member("continueOnFailure")) ?? false;
+        var rateLimit = BindRateLimit(file, at.Member("rate_limit"));
 
         var steps = ImmutableArray.CreateBuilder<ActionStepIR>();
-        var stepsPath = JsonLocation.Member(path, "steps");
-        if (action["steps"] is null)
-        {
-            file.MissingKey(action, path, "steps", $"action '{name}'");
-        }
-        else if (file.Array(action["steps"]!.Value, stepsPath, "steps") is { } stepsArray)
+        var stepsAt = at.Member("steps");
+        if (file.RequiredArray(stepsAt, description) is { } stepsArray)
         {
             if (stepsArray.Items.IsEmpty)
             {
-                file.Report(ManifestDiagnostics.ActionNeverRuns, stepsArray.Span, stepsPath, name);
+                file.Report(ManifestDiagnostics.ActionNeverRuns, stepsAt, name);
             }
-            for (var i = 0; i < stepsArray.Items.Length; i++)
+            foreach (var item in stepsAt.Elements("a step"))
             {
-                if (BindStep(file, stepsArray.Items[i], JsonLocation.Element(stepsPath, i), name, continueOnFailure) is { } step)
+                if (BindStep(file, item, name, continueOnFailure) is { } step)
                 {
                     steps.Add(step);
                 }
@@ -362,46 +350,48 @@ internal sealed class BossiBinder
         var mapping = BindFieldMapping(name);
         if (mapping is not null && skipParser)
         {
-            file.Report(ManifestDiagnostics.MappingNeverUsed, member.Name.Span, path, name);
+            file.ReportAtKey(ManifestDiagnostics.MappingNeverUsed, at, name);
         }
         else if (!skipParser && !_actions[name].HasMapping)
         {
-            file.Report(ManifestDiagnostics.MissingFieldMapping, member.Name.Span, path, name);
+            file.ReportAtKey(ManifestDiagnostics.MissingFieldMapping, at, name);
         }
         return new ActionIR(name, skipParser, returnsData, rateLimit, steps.ToEquatableArray(), mapping);
     }
 
-    private static RateLimitIR? BindRateLimit(FileBinder file, JsonObjectSyntax action, string actionPath)
+    private static RateLimitIR? BindRateLimit(FileBinder file, JsonCursor at)
     {
-        var path = JsonLocation.Member(actionPath, "rate_limit");
-        if (Member(action, "rate_limit") is not { } value || file.Object(value, path, "rate_limit") is not { } rate)
+        if (file.Object(at) is null)
         {
             return null;
         }
-        file.UnknownKeys(rate, path, "rate_limit", ["limit", "period"], isError: false);
-        var limit = Member(rate, "limit") is { } l ? file.Int(l, JsonLocation.Member(path, "limit"), "limit", 0, int.MaxValue) : 0;
-        var period = Member(rate, "period") is { } p ? file.Int(p, JsonLocation.Member(path, "period"), "period", 0, int.MaxValue) : 0;
+        file.UnknownKeys(at, "rate_limit", ["limit", "period"], isError: false);
+        var limitAt = at.Member("limit");
+        var periodAt = at.Member("period");
+        var limit = limitAt.Exists ? file.Int(limitAt, 0, int.MaxValue) : 0;
+        var period = periodAt.Exists ? file.Int(periodAt, 0, int.MaxValue) : 0;
         if (limit is null || period is null || limit == 0)
         {
             return null;
         }
         if (period == 0)
         {
-            file.Report(ManifestDiagnostics.InvalidRateLimit, rate.Span, path, limit, period);
+            file.Report(ManifestDiagnostics.InvalidRateLimit, at, limit, period);
             return null;
         }
         return new RateLimitIR(limit.Value, period.Value);
     }
 
-    private ActionStepIR? BindStep(FileBinder file, JsonSyntax value, string path, string actionName, bool actionContinueOnFailure)
+    private ActionStepIR? BindStep(FileBinder file, JsonCursor at, string actionName, bool actionContinueOnFailure)
     {
-        if (file.Object(value, path, "a step") is not { } step)
+        if (file.Object(at) is null)
         {
             return null;
         }
-        file.UnknownKeys(step, path, "a step", StepKeys, isError: false);
-        var continueOnFailure = file.OptionalBool(step, path, "continueOnFailure") ?? actionContinueOnFailure;
-        if (file.RequiredString(step, path, "codeRef", "a step", allowBlank: false) is not { } codeRef)
+        file.UnknownKeys(at, at.Key, StepKeys, isError: false);
+        var continueOnFailure = file.OptionalBool(at.Member("continueOnFailure")) ?? actionContinueOnFailure;
+        var codeRefAt = at.Member("codeRef");
+        if (file.RequiredString(codeRefAt, at.Key, allowBlank: false) is not { } codeRef)
         {
             return null;
         }
@@ -409,7 +399,7 @@ internal sealed class BossiBinder
         var code = _folder[codePath];
         if (code is null || codeRef.Value.Contains('/', StringComparison.Ordinal))
         {
-            file.Report(ManifestDiagnostics.MissingCodeFile, codeRef.Span, JsonLocation.Member(path, "codeRef"), codeRef.Value, codePath);
+            file.Report(ManifestDiagnostics.MissingCodeFile, codeRefAt, codeRef.Value, codePath);
             return null;
         }
         if (code.Text is null)
@@ -458,32 +448,28 @@ internal sealed class BossiBinder
 
     private FieldMappingIR? BindFieldMapping(string actionName)
     {
-        var (file, json) = Load($"action/{actionName}/schema.json", required: false);
-        if (file is null || file.Object(json, JsonLocation.Root, "a field mapping") is not { } root)
+        const string Description = "a field mapping";
+        var (file, root) = Load($"action/{actionName}/schema.json", required: false, Description);
+        if (file is null || file.Object(root) is null)
         {
             return null;
         }
-        var path = JsonLocation.Root;
-        file.UnknownKeys(root, path, "a field mapping", MappingKeys, isError: false);
-        var version = file.OptionalString(root, path, "version");
+        file.UnknownKeys(root, Description, MappingKeys, isError: false);
+        var version = file.OptionalString(root.Member("version"));
         var fields = ImmutableArray.CreateBuilder<FieldMappingEntryIR>();
-        var dataPath = JsonLocation.Member(path, "data");
-        if (root["data"] is null)
+        var dataAt = root.Member("data");
+        if (file.RequiredObject(dataAt, Description) is not null)
         {
-            file.MissingKey(root, path, "data", "a field mapping");
-        }
-        else if (file.Object(root["data"]!.Value, dataPath, "data") is { } data)
-        {
-            foreach (var member in data.Members)
+            foreach (var field in dataAt.Members())
             {
-                var fieldPath = JsonLocation.Member(dataPath, member.Name.Value);
-                if (file.Object(member.Value, fieldPath, member.Name.Value) is not { } field)
+                if (file.Object(field) is null)
                 {
                     continue;
                 }
-                var description = $"field '{member.Name.Value}'";
-                file.UnknownKeys(field, fieldPath, description, FieldKeys, isError: false);
-                var dataType = file.RequiredString(field, fieldPath, "dataType", description);
+                var description = $"field '{field.Key}'";
+                file.UnknownKeys(field, description, FieldKeys, isError: false);
+                var dataTypeAt = field.Member("dataType");
+                var dataType = file.RequiredString(dataTypeAt, description);
                 FieldDataType? type = null;
                 if (dataType is not null)
                 {
@@ -493,27 +479,27 @@ internal sealed class BossiBinder
                     }
                     else
                     {
-                        file.Report(ManifestDiagnostics.InvalidChoice, dataType.Span, JsonLocation.Member(fieldPath, "dataType"), dataType.Value, "dataType" + Suggestions.DidYouMean(dataType.Value, FieldTypes.Keys), string.Join(", ", FieldTypes.Keys.Order(StringComparer.Ordinal)));
+                        file.Report(ManifestDiagnostics.InvalidChoice, dataTypeAt, dataType.Value, "dataType" + Suggestions.DidYouMean(dataType.Value, FieldTypes.Keys), string.Join(", ", FieldTypes.Keys.Order(StringComparer.Ordinal)));
                     }
                 }
-                var required = file.OptionalBool(field, fieldPath, "required") ?? false;
-                var equivalentName = file.RequiredString(field, fieldPath, "equivalentName", description, allowBlank: false);
+                var required = file.OptionalBool(field.Member("required")) ?? false;
+                var queryAt = field.Member("equivalentName");
+                var equivalentName = file.RequiredString(queryAt, description, allowBlank: false);
                 if (equivalentName is null)
                 {
                     continue;
                 }
-                var queryPath = JsonLocation.Member(fieldPath, "equivalentName");
                 var query = JsonPath.Parse(equivalentName.Value);
-                file.ReportEmbedded(query.Diagnostics, equivalentName, queryPath);
+                file.ReportEmbedded(query.Diagnostics, equivalentName, queryAt.Path);
                 if (query.Value is not { } parsed || query.HasErrors || type is null)
                 {
                     continue;
                 }
                 if (!parsed.IsSingular && type != FieldDataType.Array)
                 {
-                    file.Report(ManifestDiagnostics.NonSingularMapping, equivalentName.Span, queryPath, equivalentName.Value, dataType!.Value);
+                    file.Report(ManifestDiagnostics.NonSingularMapping, queryAt, equivalentName.Value, dataType!.Value);
                 }
-                fields.Add(new FieldMappingEntryIR(member.Name.Value, type.Value, required, parsed));
+                fields.Add(new FieldMappingEntryIR(field.Key, type.Value, required, parsed));
             }
         }
         return new FieldMappingIR(version?.Value, fields.ToEquatableArray());
@@ -523,29 +509,27 @@ internal sealed class BossiBinder
 
     private UserTypesIR? BindUserTypes()
     {
-        var (file, json) = Load("usertypes.json", required: false);
-        if (file is null || file.Object(json, JsonLocation.Root, "usertypes.json") is not { } root)
+        var (file, root) = Load("usertypes.json", required: false);
+        if (file is null || file.Object(root) is null)
         {
             return null;
         }
         var roles = ImmutableArray.CreateBuilder<UserTypeIR>();
-        foreach (var member in root.Members.Where(m => !FileBinder.IsSchemaReference(JsonLocation.Root, m.Name.Value)))
+        foreach (var role in root.Members().Where(m => !FileBinder.IsSchemaReference(root.Path, m.Key)))
         {
-            var rolePath = JsonLocation.Member(JsonLocation.Root, member.Name.Value);
-            if (file.Array(member.Value, rolePath, member.Name.Value) is not { } list)
+            if (file.Array(role) is null)
             {
                 continue;
             }
             var actions = ImmutableArray.CreateBuilder<string>();
-            for (var i = 0; i < list.Items.Length; i++)
+            foreach (var item in role.Elements(role.Key + "[]"))
             {
-                var itemPath = JsonLocation.Element(rolePath, i);
-                if (file.String(list.Items[i], itemPath, member.Name.Value + "[]") is { } action && CheckActionReference(file, action, itemPath))
+                if (file.String(item) is { } action && CheckActionReference(file, item, action))
                 {
                     actions.Add(action.Value);
                 }
             }
-            roles.Add(new UserTypeIR(member.Name.Value, actions.ToEquatableArray()));
+            roles.Add(new UserTypeIR(role.Key, actions.ToEquatableArray()));
         }
         return new UserTypesIR(roles.ToEquatableArray());
     }
@@ -554,49 +538,52 @@ internal sealed class BossiBinder
 
     private WebhookIR? BindWebhook(OAuthIR? oauth)
     {
-        var (file, json) = Load("webhook.json", required: false);
-        if (file is null || file.Object(json, JsonLocation.Root, "webhook.json") is not { } root)
+        var (file, root) = Load("webhook.json", required: false);
+        if (file is null || file.Object(root) is null)
         {
             return null;
         }
-        var path = JsonLocation.Root;
         if (oauth is not null && !oauth.GenerateWebhook)
         {
-            file.Report(ManifestDiagnostics.WebhookNotGenerated, FileBinder.OpeningOf(root), path);
+            file.ReportAtOpening(ManifestDiagnostics.WebhookNotGenerated, root);
         }
-        file.UnknownKeys(root, path, "webhook.json", WebhookKeys, isError: false);
+        file.UnknownKeys(root, "webhook.json", WebhookKeys, isError: false);
         var bodyRequired = ImmutableArray<string>.Empty;
         var headersRequired = ImmutableArray<string>.Empty;
         WebhookSignatureIR? signature = null;
         var signatureWritten = false;
-        var validationsPath = JsonLocation.Member(path, "validations");
-        if (Member(root, "validations") is { } validationsValue && file.Object(validationsValue, validationsPath, "validations") is { } validations)
+        var validationsAt = root.Member("validations");
+        if (file.Object(validationsAt) is not null)
         {
-            file.UnknownKeys(validations, validationsPath, "validations", ValidationKeys, isError: false);
-            bodyRequired = StringList(file, validations, validationsPath, "body_required");
-            headersRequired = StringList(file, validations, validationsPath, "headers_required");
-            if (Member(validations, "signature") is { } signatureValue and not JsonNullSyntax)
+            file.UnknownKeys(validationsAt, "validations", ValidationKeys, isError: false);
+            var headersRequiredAt = validationsAt.Member("headers_required");
+            bodyRequired = StringList(file, validationsAt.Member("body_required"));
+            headersRequired = StringList(file, headersRequiredAt);
+            var signatureAt = validationsAt.Member("signature");
+            if (signatureAt.HasValue)
             {
                 signatureWritten = true;
-                signature = BindSignature(file, signatureValue, JsonLocation.Member(validationsPath, "signature"), validations, validationsPath);
+                signature = BindSignature(file, signatureAt, headersRequiredAt);
             }
         }
         // An instance's webhook URL is its only credential without a signature; a webhook never generated receives nothing.
         if (!signatureWritten && oauth?.GenerateWebhook != false)
         {
-            var at = root["validations"] is { } validationsMember ? validationsMember.Name.Span : FileBinder.OpeningOf(root);
-            file.Report(ManifestDiagnostics.WebhookUnsigned, at, root["validations"] is null ? path : validationsPath);
+            if (validationsAt.Exists)
+            {
+                file.ReportAtKey(ManifestDiagnostics.WebhookUnsigned, validationsAt);
+            }
+            else
+            {
+                file.ReportAtOpening(ManifestDiagnostics.WebhookUnsigned, root);
+            }
         }
         var steps = ImmutableArray.CreateBuilder<WebhookTriggerIR>();
-        var stepsPath = JsonLocation.Member(path, "triggerSteps");
-        if (Member(root, "triggerSteps") is { } stepsValue && file.Array(stepsValue, stepsPath, "triggerSteps") is { } stepsArray)
+        foreach (var item in file.Items(root.Member("triggerSteps"), "a webhook trigger step"))
         {
-            for (var i = 0; i < stepsArray.Items.Length; i++)
+            if (BindWebhookStep(file, item, bodyRequired) is { } step)
             {
-                if (BindWebhookStep(file, stepsArray.Items[i], JsonLocation.Element(stepsPath, i), bodyRequired) is { } step)
-                {
-                    steps.Add(step);
-                }
+                steps.Add(step);
             }
         }
         return new WebhookIR(bodyRequired, headersRequired, steps.ToEquatableArray(), signature);
@@ -607,27 +594,29 @@ internal sealed class BossiBinder
     /// and a request without it is refused with 401 before validations run), a known scheme, the secret as a template
     /// over the instance's variables, and the timestamp tolerance of schemes that sign one. Null after an error.
     /// </summary>
-    private WebhookSignatureIR? BindSignature(FileBinder file, JsonSyntax value, string path, JsonObjectSyntax validations, string validationsPath)
+    private WebhookSignatureIR? BindSignature(FileBinder file, JsonCursor at, JsonCursor headersRequired)
     {
-        if (file.Object(value, path, "signature") is not { } block)
+        const string Description = "signature";
+        if (file.Object(at) is null)
         {
             return null;
         }
-        file.UnknownKeys(block, path, "signature", SignatureKeys, isError: false);
-        var header = file.RequiredString(block, path, "header", "signature", allowBlank: false);
-        if (header is not null && Member(validations, "headers_required") is JsonArraySyntax required)
+        file.UnknownKeys(at, Description, SignatureKeys, isError: false);
+        var header = file.RequiredString(at.Member("header"), Description, allowBlank: false);
+        if (header is not null)
         {
-            for (var i = 0; i < required.Items.Length; i++)
+            foreach (var listed in headersRequired.Elements("headers_required[]"))
             {
-                if (required.Items[i] is JsonStringSyntax listed && string.Equals(listed.Value, header.Value, StringComparison.OrdinalIgnoreCase))
+                if (listed.Value is JsonStringSyntax text && string.Equals(text.Value, header.Value, StringComparison.OrdinalIgnoreCase))
                 {
-                    file.Report(ManifestDiagnostics.SignatureHeaderAlsoRequired, listed.Span, JsonLocation.Element(JsonLocation.Member(validationsPath, "headers_required"), i), listed.Value);
+                    file.Report(ManifestDiagnostics.SignatureHeaderAlsoRequired, listed, text.Value);
                 }
             }
         }
 
         WebhookSignatureScheme? scheme = null;
-        if (file.RequiredString(block, path, "scheme", "signature") is { } schemeText)
+        var schemeAt = at.Member("scheme");
+        if (file.RequiredString(schemeAt, Description) is { } schemeText)
         {
             if (WebhookSignaturePlan.TryParseScheme(schemeText.Value, out var parsed))
             {
@@ -636,27 +625,27 @@ internal sealed class BossiBinder
             else
             {
                 var names = WebhookSignaturePlan.SchemeNames.Select(n => n.Key).ToList();
-                file.Report(ManifestDiagnostics.UnknownSignatureScheme, schemeText.Span, JsonLocation.Member(path, "scheme"),
-                    schemeText.Value, Suggestions.DidYouMean(schemeText.Value, names), string.Join(", ", names));
+                file.Report(ManifestDiagnostics.UnknownSignatureScheme, schemeAt, schemeText.Value, Suggestions.DidYouMean(schemeText.Value, names), string.Join(", ", names));
             }
         }
 
         TemplateIR? secret = null;
-        if (file.RequiredString(block, path, "secret", "signature", allowBlank: false) is { } secretText)
+        var secretAt = at.Member("secret");
+        if (file.RequiredString(secretAt, Description, allowBlank: false) is { } secretText)
         {
-            secret = TemplateBinder.Bind(file, secretText, JsonLocation.Member(path, "secret"), InstanceScope with { UnknownVariable = ManifestDiagnostics.UnknownSignatureSecretVariable });
+            secret = TemplateBinder.Bind(file, secretText, secretAt.Path, InstanceScope with { UnknownVariable = ManifestDiagnostics.UnknownSignatureSecretVariable });
         }
 
         var tolerance = WebhookSignaturePlan.DefaultToleranceSeconds;
         var toleranceOk = true;
-        if (block["tolerance_seconds"] is { } toleranceMember && toleranceMember.Value is not JsonNullSyntax && scheme is { } known)
+        var toleranceAt = at.Member("tolerance_seconds");
+        if (toleranceAt.HasValue && scheme is { } known)
         {
-            var tolerancePath = JsonLocation.Member(path, "tolerance_seconds");
             if (!WebhookSignaturePlan.HasTimestamp(known))
             {
-                file.Report(ManifestDiagnostics.SignatureToleranceIgnored, toleranceMember.Name.Span, tolerancePath, WebhookSignaturePlan.SchemeNames.First(n => n.Value == known).Key);
+                file.ReportAtKey(ManifestDiagnostics.SignatureToleranceIgnored, toleranceAt, WebhookSignaturePlan.SchemeNames.First(n => n.Value == known).Key);
             }
-            else if (toleranceMember.Value is JsonNumberSyntax number
+            else if (toleranceAt.Value is JsonNumberSyntax number
                 && int.TryParse(number.Text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
                 && seconds is >= 1 and <= WebhookSignaturePlan.MaxToleranceSeconds)
             {
@@ -664,7 +653,7 @@ internal sealed class BossiBinder
             }
             else
             {
-                file.Report(ManifestDiagnostics.InvalidSignatureTolerance, toleranceMember.Value.Span, tolerancePath, WebhookSignaturePlan.MaxToleranceSeconds, FileBinder.Describe(toleranceMember.Value));
+                file.Report(ManifestDiagnostics.InvalidSignatureTolerance, toleranceAt, WebhookSignaturePlan.MaxToleranceSeconds, FileBinder.Describe(toleranceAt.Value!));
                 toleranceOk = false;
             }
         }
@@ -673,60 +662,55 @@ internal sealed class BossiBinder
             : null;
     }
 
-    private WebhookTriggerIR? BindWebhookStep(FileBinder file, JsonSyntax value, string path, ImmutableArray<string> bodyRequired)
+    private WebhookTriggerIR? BindWebhookStep(FileBinder file, JsonCursor at, ImmutableArray<string> bodyRequired)
     {
-        if (file.Object(value, path, "a webhook trigger step") is not { } step)
+        if (file.Object(at) is null)
         {
             return null;
         }
-        file.UnknownKeys(step, path, "a webhook trigger step", WebhookStepKeys, isError: false);
-        var ok = true;
+        var description = at.Key;
+        file.UnknownKeys(at, description, WebhookStepKeys, isError: false);
         PythonExpression? condition = null;
-        if (Member(step, "condition") is { } conditionValue and not JsonNullSyntax)
+        var conditionAt = at.Member("condition");
+        var conditionText = conditionAt.HasValue ? file.String(conditionAt) : null;
+        if (conditionText is not null)
         {
-            var conditionPath = JsonLocation.Member(path, "condition");
-            if (file.String(conditionValue, conditionPath, "condition") is { } text)
-            {
-                condition = BindPython(file, text, conditionPath, PythonCheckScope.Webhook);
-                ok &= condition is not null;
-            }
+            condition = BindPython(file, conditionText, conditionAt.Path, PythonCheckScope.Webhook);
         }
 
         var memory = ImmutableArray.CreateBuilder<MemoryEntryIR>();
-        var memoryPath = JsonLocation.Member(path, "memory");
         var memoryKeys = new Dictionary<string, JsonStringSyntax>(StringComparer.Ordinal);
-        if (Member(step, "memory") is { } memoryValue && file.Array(memoryValue, memoryPath, "memory") is { } entries)
+        foreach (var entry in file.Items(at.Member("memory"), "a memory entry"))
         {
-            for (var i = 0; i < entries.Items.Length; i++)
+            if (file.Object(entry) is null)
             {
-                var entryPath = JsonLocation.Element(memoryPath, i);
-                if (file.Object(entries.Items[i], entryPath, "a memory entry") is not { } entry)
-                {
-                    continue;
-                }
-                file.UnknownKeys(entry, entryPath, "a memory entry", MemoryKeys, isError: false);
-                var key = file.RequiredString(entry, entryPath, "key", "a memory entry", allowBlank: false);
-                var expression = file.RequiredString(entry, entryPath, "value", "a memory entry");
-                if (key is null || expression is null)
-                {
-                    continue;
-                }
-                if (memoryKeys.TryGetValue(key.Value, out var first))
-                {
-                    file.Report(ManifestDiagnostics.DuplicateName, key.Span, JsonLocation.Member(entryPath, "key"), "memory key", key.Value, file.LineOf(first.Span));
-                    continue;
-                }
-                // A memory value may use the keys computed before it.
-                if (BindPython(file, expression, JsonLocation.Member(entryPath, "value"), PythonCheckScope.Webhook.With(memoryKeys.Keys)) is { } bound)
-                {
-                    memory.Add(new MemoryEntryIR(key.Value, bound));
-                }
-                memoryKeys[key.Value] = key;
+                continue;
             }
+            file.UnknownKeys(entry, entry.Key, MemoryKeys, isError: false);
+            var keyAt = entry.Member("key");
+            var valueAt = entry.Member("value");
+            var key = file.RequiredString(keyAt, entry.Key, allowBlank: false);
+            var expression = file.RequiredString(valueAt, entry.Key);
+            if (key is null || expression is null)
+            {
+                continue;
+            }
+            if (memoryKeys.TryGetValue(key.Value, out var first))
+            {
+                file.Report(ManifestDiagnostics.DuplicateName, keyAt, "memory key", key.Value, file.LineOf(first.Span));
+                continue;
+            }
+            // A memory value may use the keys computed before it.
+            if (BindPython(file, expression, valueAt.Path, PythonCheckScope.Webhook.With(memoryKeys.Keys)) is { } bound)
+            {
+                memory.Add(new MemoryEntryIR(key.Value, bound));
+            }
+            memoryKeys[key.Value] = key;
         }
 
-        var action = file.RequiredString(step, path, "action", "a webhook trigger step");
-        ok &= action is not null && CheckActionReference(file, action, JsonLocation.Member(path, "action"));
+        var actionAt = at.Member("action");
+        var action = file.RequiredString(actionAt, description);
+        var actionKnown = action is not null && CheckActionReference(file, actionAt, action);
 
         var bodyKeys = bodyRequired.ToImmutableHashSet(StringComparer.Ordinal);
         var payloadScope = new TemplateCheckScope(
@@ -734,10 +718,10 @@ internal sealed class BossiBinder
             Unknown: p => bodyKeys.Contains(p.Root)
                 ? VariableVerdict.Defined
                 : VariableVerdict.Problem(ManifestDiagnostics.PayloadHoleFromBody, p.Root, Suggestions.Closest(p.Root, memoryKeys.Keys) is { } close ? $" (or did you mean the memory key '{close}'?)" : ""));
-        var payload = Member(step, "payload") is { } payloadValue
-            ? file.Value(payloadValue, JsonLocation.Member(path, "payload"), (text, p) => TemplateBinder.Bind(file, text, p, payloadScope))
-            : new JsonObjectIR(EquatableArray<JsonPropertyIR>.Empty);
-        return ok ? new WebhookTriggerIR(condition, memory.ToEquatableArray(), action!.Value, payload) : null;
+        var payload = Payload(file, at.Member("payload"), payloadScope);
+        // A condition written with errors, or an unknown action, drops the step (both are reported).
+        var conditionBound = conditionText is null || condition is not null;
+        return conditionBound && actionKnown ? new WebhookTriggerIR(condition, memory.ToEquatableArray(), action!.Value, payload) : null;
     }
 
     /// <summary>The checked expression, or null when it has errors (reported at their positions in the file).</summary>
@@ -846,23 +830,22 @@ internal sealed class BossiBinder
 
     // ---- small readers shared by the files above ----
 
-    private static TemplateIR? OptionalTemplate(FileBinder file, JsonObjectSyntax obj, string path, string key, TemplateCheckScope scope) =>
-        file.OptionalString(obj, path, key) is { } text ? TemplateBinder.Bind(file, text, JsonLocation.Member(path, key), scope) : null;
+    private static TemplateIR? OptionalTemplate(FileBinder file, JsonCursor at, TemplateCheckScope scope) =>
+        file.OptionalString(at) is { } text ? TemplateBinder.Bind(file, text, at.Path, scope) : null;
 
-    private static EquatableArray<NamedTemplateIR> NamedTemplates(FileBinder file, JsonObjectSyntax obj, string path, string key, TemplateCheckScope scope)
+    /// <summary>An object of named values, each a template (numbers and booleans are taken as their text).</summary>
+    private static EquatableArray<NamedTemplateIR> NamedTemplates(FileBinder file, JsonCursor at, TemplateCheckScope scope)
     {
-        var mapPath = JsonLocation.Member(path, key);
-        if (Member(obj, key) is not { } value || file.Object(value, mapPath, key) is not { } map)
+        if (file.Object(at) is null)
         {
             return EquatableArray<NamedTemplateIR>.Empty;
         }
         var result = ImmutableArray.CreateBuilder<NamedTemplateIR>();
-        foreach (var member in map.Members)
+        foreach (var member in at.Members())
         {
-            var valuePath = JsonLocation.Member(mapPath, member.Name.Value);
             var template = member.Value switch
             {
-                JsonStringSyntax text => TemplateBinder.Bind(file, text, valuePath, scope),
+                JsonStringSyntax text => TemplateBinder.Bind(file, text, member.Path, scope),
                 // Numbers and booleans are stored as their text (a hard-coded setting).
                 JsonNumberSyntax number => TemplateIR.Constant(number.Text),
                 JsonBooleanSyntax boolean => TemplateIR.Constant(boolean.Value ? "true" : "false"),
@@ -870,29 +853,25 @@ internal sealed class BossiBinder
             };
             if (template is null && member.Value is not JsonStringSyntax)
             {
-                file.WrongType(member.Value, valuePath, member.Name.Value, "a string");
+                file.WrongType(member, "a string");
             }
             if (template is not null)
             {
-                result.Add(new NamedTemplateIR(member.Name.Value, template));
+                result.Add(new NamedTemplateIR(member.Key, template));
             }
         }
         return result.ToEquatableArray();
     }
 
-    private static ImmutableArray<string> StringList(FileBinder file, JsonObjectSyntax obj, string path, string key)
+    /// <summary>The non-blank strings of the array at <paramref name="at"/>.</summary>
+    private static ImmutableArray<string> StringList(FileBinder file, JsonCursor at)
     {
-        var listPath = JsonLocation.Member(path, key);
-        if (Member(obj, key) is not { } value || file.Array(value, listPath, key) is not { } list)
-        {
-            return [];
-        }
         var result = ImmutableArray.CreateBuilder<string>();
-        for (var i = 0; i < list.Items.Length; i++)
+        foreach (var item in file.Items(at, at.Key + "[]"))
         {
-            if (file.String(list.Items[i], JsonLocation.Element(listPath, i), key + "[]", allowBlank: false) is { } item)
+            if (file.String(item, allowBlank: false) is { } text)
             {
-                result.Add(item.Value);
+                result.Add(text.Value);
             }
         }
         return result.ToImmutable();

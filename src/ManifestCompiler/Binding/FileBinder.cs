@@ -76,58 +76,50 @@ internal sealed class FileBinder
     };
 
     /// <summary>The span a missing key is reported at: the opening brace of its object.</summary>
-    public static SourceSpan OpeningOf(JsonSyntax value) => new(value.Span.Start, Math.Min(1, value.Span.Length));
+    private static SourceSpan OpeningOf(JsonSyntax value) => new(value.Span.Start, Math.Min(1, value.Span.Length));
 
-    public JsonObjectSyntax? Object(JsonSyntax? value, string path, string key)
-    {
-        if (value is JsonObjectSyntax obj)
-        {
-            return obj;
-        }
-        WrongType(value, path, key, "an object");
-        return null;
-    }
+    // The typed readers take a cursor (JsonCursor: value, normalized path, key), so a caller names each key once. An
+    // absent value is no error to them (the Required* readers report it); a present value of the wrong type is.
 
-    public JsonArraySyntax? Array(JsonSyntax? value, string path, string key)
-    {
-        if (value is JsonArraySyntax array)
-        {
-            return array;
-        }
-        WrongType(value, path, key, "an array");
-        return null;
-    }
+    /// <summary>The object at <paramref name="at"/>; null (and reported when present) otherwise.</summary>
+    public JsonObjectSyntax? Object(JsonCursor at) => Expect<JsonObjectSyntax>(at, "an object");
+
+    /// <summary>The array at <paramref name="at"/>; null (and reported when present) otherwise.</summary>
+    public JsonArraySyntax? Array(JsonCursor at) => Expect<JsonArraySyntax>(at, "an array");
+
+    /// <summary>The elements of the array at <paramref name="at"/>, each named <paramref name="itemDescription"/>; none (and reported when present) if it is not an array.</summary>
+    public IEnumerable<JsonCursor> Items(JsonCursor at, string itemDescription) => Array(at) is null ? [] : at.Elements(itemDescription);
 
     /// <summary>
     /// A string value. With <paramref name="acceptNumbers"/> a number is taken as its text, as Django REST Framework's
     /// CharField does (ChiefOnboarding's serializer); booleans never are.
     /// </summary>
-    public JsonStringSyntax? String(JsonSyntax? value, string path, string key, bool allowBlank = true, bool acceptNumbers = false)
+    public JsonStringSyntax? String(JsonCursor at, bool allowBlank = true, bool acceptNumbers = false)
     {
-        switch (value)
+        switch (at.Value)
         {
             case JsonStringSyntax text:
                 if (!allowBlank && text.Value.Length == 0)
                 {
-                    Report(ManifestDiagnostics.BlankString, text.Span, path, key);
+                    Report(ManifestDiagnostics.BlankString, text.Span, at.Path, at.Key);
                     return null;
                 }
                 return text;
             case JsonNumberSyntax number when acceptNumbers:
                 return new JsonStringSyntax(number.Text, number.Span, [.. Enumerable.Range(number.Span.Start, number.Text.Length)]);
             default:
-                WrongType(value, path, key, "a string");
+                WrongType(at, "a string");
                 return null;
         }
     }
 
-    public bool? Bool(JsonSyntax? value, string path, string key)
+    public bool? Bool(JsonCursor at)
     {
-        if (value is JsonBooleanSyntax b)
+        if (at.Value is JsonBooleanSyntax b)
         {
             return b.Value;
         }
-        WrongType(value, path, key, "true or false");
+        WrongType(at, "true or false");
         return null;
     }
 
@@ -135,113 +127,136 @@ internal sealed class FileBinder
     /// An integer in [min, max]. A number written with a zero fraction (5.0) is taken, as DRF's IntegerField takes it;
     /// with <paramref name="acceptStrings"/> so is a string of digits ("5").
     /// </summary>
-    public int? Int(JsonSyntax? value, string path, string key, int min, int max, bool acceptStrings = false)
+    public int? Int(JsonCursor at, int min, int max, bool acceptStrings = false)
     {
-        string? text = value switch
+        string? text = at.Value switch
         {
             JsonNumberSyntax number => number.Text,
             JsonStringSyntax s when acceptStrings => s.Value.Trim(),
             _ => null,
         };
-        if (text is null)
+        if (text is null || !decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) || parsed != decimal.Truncate(parsed))
         {
-            WrongType(value, path, key, "an integer");
-            return null;
-        }
-        if (!decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) || parsed != decimal.Truncate(parsed))
-        {
-            WrongType(value, path, key, "an integer");
+            WrongType(at, "an integer");
             return null;
         }
         if (parsed < min || parsed > max)
         {
-            Report(ManifestDiagnostics.OutOfRange, value!.Span, path, key, min, max, text);
+            Report(ManifestDiagnostics.OutOfRange, at, at.Key, min, max, text);
             return null;
         }
         return (int)parsed;
     }
 
-    // Located overloads: the cursor carries the value, its path and its key, so a caller names the key once.
-
-    public JsonObjectSyntax? Object(JsonCursor at) => Object(at.Value, at.Path, at.Key);
-
-    public JsonArraySyntax? Array(JsonCursor at) => Array(at.Value, at.Path, at.Key);
-
-    public JsonStringSyntax? String(JsonCursor at, bool allowBlank = true, bool acceptNumbers = false) => String(at.Value, at.Path, at.Key, allowBlank, acceptNumbers);
-
-    public int? Int(JsonCursor at, int min, int max, bool acceptStrings = false) => Int(at.Value, at.Path, at.Key, min, max, acceptStrings);
-
-    public void Report(DiagnosticDescriptor descriptor, JsonCursor at, params object?[] args) => Report(descriptor, at.Span, at.Path, args);
-
-    public void WrongType(JsonSyntax? value, string path, string key, string expected)
+    private T? Expect<T>(JsonCursor at, string expected) where T : JsonSyntax
     {
-        if (value is not null)
+        if (at.Value is T value)
         {
-            Report(ManifestDiagnostics.WrongType, value.Span, path, key, expected, Describe(value));
+            return value;
+        }
+        WrongType(at, expected);
+        return null;
+    }
+
+    /// <summary>Reports a present value that is not <paramref name="expected"/> (an absent one is not this reader's to report).</summary>
+    public void WrongType(JsonCursor at, string expected)
+    {
+        if (at.Value is { } value)
+        {
+            Report(ManifestDiagnostics.WrongType, value.Span, at.Path, at.Key, expected, Describe(value));
         }
     }
 
-    public void MissingKey(JsonObjectSyntax owner, string ownerPath, string key, string ownerDescription) =>
-        Report(ManifestDiagnostics.MissingRequiredKey, OpeningOf(owner), JsonLocation.Member(ownerPath, key), key, ownerDescription);
+    /// <summary>
+    /// Whether the member is present; when it is not, reports it missing at its object's opening brace (nothing when
+    /// there is no object: its own wrong type is reported already).
+    /// </summary>
+    public bool Required(JsonCursor at, string ownerDescription)
+    {
+        if (at.Exists)
+        {
+            return true;
+        }
+        MissingKey(at, ownerDescription);
+        return false;
+    }
+
+    /// <summary>Reports the member missing from its object, at the object's opening brace.</summary>
+    public void MissingKey(JsonCursor at, string ownerDescription)
+    {
+        if (at.Owner is { } owner)
+        {
+            Report(ManifestDiagnostics.MissingRequiredKey, OpeningOf(owner), at.Path, at.Key, ownerDescription);
+        }
+    }
+
+    /// <summary>The string at <paramref name="at"/>, reporting the key missing (at its object) or of the wrong type.</summary>
+    public JsonStringSyntax? RequiredString(JsonCursor at, string ownerDescription, bool allowBlank = true, bool acceptNumbers = false) =>
+        Required(at, ownerDescription) ? String(at, allowBlank, acceptNumbers) : null;
+
+    /// <summary>The object at <paramref name="at"/>, reporting the key missing (at its object) or of the wrong type.</summary>
+    public JsonObjectSyntax? RequiredObject(JsonCursor at, string ownerDescription) => Required(at, ownerDescription) ? Object(at) : null;
+
+    /// <summary>The array at <paramref name="at"/>, reporting the key missing (at its object) or of the wrong type.</summary>
+    public JsonArraySyntax? RequiredArray(JsonCursor at, string ownerDescription) => Required(at, ownerDescription) ? Array(at) : null;
+
+    /// <summary>The string at <paramref name="at"/> if present; JSON null counts as absent.</summary>
+    public JsonStringSyntax? OptionalString(JsonCursor at, bool allowBlank = true, bool acceptNumbers = false) =>
+        at.HasValue ? String(at, allowBlank, acceptNumbers) : null;
+
+    /// <summary>The boolean at <paramref name="at"/> if present; JSON null counts as absent unless <paramref name="nullIsAbsent"/> is false.</summary>
+    public bool? OptionalBool(JsonCursor at, bool nullIsAbsent = true) =>
+        (nullIsAbsent ? at.HasValue : at.Exists) ? Bool(at) : null;
+
+    /// <summary>Reports at the value (or, for an absent member, nothing is there: use <see cref="ReportAtOwner"/>).</summary>
+    public void Report(DiagnosticDescriptor descriptor, JsonCursor at, params object?[] args) => Report(descriptor, at.Span, at.Path, args);
+
+    /// <summary>Reports at the member's key (at the value for an element).</summary>
+    public void ReportAtKey(DiagnosticDescriptor descriptor, JsonCursor at, params object?[] args) => Report(descriptor, at.NameSpan, at.Path, args);
+
+    /// <summary>Reports an absent member at the opening brace of the object that lacks it.</summary>
+    public void ReportAtOwner(DiagnosticDescriptor descriptor, JsonCursor at, params object?[] args) =>
+        Report(descriptor, at.Owner is { } owner ? OpeningOf(owner) : at.Span, at.Path, args);
+
+    /// <summary>Reports at the opening brace (or bracket) of the value itself.</summary>
+    public void ReportAtOpening(DiagnosticDescriptor descriptor, JsonCursor at, params object?[] args) =>
+        Report(descriptor, at.Value is { } value ? OpeningOf(value) : at.Span, at.Path, args);
 
     /// <summary>
     /// Reports every member whose name is not in <paramref name="known"/>, suggesting the closest known name; a name in
     /// <paramref name="legacy"/> is a key older formats used, reported with what replaced it.
     /// </summary>
-    public void UnknownKeys(JsonObjectSyntax obj, string path, string description, IReadOnlyCollection<string> known, bool isError, IReadOnlyDictionary<string, string>? legacy = null)
+    public void UnknownKeys(JsonCursor at, string description, IReadOnlyCollection<string> known, bool isError, IReadOnlyDictionary<string, string>? legacy = null)
     {
-        foreach (var member in obj.Members)
+        foreach (var member in at.Members())
         {
-            var name = member.Name.Value;
-            if (known.Contains(name) || IsSchemaReference(path, name))
+            var name = member.Key;
+            if (known.Contains(name) || IsSchemaReference(at.Path, name))
             {
                 continue;
             }
             if (legacy is not null && legacy.TryGetValue(name, out var replacement))
             {
-                Report(ManifestDiagnostics.LegacyKey, member.Name.Span, JsonLocation.Member(path, name), name, replacement);
+                ReportAtKey(ManifestDiagnostics.LegacyKey, member, name, replacement);
                 continue;
             }
             var suggestion = Suggestions.DidYouMean(name, known);
-            Report(isError ? ManifestDiagnostics.UnknownKey : ManifestDiagnostics.UnknownKeyIgnored, member.Name.Span, JsonLocation.Member(path, name), name, description, suggestion);
+            ReportAtKey(isError ? ManifestDiagnostics.UnknownKey : ManifestDiagnostics.UnknownKeyIgnored, member, name, description, suggestion);
         }
     }
 
     /// <summary>A top-level <c>$schema</c> key points editors at the file's JSON Schema (docs/editors.md); binders ignore it.</summary>
     public static bool IsSchemaReference(string path, string name) => path == JsonLocation.Root && name == "$schema";
 
-    public static JsonSyntax? Member(JsonObjectSyntax obj, string key) => obj[key]?.Value;
-
-    /// <summary>The string at <paramref name="key"/>, reporting the key missing (at its object) or of the wrong type.</summary>
-    public JsonStringSyntax? RequiredString(JsonObjectSyntax obj, string path, string key, string description, bool allowBlank = true, bool acceptNumbers = false)
-    {
-        if (obj[key] is not { } member)
-        {
-            MissingKey(obj, path, key, description);
-            return null;
-        }
-        return String(member.Value, JsonLocation.Member(path, key), key, allowBlank, acceptNumbers);
-    }
-
-    /// <summary>The string at <paramref name="key"/> if present; JSON null counts as absent.</summary>
-    public JsonStringSyntax? OptionalString(JsonObjectSyntax obj, string path, string key) =>
-        obj[key] is { } member && member.Value is not JsonNullSyntax ? String(member.Value, JsonLocation.Member(path, key), key) : null;
-
-    /// <summary>The boolean at <paramref name="key"/> if present; JSON null counts as absent unless <paramref name="nullIsAbsent"/> is false.</summary>
-    public bool? OptionalBool(JsonObjectSyntax obj, string path, string key, bool nullIsAbsent = true) =>
-        obj[key] is { } member && !(nullIsAbsent && member.Value is JsonNullSyntax) ? Bool(member.Value, JsonLocation.Member(path, key), key) : null;
-
     /// <summary>
     /// A JSON value as IR, each string bound as a template by <paramref name="bindString"/> (which reports its
     /// diagnostics and returns null when the template is invalid; the text is then kept as a constant).
     /// </summary>
-    public JsonValueIR Value(JsonSyntax value, string path, Func<JsonStringSyntax, string, TemplateIR?> bindString) => value switch
+    public JsonValueIR Value(JsonCursor at, Func<JsonStringSyntax, string, TemplateIR?> bindString) => at.Value switch
     {
-        JsonObjectSyntax obj => new JsonObjectIR(obj.Members
-            .Select(m => new JsonPropertyIR(m.Name.Value, Value(m.Value, JsonLocation.Member(path, m.Name.Value), bindString)))
-            .ToEquatableArray()),
-        JsonArraySyntax array => new JsonArrayIR(array.Items.Select((item, i) => Value(item, JsonLocation.Element(path, i), bindString)).ToEquatableArray()),
-        JsonStringSyntax text => new JsonStringIR(bindString(text, path) ?? TemplateIR.Constant(text.Value)),
+        JsonObjectSyntax => new JsonObjectIR(at.Members().Select(m => new JsonPropertyIR(m.Key, Value(m, bindString))).ToEquatableArray()),
+        JsonArraySyntax => new JsonArrayIR(at.Elements(at.Key + "[]").Select(item => Value(item, bindString)).ToEquatableArray()),
+        JsonStringSyntax text => new JsonStringIR(bindString(text, at.Path) ?? TemplateIR.Constant(text.Value)),
         JsonNumberSyntax number => new JsonNumberIR(number.Text),
         JsonBooleanSyntax b => new JsonBooleanIR(b.Value),
         _ => JsonNullIR.Instance,
