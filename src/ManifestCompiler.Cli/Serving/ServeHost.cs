@@ -9,6 +9,7 @@ using ManifestCompiler.Runtime.Python;
 using ManifestCompiler.Workspace;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -127,8 +128,11 @@ internal sealed class ServeHost : IAsyncDisposable
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
         builder.Services.AddSingleton<IPlanSourceCompiler, WorkspacePlanCompiler>();
         // The Debug panel's anti-forgery tokens are protected with keys held in memory: its sessions are in memory
-        // too, so a restart signs everyone out anyway, and no key ring is written to the user's home.
-        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // too, so a restart signs everyone out anyway, and no key ring is written to the user's home. (Its log
+        // would warn that keys are stored unencrypted: they are stored nowhere.)
+        builder.Services.AddDataProtection();
+        builder.Services.Configure<KeyManagementOptions>(o => o.XmlRepository = new InMemoryKeyRepository());
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Services.AddManifestRuntime(o =>
         {
             o.DatabasePath = options.Database;

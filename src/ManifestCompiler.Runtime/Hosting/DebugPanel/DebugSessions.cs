@@ -162,3 +162,29 @@ public sealed class DebugSessionAuthenticationHandler(
         return Task.CompletedTask;
     }
 }
+
+/// <summary>
+/// Data-protection keys (which protect the panel's anti-forgery tokens) held in memory only: for hosts whose
+/// sessions are in memory anyway (<c>mfc serve</c>), so no key ring is written to the user's home and a restart
+/// simply signs everyone out.
+/// </summary>
+public sealed class InMemoryKeyRepository : Microsoft.AspNetCore.DataProtection.Repositories.IXmlRepository
+{
+    private readonly List<System.Xml.Linq.XElement> _elements = [];
+
+    public IReadOnlyCollection<System.Xml.Linq.XElement> GetAllElements()
+    {
+        lock (_elements)
+        {
+            return [.. _elements.Select(e => new System.Xml.Linq.XElement(e))];
+        }
+    }
+
+    public void StoreElement(System.Xml.Linq.XElement element, string friendlyName)
+    {
+        lock (_elements)
+        {
+            _elements.Add(new System.Xml.Linq.XElement(element));
+        }
+    }
+}
