@@ -47,6 +47,9 @@ public sealed class ManifestRuntime
 
     public SecretRedactor Redactor => _services.Redactor;
 
+    /// <summary>The last runs this runtime carried out, with status, duration and error (<c>GET /runs</c>, the Debug panel).</summary>
+    public RunHistory Runs { get; } = new();
+
     internal RuntimeServices Services => _services;
 
     /// <summary>Makes the catalog's plans runnable, each by its dialect's engine (a plan of the same name replaces the one before).</summary>
@@ -138,6 +141,10 @@ public sealed class ManifestRuntime
     /// <summary>Hands an outcome to the caller waiting for it, if any (<see cref="RunAndWaitAsync"/>).</summary>
     private RunOutcome? Finish(RunOutcome? outcome)
     {
+        if (outcome is not null)
+        {
+            Runs.Ended(outcome with { Error = outcome.Error is null ? null : _services.Redactor.Redact(outcome.Error) }, _services.Now);
+        }
         if (outcome is not null && _waiters.TryRemove(outcome.Run.RunId, out var waiter))
         {
             waiter.TrySetResult(outcome);
@@ -215,6 +222,7 @@ public sealed class ManifestRuntime
         try
         {
             var instance = await _services.Instances.GetAsync(run.InstanceId, cancellationToken).ConfigureAwait(false);
+            Runs.Started(run, instance?.CompanyId, _services.Now);
             if (instance is null)
             {
                 var reason = $"no connected instance '{run.InstanceId}'";
@@ -224,6 +232,7 @@ public sealed class ManifestRuntime
             }
             if (await EngineOf(instance).ExecuteAsync(instance, run, cancellationToken).ConfigureAwait(false) is not { } outcome)
             {
+                Runs.Deferred(run);
                 return null; // deferred: the engine queued it again for later
             }
             await _services.Queue.CompleteAsync(run.RunId, cancellationToken).ConfigureAwait(false);

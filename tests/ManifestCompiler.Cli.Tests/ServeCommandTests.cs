@@ -274,9 +274,9 @@ internal sealed class ServeProcess : IAsyncDisposable
                     }
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
             {
-                // not listening yet
+                // not listening yet, or the admin key file is still being written (it is held exclusively meanwhile)
             }
             await Task.Delay(100);
         }

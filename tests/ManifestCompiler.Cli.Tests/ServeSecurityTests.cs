@@ -29,12 +29,14 @@ public sealed class ServeSecurityTests : IDisposable
 
     private string Database => Path.Combine(_directory, "host.db");
 
-    private const string AccessToken = "sec-access-token-9c1f";
+    internal const string AccessToken = "sec-access-token-9c1f";
 
-    /// <summary>QuickBooks' API and token endpoint.</summary>
-    private string StandIn()
+    private string StandIn() => QuickBooksStandIn(_directory);
+
+    /// <summary>QuickBooks' API and token endpoint, as a stand-in file in <paramref name="directory"/>.</summary>
+    internal static string QuickBooksStandIn(string directory)
     {
-        var file = Path.Combine(_directory, "stand-in.json");
+        var file = Path.Combine(directory, "stand-in.json");
         File.WriteAllText(file, new JsonObject
         {
             ["responses"] = new JsonArray(
@@ -61,7 +63,7 @@ public sealed class ServeSecurityTests : IDisposable
 
     private static async Task<JsonObject> JsonOf(HttpResponseMessage response) => (await response.Content.ReadFromJsonAsync<JsonObject>())!;
 
-    private static async Task<string> ConnectAsync(HttpClient admin, ServeProcess host, string company)
+    internal static async Task<string> ConnectAsync(HttpClient admin, ServeProcess host, string company)
     {
         var connected = await admin.PostAsJsonAsync(host.Url("/instances"), new JsonObject
         {
@@ -90,8 +92,9 @@ public sealed class ServeSecurityTests : IDisposable
         {
             endpoints = table.Endpoints;
         }
+        // Public by design: webhooks, OAuth callbacks, and the Debug panel's page, assets and sign-in form.
         Assert.Equal(
-            ["GET /oauth/callback", "GET /oauth/callback/{instance}", "POST /webhooks/{instance}"],
+            ["GET /", "GET /debug/assets/{name}", "GET /oauth/callback", "GET /oauth/callback/{instance}", "POST /debug/sign-in", "POST /webhooks/{instance}"],
             endpoints.Where(e => e.IsPublic).Select(e => $"{e.Method} {e.Pattern}").Order(StringComparer.Ordinal));
         var guarded = endpoints.Where(e => !e.IsPublic).ToList();
         Assert.True(guarded.Count >= 12, string.Join(", ", guarded));

@@ -4,9 +4,12 @@ using ManifestCompiler.Cli.Running;
 using ManifestCompiler.Runtime;
 using ManifestCompiler.Runtime.Hosting;
 using ManifestCompiler.Runtime.Hosting.Api;
+using ManifestCompiler.Runtime.Hosting.DebugPanel;
 using ManifestCompiler.Runtime.Python;
 using ManifestCompiler.Workspace;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -124,6 +127,12 @@ internal sealed class ServeHost : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
         builder.Services.AddSingleton<IPlanSourceCompiler, WorkspacePlanCompiler>();
+        // The Debug panel's anti-forgery tokens are protected with keys held in memory: its sessions are in memory
+        // too, so a restart signs everyone out anyway, and no key ring is written to the user's home. (Its log
+        // would warn that keys are stored unencrypted: they are stored nowhere.)
+        builder.Services.AddDataProtection();
+        builder.Services.Configure<KeyManagementOptions>(o => o.XmlRepository = new InMemoryKeyRepository());
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Services.AddManifestRuntime(o =>
         {
             o.DatabasePath = options.Database;
@@ -157,6 +166,7 @@ internal sealed class ServeHost : IAsyncDisposable
         }
         await EnsureAdminKeyAsync(app.Services.GetRequiredService<IApiKeyStore>(), options.Database, output, cancellationToken);
         app.MapManifestRuntimeApi();
+        app.MapManifestRuntimeDebugPanel();
         await app.StartAsync(cancellationToken);
         return (new ServeHost(app, baseUrl, standIn), null);
     }

@@ -222,6 +222,7 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
         var (instance, plan) = await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false);
         var newHire = await FindNewHireAsync(newHireId, cancellationToken).ConfigureAwait(false);
         var context = new RunContext(this, plan, instance, newHire, ExecuteAction, RuntimeServices.NewId());
+        await context.PrepareAccessOverviewAsync(cancellationToken).ConfigureAwait(false);
         var result = await new ExecuteSequence(context).RunAsync(form ?? [], cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded && retryOnFailure)
         {
@@ -235,7 +236,14 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
     }
 
     /// <summary>Whether the new hire has an account (<c>exists</c>): true, false, or null when unknown (no <c>exists</c>, or the request failed).</summary>
-    public async Task<bool?> UserExistsAsync(string instanceId, string newHireId, CancellationToken cancellationToken = default)
+    public Task<bool?> UserExistsAsync(string instanceId, string newHireId, CancellationToken cancellationToken = default) =>
+        UserExistsAsync(instanceId, newHireId, RuntimeServices.NewId(), forAccessOverview: false, cancellationToken);
+
+    /// <summary>
+    /// <c>exists</c> under <paramref name="correlationId"/>. Asked for an <c>access_overview</c>, its own templates do
+    /// not get one (the reference engine would recurse without end): there the variable renders empty with a warning.
+    /// </summary>
+    private async Task<bool?> UserExistsAsync(string instanceId, string newHireId, string correlationId, bool forAccessOverview, CancellationToken cancellationToken)
     {
         var (instance, plan) = await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false);
         if (plan.Exists is not { } exists)
@@ -243,14 +251,45 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
             return null;
         }
         var newHire = await FindNewHireAsync(newHireId, cancellationToken).ConfigureAwait(false);
-        var context = new RunContext(this, plan, instance, newHire, ExistsAction, RuntimeServices.NewId());
+        var context = new RunContext(this, plan, instance, newHire, ExistsAction, correlationId);
         if (!await context.RenewKeyAsync(cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
+        if (!forAccessOverview)
+        {
+            await context.PrepareAccessOverviewAsync(cancellationToken).ConfigureAwait(false);
+        }
         // exists templates see the new hire's built-in fields, not their extra fields (docs/chiefonboarding-semantics.md, "Template variables").
         var result = await context.SendAsync(exists, new JsonObject(), null, cancellationToken, includeExtraFields: false).ConfigureAwait(false);
         return result.Success ? context.FoundExpected(exists, result, new JsonObject(), includeExtraFields: false) : null;
+    }
+
+    /// <summary>
+    /// The <c>access_overview</c> of a new hire (<see cref="AccessOverview"/>): <c>exists</c> on every ChiefOnboarding
+    /// integration of <paramref name="companyId"/> that has one, by name; never another company's.
+    /// Each check's events carry <paramref name="correlationId"/>, the run that asked.
+    /// </summary>
+    internal async Task<string> AccessOverviewAsync(string companyId, string newHireId, string correlationId, CancellationToken cancellationToken)
+    {
+        var answers = new List<(string, bool?)>();
+        var instances = (await _services.Instances.ListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(i => i.Dialect == ManifestDialect.ChiefOnboarding && i.CompanyId == companyId && FindPlan(i.Integration)?.Exists is not null)
+            .OrderBy(i => i.Integration, StringComparer.Ordinal).ThenBy(i => i.Index);
+        foreach (var instance in instances)
+        {
+            bool? found;
+            try
+            {
+                found = await UserExistsAsync(instance.Id, newHireId, correlationId, forAccessOverview: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RunRefusedException)
+            {
+                found = null; // removed meanwhile, or its plan is gone: as unreachable
+            }
+            answers.Add((instance.Integration, found));
+        }
+        return AccessOverview.Render(answers);
     }
 
     /// <summary>Runs <c>revoke</c> for the new hire; each request must succeed and contain its <c>expected</c> text, if any.</summary>
@@ -267,6 +306,7 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
         {
             return new RevokeResult(false, "Couldn't renew key");
         }
+        await context.PrepareAccessOverviewAsync(cancellationToken).ConfigureAwait(false);
         foreach (var request in plan.Revoke)
         {
             var result = await context.SendAsync(request, new JsonObject(), null, cancellationToken).ConfigureAwait(false);

@@ -35,6 +35,19 @@ internal sealed class RunContext(ChiefOnboardingEngine engine, ChiefOnboardingPl
 
     public RuntimeServices Services => engine.Services;
 
+    /// <summary>
+    /// Works out <c>access_overview</c> for this run when a template of its action names it and it has a new hire
+    /// (<see cref="AccessOverview"/>); otherwise the variable stays out of the scope.
+    /// </summary>
+    public async Task PrepareAccessOverviewAsync(CancellationToken cancellationToken)
+    {
+        if (NewHire is { } newHire && Variables.AccessOverview is null && ChiefOnboarding.AccessOverview.UsedBy(plan, action))
+        {
+            Variables.AccessOverview = await engine.AccessOverviewAsync(Instance.CompanyId, newHire.Id, correlationId, cancellationToken).ConfigureAwait(false);
+            Event(DebugLevel.Debug, "access_overview: " + Variables.AccessOverview, "lifecycle");
+        }
+    }
+
     public void Event(DebugLevel level, string message, string debugType, int code = 200, string? data = null) =>
         Services.Publish(level, message, code, action, correlationId, correlationId, Instance.Id, debugType, data);
 

@@ -16,6 +16,9 @@ internal sealed class TemplateVariables(RunContext run)
     /// <summary>The answers of this run's <c>execute</c> requests so far (<c>responses.N</c>).</summary>
     public JsonArray Responses { get; } = [];
 
+    /// <summary>The new hire's <c>access_overview</c> once worked out for this run (<see cref="RunContext.PrepareAccessOverviewAsync"/>).</summary>
+    public string? AccessOverview { get; set; }
+
     /// <summary>The <c>generate</c> items' secrets, made once per run.</summary>
     public JsonObject Generated { get; } = [];
 
@@ -27,6 +30,11 @@ internal sealed class TemplateVariables(RunContext run)
     public TemplateScope Scope(JsonObject values, bool includeExtraFields = true)
     {
         var context = run.NewHire?.TemplateVariables() ?? [];
+        if (run.NewHire is not null && AccessOverview is not null)
+        {
+            // A new-hire variable: stored values, form values and extra fields of the same name win over it.
+            context[ChiefOnboarding.AccessOverview.Variable] = AccessOverview;
+        }
         foreach (var (name, value) in run.Instance.Tokens)
         {
             context[name] = value?.DeepClone();

@@ -1,10 +1,12 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using ManifestCompiler.Runtime.Hosting.DebugPanel;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -56,12 +58,22 @@ public static class ApiPolicies
     /// <summary>An admin key, or a company key of the company that owns the route's <c>{instance}</c>.</summary>
     public const string InstanceOwner = "instance-owner";
 
+    /// <summary>The Debug panel's session cookie alone (no anti-forgery token yet): the panel's <c>GET /debug/session</c> only.</summary>
+    public const string PanelSession = "panel-session";
+
+    /// <summary>
+    /// What authenticates a caller: a key in <c>Authorization</c>, or the Debug panel's session cookie with its
+    /// anti-forgery header (<see cref="DebugSessionAuthenticationHandler"/>); both resolve to the same key.
+    /// </summary>
+    private static readonly string[] CallerSchemes = [ApiKeyAuthenticationHandler.SchemeName, DebugSessionAuthenticationHandler.SchemeName];
+
     public static void Configure(AuthorizationOptions options)
     {
-        var anyKey = new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
+        var anyKey = new AuthorizationPolicyBuilder(CallerSchemes).RequireAuthenticatedUser().Build();
         options.AddPolicy(AnyKey, anyKey);
-        options.AddPolicy(Admin, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireClaim(ApiCaller.ScopeClaim, nameof(ApiKeyScope.Admin)));
-        options.AddPolicy(InstanceOwner, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().AddRequirements(new InstanceOwnerRequirement()));
+        options.AddPolicy(Admin, p => p.AddAuthenticationSchemes(CallerSchemes).RequireAuthenticatedUser().RequireClaim(ApiCaller.ScopeClaim, nameof(ApiKeyScope.Admin)));
+        options.AddPolicy(InstanceOwner, p => p.AddAuthenticationSchemes(CallerSchemes).RequireAuthenticatedUser().AddRequirements(new InstanceOwnerRequirement()));
+        options.AddPolicy(PanelSession, p => p.AddAuthenticationSchemes(DebugSessionAuthenticationHandler.CookieOnlySchemeName).RequireAuthenticatedUser());
         // An endpoint mapped without a policy still needs a key: public endpoints say so (AllowAnonymous).
         options.FallbackPolicy = anyKey;
     }
@@ -126,10 +138,26 @@ public sealed record ApiCaller(string KeyId, bool IsAdmin, string? CompanyId, st
     /// <summary>The caller of an endpoint behind a key policy (authorization already ran).</summary>
     public static ApiCaller Of(HttpContext context) => From(context.User) ?? throw new InvalidOperationException("an endpoint behind a key policy ran without a key");
 
-    /// <summary>The API-key scheme, the policies (a key required by default) and the instance-owner check.</summary>
+    /// <summary>
+    /// The API-key scheme, the Debug panel's session schemes and their anti-forgery tokens, the policies (a key
+    /// required by default) and the instance-owner check.
+    /// </summary>
     public static void AddServices(IServiceCollection services)
     {
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<DebugSessionOptions, DebugSessionAuthenticationHandler>(DebugSessionAuthenticationHandler.SchemeName, o => o.RequireAntiforgery = true)
+            .AddScheme<DebugSessionOptions, DebugSessionAuthenticationHandler>(DebugSessionAuthenticationHandler.CookieOnlySchemeName, o => o.RequireAntiforgery = false);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<DebugSessions>();
+        services.AddAntiforgery(o =>
+        {
+            o.HeaderName = DebugSessionAuthenticationHandler.HeaderName;
+            o.Cookie.Name = "mfc_antiforgery";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
         services.AddAuthorization(ApiPolicies.Configure);
         services.AddSingleton<IAuthorizationHandler, InstanceOwnerHandler>();
     }

@@ -12,11 +12,12 @@ namespace ManifestCompiler.Runtime.Hosting.Api;
 /// <summary>Connecting and listing instances, queueing runs, the dead letters.</summary>
 internal static class InstanceEndpoints
 {
-    /// <summary>Instances (any key; a company key for its own company only), runs of one instance (its owner), the dead letters (admin).</summary>
+    /// <summary>Instances and recent runs (any key; a company key for its own company only), runs of one instance (its owner), the dead letters (admin).</summary>
     public static void Map(IEndpointRouteBuilder routes)
     {
         var tenant = routes.MapGroup("").RequireAuthorization(ApiPolicies.AnyKey).AddEndpointFilter(RequestHygiene.RequireJsonBody);
         tenant.MapGet("/instances", ListInstancesAsync);
+        tenant.MapGet("/runs", ListRunsAsync);
         tenant.MapPost("/instances", ConnectAsync);
         tenant.MapPost("/chiefonboarding/instances", AddChiefOnboardingAsync);
 
@@ -33,6 +34,24 @@ internal static class InstanceEndpoints
         var caller = ApiCaller.Of(context);
         var instances = (await store.ListAsync(ct)).Where(i => caller.Sees(i.CompanyId));
         return Results.Json(new JsonArray([.. instances.Select(i => (JsonNode)new JsonObject { ["id"] = i.Id, ["integration"] = i.Integration, ["company"] = i.CompanyId, ["dialect"] = i.Dialect.ToString() })]));
+    }
+
+    /// <summary>The runs this host carried out lately (<see cref="RunHistory"/>), newest first; a run of an unknown instance only to an admin.</summary>
+    private static async Task<IResult> ListRunsAsync(HttpContext context, ManifestRuntimeAccessor accessor, CancellationToken ct)
+    {
+        var runtime = await accessor.GetAsync(ct);
+        var caller = ApiCaller.Of(context);
+        return Results.Json(new JsonArray([.. runtime.Runs.List().Where(r => caller.Sees(r.CompanyId)).Select(r => (JsonNode)new JsonObject
+        {
+            ["run_id"] = r.RunId,
+            ["correlation_id"] = r.CorrelationId,
+            ["instance"] = r.InstanceId,
+            ["action"] = r.Action,
+            ["status"] = r.Status,
+            ["started_at"] = r.StartedAt,
+            ["duration_ms"] = r.Duration is { } duration ? Math.Round(duration.TotalMilliseconds, 1) : null,
+            ["error"] = r.Error,
+        })]));
     }
 
     private static async Task<IResult> ConnectAsync(HttpContext context, ManifestRuntimeAccessor accessor, CancellationToken ct)
