@@ -114,6 +114,7 @@ public static class ManifestRuntimeServiceCollectionExtensions
             services.AddSingleton<IRecordSink>(p => p.GetRequiredService<SqliteRuntimeStore>());
             services.AddSingleton<ICronJobStore>(p => p.GetRequiredService<SqliteRuntimeStore>());
             services.AddSingleton<IOAuthStateStore>(p => p.GetRequiredService<SqliteRuntimeStore>());
+            services.AddSingleton<IDeadLetterStore>(p => p.GetRequiredService<SqliteRuntimeStore>());
             services.AddSingleton(_ => SqliteApiKeyStore.Open(path));
             services.AddSingleton<IApiKeyStore>(p => p.GetRequiredService<SqliteApiKeyStore>());
         }
