@@ -8,62 +8,6 @@ using Microsoft.Data.Sqlite;
 namespace ManifestCompiler.Runtime;
 
 /// <summary>
-/// Encrypts tokens at rest with AES-256-GCM under a key from configuration (32 bytes, base64). Each value gets a
-/// fresh nonce; the stored form is nonce, tag, ciphertext. A wrong key or a changed byte fails to decrypt.
-/// </summary>
-public sealed class TokenProtector
-{
-    private readonly byte[] _key;
-
-    public TokenProtector(byte[] key)
-    {
-        if (key.Length != 32)
-        {
-            throw new ArgumentException("the token key must be 32 bytes (256 bits)", nameof(key));
-        }
-        _key = [.. key];
-    }
-
-    /// <summary>From base64 text (the configuration's form); throws <see cref="ArgumentException"/> for anything else.</summary>
-    public static TokenProtector FromBase64(string key)
-    {
-        try
-        {
-            return new TokenProtector(Convert.FromBase64String(key));
-        }
-        catch (FormatException)
-        {
-            throw new ArgumentException("the token key is not base64", nameof(key));
-        }
-    }
-
-    public static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-
-    public byte[] Protect(string plaintext)
-    {
-        var data = Encoding.UTF8.GetBytes(plaintext);
-        var output = new byte[12 + 16 + data.Length];
-        var nonce = output.AsSpan(0, 12);
-        RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(_key, 16);
-        aes.Encrypt(nonce, data, output.AsSpan(28), output.AsSpan(12, 16));
-        return output;
-    }
-
-    public string Unprotect(byte[] protectedValue)
-    {
-        if (protectedValue.Length < 28)
-        {
-            throw new CryptographicException("the stored tokens are truncated");
-        }
-        var plaintext = new byte[protectedValue.Length - 28];
-        using var aes = new AesGcm(_key, 16);
-        aes.Decrypt(protectedValue.AsSpan(0, 12), protectedValue.AsSpan(28), protectedValue.AsSpan(12, 16), plaintext);
-        return Encoding.UTF8.GetString(plaintext);
-    }
-}
-
-/// <summary>
 /// The embedded store (SQLite, no server): connected instances with their tokens encrypted, the durable run queue,
 /// mapped records and mapping failures. A run taken but not completed when the host stopped is queued again when
 /// the store opens; enqueueing and record writes are idempotent by key, so a run executed again writes nothing twice.
@@ -361,18 +305,9 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
 
     // --- plumbing -----------------------------------------------------------------------------------
 
-    private const string SealedPrefix = "enc1:";
+    private string Seal(string plaintext) => _protector.Seal(plaintext);
 
-    /// <summary>
-    /// Run payloads, cron job payloads, records and mapping failures are sealed with the token key like the tokens
-    /// (AES-256-GCM): a step may copy a token into any of them, and at rest nothing a run carries is in the clear
-    /// (docs/security.md). Text form, so the columns keep their type.
-    /// </summary>
-    private string Seal(string plaintext) => SealedPrefix + Convert.ToBase64String(_protector.Protect(plaintext));
-
-    /// <summary>A sealed value's text; a value written before values were sealed is returned as it is.</summary>
-    private string Open(string stored) =>
-        stored.StartsWith(SealedPrefix, StringComparison.Ordinal) ? _protector.Unprotect(Convert.FromBase64String(stored[SealedPrefix.Length..])) : stored;
+    private string Open(string stored) => _protector.Open(stored);
 
     private Task<T> Locked<T>(Func<T> body) => SqliteFiles.Locked(_gate, body);
 

@@ -295,13 +295,37 @@ public sealed class SqliteStoreContractTests : StoreContractTests
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
     }
+}
 
-    private sealed class Both(IDisposable first, IDisposable second) : IDisposable
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresStoreContractTests(PostgresCluster cluster) : StoreContractTests
+{
+    private readonly TokenProtector _key = TokenProtector.FromBase64(TokenProtector.NewKey());
+    private string _database = "";
+
+    public override async Task InitializeAsync() => _database = await cluster.CreateDatabaseAsync();
+
+    // Every view is a data source of its own: its own connections, as another host's would be.
+    protected override StoreView OpenView()
     {
-        public void Dispose()
-        {
-            first.Dispose();
-            second.Dispose();
-        }
+        var store = PostgreSql.PostgresRuntimeStore.Open(_database, _key);
+        var keys = PostgreSql.PostgresApiKeyStore.Open(_database);
+        return new StoreView(store, store, store, store, store, keys, store.ReadRecordsAsync, new Both(store, keys));
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await cluster.DropDatabaseAsync(_database);
+    }
+}
+
+/// <summary>Disposes two stores that make one view.</summary>
+internal sealed class Both(IDisposable first, IDisposable second) : IDisposable
+{
+    public void Dispose()
+    {
+        first.Dispose();
+        second.Dispose();
     }
 }
