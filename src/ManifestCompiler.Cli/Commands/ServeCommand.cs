@@ -15,8 +15,8 @@ internal static class ServeCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var pathsArgument = new Argument<string[]>("plans-or-folders") { Description = "Integration folders, ChiefOnboarding manifests or folders of them (compiled first), or plan assemblies built by mfc build.", Arity = ArgumentArity.OneOrMore };
-        var databaseOption = new Option<string>("--db") { Description = "The SQLite database (created if needed): instances, encrypted tokens, the run queue, cron jobs, records.", Required = true };
-        var tokenKeyOption = new Option<string?>("--token-key") { Description = "The base64 key (32 bytes) that encrypts tokens; else MC_TOKEN_KEY, else a key file beside the database." };
+        var databaseOption = new Option<string>("--db") { Description = "The database: a SQLite file (created if needed; one host), or a PostgreSQL connection string (Host=…;Database=…; shared by many hosts). It holds instances, encrypted tokens, the run queue, cron jobs, records.", Required = true };
+        var tokenKeyOption = new Option<string?>("--token-key") { Description = "The base64 key (32 bytes) that encrypts tokens; else MC_TOKEN_KEY, else (SQLite only) a key file beside the database." };
         var portOption = new Option<int>("--port") { Description = "The port on 127.0.0.1.", DefaultValueFactory = _ => 5080 };
         var branchOption = new Option<string>("--branch") { Description = "The branch this host serves.", DefaultValueFactory = _ => PlanBranches.Production };
         var routeOption = new Option<string[]>("--route") { Description = "<host-glob>=<base-url>: send requests for matching hosts there (repeatable)." };
@@ -62,7 +62,7 @@ internal static class ServeCommand
             }
             await using (host)
             {
-                output.WriteLine($"mfc serve: listening on {host.BaseUrl} (branch {options.Branch}, database {options.Database}); Ctrl+C stops");
+                output.WriteLine($"mfc serve: listening on {host.BaseUrl} (branch {options.Branch}, database {RuntimeDatabase.Describe(options.Database)}); Ctrl+C stops");
                 await host.WaitForShutdownAsync(cancellationToken);
             }
             return 0;

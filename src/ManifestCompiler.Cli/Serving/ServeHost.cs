@@ -77,6 +77,12 @@ internal sealed class ServeHost : IAsyncDisposable
         }
 
         var tokenKey = options.TokenKey ?? Environment.GetEnvironmentVariable("MC_TOKEN_KEY");
+        var postgres = RuntimeDatabase.IsPostgres(options.Database);
+        if (tokenKey is null && postgres)
+        {
+            // Every host of a shared database must hold the same key, so none is made up here.
+            return (null, "a PostgreSQL database needs the token key of its hosts: give --token-key or set MC_TOKEN_KEY (the same key on every host)");
+        }
         if (tokenKey is null)
         {
             // A key beside the database, readable by this user only: tokens are never stored in the clear.
@@ -126,7 +132,7 @@ internal sealed class ServeHost : IAsyncDisposable
         builder.Services.AddSingleton<IPlanSourceCompiler, WorkspacePlanCompiler>();
         builder.Services.AddManifestRuntime(o =>
         {
-            o.DatabasePath = options.Database;
+            o.Database = options.Database;
             o.TokenKey = tokenKey;
             o.Branch = options.Branch;
             o.Routes.AddRange(routes);
@@ -155,7 +161,15 @@ internal sealed class ServeHost : IAsyncDisposable
             await app.DisposeAsync();
             return (null, "cannot load the plans: " + e.Message);
         }
-        await EnsureAdminKeyAsync(app.Services.GetRequiredService<IApiKeyStore>(), options.Database, output, cancellationToken);
+        try
+        {
+            await EnsureAdminKeyAsync(app.Services.GetRequiredService<IApiKeyStore>(), options.Database, output, cancellationToken);
+        }
+        catch (Exception e) when (e is SchemaVersionException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            await app.DisposeAsync();
+            return (null, $"cannot open the database {RuntimeDatabase.Describe(options.Database)}: {e.Message}");
+        }
         app.MapManifestRuntimeApi();
         await app.StartAsync(cancellationToken);
         return (new ServeHost(app, baseUrl, standIn), null);
@@ -169,6 +183,12 @@ internal sealed class ServeHost : IAsyncDisposable
     {
         if ((await keys.ListAsync(cancellationToken)).Count > 0)
         {
+            return;
+        }
+        if (RuntimeDatabase.IsPostgres(database))
+        {
+            // Hosts of a shared database start together and have no file beside it: the operator makes the first key.
+            output.WriteLine($"mfc serve: the database {RuntimeDatabase.Describe(database)} has no API key yet: create one with mfc keys create --admin --db <connection string>");
             return;
         }
         var file = database + ".admin-key";

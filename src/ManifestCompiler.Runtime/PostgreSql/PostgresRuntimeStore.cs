@@ -164,8 +164,9 @@ public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRecordSin
         await ExecuteAsync("UPDATE runs SET lease_expires_at = @expires WHERE run_id = @run AND state = 'taken' AND lease_id = @lease", cancellationToken,
             ("run", lease.RunId), ("lease", lease.LeaseId), ("expires", expiresAt.ToUnixTimeMilliseconds())).ConfigureAwait(false) > 0;
 
+    /// <summary>Marks the run done under its lease; the host that completed it stays recorded (<c>lease_owner</c>) for operators.</summary>
     public async Task<bool> CompleteAsync(RunLease lease, CancellationToken cancellationToken = default) =>
-        await ExecuteAsync("UPDATE runs SET state = 'done', lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = @run AND state = 'taken' AND lease_id = @lease", cancellationToken,
+        await ExecuteAsync("UPDATE runs SET state = 'done', lease_expires_at = NULL WHERE run_id = @run AND state = 'taken' AND lease_id = @lease", cancellationToken,
             ("run", lease.RunId), ("lease", lease.LeaseId)).ConfigureAwait(false) > 0;
 
     public async Task<bool> DeferAsync(RunLease lease, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
