@@ -12,8 +12,9 @@ namespace ManifestCompiler.Runtime;
 /// mapped records and mapping failures. A run taken but not completed when the host stopped is queued again when
 /// the store opens; enqueueing and record writes are idempotent by key, so a run executed again writes nothing twice.
 /// </summary>
-public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink, ICronJobStore, IOAuthStateStore, IDeadLetterStore, IDisposable
+public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWakeup, IRecordSink, ICronJobStore, IOAuthStateStore, IDeadLetterStore, IDisposable
 {
+    private readonly RunQueueSignal _signal = new();
     private readonly SqliteConnection _connection;
     private readonly TokenProtector _protector;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -106,7 +107,20 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
 
     // --- the run queue ------------------------------------------------------------------------------
 
-    public Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default) => Locked(() =>
+    /// <summary>Wakes this process's idle loops when a run is queued (one host per SQLite file).</summary>
+    public Task NextWakeup() => _signal.NextWakeup();
+
+    public async Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default)
+    {
+        var queued = await EnqueueLockedAsync(run).ConfigureAwait(false);
+        if (queued)
+        {
+            _signal.Set();
+        }
+        return queued;
+    }
+
+    private Task<bool> EnqueueLockedAsync(RunRequest run) => Locked(() =>
         Execute(
             """
             INSERT OR IGNORE INTO runs (run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state)

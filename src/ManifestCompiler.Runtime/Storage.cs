@@ -68,6 +68,29 @@ public interface IRunQueue
     Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// A queue that wakes idle hosts when a run is queued (PostgreSQL: <c>LISTEN/NOTIFY</c> across hosts; in memory and
+/// SQLite: within the process), so a run starts without waiting for a poll. Hosts keep polling as a fallback.
+/// </summary>
+public interface IRunQueueWakeup
+{
+    /// <summary>
+    /// A task that completes at the next wake-up after this call. Take it before looking at the queue, then wait on it
+    /// when nothing was due, so a run queued in between is not missed.
+    /// </summary>
+    Task NextWakeup();
+}
+
+/// <summary>A broadcast wake-up: every task handed out before <see cref="Set"/> completes when it is called.</summary>
+public sealed class RunQueueSignal : IRunQueueWakeup
+{
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task NextWakeup() => Volatile.Read(ref _next).Task;
+
+    public void Set() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+}
+
 /// <summary>A durable queue's dead letters: runs whose host died while running them <see cref="RunLeases.MaxCrashes"/> times, or whose payload cannot be opened.</summary>
 public interface IDeadLetterStore
 {
@@ -121,8 +144,9 @@ public sealed class InMemoryInstanceStore : IInstanceStore
     public Task<bool> DeleteAsync(string instanceId, CancellationToken cancellationToken = default) => Task.FromResult(_instances.TryRemove(instanceId, out _));
 }
 
-public sealed class InMemoryRunQueue : IRunQueue
+public sealed class InMemoryRunQueue : IRunQueue, IRunQueueWakeup
 {
+    private readonly RunQueueSignal _signal = new();
     private readonly object _gate = new();
     private readonly List<RunRequest> _queued = [];
     private readonly Dictionary<string, (RunRequest Run, RunLease Lease)> _leased = new(StringComparer.Ordinal);
@@ -137,9 +161,12 @@ public sealed class InMemoryRunQueue : IRunQueue
                 return Task.FromResult(false);
             }
             _queued.Add(run);
-            return Task.FromResult(true);
         }
+        _signal.Set();
+        return Task.FromResult(true);
     }
+
+    public Task NextWakeup() => _signal.NextWakeup();
 
     public Task<TakenRun?> TryTakeDueAsync(DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default)
     {

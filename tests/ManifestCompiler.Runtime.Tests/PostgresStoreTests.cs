@@ -147,6 +147,24 @@ public sealed class PostgresStoreTests(PostgresCluster cluster) : IAsyncLifetime
         Assert.Equal(("poison", RunLeases.MaxCrashes, RunLeases.Expired($"host-{RunLeases.MaxCrashes - 1}")), (dead.Run.RunId, dead.Crashes, dead.LastError));
     }
 
+    [Fact]
+    public async Task A_run_queued_on_one_host_wakes_the_idle_hosts_through_notify()
+    {
+        await using var hostA = await PostgresRuntimeStore.OpenAsync(_database, _key);
+        await using var hostB = await PostgresRuntimeStore.OpenAsync(_database, _key);
+        // The first wake-up comes once B listens (it looks at the queue again for anything queued before).
+        await hostB.NextWakeup().WaitAsync(TimeSpan.FromSeconds(30));
+        var woken = hostB.NextWakeup();
+        Assert.False(woken.IsCompleted);
+
+        Assert.True(await hostA.EnqueueAsync(new RunRequest("r1", "c", "i", "a", "{}", T0, "k1")));
+
+        // No poll here: only the notification completes it (the wait is a deadline, not a measurement).
+        await woken.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("r1", (await hostB.TryTakeDueAsync(T0, TestLeases.Host))?.Run.RunId);
+        Assert.False(await hostA.EnqueueAsync(new RunRequest("r2", "c", "i", "a", "{}", T0, "k1")));
+    }
+
     private async Task<List<int>> VersionsAsync()
     {
         await using var connection = new NpgsqlConnection(_database);

@@ -238,13 +238,17 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
 
     private async Task RunLoopAsync(ManifestRuntime runtime, ILogger logger, CancellationToken stoppingToken)
     {
+        var queue = services.GetRequiredService<IRunQueue>();
+        var wakeup = queue as IRunQueueWakeup;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // Taken before looking at the queue, so a run queued meanwhile wakes this loop at once.
+                var woken = wakeup?.NextWakeup();
                 if ((await runtime.RunOneAsync(stoppingToken).ConfigureAwait(false)).Count == 0)
                 {
-                    await Task.Delay(options.IdlePoll, stoppingToken).ConfigureAwait(false);
+                    await IdleAsync(queue, woken, stoppingToken).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -259,6 +263,30 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
                 await Task.Delay(options.IdlePoll, stoppingToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Waits until a run is queued (<see cref="IRunQueueWakeup"/>), the next queued run is due, or <see cref="ManifestRuntimeHostOptions.IdlePoll"/>
+    /// passed (the fallback: schedules, take-overs of expired leases, a broken listener), whichever comes first.
+    /// </summary>
+    private static readonly TimeSpan MinimumIdle = TimeSpan.FromMilliseconds(5);
+
+    private async Task IdleAsync(IRunQueue queue, Task? woken, CancellationToken stoppingToken)
+    {
+        var wait = options.IdlePoll;
+        if (await queue.NextDueAsync(stoppingToken).ConfigureAwait(false) is { } due)
+        {
+            var untilDue = due - DateTimeOffset.UtcNow;
+            // At least a few milliseconds: a due run another host is taking right now (skipped, locked) is no reason to spin.
+            wait = untilDue < MinimumIdle ? MinimumIdle : untilDue < wait ? untilDue : wait;
+        }
+        if (woken is null)
+        {
+            await Task.Delay(wait, stoppingToken).ConfigureAwait(false);
+            return;
+        }
+        await Task.WhenAny(woken, Task.Delay(wait, stoppingToken)).ConfigureAwait(false);
+        stoppingToken.ThrowIfCancellationRequested();
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

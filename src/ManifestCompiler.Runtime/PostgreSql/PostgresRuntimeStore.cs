@@ -14,10 +14,18 @@ namespace ManifestCompiler.Runtime.PostgreSql;
 /// over once its lease expires (docs/runtime.md, "Deployment"). Unlike SQLite it never requeues taken runs on open:
 /// other hosts may be running them.
 /// </summary>
-public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRecordSink, ICronJobStore, IOAuthStateStore, IDeadLetterStore, IDisposable, IAsyncDisposable
+public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWakeup, IRecordSink, ICronJobStore, IOAuthStateStore, IDeadLetterStore, IDisposable, IAsyncDisposable
 {
+    /// <summary>The channel every host listens on; a notification's payload is the queued run's due time (Unix ms).</summary>
+    internal const string Channel = "mfc_runs";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly TokenProtector _protector;
+    private readonly RunQueueSignal _signal = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly object _listenerGate = new();
+    private Task? _listener;
+    private int _disposed;
 
     private PostgresRuntimeStore(NpgsqlDataSource dataSource, TokenProtector protector)
     {
@@ -45,9 +53,72 @@ public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRecordSin
     public static PostgresRuntimeStore Open(string connectionString, TokenProtector protector) =>
         OpenAsync(connectionString, protector).GetAwaiter().GetResult();
 
-    public void Dispose() => _dataSource.Dispose();
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return; // a container may dispose it both ways
+        }
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_listener is { } listener)
+        {
+            await listener.ConfigureAwait(false);
+        }
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    // --- wake-ups -----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Completes at the next run queued by any host (<c>LISTEN mfc_runs</c>, on a connection of its own started at the
+    /// first call). A run queued for later wakes hosts when it is queued; they then wait for its due time (its payload).
+    /// </summary>
+    public Task NextWakeup()
+    {
+        lock (_listenerGate)
+        {
+            _listener ??= Task.Run(ListenAsync);
+        }
+        return _signal.NextWakeup();
+    }
+
+    private async Task ListenAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(_stop.Token).ConfigureAwait(false);
+                connection.Notification += (_, _) => _signal.Set();
+                await PostgresCommands.ExecuteAsync(connection, null, "LISTEN " + Channel, _stop.Token).ConfigureAwait(false);
+                // Anything queued while this connection was not listening: the waiters look at the queue again.
+                _signal.Set();
+                while (true)
+                {
+                    await connection.WaitAsync(_stop.Token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or System.IO.IOException or TimeoutException)
+            {
+                // The listening connection broke: hosts keep polling meanwhile; listen again after a pause.
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
 
     // --- instances ----------------------------------------------------------------------------------
 
@@ -85,15 +156,19 @@ public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRecordSin
 
     // --- the run queue ------------------------------------------------------------------------------
 
-    public async Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default) => await ExecuteAsync(
-        """
-        INSERT INTO runs (run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state)
-        VALUES (@run, @key, @correlation, @instance, @action, @payload, @due, @parent, @retries, @caller, 'queued')
-        ON CONFLICT DO NOTHING
+    /// <summary>Queues the run and, in the same statement, notifies every listening host (delivered when it commits).</summary>
+    public async Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default) => (long)(await ScalarOfAsync(
+        $"""
+        WITH inserted AS (
+            INSERT INTO runs (run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state)
+            VALUES (@run, @key, @correlation, @instance, @action, @payload, @due, @parent, @retries, @caller, 'queued')
+            ON CONFLICT DO NOTHING
+            RETURNING not_before)
+        SELECT COUNT(*) FROM (SELECT pg_notify('{Channel}', not_before::text) FROM inserted) AS notified
         """, cancellationToken,
         ("run", run.RunId), ("key", run.IdempotencyKey), ("correlation", run.CorrelationId), ("instance", run.InstanceId),
         ("action", run.Action), ("payload", _protector.Seal(run.PayloadJson)), ("due", run.NotBefore.ToUnixTimeMilliseconds()),
-        ("parent", run.ParentRunId), ("retries", run.RetriesLeft), ("caller", run.Caller is null ? null : JsonSerializer.Serialize(run.Caller))).ConfigureAwait(false) > 0;
+        ("parent", run.ParentRunId), ("retries", run.RetriesLeft), ("caller", run.Caller is null ? null : JsonSerializer.Serialize(run.Caller))).ConfigureAwait(false))! > 0;
 
     private const string RunColumns = "run_id, correlation_id, instance_id, action, payload, not_before, idempotency_key, parent_run_id, retries_left, caller";
 
