@@ -4,6 +4,7 @@ using ManifestCompiler.Runtime.Python;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using ManifestCompiler.Testing;
 
 namespace ManifestCompiler.Runtime.Tests;
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ManifestCompiler.Runtime.PostgreSql;
 using Npgsql;
+using ManifestCompiler.Testing;
 
 namespace ManifestCompiler.Runtime.Tests;
 

@@ -23,10 +23,11 @@ internal static class ServeCommand
         var standInOption = new Option<FileInfo?>("--stand-in") { Description = "Start a local stand-in API from this file of canned responses and route its hosts to it." };
         var allowedHostsOption = new Option<string[]>("--allowed-hosts") { Description = "Host header values this server answers to (host or host:port; repeatable or comma-separated); default 127.0.0.1:<port> and localhost:<port>." };
         var maxDeployOption = new Option<long>("--max-deploy-bytes") { Description = "The largest deploy body (a zip of sources) accepted.", DefaultValueFactory = _ => SourceDeployment.DefaultMaxBytes };
+        var leaseOption = new Option<int>("--lease-seconds") { Description = "How long a taken run stays leased to this host without a heartbeat (renewed every third of it); after that another host of the database takes it over.", DefaultValueFactory = _ => 30 };
         var logLevelOption = new Option<LogLevel>("--log-level") { Description = "The least level logged to the console (Trace, Debug, Information, Warning, Error, Critical, None).", DefaultValueFactory = _ => LogLevel.Information };
         var command = new Command("serve", "Run a runtime host on 127.0.0.1: OAuth, webhooks, runs, a live debug event stream; every other endpoint needs an API key (mfc keys).")
         {
-            pathsArgument, databaseOption, tokenKeyOption, portOption, branchOption, routeOption, standInOption, allowedHostsOption, maxDeployOption, logLevelOption,
+            pathsArgument, databaseOption, tokenKeyOption, portOption, branchOption, routeOption, standInOption, allowedHostsOption, maxDeployOption, leaseOption, logLevelOption,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -40,7 +41,13 @@ internal static class ServeCommand
                 parseResult.GetValue(standInOption),
                 parseResult.GetValue(allowedHostsOption) ?? [],
                 parseResult.GetValue(maxDeployOption),
-                parseResult.GetValue(logLevelOption));
+                parseResult.GetValue(logLevelOption),
+                parseResult.GetValue(leaseOption));
+            if (options.LeaseSeconds < 3)
+            {
+                error.WriteLine("mfc serve: --lease-seconds must be at least 3 (the heartbeat renews every third of it)");
+                return Mfc.UsageExitCode;
+            }
             if (options.MaxDeployBytes <= 0)
             {
                 error.WriteLine("mfc serve: --max-deploy-bytes must be positive");

@@ -25,10 +25,11 @@ internal sealed record ServeOptions(
     FileInfo? StandIn,
     IReadOnlyList<string> AllowedHosts,
     long MaxDeployBytes = SourceDeployment.DefaultMaxBytes,
-    LogLevel LogLevel = LogLevel.Information);
+    LogLevel LogLevel = LogLevel.Information,
+    int LeaseSeconds = 30);
 
 /// <summary>
-/// <c>mfc serve</c>: the runtime as a web host on 127.0.0.1 with the SQLite store, and the runtime's authenticated API
+/// <c>mfc serve</c>: the runtime as a web host on 127.0.0.1 with the SQLite or PostgreSQL store, and the runtime's authenticated API
 /// (<see cref="ManifestRuntimeApi"/>). This is start-up only: the plans of the command line, the token key file, the
 /// admin key file of a store without keys, the stand-in, and the deploy compiler (<see cref="WorkspacePlanCompiler"/>).
 /// </summary>
@@ -143,6 +144,7 @@ internal sealed class ServeHost : IAsyncDisposable
             o.Pool.SpareWorkers = 0;
             o.AllowedHosts.AddRange(AllowedHosts(options.AllowedHosts, port));
             o.MaxDeployBytes = options.MaxDeployBytes;
+            o.LeaseDuration = TimeSpan.FromSeconds(options.LeaseSeconds);
             // Routed targets on this machine (a stand-in) are reachable at their exact endpoints; this host's own
             // listening endpoint never is, whatever the routes say; everything else keeps the default policy.
             o.Egress = EgressPolicy.AllowingEndpoints(localTargets, [new IPEndPoint(IPAddress.Loopback, port)]);

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
 
-namespace ManifestCompiler.Runtime.Tests;
+namespace ManifestCompiler.Testing;
 
 /// <summary>
 /// A real PostgreSQL for the tests: the server named by <c>MC_TEST_POSTGRES</c> (a connection string whose user may
