@@ -44,7 +44,7 @@ public sealed class MultiHostServeTests(PostgresCluster cluster) : IAsyncLifetim
 
     private async Task<ServeProcess> StartHostAsync()
     {
-        var host = await ServeProcess.StartAsync(_directory, AdminKeyFile,
+        var host = await ServeProcess.StartWithAdminKeyAsync(_directory, AdminKeyFile,
             Path.Combine(RepositoryPaths.Root, "samples", "bossi", "quickbooks"), "--db", _database, "--token-key", _tokenKey, "--stand-in", StandIn(), "--lease-seconds", "3");
         _hosts.Add(host);
         return host;

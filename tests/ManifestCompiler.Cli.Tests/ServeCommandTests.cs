@@ -236,10 +236,10 @@ internal sealed class ServeProcess : IAsyncDisposable
 
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
 
-    public static Task<ServeProcess> StartAsync(string workDirectory, params string[] args) => StartAsync(workDirectory, adminKeyFile: null, args);
+    public static Task<ServeProcess> StartAsync(string workDirectory, params string[] args) => StartWithAdminKeyAsync(workDirectory, adminKeyFile: null, args);
 
     /// <summary>As <see cref="StartAsync(string, string[])"/>, with the admin key in <paramref name="adminKeyFile"/> (a PostgreSQL database has no file beside it).</summary>
-    public static async Task<ServeProcess> StartAsync(string workDirectory, string? adminKeyFile, params string[] args)
+    public static async Task<ServeProcess> StartWithAdminKeyAsync(string workDirectory, string? adminKeyFile, params string[] args)
     {
         var port = ManifestCompiler.Runtime.Hosting.LoopbackServer.FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDirectory };
