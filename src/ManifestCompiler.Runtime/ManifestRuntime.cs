@@ -169,7 +169,7 @@ public sealed class ManifestRuntime
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            while (running.Count < concurrency && await _services.Queue.TryTakeDueAsync(_services.Now, cancellationToken).ConfigureAwait(false) is { } run)
+            while (running.Count < concurrency && await _services.Queue.TryTakeDueAsync(_services.Now, _services.LeaseTerms, cancellationToken).ConfigureAwait(false) is { } run)
             {
                 running.Add(ExecuteAsync(run, cancellationToken));
             }
@@ -202,7 +202,7 @@ public sealed class ManifestRuntime
     public async Task<IReadOnlyList<RunOutcome>> RunOneAsync(CancellationToken cancellationToken = default)
     {
         await EnqueueDueSchedulesAsync(cancellationToken).ConfigureAwait(false);
-        while (await _services.Queue.TryTakeDueAsync(_services.Now, cancellationToken).ConfigureAwait(false) is { } run)
+        while (await _services.Queue.TryTakeDueAsync(_services.Now, _services.LeaseTerms, cancellationToken).ConfigureAwait(false) is { } run)
         {
             if (await ExecuteAsync(run, cancellationToken).ConfigureAwait(false) is { } outcome)
             {
@@ -215,10 +215,14 @@ public sealed class ManifestRuntime
     /// <summary>
     /// Executes one taken run; null when its engine deferred it (a rate limit). Whatever a run throws (a store, the
     /// step pool, data no step expected) ends that run as failed with an error event, so no run is left taken by a
-    /// live host; only the host stopping leaves it taken, to run again after a restart.
+    /// live host; only the host stopping leaves it taken, for another host (or this one after a restart) to take over.
+    /// While it executes, a heartbeat renews its lease every third of the lease's duration.
     /// </summary>
-    internal async Task<RunOutcome?> ExecuteAsync(RunRequest run, CancellationToken cancellationToken)
+    internal async Task<RunOutcome?> ExecuteAsync(TakenRun taken, CancellationToken cancellationToken)
     {
+        var (run, lease) = taken;
+        using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var beating = HeartbeatAsync(run, lease, heartbeat.Token);
         try
         {
             var instance = await _services.Instances.GetAsync(run.InstanceId, cancellationToken).ConfigureAwait(false);
@@ -227,23 +231,63 @@ public sealed class ManifestRuntime
             {
                 var reason = $"no connected instance '{run.InstanceId}'";
                 _services.Publish(DebugLevel.Error, reason, 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "action_error");
-                await _services.Queue.CompleteAsync(run.RunId, cancellationToken).ConfigureAwait(false);
+                await CompleteAsync(run, lease, cancellationToken).ConfigureAwait(false);
                 return Finish(new RunOutcome(run, RunStatus.Refused, null, reason));
             }
-            if (await EngineOf(instance).ExecuteAsync(instance, run, cancellationToken).ConfigureAwait(false) is not { } outcome)
+            if (await EngineOf(instance).ExecuteAsync(instance, run, lease, cancellationToken).ConfigureAwait(false) is not { } outcome)
             {
                 Runs.Deferred(run);
                 return null; // deferred: the engine queued it again for later
             }
-            await _services.Queue.CompleteAsync(run.RunId, cancellationToken).ConfigureAwait(false);
+            await CompleteAsync(run, lease, cancellationToken).ConfigureAwait(false);
             return Finish(outcome);
         }
         catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             var reason = $"The run failed with {e.GetType().Name}: {e.Message}";
             _services.Publish(DebugLevel.Error, reason, 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "action_error");
-            await _services.Queue.CompleteAsync(run.RunId, CancellationToken.None).ConfigureAwait(false);
+            await CompleteAsync(run, lease, CancellationToken.None).ConfigureAwait(false);
             return Finish(new RunOutcome(run, RunStatus.Failed, null, _services.Redactor.Redact(reason)));
+        }
+        finally
+        {
+            await heartbeat.CancelAsync().ConfigureAwait(false);
+            await beating.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Marks a run done under its lease; a stale lease (the run was taken over) is reported, and the run is left to the host that holds it now.</summary>
+    private async Task CompleteAsync(RunRequest run, RunLease lease, CancellationToken cancellationToken)
+    {
+        if (!await _services.Queue.CompleteAsync(lease, cancellationToken).ConfigureAwait(false))
+        {
+            _services.PublishLeaseLost(run, lease, "completion");
+        }
+    }
+
+    /// <summary>Renews a run's lease until <paramref name="stop"/>; stops early when the lease turns out stale.</summary>
+    private async Task HeartbeatAsync(RunRequest run, RunLease lease, CancellationToken stop)
+    {
+        var duration = _services.Options.LeaseDuration;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(duration / 3, _services.Options.TimeProvider, stop).ConfigureAwait(false);
+                if (!await _services.Queue.RenewAsync(lease, RunLeases.ExpiryOf(_services.Now, duration), stop).ConfigureAwait(false))
+                {
+                    _services.PublishLeaseLost(run, lease, "heartbeat");
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // A store that fails a heartbeat: the run goes on; if the lease expires meanwhile, its completion is refused.
+            _services.Publish(DebugLevel.Warning, $"The run's lease could not be renewed: {e.GetType().Name}: {e.Message}", 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "lifecycle");
         }
     }
 

@@ -44,6 +44,15 @@ public sealed class RuntimeOptions
 
     /// <summary>Where pending OAuth flows are kept (<see cref="OAuthStates"/>); by default in memory (the SQLite store when hosted with a database).</summary>
     public IOAuthStateStore? OAuthStates { get; init; }
+
+    /// <summary>This host's id in run leases; unique per process by default (<see cref="RunLeaseTerms.NewHostId"/>).</summary>
+    public string HostId { get; init; } = RunLeaseTerms.NewHostId();
+
+    /// <summary>
+    /// How long a taken run stays leased without a heartbeat; the host renews it every third of this while the run
+    /// executes. After it expires another host takes the run over (docs/runtime.md, "Leases").
+    /// </summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Why the runtime refused a request; a host maps it to its own answer (HTTP: 404, 403, 400, 409).</summary>
@@ -116,6 +125,22 @@ internal sealed class RuntimeServices
     /// <summary>The time from the configured <see cref="RuntimeOptions.TimeProvider"/>.</summary>
     public DateTimeOffset Now => Options.TimeProvider.GetUtcNow();
 
+    /// <summary>The terms this host takes runs under.</summary>
+    public RunLeaseTerms LeaseTerms => new(Options.HostId, Options.LeaseDuration);
+
+    /// <summary>Puts a taken run back for later; a stale lease (another host has taken the run over) is reported, not thrown.</summary>
+    public async Task DeferAsync(RunRequest run, RunLease lease, DateTimeOffset notBefore, CancellationToken cancellationToken)
+    {
+        if (!await Queue.DeferAsync(lease, notBefore, cancellationToken).ConfigureAwait(false))
+        {
+            PublishLeaseLost(run, lease, "deferral");
+        }
+    }
+
+    /// <summary>A warning that a host's lease on a run was stale: another host took the run over, so this host's word on it was refused.</summary>
+    public void PublishLeaseLost(RunRequest run, RunLease lease, string what) =>
+        Publish(DebugLevel.Warning, $"The run's lease ({lease.Owner}) was taken over by another host: its {what} here was refused", 409, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "lifecycle");
+
     /// <summary>Puts a run already built on the queue; false when its idempotency key was queued before.</summary>
     public Task<bool> QueueAsync(RunRequest run, CancellationToken cancellationToken) => Queue.EnqueueAsync(run, cancellationToken);
 
@@ -174,8 +199,8 @@ internal interface IManifestEngine
     /// <summary>The run a caller asks for, checked (an unknown action or a refused role throws <see cref="RunRefusedException"/>), not yet queued.</summary>
     RunRequest NewCallerRun(IntegrationInstance instance, string action, JsonNode? payload, RunCaller caller);
 
-    /// <summary>Executes a taken run of one of this dialect's instances; null when it was deferred (queued again for later).</summary>
-    Task<RunOutcome?> ExecuteAsync(IntegrationInstance instance, RunRequest run, CancellationToken cancellationToken);
+    /// <summary>Executes a taken run of one of this dialect's instances, held under <paramref name="lease"/>; null when it was deferred (queued again for later).</summary>
+    Task<RunOutcome?> ExecuteAsync(IntegrationInstance instance, RunRequest run, RunLease lease, CancellationToken cancellationToken);
 
     /// <summary>What removing an instance runs first (a plan's <c>deleteAction</c>); null for nothing.</summary>
     Task<RunOutcome?> RunRemovalAsync(IntegrationInstance instance, CancellationToken cancellationToken);

@@ -8,68 +8,13 @@ using Microsoft.Data.Sqlite;
 namespace ManifestCompiler.Runtime;
 
 /// <summary>
-/// Encrypts tokens at rest with AES-256-GCM under a key from configuration (32 bytes, base64). Each value gets a
-/// fresh nonce; the stored form is nonce, tag, ciphertext. A wrong key or a changed byte fails to decrypt.
-/// </summary>
-public sealed class TokenProtector
-{
-    private readonly byte[] _key;
-
-    public TokenProtector(byte[] key)
-    {
-        if (key.Length != 32)
-        {
-            throw new ArgumentException("the token key must be 32 bytes (256 bits)", nameof(key));
-        }
-        _key = [.. key];
-    }
-
-    /// <summary>From base64 text (the configuration's form); throws <see cref="ArgumentException"/> for anything else.</summary>
-    public static TokenProtector FromBase64(string key)
-    {
-        try
-        {
-            return new TokenProtector(Convert.FromBase64String(key));
-        }
-        catch (FormatException)
-        {
-            throw new ArgumentException("the token key is not base64", nameof(key));
-        }
-    }
-
-    public static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-
-    public byte[] Protect(string plaintext)
-    {
-        var data = Encoding.UTF8.GetBytes(plaintext);
-        var output = new byte[12 + 16 + data.Length];
-        var nonce = output.AsSpan(0, 12);
-        RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(_key, 16);
-        aes.Encrypt(nonce, data, output.AsSpan(28), output.AsSpan(12, 16));
-        return output;
-    }
-
-    public string Unprotect(byte[] protectedValue)
-    {
-        if (protectedValue.Length < 28)
-        {
-            throw new CryptographicException("the stored tokens are truncated");
-        }
-        var plaintext = new byte[protectedValue.Length - 28];
-        using var aes = new AesGcm(_key, 16);
-        aes.Decrypt(protectedValue.AsSpan(0, 12), protectedValue.AsSpan(28), protectedValue.AsSpan(12, 16), plaintext);
-        return Encoding.UTF8.GetString(plaintext);
-    }
-}
-
-/// <summary>
 /// The embedded store (SQLite, no server): connected instances with their tokens encrypted, the durable run queue,
 /// mapped records and mapping failures. A run taken but not completed when the host stopped is queued again when
 /// the store opens; enqueueing and record writes are idempotent by key, so a run executed again writes nothing twice.
 /// </summary>
-public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink, ICronJobStore, IOAuthStateStore, IDisposable
+public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWakeup, IRecordSink, ICronJobStore, IOAuthStateStore, IDeadLetterStore, IDisposable
 {
+    private readonly RunQueueSignal _signal = new();
     private readonly SqliteConnection _connection;
     private readonly TokenProtector _protector;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -100,16 +45,16 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
             """
             UPDATE runs SET crashes = crashes + 1, last_error = $error WHERE state = 'taken';
             UPDATE runs SET state = 'dead' WHERE state = 'taken' AND crashes >= $max;
-            UPDATE runs SET state = 'queued' WHERE state = 'taken';
+            UPDATE runs SET state = 'queued', lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE state = 'taken';
             """,
-            ("$error", "the host stopped while the run was taken"), ("$max", MaxCrashes));
+            ("$error", RunLeases.HostStopped), ("$max", MaxCrashes));
         return store;
     }
 
     /// <summary>How many times a host may die while running a run before it is dead-lettered.</summary>
-    public const int MaxCrashes = 3;
+    public const int MaxCrashes = RunLeases.MaxCrashes;
 
-    /// <summary>The dead-lettered runs, oldest first, with how often their host died and the last error.</summary>
+    /// <inheritdoc/>
     public Task<IReadOnlyList<(RunRequest Run, int Crashes, string? LastError)>> ListDeadRunsAsync(CancellationToken cancellationToken = default) =>
         Locked<IReadOnlyList<(RunRequest, int, string?)>>(() =>
         {
@@ -162,7 +107,20 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
 
     // --- the run queue ------------------------------------------------------------------------------
 
-    public Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default) => Locked(() =>
+    /// <summary>Wakes this process's idle loops when a run is queued (one host per SQLite file).</summary>
+    public Task NextWakeup() => _signal.NextWakeup();
+
+    public async Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default)
+    {
+        var queued = await EnqueueLockedAsync(run).ConfigureAwait(false);
+        if (queued)
+        {
+            _signal.Set();
+        }
+        return queued;
+    }
+
+    private Task<bool> EnqueueLockedAsync(RunRequest run) => Locked(() =>
         Execute(
             """
             INSERT OR IGNORE INTO runs (run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state)
@@ -172,34 +130,69 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
             ("$action", run.Action), ("$payload", Seal(run.PayloadJson)), ("$due", run.NotBefore.ToUnixTimeMilliseconds()),
             ("$parent", run.ParentRunId), ("$retries", run.RetriesLeft), ("$caller", run.Caller is null ? null : JsonSerializer.Serialize(run.Caller))) > 0);
 
-    public Task<RunRequest?> TryTakeDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => Locked(() =>
+    public Task<TakenRun?> TryTakeDueAsync(DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default) => Locked<TakenRun?>(() =>
     {
         using var transaction = _connection.BeginTransaction();
+        var at = now.ToUnixTimeMilliseconds();
         while (true)
         {
             var unreadable = new List<string>();
-            var run = ReadRuns("WHERE state = 'queued' AND not_before <= $now ORDER BY not_before, seq LIMIT 1", transaction, unreadable, ("$now", now.ToUnixTimeMilliseconds())).FirstOrDefault();
-            if (run is not null && unreadable.Contains(run.RunId))
+            string? expiredOwner = null;
+            using (var command = Command(
+                """
+                SELECT run_id, lease_owner FROM runs
+                WHERE (state = 'queued' AND not_before <= $now) OR (state = 'taken' AND lease_expires_at <= $now AND lease_owner <> $owner)
+                ORDER BY not_before, seq LIMIT 1
+                """, ("$now", at), ("$owner", terms.Owner)))
             {
-                // Poison data never wedges the queue: a payload this key cannot open goes to the dead letters, visibly.
-                Execute("UPDATE runs SET state = 'dead', last_error = $error WHERE run_id = $run", transaction,
-                    ("$run", run.RunId), ("$error", "the run's payload cannot be decrypted with this store's token key"));
-                continue;
+                command.Transaction = transaction;
+                using var reader = command.ExecuteReader();
+                if (!reader.Read())
+                {
+                    transaction.Commit();
+                    return null;
+                }
+                var runId = reader.GetString(0);
+                expiredOwner = reader.IsDBNull(1) ? null : reader.GetString(1);
+                reader.Close();
+                if (expiredOwner is not null)
+                {
+                    // A take-over: the lease's host died or hung. Counted like a crash, so a run that kills every host
+                    // that takes it ends in the dead letters instead of going round the hosts for ever.
+                    Execute("UPDATE runs SET crashes = crashes + 1, last_error = $error WHERE run_id = $run", transaction, ("$run", runId), ("$error", RunLeases.Expired(expiredOwner)));
+                    if (Execute("UPDATE runs SET state = 'dead', lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run AND crashes >= $max", transaction, ("$run", runId), ("$max", MaxCrashes)) > 0)
+                    {
+                        continue;
+                    }
+                }
+                var run = ReadRuns("WHERE run_id = $run", transaction, unreadable, ("$run", runId)).Single();
+                if (unreadable.Count > 0)
+                {
+                    // Poison data never wedges the queue: a payload this key cannot open goes to the dead letters, visibly.
+                    Execute("UPDATE runs SET state = 'dead', last_error = $error, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run", transaction,
+                        ("$run", runId), ("$error", "the run's payload cannot be decrypted with this store's token key"));
+                    continue;
+                }
+                var lease = new RunLease(runId, RunLeases.NewLeaseId(), terms.Owner, RunLeases.ExpiryOf(now, terms.Duration));
+                Execute("UPDATE runs SET state = 'taken', lease_id = $lease, lease_owner = $owner, lease_expires_at = $expires WHERE run_id = $run", transaction,
+                    ("$run", runId), ("$lease", lease.LeaseId), ("$owner", lease.Owner), ("$expires", lease.ExpiresAt.ToUnixTimeMilliseconds()));
+                transaction.Commit();
+                return new TakenRun(run, lease);
             }
-            if (run is not null)
-            {
-                Execute("UPDATE runs SET state = 'taken' WHERE run_id = $run", transaction, ("$run", run.RunId));
-            }
-            transaction.Commit();
-            return run;
         }
     });
 
-    public Task CompleteAsync(string runId, CancellationToken cancellationToken = default) =>
-        Locked(() => Execute("UPDATE runs SET state = 'done' WHERE run_id = $run", ("$run", runId)));
+    public Task<bool> RenewAsync(RunLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        Locked(() => Execute("UPDATE runs SET lease_expires_at = $expires WHERE run_id = $run AND state = 'taken' AND lease_id = $lease",
+            ("$run", lease.RunId), ("$lease", lease.LeaseId), ("$expires", expiresAt.ToUnixTimeMilliseconds())) > 0);
 
-    public Task DeferAsync(RunRequest run, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
-        Locked(() => Execute("UPDATE runs SET state = 'queued', not_before = $due WHERE run_id = $run", ("$run", run.RunId), ("$due", notBefore.ToUnixTimeMilliseconds())));
+    public Task<bool> CompleteAsync(RunLease lease, CancellationToken cancellationToken = default) =>
+        Locked(() => Execute("UPDATE runs SET state = 'done', lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run AND state = 'taken' AND lease_id = $lease",
+            ("$run", lease.RunId), ("$lease", lease.LeaseId)) > 0);
+
+    public Task<bool> DeferAsync(RunLease lease, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
+        Locked(() => Execute("UPDATE runs SET state = 'queued', not_before = $due, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run AND state = 'taken' AND lease_id = $lease",
+            ("$run", lease.RunId), ("$lease", lease.LeaseId), ("$due", notBefore.ToUnixTimeMilliseconds())) > 0);
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default) => Locked(() =>
     {
@@ -326,18 +319,9 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRecordSink,
 
     // --- plumbing -----------------------------------------------------------------------------------
 
-    private const string SealedPrefix = "enc1:";
+    private string Seal(string plaintext) => _protector.Seal(plaintext);
 
-    /// <summary>
-    /// Run payloads, cron job payloads, records and mapping failures are sealed with the token key like the tokens
-    /// (AES-256-GCM): a step may copy a token into any of them, and at rest nothing a run carries is in the clear
-    /// (docs/security.md). Text form, so the columns keep their type.
-    /// </summary>
-    private string Seal(string plaintext) => SealedPrefix + Convert.ToBase64String(_protector.Protect(plaintext));
-
-    /// <summary>A sealed value's text; a value written before values were sealed is returned as it is.</summary>
-    private string Open(string stored) =>
-        stored.StartsWith(SealedPrefix, StringComparison.Ordinal) ? _protector.Unprotect(Convert.FromBase64String(stored[SealedPrefix.Length..])) : stored;
+    private string Open(string stored) => _protector.Open(stored);
 
     private Task<T> Locked<T>(Func<T> body) => SqliteFiles.Locked(_gate, body);
 

@@ -66,6 +66,12 @@ internal static class SqliteSchema
             }
             SqliteFiles.Execute(connection, transaction, "CREATE INDEX IF NOT EXISTS runs_due ON runs (state, not_before, seq);");
         }),
+        // Leases (docs/runtime.md, "Leases"): which take holds a taken run, by which host, until when.
+        new(2, "run leases", (connection, transaction) => SqliteFiles.Execute(connection, transaction, """
+            ALTER TABLE runs ADD COLUMN lease_id TEXT;
+            ALTER TABLE runs ADD COLUMN lease_owner TEXT;
+            ALTER TABLE runs ADD COLUMN lease_expires_at INTEGER;
+            """)),
     ];
 
     /// <summary>The version this build writes.</summary>

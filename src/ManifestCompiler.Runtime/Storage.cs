@@ -16,25 +16,105 @@ public interface IInstanceStore
 }
 
 /// <summary>
-/// The run queue. A run is taken (leased) when due and completed when it ends; a run taken but never completed (the
-/// host died) is due again after a restart. Enqueueing a run whose idempotency key was seen before does nothing,
-/// so a run re-executed after a crash does not queue its children twice.
+/// The terms a host takes runs under: its id (<see cref="RuntimeOptions.HostId"/>) and how long a lease lasts without
+/// a heartbeat (<see cref="RuntimeOptions.LeaseDuration"/>).
+/// </summary>
+public sealed record RunLeaseTerms(string Owner, TimeSpan Duration)
+{
+    /// <summary>A host id unique to this process: the machine, the process id and a random part (a restarted process is another host).</summary>
+    public static string NewHostId() => $"{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
+}
+
+/// <summary>
+/// A taken run's lease: which host holds it (<see cref="Owner"/>), until when (<see cref="ExpiresAt"/>, moved on by
+/// heartbeats), and the id of this one take (<see cref="LeaseId"/>). Completing, deferring and renewing need the lease
+/// id the run is still leased under: once another host has taken the run over, the old lease is stale and refused.
+/// </summary>
+public sealed record RunLease(string RunId, string LeaseId, string Owner, DateTimeOffset ExpiresAt);
+
+/// <summary>A run just taken off the queue, with the lease it is held under.</summary>
+public sealed record TakenRun(RunRequest Run, RunLease Lease);
+
+/// <summary>
+/// The run queue, shared by every host of a store. A due run is taken under a <see cref="RunLease"/> that the taking
+/// host renews with a heartbeat while the run executes; a run whose lease expired (its host died or hung) is taken over
+/// by another host, and the first host's lease is then stale: its completion, deferral and renewal are refused
+/// (they return false and change nothing). A host never takes over its own runs: it is alive, so they are running.
+/// Enqueueing a run whose idempotency key was seen before does nothing, so a run executed again after a take-over or
+/// a crash does not queue its children twice.
 /// </summary>
 public interface IRunQueue
 {
     /// <summary>False when a run with the same idempotency key was queued before.</summary>
     Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default);
 
-    /// <summary>The earliest due run (<see cref="RunRequest.NotBefore"/> ≤ <paramref name="now"/>), now leased; null if none.</summary>
-    Task<RunRequest?> TryTakeDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The earliest due run (<see cref="RunRequest.NotBefore"/> ≤ <paramref name="now"/>), or a run another host's lease
+    /// on expired by <paramref name="now"/>; now leased to <paramref name="terms"/>'s owner until now + its duration.
+    /// Null if none.
+    /// </summary>
+    Task<TakenRun?> TryTakeDueAsync(DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default);
 
-    Task CompleteAsync(string runId, CancellationToken cancellationToken = default);
+    /// <summary>The heartbeat: moves the lease's expiry to <paramref name="expiresAt"/>; false when the lease is stale.</summary>
+    Task<bool> RenewAsync(RunLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
 
-    /// <summary>Puts a taken run back, due at <paramref name="notBefore"/> (a rate limit made it wait).</summary>
-    Task DeferAsync(RunRequest run, DateTimeOffset notBefore, CancellationToken cancellationToken = default);
+    /// <summary>Marks the run done; false (nothing changes) when the lease is stale: another host has taken the run over.</summary>
+    Task<bool> CompleteAsync(RunLease lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Puts a taken run back, due at <paramref name="notBefore"/> (a rate limit made it wait); false when the lease is stale.</summary>
+    Task<bool> DeferAsync(RunLease lease, DateTimeOffset notBefore, CancellationToken cancellationToken = default);
 
     /// <summary>When the next queued run is due; null when nothing is queued (leased runs are not counted).</summary>
     Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// A queue that wakes idle hosts when a run is queued (PostgreSQL: <c>LISTEN/NOTIFY</c> across hosts; in memory and
+/// SQLite: within the process), so a run starts without waiting for a poll. Hosts keep polling as a fallback.
+/// </summary>
+public interface IRunQueueWakeup
+{
+    /// <summary>
+    /// A task that completes at the next wake-up after this call. Take it before looking at the queue, then wait on it
+    /// when nothing was due, so a run queued in between is not missed.
+    /// </summary>
+    Task NextWakeup();
+}
+
+/// <summary>A broadcast wake-up: every task handed out before <see cref="Set"/> completes when it is called.</summary>
+public sealed class RunQueueSignal : IRunQueueWakeup
+{
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task NextWakeup() => Volatile.Read(ref _next).Task;
+
+    public void Set() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+}
+
+/// <summary>A durable queue's dead letters: runs whose host died while running them <see cref="RunLeases.MaxCrashes"/> times, or whose payload cannot be opened.</summary>
+public interface IDeadLetterStore
+{
+    /// <summary>The dead-lettered runs, oldest first, with how often their host died and the last error.</summary>
+    Task<IReadOnlyList<(RunRequest Run, int Crashes, string? LastError)>> ListDeadRunsAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>What every durable queue shares about leases.</summary>
+public static class RunLeases
+{
+    /// <summary>How many times a host may die (or lose its lease) while running a run before it is dead-lettered.</summary>
+    public const int MaxCrashes = 3;
+
+    /// <summary>The last error recorded on a run a stopped host had taken (SQLite, on open).</summary>
+    public const string HostStopped = "the host stopped while the run was taken";
+
+    /// <summary>The last error recorded on a run taken over from a host whose lease expired.</summary>
+    public static string Expired(string owner) => $"the lease of host '{owner}' expired while the run was taken";
+
+    public static string NewLeaseId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>A lease taken or renewed at <paramref name="now"/> for <paramref name="duration"/> expires then (at the latest at the end of time).</summary>
+    public static DateTimeOffset ExpiryOf(DateTimeOffset now, TimeSpan duration) =>
+        now > DateTimeOffset.MaxValue - duration ? DateTimeOffset.MaxValue : now + duration;
 }
 
 /// <summary>Where mapped records go, and the records that did not map.</summary>
@@ -64,11 +144,12 @@ public sealed class InMemoryInstanceStore : IInstanceStore
     public Task<bool> DeleteAsync(string instanceId, CancellationToken cancellationToken = default) => Task.FromResult(_instances.TryRemove(instanceId, out _));
 }
 
-public sealed class InMemoryRunQueue : IRunQueue
+public sealed class InMemoryRunQueue : IRunQueue, IRunQueueWakeup
 {
+    private readonly RunQueueSignal _signal = new();
     private readonly object _gate = new();
     private readonly List<RunRequest> _queued = [];
-    private readonly Dictionary<string, RunRequest> _leased = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (RunRequest Run, RunLease Lease)> _leased = new(StringComparer.Ordinal);
     private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
 
     public Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default)
@@ -80,11 +161,14 @@ public sealed class InMemoryRunQueue : IRunQueue
                 return Task.FromResult(false);
             }
             _queued.Add(run);
-            return Task.FromResult(true);
         }
+        _signal.Set();
+        return Task.FromResult(true);
     }
 
-    public Task<RunRequest?> TryTakeDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task NextWakeup() => _signal.NextWakeup();
+
+    public Task<TakenRun?> TryTakeDueAsync(DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
@@ -97,32 +181,57 @@ public sealed class InMemoryRunQueue : IRunQueue
                     next = run;
                 }
             }
-            if (next is not null)
+            foreach (var (run, lease) in _leased.Values)
             {
-                _queued.Remove(next);
-                _leased[next.RunId] = next;
+                if (lease.ExpiresAt <= now && lease.Owner != terms.Owner && (next is null || run.NotBefore < next.NotBefore))
+                {
+                    next = run;
+                }
             }
-            return Task.FromResult(next);
+            if (next is null)
+            {
+                return Task.FromResult<TakenRun?>(null);
+            }
+            _queued.Remove(next);
+            var taken = new RunLease(next.RunId, RunLeases.NewLeaseId(), terms.Owner, RunLeases.ExpiryOf(now, terms.Duration));
+            _leased[next.RunId] = (next, taken);
+            return Task.FromResult<TakenRun?>(new TakenRun(next, taken));
         }
     }
 
-    public Task CompleteAsync(string runId, CancellationToken cancellationToken = default)
+    public Task<bool> RenewAsync(RunLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            _leased.Remove(runId);
+            if (!Holds(lease, out var run))
+            {
+                return Task.FromResult(false);
+            }
+            _leased[lease.RunId] = (run, lease with { ExpiresAt = expiresAt });
+            return Task.FromResult(true);
         }
-        return Task.CompletedTask;
     }
 
-    public Task DeferAsync(RunRequest run, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
+    public Task<bool> CompleteAsync(RunLease lease, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            _leased.Remove(run.RunId);
+            return Task.FromResult(Holds(lease, out _) && _leased.Remove(lease.RunId));
+        }
+    }
+
+    public Task<bool> DeferAsync(RunLease lease, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!Holds(lease, out var run))
+            {
+                return Task.FromResult(false);
+            }
+            _leased.Remove(lease.RunId);
             _queued.Add(run with { NotBefore = notBefore });
+            return Task.FromResult(true);
         }
-        return Task.CompletedTask;
     }
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default)
@@ -132,12 +241,26 @@ public sealed class InMemoryRunQueue : IRunQueue
             return Task.FromResult(_queued.Count == 0 ? (DateTimeOffset?)null : _queued.Min(r => r.NotBefore));
         }
     }
+
+    private bool Holds(RunLease lease, out RunRequest run)
+    {
+        if (_leased.TryGetValue(lease.RunId, out var held) && held.Lease.LeaseId == lease.LeaseId)
+        {
+            run = held.Run;
+            return true;
+        }
+        run = null!;
+        return false;
+    }
 }
 
+/// <summary>Records in memory, like the durable stores written once per key (a run executed again writes nothing twice).</summary>
 public sealed class InMemoryRecordSink : IRecordSink
 {
     private readonly ConcurrentQueue<MappedRecord> _records = new();
     private readonly ConcurrentQueue<MappingFailure> _failures = new();
+    private readonly ConcurrentDictionary<string, byte> _recordKeys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _failureKeys = new(StringComparer.Ordinal);
 
     public IReadOnlyList<MappedRecord> Records => [.. _records];
 
@@ -145,13 +268,19 @@ public sealed class InMemoryRecordSink : IRecordSink
 
     public Task WriteAsync(MappedRecord record, CancellationToken cancellationToken = default)
     {
-        _records.Enqueue(record);
+        if (_recordKeys.TryAdd(record.Key, 0))
+        {
+            _records.Enqueue(record);
+        }
         return Task.CompletedTask;
     }
 
     public Task WriteFailureAsync(MappingFailure failure, CancellationToken cancellationToken = default)
     {
-        _failures.Enqueue(failure);
+        if (_failureKeys.TryAdd(failure.Key, 0))
+        {
+            _failures.Enqueue(failure);
+        }
         return Task.CompletedTask;
     }
 }

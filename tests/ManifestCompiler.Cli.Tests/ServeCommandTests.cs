@@ -236,7 +236,10 @@ internal sealed class ServeProcess : IAsyncDisposable
 
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
 
-    public static async Task<ServeProcess> StartAsync(string workDirectory, params string[] args)
+    public static Task<ServeProcess> StartAsync(string workDirectory, params string[] args) => StartWithAdminKeyAsync(workDirectory, adminKeyFile: null, args);
+
+    /// <summary>As <see cref="StartAsync(string, string[])"/>, with the admin key in <paramref name="adminKeyFile"/> (a PostgreSQL database has no file beside it).</summary>
+    public static async Task<ServeProcess> StartWithAdminKeyAsync(string workDirectory, string? adminKeyFile, params string[] args)
     {
         var port = ManifestCompiler.Runtime.Hosting.LoopbackServer.FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDirectory };
@@ -248,7 +251,7 @@ internal sealed class ServeProcess : IAsyncDisposable
         }
         var database = args[Array.IndexOf(args, "--db") + 1];
         var process = Process.Start(start)!;
-        var serve = new ServeProcess(process, port, Path.Combine(workDirectory, database + ".admin-key"));
+        var serve = new ServeProcess(process, port, adminKeyFile ?? Path.Combine(workDirectory, database + ".admin-key"));
         process.OutputDataReceived += (_, e) => { lock (serve._log) { serve._log.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (serve._log) { serve._log.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
@@ -309,6 +312,10 @@ internal sealed class ServeProcess : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Sends a signal to the process (SIGSTOP pauses it, SIGCONT resumes it).</summary>
+    public void Signal(string signal) =>
+        Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
 
     /// <summary>SIGKILL: no shutdown code runs (the worst case for the run queue).</summary>
     public void Kill()

@@ -127,7 +127,7 @@ public sealed class CronAndDispatchTests(PoolFixture fixture) : IClassFixture<Po
         var answer = outcome.Result!["dispatched"]!;
         Assert.Equal(stripe.Id, answer["integration"]!.GetValue<string>());
         Assert.Equal(7, answer["passthrough"]!["order"]!.GetValue<int>());
-        var child = await _queue.TryTakeDueAsync(_time.GetUtcNow());
+        var child = (await _queue.TryTakeDueAsync(_time.GetUtcNow(), TestLeases.Host))?.Run;
         Assert.NotNull(child);
         Assert.Equal((stripe.Id, "post-products-v1", """{"name":"Hustle Plan"}""", first.CorrelationId, first.RunId, answer["run_id"]!.GetValue<string>()),
             (child.InstanceId, child.Action, child.PayloadJson, child.CorrelationId, child.ParentRunId, child.RunId));

@@ -183,14 +183,14 @@ public sealed class HostSecurityTests : IAsyncLifetime
             // The host takes the poison run and dies (the store is dropped without completing it).
             using var store = SqliteRuntimeStore.Open(DatabasePath, key);
             Assert.Empty(await store.ListDeadRunsAsync());
-            Assert.Equal("poison", (await store.TryTakeDueAsync(now.AddMinutes(1)))!.RunId);
+            Assert.Equal("poison", (await store.TryTakeDueAsync(now.AddMinutes(1), TestLeases.Host))!.Run.RunId);
         }
         using (var store = SqliteRuntimeStore.Open(DatabasePath, key))
         {
             var dead = Assert.Single(await store.ListDeadRunsAsync());
             Assert.Equal(("poison", SqliteRuntimeStore.MaxCrashes, "the host stopped while the run was taken"), (dead.Run.RunId, dead.Crashes, dead.LastError));
-            Assert.Equal("healthy", (await store.TryTakeDueAsync(now.AddMinutes(1)))!.RunId);
-            Assert.Null(await store.TryTakeDueAsync(now.AddMinutes(1)));
+            Assert.Equal("healthy", (await store.TryTakeDueAsync(now.AddMinutes(1), TestLeases.Host))!.Run.RunId);
+            Assert.Null(await store.TryTakeDueAsync(now.AddMinutes(1), TestLeases.Host));
             Assert.Equal(1, (await store.CountRunsAsync())["dead"]);
         }
     }
@@ -240,9 +240,9 @@ public sealed class HostSecurityTests : IAsyncLifetime
         {
             await store.EnqueueAsync(new RunRequest("r-readable", "c", "i", "a", "{}", DateTimeOffset.UnixEpoch.AddSeconds(1), "k-readable"));
 
-            var taken = await store.TryTakeDueAsync(DateTimeOffset.UtcNow);
+            var taken = await store.TryTakeDueAsync(DateTimeOffset.UtcNow, TestLeases.Host);
 
-            Assert.Equal("r-readable", taken?.RunId);
+            Assert.Equal("r-readable", taken?.Run.RunId);
             var dead = Assert.Single(await store.ListDeadRunsAsync());
             Assert.Equal("r-sealed", dead.Run.RunId);
             Assert.Contains("cannot be decrypted", dead.LastError, StringComparison.Ordinal);
@@ -269,7 +269,7 @@ public sealed class HostSecurityTests : IAsyncLifetime
         }
         using var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey()));
         Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["queued"] = 1 }, await store.CountRunsAsync());
-        Assert.Equal("old", (await store.TryTakeDueAsync(_time.GetUtcNow()))!.RunId);
+        Assert.Equal("old", (await store.TryTakeDueAsync(_time.GetUtcNow(), TestLeases.Host))!.Run.RunId);
         Assert.False(await store.EnqueueAsync(new RunRequest("again", "c", "i", "a", "{}", _time.GetUtcNow(), "k-done")));
     }
 
@@ -321,9 +321,9 @@ public sealed class HostSecurityTests : IAsyncLifetime
             Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["queued"] = 1 }, await store.CountRunsAsync());
             Assert.Equal(["{\"n\":1}"], await store.ReadRecordsAsync("a"));
             Assert.Equal("key-1", (await keys.FindAsync("key-1"))?.Key.Id);
-            Assert.Equal("queued", (await store.TryTakeDueAsync(_time.GetUtcNow()))!.RunId);
+            Assert.Equal("queued", (await store.TryTakeDueAsync(_time.GetUtcNow(), TestLeases.Host))!.Run.RunId);
         }
-        Assert.Equal([1L], SchemaVersions());
+        Assert.Equal([1L, 2L], SchemaVersions());
     }
 
     [Fact]
@@ -332,7 +332,7 @@ public sealed class HostSecurityTests : IAsyncLifetime
         using (SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())))
         {
         }
-        Assert.Equal([1L], SchemaVersions());
+        Assert.Equal([1L, 2L], SchemaVersions());
         using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
         {
             connection.Open();
@@ -343,7 +343,7 @@ public sealed class HostSecurityTests : IAsyncLifetime
 
         var refused = Assert.Throws<SchemaVersionException>(() => SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())));
         Assert.Contains("schema version 7", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("version 1 that this build", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("version 2 that this build", refused.Message, StringComparison.Ordinal);
         Assert.Throws<SchemaVersionException>(() => SqliteApiKeyStore.Open(DatabasePath));
     }
 

@@ -30,7 +30,7 @@ public sealed class HostingTests : IAsyncLifetime
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
         builder.Services.AddManifestRuntime(o =>
         {
-            o.DatabasePath = Path.Combine(_directory, "host.db");
+            o.Database = Path.Combine(_directory, "host.db");
             o.TokenKey = TokenProtector.NewKey();
             o.PlanAssemblies.Add(SamplePlans.Value.Integrations[0].GetType().Assembly);
             o.Routes.Add("quickbooks.api.intuit.com=" + _apis.BaseUrl);

@@ -162,7 +162,7 @@ public sealed class SqliteStoreTests(PoolFixture fixture) : IClassFixture<PoolFi
             await runtime.ConnectAsync("quickbooks", "c-1", new JsonObject { ["realmId"] = "9130", ["access_token"] = AccessToken, ["refresh_token"] = "r-1" });
             // The sync runs and queues five children; one child is taken when the host "dies".
             Assert.Equal("quickbooks-sync-v1", Assert.Single(await runtime.RunOneAsync()).Run.Action);
-            var taken = await store.TryTakeDueAsync(DateTimeOffset.UtcNow);
+            var taken = await store.TryTakeDueAsync(DateTimeOffset.UtcNow, TestLeases.Host);
             Assert.NotNull(taken);
             Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["queued"] = 4, ["taken"] = 1 }, await store.CountRunsAsync());
         }
@@ -187,14 +187,14 @@ public sealed class SqliteStoreTests(PoolFixture fixture) : IClassFixture<PoolFi
         using var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key));
         var runtime = Runtime(store);
         await runtime.ConnectAsync("quickbooks", "c-1", new JsonObject { ["realmId"] = "9130", ["access_token"] = AccessToken });
-        var sync = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow))!;
+        var sync = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow, TestLeases.Host))!;
 
         // As if the host died after the run's effects but before it was marked done: it runs again on restart.
         await runtime.ExecuteAsync(sync, CancellationToken.None);
         await runtime.ExecuteAsync(sync, CancellationToken.None);
         Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["queued"] = 2 }, await store.CountRunsAsync());
 
-        var child = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow))!;
+        var child = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow, TestLeases.Host))!;
         await runtime.ExecuteAsync(child, CancellationToken.None);
         await runtime.ExecuteAsync(child, CancellationToken.None);
         await runtime.RunUntilIdleAsync();

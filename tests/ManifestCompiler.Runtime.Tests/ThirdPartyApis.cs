@@ -23,6 +23,9 @@ public sealed class ThirdPartyApis : IAsyncLifetime
     /// <summary>When set, the invoice query answers this JSON text instead of <see cref="Invoices"/>.</summary>
     public string? RawInvoicesJson { get; set; }
 
+    /// <summary>How long the invoice query takes to answer (a slow vendor).</summary>
+    public TimeSpan QueryDelay { get; set; }
+
     /// <summary>When set, QuickBooks answers 401 to any other bearer token.</summary>
     public string? RequiredAccessToken { get; set; }
 
@@ -75,8 +78,9 @@ public sealed class ThirdPartyApis : IAsyncLifetime
                     ["token_type"] = "bearer",
                 });
             });
-            app.MapGet("/v3/company/{realm}/query", (HttpRequest request, HttpResponse response) =>
+            app.MapGet("/v3/company/{realm}/query", async (HttpRequest request, HttpResponse response) =>
             {
+                await Task.Delay(QueryDelay);
                 if (RequiredAccessToken is { } required && request.Headers.Authorization != "Bearer " + required)
                 {
                     return Results.StatusCode(401);

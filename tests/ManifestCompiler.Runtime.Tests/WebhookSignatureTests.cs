@@ -144,7 +144,7 @@ public sealed class WebhookSignatureTests(PoolFixture fixture) : IClassFixture<P
         Assert.Equal(401, response.StatusCode);
         Assert.Empty(response.Queued);
         Assert.Empty(response.Missing);
-        Assert.Null(await _queue.TryTakeDueAsync(DateTimeOffset.MaxValue));
+        Assert.Null(await _queue.TryTakeDueAsync(DateTimeOffset.MaxValue, TestLeases.Host));
         var refused = Assert.Single(_events.Events.Skip(before));
         Assert.Equal(("webhook_refused", 401, instance, DebugLevel.Warning), (refused.DebugType, refused.Code, refused.IntegrationId, refused.Level));
         Assert.Contains(reason, refused.Message, StringComparison.Ordinal);
@@ -259,7 +259,7 @@ public sealed class WebhookSignatureTests(PoolFixture fixture) : IClassFixture<P
         var t = Now - 300;
         var signature = Sign("stripe", StripeSecret, StripeBody, t);
         await AssertAcceptedAsync(_stripe, StripeBody, Headers(("Stripe-Signature", $"t={t},v1={signature}")), "customers-post-v1", "sync-payments-v1");
-        while (await _queue.TryTakeDueAsync(DateTimeOffset.MaxValue) is not null)
+        while (await _queue.TryTakeDueAsync(DateTimeOffset.MaxValue, TestLeases.Host) is not null)
         {
         }
         await AssertRefusedAsync(_stripe, StripeBody, Headers(("Stripe-Signature", $"t={t},v1={signature}")), "already accepted (a replay)", signature);

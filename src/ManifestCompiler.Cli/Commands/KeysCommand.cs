@@ -14,7 +14,7 @@ internal static class KeysCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var databaseOption = new Option<string>("--db") { Description = "The database of mfc serve.", Required = true };
+        var databaseOption = new Option<string>("--db") { Description = "The database of mfc serve: a SQLite file, or a PostgreSQL connection string (Host=…;Database=…).", Required = true };
 
         var adminOption = new Option<bool>("--admin") { Description = "A key that may do everything: deploy, merge, manage keys, see every company." };
         var companyOption = new Option<string?>("--company") { Description = "The company a company key is bound to." };
@@ -30,7 +30,8 @@ internal static class KeysCommand
                 error.WriteLine("mfc keys create: give either --admin, or --company, --user and --role");
                 return Mfc.UsageExitCode;
             }
-            using var store = SqliteApiKeyStore.Open(parseResult.GetValue(databaseOption)!);
+            var store = RuntimeDatabase.OpenApiKeys(parseResult.GetValue(databaseOption)!);
+            using var owner = (IDisposable)store;
             var issued = await ApiKeys.IssueAsync(store, admin ? ApiKeyScope.Admin : ApiKeyScope.Company, company, user, role, DateTimeOffset.UtcNow, cancellationToken);
             output.WriteLine(issued.BearerText);
             error.WriteLine($"mfc keys: created key {issued.Key.Id}; it is shown only this once");
@@ -40,7 +41,8 @@ internal static class KeysCommand
         var list = new Command("list", "List the keys (never the keys themselves).") { databaseOption };
         list.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var store = SqliteApiKeyStore.Open(parseResult.GetValue(databaseOption)!);
+            var store = RuntimeDatabase.OpenApiKeys(parseResult.GetValue(databaseOption)!);
+            using var owner = (IDisposable)store;
             foreach (var key in await store.ListAsync(cancellationToken))
             {
                 output.WriteLine(KeyEndpoints.DescribeKey(key).ToJsonString());
@@ -52,7 +54,8 @@ internal static class KeysCommand
         var revoke = new Command("revoke", "Revoke a key: it fails at once.") { idArgument, databaseOption };
         revoke.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var store = SqliteApiKeyStore.Open(parseResult.GetValue(databaseOption)!);
+            var store = RuntimeDatabase.OpenApiKeys(parseResult.GetValue(databaseOption)!);
+            using var owner = (IDisposable)store;
             var id = parseResult.GetValue(idArgument)!;
             if (!await store.RevokeAsync(id, DateTimeOffset.UtcNow, cancellationToken))
             {

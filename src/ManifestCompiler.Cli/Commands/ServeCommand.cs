@@ -15,18 +15,19 @@ internal static class ServeCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var pathsArgument = new Argument<string[]>("plans-or-folders") { Description = "Integration folders, ChiefOnboarding manifests or folders of them (compiled first), or plan assemblies built by mfc build.", Arity = ArgumentArity.OneOrMore };
-        var databaseOption = new Option<string>("--db") { Description = "The SQLite database (created if needed): instances, encrypted tokens, the run queue, cron jobs, records.", Required = true };
-        var tokenKeyOption = new Option<string?>("--token-key") { Description = "The base64 key (32 bytes) that encrypts tokens; else MC_TOKEN_KEY, else a key file beside the database." };
+        var databaseOption = new Option<string>("--db") { Description = "The database: a SQLite file (created if needed; one host), or a PostgreSQL connection string (Host=…;Database=…; shared by many hosts). It holds instances, encrypted tokens, the run queue, cron jobs, records.", Required = true };
+        var tokenKeyOption = new Option<string?>("--token-key") { Description = "The base64 key (32 bytes) that encrypts tokens; else MC_TOKEN_KEY, else (SQLite only) a key file beside the database." };
         var portOption = new Option<int>("--port") { Description = "The port on 127.0.0.1.", DefaultValueFactory = _ => 5080 };
         var branchOption = new Option<string>("--branch") { Description = "The branch this host serves.", DefaultValueFactory = _ => PlanBranches.Production };
         var routeOption = new Option<string[]>("--route") { Description = "<host-glob>=<base-url>: send requests for matching hosts there (repeatable)." };
         var standInOption = new Option<FileInfo?>("--stand-in") { Description = "Start a local stand-in API from this file of canned responses and route its hosts to it." };
         var allowedHostsOption = new Option<string[]>("--allowed-hosts") { Description = "Host header values this server answers to (host or host:port; repeatable or comma-separated); default 127.0.0.1:<port> and localhost:<port>." };
         var maxDeployOption = new Option<long>("--max-deploy-bytes") { Description = "The largest deploy body (a zip of sources) accepted.", DefaultValueFactory = _ => SourceDeployment.DefaultMaxBytes };
+        var leaseOption = new Option<int>("--lease-seconds") { Description = "How long a taken run stays leased to this host without a heartbeat (renewed every third of it); after that another host of the database takes it over.", DefaultValueFactory = _ => 30 };
         var logLevelOption = new Option<LogLevel>("--log-level") { Description = "The least level logged to the console (Trace, Debug, Information, Warning, Error, Critical, None).", DefaultValueFactory = _ => LogLevel.Information };
         var command = new Command("serve", "Run a runtime host on 127.0.0.1: OAuth, webhooks, runs, a live debug event stream; every other endpoint needs an API key (mfc keys).")
         {
-            pathsArgument, databaseOption, tokenKeyOption, portOption, branchOption, routeOption, standInOption, allowedHostsOption, maxDeployOption, logLevelOption,
+            pathsArgument, databaseOption, tokenKeyOption, portOption, branchOption, routeOption, standInOption, allowedHostsOption, maxDeployOption, leaseOption, logLevelOption,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -40,7 +41,13 @@ internal static class ServeCommand
                 parseResult.GetValue(standInOption),
                 parseResult.GetValue(allowedHostsOption) ?? [],
                 parseResult.GetValue(maxDeployOption),
-                parseResult.GetValue(logLevelOption));
+                parseResult.GetValue(logLevelOption),
+                parseResult.GetValue(leaseOption));
+            if (options.LeaseSeconds < 3)
+            {
+                error.WriteLine("mfc serve: --lease-seconds must be at least 3 (the heartbeat renews every third of it)");
+                return Mfc.UsageExitCode;
+            }
             if (options.MaxDeployBytes <= 0)
             {
                 error.WriteLine("mfc serve: --max-deploy-bytes must be positive");
@@ -62,7 +69,7 @@ internal static class ServeCommand
             }
             await using (host)
             {
-                output.WriteLine($"mfc serve: listening on {host.BaseUrl} (branch {options.Branch}, database {options.Database}); Ctrl+C stops");
+                output.WriteLine($"mfc serve: listening on {host.BaseUrl} (branch {options.Branch}, database {RuntimeDatabase.Describe(options.Database)}); Ctrl+C stops");
                 await host.WaitForShutdownAsync(cancellationToken);
             }
             return 0;

@@ -28,10 +28,11 @@ internal sealed record ServeOptions(
     FileInfo? StandIn,
     IReadOnlyList<string> AllowedHosts,
     long MaxDeployBytes = SourceDeployment.DefaultMaxBytes,
-    LogLevel LogLevel = LogLevel.Information);
+    LogLevel LogLevel = LogLevel.Information,
+    int LeaseSeconds = 30);
 
 /// <summary>
-/// <c>mfc serve</c>: the runtime as a web host on 127.0.0.1 with the SQLite store, and the runtime's authenticated API
+/// <c>mfc serve</c>: the runtime as a web host on 127.0.0.1 with the SQLite or PostgreSQL store, and the runtime's authenticated API
 /// (<see cref="ManifestRuntimeApi"/>). This is start-up only: the plans of the command line, the token key file, the
 /// admin key file of a store without keys, the stand-in, and the deploy compiler (<see cref="WorkspacePlanCompiler"/>).
 /// </summary>
@@ -80,6 +81,12 @@ internal sealed class ServeHost : IAsyncDisposable
         }
 
         var tokenKey = options.TokenKey ?? Environment.GetEnvironmentVariable("MC_TOKEN_KEY");
+        var postgres = RuntimeDatabase.IsPostgres(options.Database);
+        if (tokenKey is null && postgres)
+        {
+            // Every host of a shared database must hold the same key, so none is made up here.
+            return (null, "a PostgreSQL database needs the token key of its hosts: give --token-key or set MC_TOKEN_KEY (the same key on every host)");
+        }
         if (tokenKey is null)
         {
             // A key beside the database, readable by this user only: tokens are never stored in the clear.
@@ -135,7 +142,7 @@ internal sealed class ServeHost : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Services.AddManifestRuntime(o =>
         {
-            o.DatabasePath = options.Database;
+            o.Database = options.Database;
             o.TokenKey = tokenKey;
             o.Branch = options.Branch;
             o.Routes.AddRange(routes);
@@ -146,6 +153,7 @@ internal sealed class ServeHost : IAsyncDisposable
             o.Pool.SpareWorkers = 0;
             o.AllowedHosts.AddRange(AllowedHosts(options.AllowedHosts, port));
             o.MaxDeployBytes = options.MaxDeployBytes;
+            o.LeaseDuration = TimeSpan.FromSeconds(options.LeaseSeconds);
             // Routed targets on this machine (a stand-in) are reachable at their exact endpoints; this host's own
             // listening endpoint never is, whatever the routes say; everything else keeps the default policy.
             o.Egress = EgressPolicy.AllowingEndpoints(localTargets, [new IPEndPoint(IPAddress.Loopback, port)]);
@@ -164,7 +172,15 @@ internal sealed class ServeHost : IAsyncDisposable
             await app.DisposeAsync();
             return (null, "cannot load the plans: " + e.Message);
         }
-        await EnsureAdminKeyAsync(app.Services.GetRequiredService<IApiKeyStore>(), options.Database, output, cancellationToken);
+        try
+        {
+            await EnsureAdminKeyAsync(app.Services.GetRequiredService<IApiKeyStore>(), options.Database, output, cancellationToken);
+        }
+        catch (Exception e) when (e is SchemaVersionException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            await app.DisposeAsync();
+            return (null, $"cannot open the database {RuntimeDatabase.Describe(options.Database)}: {e.Message}");
+        }
         app.MapManifestRuntimeApi();
         app.MapManifestRuntimeDebugPanel();
         await app.StartAsync(cancellationToken);
@@ -179,6 +195,12 @@ internal sealed class ServeHost : IAsyncDisposable
     {
         if ((await keys.ListAsync(cancellationToken)).Count > 0)
         {
+            return;
+        }
+        if (RuntimeDatabase.IsPostgres(database))
+        {
+            // Hosts of a shared database start together and have no file beside it: the operator makes the first key.
+            output.WriteLine($"mfc serve: the database {RuntimeDatabase.Describe(database)} has no API key yet: create one with mfc keys create --admin --db <connection string>");
             return;
         }
         var file = database + ".admin-key";

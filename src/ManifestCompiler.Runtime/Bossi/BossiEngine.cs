@@ -50,7 +50,7 @@ public sealed class BossiEngine : IManifestEngine
         return new RunRequest(RuntimeServices.NewId(), RuntimeServices.NewId(), instance.Id, action, (payload ?? new JsonObject()).ToJsonString(), _services.Now, RuntimeServices.NewId(), Caller: caller);
     }
 
-    async Task<RunOutcome?> IManifestEngine.ExecuteAsync(IntegrationInstance instance, RunRequest run, CancellationToken cancellationToken)
+    async Task<RunOutcome?> IManifestEngine.ExecuteAsync(IntegrationInstance instance, RunRequest run, RunLease lease, CancellationToken cancellationToken)
     {
         var plan = FindPlan(instance.Integration);
         var action = plan?.FindAction(run.Action);
@@ -63,7 +63,7 @@ public sealed class BossiEngine : IManifestEngine
         if (RateLimitDelay(run, action) is { } notBefore)
         {
             _services.Publish(DebugLevel.Debug, $"Rate limit of {action.Name} reached ({action.RateLimit!.Limit} per {action.RateLimit.PeriodSeconds} s): waiting until {notBefore:O}", 200, action.Name, run.CorrelationId, run.RunId, instance.Id, "lifecycle");
-            await _services.Queue.DeferAsync(run, notBefore, cancellationToken).ConfigureAwait(false);
+            await _services.DeferAsync(run, lease, notBefore, cancellationToken).ConfigureAwait(false);
             return null;
         }
 

@@ -97,7 +97,7 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
         return new RunRequest(RuntimeServices.NewId(), RuntimeServices.NewId(), instance.Id, action, (payload ?? new JsonObject()).ToJsonString(), _services.Now, RuntimeServices.NewId(), RetriesLeft: 1, Caller: caller);
     }
 
-    async Task<RunOutcome?> IManifestEngine.ExecuteAsync(IntegrationInstance instance, RunRequest run, CancellationToken cancellationToken)
+    async Task<RunOutcome?> IManifestEngine.ExecuteAsync(IntegrationInstance instance, RunRequest run, RunLease lease, CancellationToken cancellationToken)
     {
         using var activity = RuntimeServices.StartRunActivity(run, instance.Id, run.Action);
         var outcome = await RunQueuedAsync(run, cancellationToken).ConfigureAwait(false);

@@ -11,10 +11,14 @@ namespace ManifestCompiler.Runtime;
 /// <summary>What <see cref="ManifestRuntimeServiceCollectionExtensions.AddManifestRuntime"/> sets up.</summary>
 public sealed class ManifestRuntimeHostOptions
 {
-    /// <summary>The SQLite database; null keeps everything in memory (tests, one-off hosts).</summary>
-    public string? DatabasePath { get; set; }
+    /// <summary>
+    /// The database, chosen by its form (<see cref="RuntimeDatabase"/>): a PostgreSQL connection string
+    /// (<c>Host=…;Database=…</c>), shared by many hosts, or else the path of a SQLite file for one host; null keeps
+    /// everything in memory (tests, one-off hosts).
+    /// </summary>
+    public string? Database { get; set; }
 
-    /// <summary>The base64 key (32 bytes) that encrypts tokens at rest; required with <see cref="DatabasePath"/>.</summary>
+    /// <summary>The base64 key (32 bytes) that encrypts tokens at rest; required with <see cref="Database"/> (every host of a PostgreSQL database needs the same key).</summary>
     public string? TokenKey { get; set; }
 
     /// <summary>Assemblies whose <c>[assembly: ManifestPlan]</c> registrations are loaded at start.</summary>
@@ -46,6 +50,12 @@ public sealed class ManifestRuntimeHostOptions
 
     /// <summary>How many runs execute at once (each takes a step worker while its steps run); defaults to the pool's size.</summary>
     public int? MaxConcurrentRuns { get; set; }
+
+    /// <summary>This host's id in run leases; by default unique per process.</summary>
+    public string HostId { get; set; } = RunLeaseTerms.NewHostId();
+
+    /// <summary>How long a taken run stays leased without a heartbeat (<see cref="RuntimeOptions.LeaseDuration"/>).</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long the queue worker sleeps when nothing is queued.</summary>
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -87,7 +97,7 @@ public static class ManifestRuntimeServiceCollectionExtensions
     {
         var options = new ManifestRuntimeHostOptions();
         configure(options);
-        if (options.DatabasePath is not null && options.TokenKey is null)
+        if (options.Database is not null && options.TokenKey is null)
         {
             throw new ArgumentException("a token key is required with a database: tokens are encrypted at rest");
         }
@@ -106,14 +116,17 @@ public static class ManifestRuntimeServiceCollectionExtensions
         services.AddSingleton(events);
         ApiCaller.AddServices(services);
         services.AddHttpClient(HttpClientName).ConfigurePrimaryHttpMessageHandler(() => options.Egress.CreateHandler());
-        if (options.DatabasePath is { } path)
+        if (options.Database is { } database && RuntimeDatabase.IsPostgres(database))
+        {
+            services.AddSingleton(_ => PostgreSql.PostgresRuntimeStore.Open(database, TokenProtector.FromBase64(options.TokenKey!)));
+            AddStores<PostgreSql.PostgresRuntimeStore>(services);
+            services.AddSingleton(_ => PostgreSql.PostgresApiKeyStore.Open(database));
+            services.AddSingleton<IApiKeyStore>(p => p.GetRequiredService<PostgreSql.PostgresApiKeyStore>());
+        }
+        else if (options.Database is { } path)
         {
             services.AddSingleton(_ => SqliteRuntimeStore.Open(path, TokenProtector.FromBase64(options.TokenKey!)));
-            services.AddSingleton<IInstanceStore>(p => p.GetRequiredService<SqliteRuntimeStore>());
-            services.AddSingleton<IRunQueue>(p => p.GetRequiredService<SqliteRuntimeStore>());
-            services.AddSingleton<IRecordSink>(p => p.GetRequiredService<SqliteRuntimeStore>());
-            services.AddSingleton<ICronJobStore>(p => p.GetRequiredService<SqliteRuntimeStore>());
-            services.AddSingleton<IOAuthStateStore>(p => p.GetRequiredService<SqliteRuntimeStore>());
+            AddStores<SqliteRuntimeStore>(services);
             services.AddSingleton(_ => SqliteApiKeyStore.Open(path));
             services.AddSingleton<IApiKeyStore>(p => p.GetRequiredService<SqliteApiKeyStore>());
         }
@@ -131,6 +144,18 @@ public static class ManifestRuntimeServiceCollectionExtensions
         services.AddSingleton<ManifestRuntimeAccessor>();
         services.AddHostedService(p => new ManifestRuntimeService(p, options, routes));
         return services;
+    }
+
+    /// <summary>A durable store as every store interface it implements.</summary>
+    private static void AddStores<TStore>(IServiceCollection services)
+        where TStore : class, IInstanceStore, IRunQueue, IRecordSink, ICronJobStore, IOAuthStateStore, IDeadLetterStore
+    {
+        services.AddSingleton<IInstanceStore>(p => p.GetRequiredService<TStore>());
+        services.AddSingleton<IRunQueue>(p => p.GetRequiredService<TStore>());
+        services.AddSingleton<IRecordSink>(p => p.GetRequiredService<TStore>());
+        services.AddSingleton<ICronJobStore>(p => p.GetRequiredService<TStore>());
+        services.AddSingleton<IOAuthStateStore>(p => p.GetRequiredService<TStore>());
+        services.AddSingleton<IDeadLetterStore>(p => p.GetRequiredService<TStore>());
     }
 }
 
@@ -184,6 +209,8 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
                     Users = services.GetService<ChiefOnboarding.IUserDirectory>(),
                     Notifier = services.GetService<ChiefOnboarding.INotifier>(),
                     OAuthStates = services.GetRequiredService<IOAuthStateStore>(),
+                    HostId = options.HostId,
+                    LeaseDuration = options.LeaseDuration,
                 });
             foreach (var assembly in options.PlanAssemblies)
             {
@@ -211,13 +238,17 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
 
     private async Task RunLoopAsync(ManifestRuntime runtime, ILogger logger, CancellationToken stoppingToken)
     {
+        var queue = services.GetRequiredService<IRunQueue>();
+        var wakeup = queue as IRunQueueWakeup;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // Taken before looking at the queue, so a run queued meanwhile wakes this loop at once.
+                var woken = wakeup?.NextWakeup();
                 if ((await runtime.RunOneAsync(stoppingToken).ConfigureAwait(false)).Count == 0)
                 {
-                    await Task.Delay(options.IdlePoll, stoppingToken).ConfigureAwait(false);
+                    await IdleAsync(queue, woken, stoppingToken).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -226,11 +257,36 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
             }
             catch (Exception e)
             {
-                // A store or pool failure must not stop the host; the run stays taken and is queued again on restart.
+                // A store or pool failure must not stop the host; the run stays taken, and is taken over when its lease expires
+                // (or, with SQLite, queued again on restart).
                 logger.LogError(e, "A run could not be carried out");
                 await Task.Delay(options.IdlePoll, stoppingToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Waits until a run is queued (<see cref="IRunQueueWakeup"/>), the next queued run is due, or <see cref="ManifestRuntimeHostOptions.IdlePoll"/>
+    /// passed (the fallback: schedules, take-overs of expired leases, a broken listener), whichever comes first.
+    /// </summary>
+    private static readonly TimeSpan MinimumIdle = TimeSpan.FromMilliseconds(5);
+
+    private async Task IdleAsync(IRunQueue queue, Task? woken, CancellationToken stoppingToken)
+    {
+        var wait = options.IdlePoll;
+        if (await queue.NextDueAsync(stoppingToken).ConfigureAwait(false) is { } due)
+        {
+            var untilDue = due - DateTimeOffset.UtcNow;
+            // At least a few milliseconds: a due run another host is taking right now (skipped, locked) is no reason to spin.
+            wait = untilDue < MinimumIdle ? MinimumIdle : untilDue < wait ? untilDue : wait;
+        }
+        if (woken is null)
+        {
+            await Task.Delay(wait, stoppingToken).ConfigureAwait(false);
+            return;
+        }
+        await Task.WhenAny(woken, Task.Delay(wait, stoppingToken)).ConfigureAwait(false);
+        stoppingToken.ThrowIfCancellationRequested();
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -129,10 +129,10 @@ internal static class InstanceEndpoints
         });
     }
 
-    /// <summary>The dead letters: runs whose host died while running them <see cref="SqliteRuntimeStore.MaxCrashes"/> times.</summary>
+    /// <summary>The dead letters: runs whose host died while running them <see cref="RunLeases.MaxCrashes"/> times.</summary>
     private static async Task<IResult> ListDeadRunsAsync(HttpContext context, CancellationToken ct) =>
         // Only the durable store keeps dead letters; an in-memory queue dies with its host, runs and all.
-        Results.Json(new JsonArray([.. (context.RequestServices.GetService<SqliteRuntimeStore>() is { } store ? await store.ListDeadRunsAsync(ct) : []).Select(d => (JsonNode)new JsonObject
+        Results.Json(new JsonArray([.. (context.RequestServices.GetService<IDeadLetterStore>() is { } store ? await store.ListDeadRunsAsync(ct) : []).Select(d => (JsonNode)new JsonObject
         {
             ["run_id"] = d.Run.RunId,
             ["instance"] = d.Run.InstanceId,

@@ -1,0 +1,85 @@
+using System.Text.Json.Nodes;
+using ManifestCompiler.Runtime.Python;
+
+namespace ManifestCompiler.Runtime.Tests;
+
+/// <summary>
+/// The runtime's side of run leases: the heartbeat keeps a run longer than its lease from being taken over, and a host
+/// whose lease was taken over has its completion refused with a warning. Real step pool, a Kestrel QuickBooks.
+/// </summary>
+public sealed class RunLeaseTests(PoolFixture fixture) : IClassFixture<PoolFixture>, IAsyncLifetime
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(1.2);
+    private readonly ThirdPartyApis _apis = new();
+    private readonly InMemoryInstanceStore _instances = new();
+    private readonly InMemoryRunQueue _queue = new();
+    private readonly DebugEventLog _events = new();
+
+    public Task InitializeAsync() => _apis.InitializeAsync();
+
+    public Task DisposeAsync() => _apis.DisposeAsync();
+
+    private ManifestRuntime Runtime(string hostId)
+    {
+        var routes = new OutboundRoutes();
+        Assert.Null(OutboundRoutes.TryAdd(routes, "quickbooks.api.intuit.com=" + _apis.BaseUrl));
+        var runtime = new ManifestRuntime(fixture.Pool, _instances, _queue, new InMemoryRecordSink(), _events, new RuntimeOptions
+        {
+            Routes = routes,
+            HttpClient = new EgressPolicy { AllowedNetworks = [System.Net.IPNetwork.Parse("127.0.0.1/32")] }.CreateHttpClient(),
+            HostId = hostId,
+            LeaseDuration = Lease,
+        });
+        runtime.AddPlans(SamplePlans.Value);
+        return runtime;
+    }
+
+    [Fact]
+    public async Task The_heartbeat_keeps_a_run_longer_than_its_lease_from_being_taken_over()
+    {
+        var hostA = Runtime("host-a");
+        var instance = await hostA.ConnectAsync("quickbooks", "c-1", new JsonObject { ["realmId"] = "9130", ["access_token"] = "qb-lease-1" }, runTriggerSteps: false);
+        var sync = await hostA.EnqueueAsync(instance.Id, "quickbooks-sync-v1", null, RunCaller.System);
+        // The vendor answers after more than three leases: only renewals keep the run host A's.
+        _apis.QueryDelay = 3 * Lease + TimeSpan.FromSeconds(0.5);
+
+        var running = hostA.RunOneAsync();
+        var hostB = new RunLeaseTerms("host-b", Lease);
+        var takenByB = new List<string>();
+        while (!running.IsCompleted)
+        {
+            if (await _queue.TryTakeDueAsync(DateTimeOffset.UtcNow, hostB) is { } taken)
+            {
+                takenByB.Add(taken.Run.RunId);
+                Assert.True(await _queue.DeferAsync(taken.Lease, DateTimeOffset.UtcNow.AddHours(1)));
+            }
+            await Task.Delay(100);
+        }
+
+        var outcome = Assert.Single(await running);
+        Assert.Equal(sync.RunId, outcome.Run.RunId);
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.DoesNotContain(sync.RunId, takenByB);
+        Assert.DoesNotContain(_events.Events, e => e.Message.Contains("taken over", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_host_whose_lease_was_taken_over_has_its_completion_refused_and_says_so()
+    {
+        var hostA = Runtime("host-a");
+        var instance = await hostA.ConnectAsync("quickbooks", "c-1", new JsonObject { ["realmId"] = "9130", ["access_token"] = "qb-lease-2" }, runTriggerSteps: false);
+        var sync = await hostA.EnqueueAsync(instance.Id, "quickbooks-sync-v1", null, RunCaller.System);
+        var now = DateTimeOffset.UtcNow;
+        var stale = await _queue.TryTakeDueAsync(now, new RunLeaseTerms("host-a", Lease));
+        Assert.NotNull(stale);
+        // Host A "hung" past its lease: host B takes the run over before A gets to execute it.
+        var takenOver = await _queue.TryTakeDueAsync(now + Lease, new RunLeaseTerms("host-b", TimeSpan.FromMinutes(5)));
+        Assert.Equal(sync.RunId, takenOver?.Run.RunId);
+
+        await hostA.ExecuteAsync(stale, CancellationToken.None);
+
+        Assert.Contains(_events.Events, e => e.RunId == sync.RunId && e.Level == DebugLevel.Warning && e.Message.Contains("was taken over by another host: its completion here was refused", StringComparison.Ordinal));
+        Assert.False(await _queue.CompleteAsync(stale.Lease));
+        Assert.True(await _queue.CompleteAsync(takenOver!.Lease));
+    }
+}

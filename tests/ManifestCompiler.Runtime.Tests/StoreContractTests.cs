@@ -1,0 +1,332 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using ManifestCompiler.Testing;
+
+namespace ManifestCompiler.Runtime.Tests;
+
+/// <summary>
+/// One host's view of a store: every store interface, over the storage all hosts of the test share (for a database,
+/// a connection of its own). <see cref="ReadRecordsAsync"/> reads what the record sink kept, as JSON.
+/// </summary>
+public sealed record StoreView(
+    IInstanceStore Instances,
+    IRunQueue Queue,
+    IRecordSink Records,
+    ICronJobStore CronJobs,
+    IOAuthStateStore OAuthStates,
+    IApiKeyStore ApiKeys,
+    Func<string, Task<IReadOnlyList<string>>> ReadRecordsAsync,
+    IDisposable? Owner = null);
+
+/// <summary>
+/// The store contract: the same test methods run against every store (in memory, SQLite, PostgreSQL), each subclass
+/// only saying how a host opens its view of the shared storage. Times are passed explicitly, as hosts pass their clock.
+/// </summary>
+public abstract class StoreContractTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
+    private static readonly RunLeaseTerms HostA = new("host-a", TimeSpan.FromSeconds(30));
+    private static readonly RunLeaseTerms HostB = new("host-b", TimeSpan.FromSeconds(30));
+    private readonly List<StoreView> _opened = [];
+
+    /// <summary>Opens one more host's view of the shared storage (a new connection for a database).</summary>
+    protected abstract StoreView OpenView();
+
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+
+    public virtual Task DisposeAsync()
+    {
+        foreach (var view in _opened)
+        {
+            view.Owner?.Dispose();
+        }
+        return Task.CompletedTask;
+    }
+
+    private StoreView Open()
+    {
+        var view = OpenView();
+        _opened.Add(view);
+        return view;
+    }
+
+    private static RunRequest Run(string id, DateTimeOffset due, string? key = null) =>
+        new(id, "corr-" + id, "tech.boss.quickbooks[0]", "quickbooks-sync-v1", $$"""{"run":"{{id}}"}""", due, key ?? "key-" + id, Caller: RunCaller.System);
+
+    [Fact]
+    public async Task Enqueueing_the_same_idempotency_key_twice_queues_one_run()
+    {
+        var store = Open();
+        Assert.True(await store.Queue.EnqueueAsync(Run("r1", T0, "k")));
+        Assert.False(await store.Queue.EnqueueAsync(Run("r2", T0, "k")));
+        var taken = await store.Queue.TryTakeDueAsync(T0, HostA);
+        Assert.Equal("r1", taken?.Run.RunId);
+        Assert.True(await store.Queue.CompleteAsync(taken!.Lease));
+        // Once done the key still counts: a run executed again after a crash does not queue its children twice.
+        Assert.False(await store.Queue.EnqueueAsync(Run("r3", T0, "k")));
+        Assert.Null(await store.Queue.TryTakeDueAsync(T0.AddHours(1), HostA));
+    }
+
+    [Fact]
+    public async Task A_taken_run_carries_its_request_and_lease_and_once_completed_is_gone()
+    {
+        var store = Open();
+        var run = Run("r1", T0) with { ParentRunId = "parent", RetriesLeft = 1, Caller = new RunCaller("u-1", "admin", IsOwner: true) };
+        await store.Queue.EnqueueAsync(run);
+
+        var taken = await store.Queue.TryTakeDueAsync(T0.AddSeconds(1), HostA);
+
+        Assert.NotNull(taken);
+        Assert.Equal(run, taken.Run);
+        Assert.Equal(("r1", "host-a", T0.AddSeconds(31)), (taken.Lease.RunId, taken.Lease.Owner, taken.Lease.ExpiresAt));
+        Assert.Null(await store.Queue.TryTakeDueAsync(T0.AddSeconds(1), HostB));
+        Assert.Null(await store.Queue.NextDueAsync());
+        Assert.True(await store.Queue.CompleteAsync(taken.Lease));
+        Assert.False(await store.Queue.CompleteAsync(taken.Lease));
+        Assert.Null(await store.Queue.TryTakeDueAsync(T0.AddHours(1), HostB));
+    }
+
+    [Fact]
+    public async Task Due_runs_are_taken_earliest_first_and_a_future_run_waits()
+    {
+        var store = Open();
+        await store.Queue.EnqueueAsync(Run("later", T0.AddMinutes(5)));
+        await store.Queue.EnqueueAsync(Run("second", T0.AddSeconds(2)));
+        await store.Queue.EnqueueAsync(Run("first", T0.AddSeconds(1)));
+        await store.Queue.EnqueueAsync(Run("third", T0.AddSeconds(2)));
+        Assert.Equal(T0.AddSeconds(1), await store.Queue.NextDueAsync());
+
+        var order = new List<string>();
+        while (await store.Queue.TryTakeDueAsync(T0.AddMinutes(1), HostA) is { } taken)
+        {
+            order.Add(taken.Run.RunId);
+            Assert.True(await store.Queue.CompleteAsync(taken.Lease));
+        }
+
+        Assert.Equal(["first", "second", "third"], order);
+        Assert.Equal(T0.AddMinutes(5), await store.Queue.NextDueAsync());
+        Assert.Equal("later", (await store.Queue.TryTakeDueAsync(T0.AddMinutes(5), HostA))?.Run.RunId);
+    }
+
+    [Fact]
+    public async Task A_deferred_run_is_due_again_at_its_new_time()
+    {
+        var store = Open();
+        await store.Queue.EnqueueAsync(Run("r1", T0));
+        var taken = (await store.Queue.TryTakeDueAsync(T0, HostA))!;
+
+        Assert.True(await store.Queue.DeferAsync(taken.Lease, T0.AddMinutes(1)));
+
+        Assert.Equal(T0.AddMinutes(1), await store.Queue.NextDueAsync());
+        Assert.Null(await store.Queue.TryTakeDueAsync(T0.AddSeconds(59), HostA));
+        var again = await store.Queue.TryTakeDueAsync(T0.AddMinutes(1), HostB);
+        Assert.Equal(("r1", T0.AddMinutes(1)), (again?.Run.RunId, again?.Run.NotBefore));
+        Assert.NotEqual(taken.Lease.LeaseId, again!.Lease.LeaseId);
+    }
+
+    [Fact]
+    public async Task A_run_whose_lease_expired_is_taken_over_by_another_host_and_the_stale_lease_is_refused()
+    {
+        var hostA = Open();
+        var hostB = Open();
+        await hostA.Queue.EnqueueAsync(Run("r1", T0));
+        var first = (await hostA.Queue.TryTakeDueAsync(T0, HostA))!;
+
+        // Within the lease nobody else takes it; at its expiry host B does.
+        Assert.Null(await hostB.Queue.TryTakeDueAsync(T0.AddSeconds(29), HostB));
+        var second = await hostB.Queue.TryTakeDueAsync(T0.AddSeconds(30), HostB);
+        Assert.Equal(("r1", "host-b", T0.AddSeconds(60)), (second?.Run.RunId, second?.Lease.Owner, second?.Lease.ExpiresAt));
+
+        // Host A wakes up (it was paused past its lease): its heartbeat, deferral and completion are all refused.
+        Assert.False(await hostA.Queue.RenewAsync(first.Lease, T0.AddSeconds(90)));
+        Assert.False(await hostA.Queue.DeferAsync(first.Lease, T0.AddSeconds(90)));
+        Assert.False(await hostA.Queue.CompleteAsync(first.Lease));
+        Assert.Null(await hostA.Queue.TryTakeDueAsync(T0.AddSeconds(31), HostA));
+
+        Assert.True(await hostB.Queue.CompleteAsync(second!.Lease));
+        Assert.Null(await hostA.Queue.TryTakeDueAsync(T0.AddHours(1), HostA));
+    }
+
+    [Fact]
+    public async Task A_renewed_lease_is_not_taken_over_and_a_host_never_takes_over_its_own_run()
+    {
+        var hostA = Open();
+        var hostB = Open();
+        await hostA.Queue.EnqueueAsync(Run("r1", T0));
+        var taken = (await hostA.Queue.TryTakeDueAsync(T0, HostA))!;
+
+        Assert.True(await hostA.Queue.RenewAsync(taken.Lease, T0.AddSeconds(50)));
+        Assert.Null(await hostB.Queue.TryTakeDueAsync(T0.AddSeconds(40), HostB));
+        // Host A is alive (it is asking), so a run it holds is running, even past the lease.
+        Assert.Null(await hostA.Queue.TryTakeDueAsync(T0.AddMinutes(10), HostA));
+        // A lease that expired but was not taken over is still the host's: it completes.
+        Assert.True(await hostA.Queue.CompleteAsync(taken.Lease));
+    }
+
+    [Fact]
+    public async Task Concurrent_takers_never_take_the_same_run()
+    {
+        const int Runs = 60;
+        var hosts = new[] { Open(), Open() };
+        for (var i = 0; i < Runs; i++)
+        {
+            await hosts[0].Queue.EnqueueAsync(Run($"r{i:D2}", T0.AddMilliseconds(i % 7)));
+        }
+        var taken = new ConcurrentBag<(string Host, string RunId)>();
+
+        await Task.WhenAll(hosts.SelectMany((host, h) => Enumerable.Range(0, 2).Select(worker => Task.Run(async () =>
+        {
+            var terms = new RunLeaseTerms($"host-{h}", TimeSpan.FromMinutes(5));
+            while (await host.Queue.TryTakeDueAsync(T0.AddSeconds(1), terms) is { } run)
+            {
+                taken.Add((terms.Owner, run.Run.RunId));
+                Assert.True(await host.Queue.CompleteAsync(run.Lease));
+            }
+        }))));
+
+        Assert.Equal(Runs, taken.Count);
+        Assert.Equal(Runs, taken.Select(t => t.RunId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Instances_round_trip_with_their_tokens_and_are_deleted()
+    {
+        var store = Open();
+        var instance = new IntegrationInstance("quickbooks", 0, "company-a", new JsonObject { ["access_token"] = "at-1", ["nested"] = new JsonObject { ["n"] = 1 } }, T0);
+        var onboarding = new IntegrationInstance("slack", 2, "company-b", [], T0.AddSeconds(1), ManifestDialect.ChiefOnboarding);
+        await store.Instances.SaveAsync(instance);
+        await store.Instances.SaveAsync(onboarding);
+        await store.Instances.SaveAsync(instance with { Tokens = new JsonObject { ["access_token"] = "at-2" } });
+
+        var read = await Open().Instances.GetAsync(instance.Id);
+        Assert.Equal(("company-a", "at-2", T0), (read?.CompanyId, read?.Tokens["access_token"]?.GetValue<string>(), read?.TokensStoredAt));
+        Assert.Equal(new[] { instance.Id, onboarding.Id }.Order(StringComparer.Ordinal), (await store.Instances.ListAsync()).Select(i => i.Id));
+        Assert.Equal(ManifestDialect.ChiefOnboarding, (await store.Instances.GetAsync(onboarding.Id))?.Dialect);
+        Assert.True(await store.Instances.DeleteAsync(instance.Id));
+        Assert.False(await store.Instances.DeleteAsync(instance.Id));
+        Assert.Null(await store.Instances.GetAsync(instance.Id));
+    }
+
+    [Fact]
+    public async Task Cron_jobs_are_replaced_by_id_and_deleted_with_their_instance()
+    {
+        var store = Open();
+        await store.CronJobs.SaveJobAsync(new CronJob("i-1", "nightly", "sync", """{"a":1}""", "0 2 * * *", T0));
+        await store.CronJobs.SaveJobAsync(new CronJob("i-1", "nightly", "sync", """{"a":2}""", "0 3 * * *", T0.AddDays(1)));
+        await store.CronJobs.SaveJobAsync(new CronJob("i-2", "hourly", "sync", "{}", "0 * * * *", T0));
+
+        var jobs = await Open().CronJobs.ListJobsAsync();
+        Assert.Equal([("i-1:nightly", """{"a":2}""", "0 3 * * *", T0.AddDays(1)), ("i-2:hourly", "{}", "0 * * * *", T0)], jobs.Select(j => (j.Id, j.PayloadJson, j.Cron, j.Cursor)));
+        await store.CronJobs.DeleteJobsAsync("i-1");
+        Assert.Equal(["i-2:hourly"], (await store.CronJobs.ListJobsAsync()).Select(j => j.Id));
+    }
+
+    [Fact]
+    public async Task An_OAuth_state_is_taken_once_and_expired_ones_are_purged()
+    {
+        var store = Open();
+        await store.OAuthStates.SaveAsync("hash-old", new OAuthState("c", "quickbooks", null, "https://r", T0.AddMinutes(1)), T0);
+        await store.OAuthStates.SaveAsync("hash-new", new OAuthState("c", null, "i-1", "https://r", T0.AddMinutes(20)), T0.AddMinutes(10));
+
+        Assert.Null(await store.OAuthStates.TakeAsync("hash-old"));
+        var other = Open();
+        Assert.Equal(new OAuthState("c", null, "i-1", "https://r", T0.AddMinutes(20)), await other.OAuthStates.TakeAsync("hash-new"));
+        Assert.Null(await store.OAuthStates.TakeAsync("hash-new"));
+    }
+
+    [Fact]
+    public async Task Api_keys_are_found_by_id_and_revoked_once()
+    {
+        var store = Open();
+        var issued = await ApiKeys.IssueAsync(store.ApiKeys, ApiKeyScope.Company, "company-a", "u-1", "admin", T0);
+        var admin = await ApiKeys.IssueAsync(store.ApiKeys, ApiKeyScope.Admin, null, null, null, T0.AddSeconds(1));
+
+        var other = Open();
+        Assert.Equal(issued.Key, await ApiKeys.AuthenticateAsync(other.ApiKeys, issued.BearerText));
+        Assert.Equal([issued.Key.Id, admin.Key.Id], (await other.ApiKeys.ListAsync()).Select(k => k.Id));
+        Assert.True(await other.ApiKeys.RevokeAsync(issued.Key.Id, T0.AddHours(1)));
+        Assert.False(await store.ApiKeys.RevokeAsync(issued.Key.Id, T0.AddHours(2)));
+        Assert.Null(await ApiKeys.AuthenticateAsync(store.ApiKeys, issued.BearerText));
+        Assert.Equal(T0.AddHours(1), (await store.ApiKeys.FindAsync(issued.Key.Id))?.Key.RevokedAt);
+    }
+
+    [Fact]
+    public async Task A_record_is_written_once_per_key()
+    {
+        var store = Open();
+        await store.Records.WriteAsync(new MappedRecord("k1", "i-1", "invoices-post-v1", "r1", new JsonObject { ["n"] = 1 }));
+        await store.Records.WriteAsync(new MappedRecord("k1", "i-1", "invoices-post-v1", "r1-again", new JsonObject { ["n"] = 1 }));
+        await Open().Records.WriteAsync(new MappedRecord("k2", "i-1", "invoices-post-v1", "r2", new JsonObject { ["n"] = 2 }));
+
+        Assert.Equal(["""{"n":1}""", """{"n":2}"""], await store.ReadRecordsAsync("invoices-post-v1"));
+    }
+}
+
+public sealed class InMemoryStoreContractTests : StoreContractTests
+{
+    private readonly InMemoryInstanceStore _instances = new();
+    private readonly InMemoryRunQueue _queue = new();
+    private readonly InMemoryRecordSink _records = new();
+    private readonly InMemoryCronJobStore _cronJobs = new();
+    private readonly InMemoryOAuthStateStore _oauth = new();
+    private readonly InMemoryApiKeyStore _keys = new();
+
+    // In memory, every host of the test shares the one set of objects (hosts of one process).
+    protected override StoreView OpenView() => new(_instances, _queue, _records, _cronJobs, _oauth, _keys,
+        action => Task.FromResult<IReadOnlyList<string>>([.. _records.Records.Where(r => r.Action == action).Select(r => System.Text.Json.JsonSerializer.Serialize(r.Record, r.Record.GetType()))]));
+}
+
+public sealed class SqliteStoreContractTests : StoreContractTests
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mfc-contract-").FullName;
+    private readonly TokenProtector _key = TokenProtector.FromBase64(TokenProtector.NewKey());
+
+    private string DatabasePath => Path.Combine(_directory, "runtime.db");
+
+    protected override StoreView OpenView()
+    {
+        var store = SqliteRuntimeStore.Open(DatabasePath, _key);
+        var keys = SqliteApiKeyStore.Open(DatabasePath);
+        return new StoreView(store, store, store, store, store, keys, store.ReadRecordsAsync, new Both(store, keys));
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresStoreContractTests(PostgresCluster cluster) : StoreContractTests
+{
+    private readonly TokenProtector _key = TokenProtector.FromBase64(TokenProtector.NewKey());
+    private string _database = "";
+
+    public override async Task InitializeAsync() => _database = await cluster.CreateDatabaseAsync();
+
+    // Every view is a data source of its own: its own connections, as another host's would be.
+    protected override StoreView OpenView()
+    {
+        var store = PostgreSql.PostgresRuntimeStore.Open(_database, _key);
+        var keys = PostgreSql.PostgresApiKeyStore.Open(_database);
+        return new StoreView(store, store, store, store, store, keys, store.ReadRecordsAsync, new Both(store, keys));
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await cluster.DropDatabaseAsync(_database);
+    }
+}
+
+/// <summary>Disposes two stores that make one view.</summary>
+internal sealed class Both(IDisposable first, IDisposable second) : IDisposable
+{
+    public void Dispose()
+    {
+        first.Dispose();
+        second.Dispose();
+    }
+}
