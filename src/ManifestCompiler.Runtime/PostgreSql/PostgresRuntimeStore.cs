@@ -36,17 +36,7 @@ public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRunQueueW
     /// <summary>Opens the database <paramref name="connectionString"/> names, migrating its schema first.</summary>
     public static async Task<PostgresRuntimeStore> OpenAsync(string connectionString, TokenProtector protector, CancellationToken cancellationToken = default)
     {
-        var dataSource = NpgsqlDataSource.Create(connectionString);
-        try
-        {
-            await PostgresSchema.MigrateAsync(dataSource, Describe(connectionString), cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await dataSource.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        return new PostgresRuntimeStore(dataSource, protector);
+        return new PostgresRuntimeStore(await PostgresSchema.OpenMigratedAsync(connectionString, cancellationToken).ConfigureAwait(false), protector);
     }
 
     /// <summary><see cref="OpenAsync"/> for callers that cannot await (a DI factory at start).</summary>
@@ -394,17 +384,7 @@ public sealed class PostgresApiKeyStore : IApiKeyStore, IDisposable, IAsyncDispo
 
     public static async Task<PostgresApiKeyStore> OpenAsync(string connectionString, CancellationToken cancellationToken = default)
     {
-        var dataSource = NpgsqlDataSource.Create(connectionString);
-        try
-        {
-            await PostgresSchema.MigrateAsync(dataSource, Describe(connectionString), cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await dataSource.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        return new PostgresApiKeyStore(dataSource);
+        return new PostgresApiKeyStore(await PostgresSchema.OpenMigratedAsync(connectionString, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary><see cref="OpenAsync"/> for callers that cannot await (a DI factory at start).</summary>

@@ -57,6 +57,22 @@ internal static class PostgresSchema
     /// <summary>The version this build writes.</summary>
     public static int Latest => Migrations[^1].Version;
 
+    /// <summary>A data source for <paramref name="connectionString"/> whose database is migrated to this build's version.</summary>
+    internal static async Task<NpgsqlDataSource> OpenMigratedAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        try
+        {
+            await MigrateAsync(dataSource, PostgresCommands.Describe(connectionString), cancellationToken).ConfigureAwait(false);
+            return dataSource;
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>
     /// Brings the database to <see cref="Latest"/> in one transaction, or throws <see cref="SchemaVersionException"/>
     /// when it is newer than this build. <paramref name="name"/> names the database in the error (never its password);
