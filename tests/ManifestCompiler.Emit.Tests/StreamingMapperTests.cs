@@ -88,6 +88,7 @@ public sealed class StreamingMapperTests
     }
 
     [Fact(Timeout = 600_000)]
+    [Trait("Category", "Slow")]
     public async Task Random_invoice_documents_map_alike_through_both_mappers()
     {
         var (quickBooks, forms, _, _) = Mappers.Value;

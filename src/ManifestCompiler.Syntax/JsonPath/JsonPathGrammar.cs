@@ -72,7 +72,7 @@ internal static class JsonPathGrammar
             SurrogatePair,
             Escape(quote))
         .Many()
-        .Select(string.Concat);
+        .Select(static parts => string.Concat(parts));
 
     private static readonly Parser<char, string> SurrogatePair =
         Token(char.IsHighSurrogate).Then(Token(char.IsLowSurrogate), (h, l) => new string([h, l]));
@@ -90,7 +90,7 @@ internal static class JsonPathGrammar
     private static readonly Parser<char, string> MemberName =
         Map((first, rest) => first + rest,
             Token(IsNameFirst).Select(c => c.ToString()).Or(SurrogatePair),
-            Token(c => IsNameFirst(c) || char.IsAsciiDigit(c)).Select(c => c.ToString()).Or(SurrogatePair).Many().Select(string.Concat))
+            Token(c => IsNameFirst(c) || char.IsAsciiDigit(c)).Select(c => c.ToString()).Or(SurrogatePair).Many().Select(static parts => string.Concat(parts)))
         .Labelled("member name");
 
     private static readonly Parser<char, SelectorSyntax> NameSelector =

@@ -183,7 +183,7 @@ internal static class PythonGrammar
                 ? Try(String("{{")).ThenReturn("{").Or(Try(String("}}")).ThenReturn("}"))
                 : Not(Lookahead(hole)).Then(OneOf('{', '}')).Select(c => c.ToString()));
 
-        var text = WithSpan(textChar.AtLeastOnce().Select(string.Concat), static PyStringPart (t, span) => new PyTextPart(t, span));
+        var text = WithSpan(textChar.AtLeastOnce().Select(static parts => string.Concat(parts)), static PyStringPart (t, span) => new PyTextPart(t, span));
         if (prefix.Format)
         {
             return OneOf(text, FormatField).Many();

@@ -13,6 +13,7 @@ namespace ManifestCompiler.Syntax.Tests.Properties;
 /// real inputs): no exception, no hang (the test's timeout), and every failure is an error diagnostic located
 /// inside the input. Successful parses are also evaluated, which must not throw either.
 /// </summary>
+[Trait("Category", "Slow")] // 100,000 inputs per property; mutation runs leave them out (docs/mutation-testing.md)
 public class ParserPropertyTests(ITestOutputHelper output)
 {
     private const int Iterations = 100_000;

@@ -18,6 +18,7 @@ namespace ManifestCompiler.Syntax.Tests.Python;
 public class PythonAstComparisonTests(ITestOutputHelper output)
 {
     [Fact]
+    [Trait("Category", "Slow")] // one CPython process over every conformance expression
     public void Our_syntax_trees_match_cpython_ast_on_every_conformance_expression()
     {
         var directory = Path.Combine(ConformanceRunner.ResolveDirectory(), "pyexpr");

@@ -119,6 +119,7 @@ public class PythonExpressionTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Deep_nesting_is_a_diagnostic_not_a_stack_overflow()
     {
         foreach (var source in new[]

@@ -13,6 +13,7 @@ namespace ManifestCompiler.Tests.Compilation;
 /// values of the wrong type, odd embedded-language strings) and half at the text level (characters inserted, deleted,
 /// truncated): the compiler never throws, and every diagnostic lies inside a file of the input it names.
 /// </summary>
+[Trait("Category", "Slow")] // 100,000 inputs per property; mutation runs leave them out (docs/mutation-testing.md)
 public class CompilerPropertyTests(ITestOutputHelper output)
 {
     private const string Alphabet = "{}[]\":,/*\\ \n\t0123456789-+.eEtruefalsnl{{}}$@?'()=<>_";

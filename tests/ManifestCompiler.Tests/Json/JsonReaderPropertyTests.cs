@@ -10,6 +10,7 @@ namespace ManifestCompiler.Tests.Json;
 /// 100,000 text-level mutations of real manifests (the samples and the ChiefOnboarding conformance manifests):
 /// the reader and the scanner never throw, never hang, and every diagnostic lies inside the file.
 /// </summary>
+[Trait("Category", "Slow")] // 100,000 inputs per property; mutation runs leave them out (docs/mutation-testing.md)
 public class JsonReaderPropertyTests(ITestOutputHelper output)
 {
     private const string Alphabet = "{}[]\":,/*\\ \n\t0123456789-+.eEtruefalsnl{{}}ux";
