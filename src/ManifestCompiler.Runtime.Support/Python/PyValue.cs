@@ -27,7 +27,9 @@ public abstract class PyValue
         JsonValueKind.Object => new PyDict(element, lazily),
         JsonValueKind.Array => new PyList(element, lazily),
         JsonValueKind.String => PyStr.Of(JsonStrings.GetString(element)),
-        JsonValueKind.Number => IsJsonInteger(element) ? PyInt.Of(ParseJsonInteger(element)) : new PyFloat(ParseJsonFloat(element)),
+        // TryGetInt64 takes only plain integer literals (no fraction, no exponent), the common case, without the raw text.
+        JsonValueKind.Number => element.TryGetInt64(out var small) ? PyInt.Of(small)
+            : IsJsonInteger(element) ? PyInt.Of(ParseJsonInteger(element)) : new PyFloat(ParseJsonFloat(element)),
         JsonValueKind.True => PyBool.True,
         JsonValueKind.False => PyBool.False,
         _ => PyNone.Instance,
@@ -169,6 +171,9 @@ public sealed class PyDict : PyValue
 
     // The members of _pending looked up by key so far (issue 17: a subscript reads one member, not the object); the
     // same values join the dict if it is read whole, so 'is' sees one object per member, as after json.loads.
+    // The first one is held inline: a path like body['data']['object'] reads one member of each level.
+    private string? _firstKey;
+    private PyValue? _firstValue;
     private (string Key, PyValue Value)[]? _looked;
     private int _lookedCount;
 
@@ -206,6 +211,8 @@ public sealed class PyDict : PyValue
             {
                 _pending = null;
                 Read(obj, lazily: true);
+                _firstKey = null;
+                _firstValue = null;
                 _looked = null;
                 _lookedCount = 0;
             }
@@ -225,6 +232,10 @@ public sealed class PyDict : PyValue
 
     private PyValue? Looked(string key)
     {
+        if (_firstKey is not null && string.Equals(_firstKey, key, StringComparison.Ordinal))
+        {
+            return _firstValue;
+        }
         for (var i = 0; i < _lookedCount; i++)
         {
             if (string.Equals(_looked![i].Key, key, StringComparison.Ordinal))
@@ -272,7 +283,13 @@ public sealed class PyDict : PyValue
                 return false;
             }
             value = FromJson(member, lazily: true);
-            _looked ??= new (string, PyValue)[4];
+            if (_firstKey is null)
+            {
+                _firstKey = text.Value;
+                _firstValue = value;
+                return true;
+            }
+            _looked ??= new (string, PyValue)[2];
             if (_lookedCount == _looked.Length)
             {
                 Array.Resize(ref _looked, _looked.Length * 2);
