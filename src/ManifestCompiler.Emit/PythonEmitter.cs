@@ -159,7 +159,14 @@ public static class PythonEmitter
                 var text = string.Concat(literal.Parts.Cast<PyTextPart>().Select(p => p.Text));
                 return Constant("str", text, $"{Namespace}PyStr.Of({CSharpLiterals.String(text)})");
             }
-            var builder = Temp("new global::System.Text.StringBuilder()", "var");
+            if (literal.Parts is [PyHolePart only])
+            {
+                // '{{type}}': the hole's text is the string; no builder (issue 17).
+                return Temp($"{Runtime}.String(scope.HoleText({CSharpLiterals.String(only.Name)}, {CSharpLiterals.String(only.Text)}))");
+            }
+            // The thread's pooled builder: an f-string allocates only its result (issue 17). If a field raises, the
+            // builder is simply not returned and the next string rents a new one.
+            var builder = Temp("global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent()", "var");
             foreach (var part in literal.Parts)
             {
                 switch (part)
@@ -177,7 +184,7 @@ public static class PythonEmitter
                         break;
                 }
             }
-            return Temp($"{Runtime}.String({builder}.ToString())");
+            return Temp($"{Runtime}.String(global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn({builder}))");
         }
 
         /// <summary><c>a &lt; b &lt;= c</c>: each operand is computed only if the comparison before it held.</summary>

@@ -79,7 +79,13 @@ internal sealed class PlanMembers
         var method = new SourceWriter();
         method.Line($"/// <summary>{System.Security.SecurityElement.Escape(CSharpLiterals.String(template.Source))}</summary>");
         method.Open($"private static string {name}({Scope} scope)");
-        method.Line("var output = new global::System.Text.StringBuilder();");
+        // A template that is one placeholder returns its value's text; others build in the thread's pooled builder
+        // (issue 17: a render allocates only its result).
+        var single = template.Parts.Count == 1 && template.Parts[0] is TemplateHoleIR;
+        if (!single)
+        {
+            method.Line("var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();");
+        }
         var hole = 0;
         foreach (var part in template.Parts)
         {
@@ -102,11 +108,16 @@ internal sealed class PlanMembers
                     {
                         method.Line($"{value} = {Filter(filter, value)};");
                     }
-                    method.Line($"{TemplateRuntime}.Append(output, {value}, scope.HtmlEscape);");
+                    method.Line(single
+                        ? $"return {TemplateRuntime}.Text({value}, scope.HtmlEscape);"
+                        : $"{TemplateRuntime}.Append(output, {value}, scope.HtmlEscape);");
                     break;
             }
         }
-        method.Line("return output.ToString();");
+        if (!single)
+        {
+            method.Line("return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);");
+        }
         method.Close();
         Methods.Add(method);
         return name;

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Reflection;
 using System.Text;
 using System.Text.Json;
 
@@ -23,6 +25,65 @@ public static class JsonStrings
             return Unescape(element.GetRawText(), 0, out _);
         }
     }
+
+    /// <summary>
+    /// Appends a string element's value to <paramref name="builder"/> without making a string of it when the document
+    /// holds it unescaped (the usual case: issue 17, a rendered value costs no allocation of its own).
+    /// </summary>
+    public static void AppendTo(StringBuilder builder, JsonElement element)
+    {
+        if (!TryGetUnescapedUtf8(element, out var utf8))
+        {
+            builder.Append(GetString(element));
+            return;
+        }
+        char[]? rented = null;
+        var chars = utf8.Length <= 256 ? stackalloc char[utf8.Length] : (rented = ArrayPool<char>.Shared.Rent(utf8.Length));
+        try
+        {
+            builder.Append(chars[..Encoding.UTF8.GetChars(utf8, chars)]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A string element's UTF-8 text as the document holds it, when it has no escape sequence (so it is the value
+    /// itself). Only on runtimes that offer <c>JsonMarshal.GetRawUtf8Value</c> (.NET 9 and later; this library is
+    /// built for net8.0, hosts run net10.0); false otherwise, and the caller decodes the string.
+    /// </summary>
+    public static bool TryGetUnescapedUtf8(JsonElement element, out ReadOnlySpan<byte> utf8)
+    {
+        utf8 = default;
+        if (RawUtf8Value is null || element.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+        var raw = RawUtf8Value(element);
+        // The raw value of a string is its literal, quotes included.
+        if (raw.Length >= 2 && raw[0] == (byte)'"' && raw[^1] == (byte)'"')
+        {
+            raw = raw[1..^1];
+        }
+        if (raw.IndexOf((byte)'\\') >= 0)
+        {
+            return false;
+        }
+        utf8 = raw;
+        return true;
+    }
+
+    private delegate ReadOnlySpan<byte> RawUtf8ValueReader(JsonElement element);
+
+    private static readonly RawUtf8ValueReader? RawUtf8Value = typeof(JsonElement).Assembly
+        .GetType("System.Runtime.InteropServices.JsonMarshal")?
+        .GetMethod("GetRawUtf8Value", BindingFlags.Public | BindingFlags.Static, [typeof(JsonElement)])?
+        .CreateDelegate<RawUtf8ValueReader>();
 
     /// <summary>A member's name.</summary>
     public static string GetName(JsonProperty property)

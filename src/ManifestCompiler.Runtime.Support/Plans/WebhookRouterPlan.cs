@@ -49,9 +49,30 @@ public abstract class WebhookRouterPlan
         }
         var dispatches = new List<WebhookDispatch>(StepActions.Count);
         List<WebhookStepError>? errors = null;
-        // One scope for the request: body and headers become Python values only as far as the steps read them (issue 17).
-        var scope = new PyScope(body, headers, lazily: true);
-        var memory = new Dictionary<string, PyValue>(StringComparer.Ordinal);
+        // One scope for the request: body and headers become Python values only as far as the steps read them, and
+        // its names are the memory, bound once (issue 17). The thread keeps it between requests; it is taken out
+        // while in use, so a re-entrant route gets its own, and reset after, so it keeps nothing of the request.
+        var scope = t_scope ?? new PyScope(body, headers, new Dictionary<string, PyValue>(StringComparer.Ordinal));
+        t_scope = null;
+        scope.Reset(body, headers);
+        var memory = scope.Names;
+        try
+        {
+            RunSteps(scope, memory, dispatches, ref errors);
+        }
+        finally
+        {
+            scope.Reset(default, default);
+            t_scope = scope;
+        }
+        return new WebhookRouting([], [], dispatches, errors ?? []);
+    }
+
+    [ThreadStatic]
+    private static PyScope? t_scope;
+
+    private void RunSteps(PyScope scope, Dictionary<string, PyValue> memory, List<WebhookDispatch> dispatches, ref List<WebhookStepError>? errors)
+    {
         for (var step = 0; step < StepActions.Count; step++)
         {
             scope.ClearNames();
@@ -73,7 +94,6 @@ public abstract class WebhookRouterPlan
                 (errors ??= []).Add(new WebhookStepError(step, StepActions[step], "RecursionError", "expression nested too deeply to evaluate"));
             }
         }
-        return new WebhookRouting([], [], dispatches, errors ?? []);
     }
 
     /// <summary>
@@ -95,6 +115,12 @@ public abstract class WebhookRouterPlan
             }
             if (memoryValue is null)
             {
+                if (path.Length == 1 && json.ValueKind == JsonValueKind.String)
+                {
+                    // A body key's string, as its hole in a condition reads it: decoded once per request (issue 17).
+                    // The body has the key, so the expression rule (body first) finds this same member.
+                    return TemplateValue.OfText(scope.HoleText(path[0], path[0]));
+                }
                 var node = json;
                 for (var i = 1; i < path.Length; i++)
                 {

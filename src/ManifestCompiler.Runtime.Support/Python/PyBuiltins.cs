@@ -359,16 +359,18 @@ public static class PyBuiltins
 
     private static PyValue Round(IReadOnlyList<PyValue> args, IReadOnlyList<(string Name, PyValue Value)> kwargs)
     {
-        var all = args.ToList();
+        // Copied only to add keyword arguments (a positional call allocates nothing here).
+        var keywords = kwargs.Count == 0 ? null : args.ToList();
+        IReadOnlyList<PyValue> all = keywords ?? args;
         foreach (var (key, value) in kwargs)
         {
             if (key == "ndigits" && all.Count == 1)
             {
-                all.Add(value);
+                keywords!.Add(value);
             }
             else if (key == "number" && all.Count == 0)
             {
-                all.Add(value);
+                keywords!.Add(value);
             }
             else
             {

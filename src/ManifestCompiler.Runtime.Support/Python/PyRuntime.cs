@@ -19,6 +19,10 @@ public sealed class PyScope
     private PyValue? _body;
     private PyValue? _headers;
 
+    // The last hole read as text: steps of one request usually test the same hole ('{{type}}' == ...).
+    private string? _holeName;
+    private string? _holeText;
+
     public PyScope(JsonElement body, JsonElement headers, IReadOnlyDictionary<string, PyValue>? names = null)
         : this(body, headers, lazily: false)
     {
@@ -43,9 +47,28 @@ public sealed class PyScope
         _lazily = lazily;
     }
 
-    public JsonElement Body { get; }
+    /// <summary>A webhook request's scope whose names are <paramref name="names"/> (the router's memory, so a memory value is bound once).</summary>
+    internal PyScope(JsonElement body, JsonElement headers, Dictionary<string, PyValue> names)
+        : this(body, headers, lazily: true) => _names = names;
 
-    public JsonElement Headers { get; }
+    /// <summary>The bound names themselves (with the constructor above: the router's memory).</summary>
+    internal Dictionary<string, PyValue> Names => _names ??= new(StringComparer.Ordinal);
+
+    public JsonElement Body { get; private set; }
+
+    public JsonElement Headers { get; private set; }
+
+    /// <summary>Starts the next request with this scope (the router keeps one per thread): nothing of the last one stays.</summary>
+    internal void Reset(JsonElement body, JsonElement headers)
+    {
+        Body = body;
+        Headers = headers;
+        _body = null;
+        _headers = null;
+        _holeName = null;
+        _holeText = null;
+        _names?.Clear();
+    }
 
     /// <summary>Binds a name (a memory key) for the expressions evaluated after it.</summary>
     public void Set(string name, PyValue value) => (_names ??= new(StringComparer.Ordinal))[name] = value;
@@ -91,12 +114,20 @@ public sealed class PyScope
     /// <summary>A hole inside a string: <c>str(value)</c> as data, never code; an unresolved hole keeps its text.</summary>
     public string HoleText(string name, string text)
     {
+        if (_holeName == name)
+        {
+            return _holeText!;
+        }
         if (!WebhookHoles.TryResolve(name, WebhookHoleSources.Expression, null, Body, Headers, out _, out var value))
         {
             return text;
         }
         // str() of a string is the string itself: no Python value needed.
-        return value.ValueKind == JsonValueKind.String ? JsonStrings.GetString(value) : PyFormat.Str(PyValue.FromJson(value, _lazily));
+        var result = value.ValueKind == JsonValueKind.String ? JsonStrings.GetString(value) : PyFormat.Str(PyValue.FromJson(value, _lazily));
+        // Holes read only the body and headers, which no step changes: the text holds for the whole request.
+        _holeName = name;
+        _holeText = result;
+        return result;
     }
 }
 

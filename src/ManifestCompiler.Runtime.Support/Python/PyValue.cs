@@ -27,7 +27,9 @@ public abstract class PyValue
         JsonValueKind.Object => new PyDict(element, lazily),
         JsonValueKind.Array => new PyList(element, lazily),
         JsonValueKind.String => PyStr.Of(JsonStrings.GetString(element)),
-        JsonValueKind.Number => IsJsonInteger(element) ? PyInt.Of(ParseJsonInteger(element)) : new PyFloat(ParseJsonFloat(element)),
+        // TryGetInt64 takes only plain integer literals (no fraction, no exponent), the common case, without the raw text.
+        JsonValueKind.Number => element.TryGetInt64(out var small) ? PyInt.Of(small)
+            : IsJsonInteger(element) ? PyInt.Of(ParseJsonInteger(element)) : new PyFloat(ParseJsonFloat(element)),
         JsonValueKind.True => PyBool.True,
         JsonValueKind.False => PyBool.False,
         _ => PyNone.Instance,
@@ -161,11 +163,19 @@ public sealed class PyTuple(IReadOnlyList<PyValue> items) : PyValue
 /// <summary>An insertion-ordered dict keyed by Python equality (1, 1.0 and True are one key).</summary>
 public sealed class PyDict : PyValue
 {
-    private readonly List<KeyValuePair<PyValue, PyValue>> _entries = [];
-    private readonly Dictionary<PyValue, int> _index = new(PyKeyComparer.Instance);
+    private List<KeyValuePair<PyValue, PyValue>>? _entries;
+    private Dictionary<PyValue, int>? _index;
 
     // A JSON object not read yet (see PyValue.FromJson(element, lazily)).
     private JsonElement? _pending;
+
+    // The members of _pending looked up by key so far (issue 17: a subscript reads one member, not the object); the
+    // same values join the dict if it is read whole, so 'is' sees one object per member, as after json.loads.
+    // The first one is held inline: a path like body['data']['object'] reads one member of each level.
+    private string? _firstKey;
+    private PyValue? _firstValue;
+    private (string Key, PyValue Value)[]? _looked;
+    private int _lookedCount;
 
     public PyDict()
     {
@@ -185,13 +195,13 @@ public sealed class PyDict : PyValue
 
     public override string TypeName => "dict";
 
-    public int Count => Materialized._entries.Count;
+    public int Count => Materialized._entries?.Count ?? 0;
 
-    public IEnumerable<KeyValuePair<PyValue, PyValue>> Entries => Materialized._entries;
+    public IEnumerable<KeyValuePair<PyValue, PyValue>> Entries => (IEnumerable<KeyValuePair<PyValue, PyValue>>?)Materialized._entries ?? [];
 
-    public IEnumerable<PyValue> Keys => Materialized._entries.Select(e => e.Key);
+    public IEnumerable<PyValue> Keys => Entries.Select(e => e.Key);
 
-    public IEnumerable<PyValue> Values => Materialized._entries.Select(e => e.Value);
+    public IEnumerable<PyValue> Values => Entries.Select(e => e.Value);
 
     private PyDict Materialized
     {
@@ -201,6 +211,10 @@ public sealed class PyDict : PyValue
             {
                 _pending = null;
                 Read(obj, lazily: true);
+                _firstKey = null;
+                _firstValue = null;
+                _looked = null;
+                _lookedCount = 0;
             }
             return this;
         }
@@ -211,14 +225,33 @@ public sealed class PyDict : PyValue
     {
         foreach (var property in obj.EnumerateObject())
         {
-            Set(PyStr.Fresh(JsonStrings.GetName(property)), FromJson(property.Value, lazily));
+            var name = JsonStrings.GetName(property);
+            Set(PyStr.Fresh(name), Looked(name) ?? FromJson(property.Value, lazily));
         }
+    }
+
+    private PyValue? Looked(string key)
+    {
+        if (_firstKey is not null && string.Equals(_firstKey, key, StringComparison.Ordinal))
+        {
+            return _firstValue;
+        }
+        for (var i = 0; i < _lookedCount; i++)
+        {
+            if (string.Equals(_looked![i].Key, key, StringComparison.Ordinal))
+            {
+                return _looked[i].Value;
+            }
+        }
+        return null;
     }
 
     /// <summary>Sets a key; the key must be hashable (the caller checks and raises TypeError).</summary>
     public void Set(PyValue key, PyValue value)
     {
         _ = Materialized;
+        _entries ??= [];
+        _index ??= new Dictionary<PyValue, int>(PyKeyComparer.Instance);
         if (_index.TryGetValue(key, out var at))
         {
             // The first key object stays; the value is replaced (as in CPython).
@@ -231,9 +264,42 @@ public sealed class PyDict : PyValue
 
     public bool TryGet(PyValue key, out PyValue value)
     {
-        if (Materialized._index.TryGetValue(key, out var at))
+        if (_pending is { } obj)
         {
-            value = _entries[at].Value;
+            // A JSON object's keys are all str, and no other value equals a str.
+            if (key is not PyStr text)
+            {
+                value = PyNone.Instance;
+                return false;
+            }
+            if (Looked(text.Value) is { } seen)
+            {
+                value = seen;
+                return true;
+            }
+            if (!JsonMembers.TryGet(obj, text.Value, out var member))
+            {
+                value = PyNone.Instance;
+                return false;
+            }
+            value = FromJson(member, lazily: true);
+            if (_firstKey is null)
+            {
+                _firstKey = text.Value;
+                _firstValue = value;
+                return true;
+            }
+            _looked ??= new (string, PyValue)[2];
+            if (_lookedCount == _looked.Length)
+            {
+                Array.Resize(ref _looked, _looked.Length * 2);
+            }
+            _looked[_lookedCount++] = (text.Value, value);
+            return true;
+        }
+        if (_index is not null && _index.TryGetValue(key, out var at))
+        {
+            value = _entries![at].Value;
             return true;
         }
         value = PyNone.Instance;

@@ -93,8 +93,20 @@ public static class TemplateRuntime
     /// <summary>Appends a placeholder's final value, HTML-escaped unless it is safe or escaping is off.</summary>
     public static void Append(StringBuilder output, TemplateValue value, bool htmlEscape)
     {
+        if (value.Text is null && value.Json is { ValueKind: JsonValueKind.String } json && !(htmlEscape && !value.IsSafe))
+        {
+            // str() of a string is the string: copied from the document, no string made (issue 17).
+            JsonStrings.AppendTo(output, json);
+            return;
+        }
+        output.Append(Text(value, htmlEscape));
+    }
+
+    /// <summary>A placeholder's final value as text, HTML-escaped unless it is safe or escaping is off (a template that is one placeholder).</summary>
+    public static string Text(TemplateValue value, bool htmlEscape)
+    {
         var text = value.ToText();
-        output.Append(htmlEscape && !value.IsSafe ? HtmlEscape(text) : text);
+        return htmlEscape && !value.IsSafe ? HtmlEscape(text) : text;
     }
 
     // --- filters, in the order of TemplateFilters.Known ---------------------------------------------

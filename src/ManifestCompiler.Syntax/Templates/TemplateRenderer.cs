@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using ManifestCompiler.Runtime.Support.Text;
 using ManifestCompiler.Syntax.Diagnostics;
 using ManifestCompiler.Syntax.Text;
 
@@ -47,25 +48,16 @@ public static class TemplateRenderer
             return new TemplateRenderResult(template.Source, null);
         }
 
-        var output = _builder ?? new StringBuilder(256);
-        _builder = null;
+        var output = PooledStringBuilder.Rent();
         try
         {
             return RenderParts(template, variables, options, output);
         }
         finally
         {
-            if (output.Capacity <= 4096)
-            {
-                output.Clear();
-                _builder = output;
-            }
+            PooledStringBuilder.Return(output);
         }
     }
-
-    /// <summary>One builder per thread, reused across renders; it is taken out while in use, so a re-entrant render gets its own.</summary>
-    [ThreadStatic]
-    private static StringBuilder? _builder;
 
     private static TemplateRenderResult RenderParts(TemplateSyntax template, TemplateVariableResolver variables, TemplateRenderOptions options, StringBuilder output)
     {

@@ -245,7 +245,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         /// <summary>&quot;https://app.asana.com/api/1.0/organizations/{{ORG}}/teams&quot;</summary>
         private static string T0(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://app.asana.com/api/1.0/organizations/");
             var v0 = scope.Lookup(P0);
             if (!v0.IsFound)
@@ -254,13 +254,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
             output.Append("/teams");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;https://app.asana.com/api/1.0/users/{{email}}&quot;</summary>
         private static string T1(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://app.asana.com/api/1.0/users/");
             var v0 = scope.Lookup(P1);
             if (!v0.IsFound)
@@ -268,26 +268,24 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 scope.ReportMissing("email");
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;{{email}}&quot;</summary>
         private static string T2(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P1);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("email");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;https://app.asana.com/api/1.0/workspaces/{{ORG}}/removeUser&quot;</summary>
         private static string T3(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://app.asana.com/api/1.0/workspaces/");
             var v0 = scope.Lookup(P0);
             if (!v0.IsFound)
@@ -296,7 +294,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
             output.Append("/removeUser");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         private static void J0(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -313,7 +311,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         /// <summary>&quot;https://app.asana.com/api/1.0/workspaces/{{ORG}}/addUser&quot;</summary>
         private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://app.asana.com/api/1.0/workspaces/");
             var v0 = scope.Lookup(P0);
             if (!v0.IsFound)
@@ -322,20 +320,18 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
             output.Append("/addUser");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;{{ email }}&quot;</summary>
         private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P1);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("email");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         private static void J1(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -352,7 +348,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         /// <summary>&quot;https://app.asana.com/api/1.0/teams/{{TEAM_ID}}/addUser&quot;</summary>
         private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://app.asana.com/api/1.0/teams/");
             var v0 = scope.Lookup(P2);
             if (!v0.IsFound)
@@ -361,20 +357,18 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
             output.Append("/addUser");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;{{ ASANA_USER_GID }}&quot;</summary>
         private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P3);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("ASANA_USER_GID");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -391,20 +385,18 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         /// <summary>&quot;{{ responses.0.data.gid }}&quot;</summary>
         private static string T8(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P4);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("responses.0.data.gid");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;https://app.asana.com/api/1.0/users/{{ ASANA_USER_GID }}/status&quot;</summary>
         private static string T9(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://app.asana.com/api/1.0/users/");
             var v0 = scope.Lookup(P3);
             if (!v0.IsFound)
@@ -413,13 +405,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
             output.Append("/status");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;Bearer {{TOKEN}}&quot;</summary>
         private static string T10(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Bearer ");
             var v0 = scope.Lookup(P5);
             if (!v0.IsFound)
@@ -427,26 +419,24 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 scope.ReportMissing("TOKEN");
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;{{ manager_email }}&quot;</summary>
         private static string T11(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P6);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("manager_email");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;Asana account for {{ first_name|title }} {{ last_name }}&quot;</summary>
         private static string T12(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Asana account for ");
             var v0 = scope.Lookup(P7);
             if (!v0.IsFound)
@@ -462,18 +452,18 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 scope.ReportMissing("last_name");
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v1, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;Team: {{ TEAM_ID|default:&apos;not selected&apos; }}&quot;</summary>
         private static string T13(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Team: ");
             var v0 = scope.Lookup(P2);
             v0 = global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Default(v0, global::ManifestCompiler.Runtime.Support.Templates.TemplateValue.OfText("not selected", true));
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
     }
 

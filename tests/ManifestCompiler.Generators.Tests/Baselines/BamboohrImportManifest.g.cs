@@ -153,7 +153,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         /// <summary>&quot;https://api.bamboohr.com/api/gateway.php/{{COMPANY_ID}}/v1/reports/{{REPORT_ID}}?page=1&quot;</summary>
         private static string T0(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://api.bamboohr.com/api/gateway.php/");
             var v0 = scope.Lookup(P0);
             if (!v0.IsFound)
@@ -169,13 +169,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v1, scope.HtmlEscape);
             output.Append("?page=1");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;Basic {{KEY}}:x&quot;</summary>
         private static string T1(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Basic ");
             var v0 = scope.Lookup(P2);
             if (!v0.IsFound)
@@ -184,7 +184,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
             output.Append(":x");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
     }
 

@@ -161,7 +161,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         /// <summary>&quot;https://api.bamboohr.com/api/gateway.php/{{COMPANY_ID}}/v1/reports/{{REPORT_ID}}&quot;</summary>
         private static string T0(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://api.bamboohr.com/api/gateway.php/");
             var v0 = scope.Lookup(P0);
             if (!v0.IsFound)
@@ -176,13 +176,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 scope.ReportMissing("REPORT_ID");
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v1, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;Basic {{KEY}}:x&quot;</summary>
         private static string T1(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Basic ");
             var v0 = scope.Lookup(P2);
             if (!v0.IsFound)
@@ -191,7 +191,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
             output.Append(":x");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
     }
 

@@ -179,7 +179,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         /// <summary>&quot;Bearer {{ oauth.access_token }}&quot;</summary>
         private static string T0(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Bearer ");
             var v0 = scope.Lookup(P0);
             if (!v0.IsFound)
@@ -187,13 +187,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 scope.ReportMissing("oauth.access_token");
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;https://accounts.google.com/o/oauth2/v2/auth?client_id={{CLIENT_ID}}&amp;redirect_uri={{redirect_url}}&amp;response_type=code&amp;scope=https://www.googleapis.com/auth/admin.directory.user.readonly&amp;access_type=offline&amp;prompt=consent&quot;</summary>
         private static string T1(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://accounts.google.com/o/oauth2/v2/auth?client_id=");
             var v0 = scope.Lookup(P1);
             if (!v0.IsFound)
@@ -209,13 +209,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v1, scope.HtmlEscape);
             output.Append("&response_type=code&scope=https://www.googleapis.com/auth/admin.directory.user.readonly&access_type=offline&prompt=consent");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;https://oauth2.googleapis.com/token?client_id={{CLIENT_ID}}&amp;client_secret={{CLIENT_SECRET}}&amp;redirect_uri={{redirect_url}}&amp;grant_type=authorization_code&quot;</summary>
         private static string T2(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://oauth2.googleapis.com/token?client_id=");
             var v0 = scope.Lookup(P1);
             if (!v0.IsFound)
@@ -238,13 +238,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v2, scope.HtmlEscape);
             output.Append("&grant_type=authorization_code");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;https://oauth2.googleapis.com/token?client_id={{CLIENT_ID}}&amp;client_secret={{CLIENT_SECRET}}&amp;refresh_token={{ oauth.refresh_token }}&amp;grant_type=refresh_token&quot;</summary>
         private static string T3(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://oauth2.googleapis.com/token?client_id=");
             var v0 = scope.Lookup(P1);
             if (!v0.IsFound)
@@ -267,13 +267,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v2, scope.HtmlEscape);
             output.Append("&grant_type=refresh_token");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;https://admin.googleapis.com/admin/directory/v1/users?customer=my_customer&amp;maxResults=500&amp;pageToken={{ NEXT_PAGE_TOKEN }}&quot;</summary>
         private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://admin.googleapis.com/admin/directory/v1/users?customer=my_customer&maxResults=500&pageToken=");
             var v0 = scope.Lookup(P5);
             if (!v0.IsFound)
@@ -281,7 +281,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 scope.ReportMissing("NEXT_PAGE_TOKEN");
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
     }
 

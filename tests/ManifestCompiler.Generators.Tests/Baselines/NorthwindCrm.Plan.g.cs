@@ -204,10 +204,8 @@ namespace ManifestCompiler.Generated.NorthwindCrm
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.True;
-                var t1 = new global::System.Text.StringBuilder();
-                t1.Append(scope.HoleText("event_type", "{{event_type}}"));
-                global::ManifestCompiler.Runtime.Support.Python.PyValue t2 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.String(t1.ToString());
-                if (!global::ManifestCompiler.Runtime.Support.Python.PyOps.Compare(global::ManifestCompiler.Runtime.Support.Python.PyComparisonOperator.Equal, t2, Step0Condition_c0))
+                global::ManifestCompiler.Runtime.Support.Python.PyValue t1 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.String(scope.HoleText("event_type", "{{event_type}}"));
+                if (!global::ManifestCompiler.Runtime.Support.Python.PyOps.Compare(global::ManifestCompiler.Runtime.Support.Python.PyComparisonOperator.Equal, t1, Step0Condition_c0))
                 {
                     t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.False;
                 }
@@ -238,66 +236,56 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         /// <summary>&quot;{{self_url}}&quot;</summary>
         private static string T0(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P0);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("self_url");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{generic_callback}}&quot;</summary>
         private static string T1(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P1);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("generic_callback");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{apiKey}}&quot;</summary>
         private static string T2(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P2);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("apiKey");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{accountId}}&quot;</summary>
         private static string T3(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P3);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("accountId");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{webhookSecret}}&quot;</summary>
         private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P4);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("webhookSecret");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         private static void J0(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -311,7 +299,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         /// <summary>&quot;https://api.northwind.example/v1/accounts/{{ accountId }}/contacts&quot;</summary>
         private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://api.northwind.example/v1/accounts/");
             var v0 = scope.Lookup(P3);
             if (!v0.IsFound)
@@ -320,7 +308,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
             output.Append("/contacts");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         private static void J1(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -332,20 +320,18 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         /// <summary>&quot;{{cid}}&quot;</summary>
         private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P5);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("cid");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;webhook:{{ event_type }}&quot;</summary>
         private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("webhook:");
             var v0 = scope.Lookup(P6);
             if (!v0.IsFound)
@@ -353,7 +339,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
                 scope.ReportMissing("event_type");
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)

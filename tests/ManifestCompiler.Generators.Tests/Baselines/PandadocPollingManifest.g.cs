@@ -234,7 +234,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         /// <summary>&quot;Contract for {{ first_name }} {{ last_name }}&quot;</summary>
         private static string T0(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Contract for ");
             var v0 = scope.Lookup(P0);
             if (!v0.IsFound)
@@ -249,85 +249,73 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 scope.ReportMissing("last_name");
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v1, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;{{ TEMPLATE_ID }}&quot;</summary>
         private static string T1(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P2);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("TEMPLATE_ID");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{ email }}&quot;</summary>
         private static string T2(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P3);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("email");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{ first_name }}&quot;</summary>
         private static string T3(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P0);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("first_name");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{ last_name }}&quot;</summary>
         private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P1);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("last_name");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{ position }}&quot;</summary>
         private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P4);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("position");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{ start }}&quot;</summary>
         private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P5);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("start");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         private static void J1(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -371,7 +359,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         /// <summary>&quot;https://api.pandadoc.com/public/v1/documents/{{ PANDADOC_DOCUMENT_ID }}&quot;</summary>
         private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://api.pandadoc.com/public/v1/documents/");
             var v0 = scope.Lookup(P6);
             if (!v0.IsFound)
@@ -379,13 +367,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 scope.ReportMissing("PANDADOC_DOCUMENT_ID");
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;https://api.pandadoc.com/public/v1/documents/{{ responses.0.id }}/download&quot;</summary>
         private static string T8(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://api.pandadoc.com/public/v1/documents/");
             var v0 = scope.Lookup(P7);
             if (!v0.IsFound)
@@ -394,13 +382,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
             output.Append("/download");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;https://upload.example-hr.com/api/employees/{{ email }}/documents&quot;</summary>
         private static string T9(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://upload.example-hr.com/api/employees/");
             var v0 = scope.Lookup(P3);
             if (!v0.IsFound)
@@ -409,13 +397,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
             output.Append("/documents");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;Bearer {{ HR_TOKEN }}&quot;</summary>
         private static string T10(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Bearer ");
             var v0 = scope.Lookup(P8);
             if (!v0.IsFound)
@@ -423,13 +411,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 scope.ReportMissing("HR_TOKEN");
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;API-Key {{ API_KEY }}&quot;</summary>
         private static string T11(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("API-Key ");
             var v0 = scope.Lookup(P9);
             if (!v0.IsFound)
@@ -437,26 +425,24 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 scope.ReportMissing("API_KEY");
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;{{ manager_email }}&quot;</summary>
         private static string T12(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P10);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("manager_email");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;Contract for {{ first_name }} {{ last_name }} is ready&quot;</summary>
         private static string T13(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Contract for ");
             var v0 = scope.Lookup(P0);
             if (!v0.IsFound)
@@ -472,13 +458,13 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v1, scope.HtmlEscape);
             output.Append(" is ready");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;PandaDoc document {{ PANDADOC_DOCUMENT_ID }} was created and filed.&quot;</summary>
         private static string T14(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("PandaDoc document ");
             var v0 = scope.Lookup(P6);
             if (!v0.IsFound)
@@ -487,7 +473,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
             output.Append(" was created and filed.");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
     }
 

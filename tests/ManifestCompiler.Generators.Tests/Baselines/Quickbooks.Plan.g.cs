@@ -336,79 +336,67 @@ namespace ManifestCompiler.Generated.Quickbooks
         /// <summary>&quot;{{generic_callback}}&quot;</summary>
         private static string T0(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P0);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("generic_callback");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{company_id}}&quot;</summary>
         private static string T1(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P1);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("company_id");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{realmId}}&quot;</summary>
         private static string T2(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P2);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("realmId");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{x_refresh_token_expires_in}}&quot;</summary>
         private static string T3(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P3);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("x_refresh_token_expires_in");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{access_token}}&quot;</summary>
         private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P4);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("access_token");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{refresh_token}}&quot;</summary>
         private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P5);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("refresh_token");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         private static void J0(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -420,7 +408,7 @@ namespace ManifestCompiler.Generated.Quickbooks
         /// <summary>&quot;https://quickbooks.api.intuit.com/v3/company/{{realmId}}/reports&quot;</summary>
         private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://quickbooks.api.intuit.com/v3/company/");
             var v0 = scope.Lookup(P2);
             if (!v0.IsFound)
@@ -429,13 +417,13 @@ namespace ManifestCompiler.Generated.Quickbooks
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
             output.Append("/reports");
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         /// <summary>&quot;https://quickbooks.api.intuit.com/v3/company/{{realmId}}&quot;</summary>
         private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
+            var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://quickbooks.api.intuit.com/v3/company/");
             var v0 = scope.Lookup(P2);
             if (!v0.IsFound)
@@ -443,7 +431,7 @@ namespace ManifestCompiler.Generated.Quickbooks
                 scope.ReportMissing("realmId");
             }
             global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
         private static void J1(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -455,40 +443,34 @@ namespace ManifestCompiler.Generated.Quickbooks
         /// <summary>&quot;{{webhookVerifierToken}}&quot;</summary>
         private static string T8(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P6);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("webhookVerifierToken");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{realm}}&quot;</summary>
         private static string T9(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P7);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("realm");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{entities}}&quot;</summary>
         private static string T10(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P8);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("entities");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)

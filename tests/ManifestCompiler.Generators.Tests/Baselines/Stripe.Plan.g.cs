@@ -299,10 +299,8 @@ namespace ManifestCompiler.Generated.Stripe
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.True;
-                var t1 = new global::System.Text.StringBuilder();
-                t1.Append(scope.HoleText("type", "{{type}}"));
-                global::ManifestCompiler.Runtime.Support.Python.PyValue t2 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.String(t1.ToString());
-                if (!global::ManifestCompiler.Runtime.Support.Python.PyOps.Compare(global::ManifestCompiler.Runtime.Support.Python.PyComparisonOperator.Equal, t2, Step0Condition_c0))
+                global::ManifestCompiler.Runtime.Support.Python.PyValue t1 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.String(scope.HoleText("type", "{{type}}"));
+                if (!global::ManifestCompiler.Runtime.Support.Python.PyOps.Compare(global::ManifestCompiler.Runtime.Support.Python.PyComparisonOperator.Equal, t1, Step0Condition_c0))
                 {
                     t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.False;
                 }
@@ -344,7 +342,7 @@ namespace ManifestCompiler.Generated.Stripe
             /// <summary>&quot;f\&quot;{pid}: {round(amount, 2)} {body[&apos;data&apos;][&apos;object&apos;][&apos;currency&apos;].upper()}\&quot;&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Memory2(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
-                var t0 = new global::System.Text.StringBuilder();
+                var t0 = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t1 = scope.Name("pid");
                 t0.Append(global::ManifestCompiler.Runtime.Support.Python.PyRuntime.Field(t1, null));
                 t0.Append(": ");
@@ -358,7 +356,7 @@ namespace ManifestCompiler.Generated.Stripe
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t7 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.Subscript(t6, Step0Memory2_c3);
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t8 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.CallMethod(t7, "upper", global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Python.PyValue>(), global::ManifestCompiler.Runtime.Support.Python.PyRuntime.NoKeywords);
                 t0.Append(global::ManifestCompiler.Runtime.Support.Python.PyRuntime.Field(t8, null));
-                global::ManifestCompiler.Runtime.Support.Python.PyValue t9 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.String(t0.ToString());
+                global::ManifestCompiler.Runtime.Support.Python.PyValue t9 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.String(global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(t0));
                 return t9;
             }
 
@@ -368,11 +366,9 @@ namespace ManifestCompiler.Generated.Stripe
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step1Condition(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.True;
-                var t1 = new global::System.Text.StringBuilder();
-                t1.Append(scope.HoleText("type", "{{type}}"));
-                global::ManifestCompiler.Runtime.Support.Python.PyValue t2 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.String(t1.ToString());
-                global::ManifestCompiler.Runtime.Support.Python.PyValue t3 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.Tuple(Step1Condition_c0, Step1Condition_c1);
-                if (!global::ManifestCompiler.Runtime.Support.Python.PyOps.Compare(global::ManifestCompiler.Runtime.Support.Python.PyComparisonOperator.In, t2, t3))
+                global::ManifestCompiler.Runtime.Support.Python.PyValue t1 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.String(scope.HoleText("type", "{{type}}"));
+                global::ManifestCompiler.Runtime.Support.Python.PyValue t2 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.Tuple(Step1Condition_c0, Step1Condition_c1);
+                if (!global::ManifestCompiler.Runtime.Support.Python.PyOps.Compare(global::ManifestCompiler.Runtime.Support.Python.PyComparisonOperator.In, t1, t2))
                 {
                     t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.False;
                 }
@@ -406,53 +402,45 @@ namespace ManifestCompiler.Generated.Stripe
         /// <summary>&quot;{{self_url}}&quot;</summary>
         private static string T0(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P0);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("self_url");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{generic_callback}}&quot;</summary>
         private static string T1(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P1);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("generic_callback");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{apiKey}}&quot;</summary>
         private static string T2(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P2);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("apiKey");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{webhookSecret}}&quot;</summary>
         private static string T3(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P3);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("webhookSecret");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         private static void J0(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -474,53 +462,45 @@ namespace ManifestCompiler.Generated.Stripe
         /// <summary>&quot;{{pid}}&quot;</summary>
         private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P4);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("pid");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{amount}}&quot;</summary>
         private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P5);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("amount");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{label}}&quot;</summary>
         private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P6);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("label");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         /// <summary>&quot;{{type}}&quot;</summary>
         private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P7);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("type");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -540,14 +520,12 @@ namespace ManifestCompiler.Generated.Stripe
         /// <summary>&quot;{{cid}}&quot;</summary>
         private static string T8(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
-            var output = new global::System.Text.StringBuilder();
             var v0 = scope.Lookup(P8);
             if (!v0.IsFound)
             {
                 scope.ReportMissing("cid");
             }
-            global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Append(output, v0, scope.HtmlEscape);
-            return output.ToString();
+            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
         private static void J3(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
