@@ -36,8 +36,7 @@ internal sealed class PlanMembers
             return $"{PlansNamespace}.TemplatePlan.Constant({source})";
         }
         var method = RenderMethod(template);
-        var roots = template.Parts.OfType<TemplateHoleIR>().Select(h => h.Root).Distinct(StringComparer.Ordinal).Select(CSharpLiterals.String);
-        return $"new {PlansNamespace}.TemplatePlan({source}, {method}, new string[] {{ {string.Join(", ", roots)} }})";
+        return $"new {PlansNamespace}.TemplatePlan({source}, {method}, {Roots([template])})";
     }
 
     public string? OptionalTemplate(TemplateIR? template) => template is null ? null : Template(template);
@@ -51,8 +50,24 @@ internal sealed class PlanMembers
         WriteJson(method, value);
         method.Close();
         Methods.Add(method);
-        return $"new {PlansNamespace}.JsonTemplatePlan({CSharpLiterals.String(SourceText(value))}, {name})";
+        return $"new {PlansNamespace}.JsonTemplatePlan({CSharpLiterals.String(SourceText(value))}, {name}, {Roots(Strings(value))})";
     }
+
+    /// <summary>A <c>string[]</c> of the root variables <paramref name="templates"/>' placeholders read, in order of first use.</summary>
+    private static string Roots(IEnumerable<TemplateIR> templates)
+    {
+        var roots = templates.SelectMany(t => t.Parts.OfType<TemplateHoleIR>()).Select(h => h.Root).Distinct(StringComparer.Ordinal).Select(CSharpLiterals.String).ToList();
+        return roots.Count == 0 ? "global::System.Array.Empty<string>()" : $"new string[] {{ {string.Join(", ", roots)} }}";
+    }
+
+    /// <summary>The templates of a JSON value's strings, in document order.</summary>
+    private static IEnumerable<TemplateIR> Strings(JsonValueIR value) => value switch
+    {
+        JsonObjectIR obj => obj.Properties.SelectMany(p => Strings(p.Value)),
+        JsonArrayIR array => array.Items.SelectMany(Strings),
+        JsonStringIR text => [text.Value],
+        _ => [],
+    };
 
     /// <summary>A static <c>string[]</c> holding <paramref name="segments"/> (shared by equal paths).</summary>
     public string PathArray(IEnumerable<string> segments)

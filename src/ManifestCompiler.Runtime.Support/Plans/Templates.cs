@@ -61,10 +61,13 @@ public sealed class TemplatePlan(string source, CompiledTemplate render, IReadOn
 /// <summary>A compiled JSON value whose strings are templates (request bodies, trigger payloads).</summary>
 public delegate void CompiledJsonTemplate(Utf8JsonWriter writer, TemplateScope scope);
 
-public sealed class JsonTemplatePlan(string source, CompiledJsonTemplate write)
+public sealed class JsonTemplatePlan(string source, CompiledJsonTemplate write, IReadOnlyList<string> variables)
 {
     /// <summary>The value as written (compact JSON).</summary>
     public string Source { get; } = source;
+
+    /// <summary>The root variables its strings' placeholders read, in order of first use.</summary>
+    public IReadOnlyList<string> Variables { get; } = variables;
 
     public void Write(Utf8JsonWriter writer, TemplateScope scope) => write(writer, scope);
 

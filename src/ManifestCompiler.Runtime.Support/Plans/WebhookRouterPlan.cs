@@ -75,8 +75,7 @@ public abstract class WebhookRouterPlan
     {
         for (var step = 0; step < StepActions.Count; step++)
         {
-            scope.ClearNames();
-            memory.Clear();
+            scope.ClearNames(); // the names are the memory: each step starts with none
             try
             {
                 if (!RunStep(step, scope, memory, out var payload))

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using ManifestCompiler.Runtime.Support.Plans;
 
 namespace ManifestCompiler.Runtime.ChiefOnboarding;
@@ -9,7 +8,7 @@ namespace ManifestCompiler.Runtime.ChiefOnboarding;
 /// <c>"Asana (has access), Google (no access), Teams (unknown)"</c>. Like the reference engine's lazy string it costs
 /// nothing unless a template of the action names it; then it is worked out once per run.
 /// </summary>
-internal static partial class AccessOverview
+internal static class AccessOverview
 {
     public const string Variable = "access_overview";
 
@@ -25,16 +24,12 @@ internal static partial class AccessOverview
         };
         var notifications = action == ChiefOnboardingEngine.ExecuteAction ? plan.PostExecuteNotifications : [];
         return requests.Any(r => Names(r.Url) || Names(r.Expected) || Names(r.ContinueIf?.Value)
-                   || (r.Data is { } data && NamedInJson().IsMatch(data.Source))
+                   || (r.Data is { } data && data.Variables.Contains(Variable, StringComparer.Ordinal))
                    || plan.HeadersFor(r).Any(h => Names(h.Name) || Names(h.Value)))
             || notifications.Any(n => Names(n.To) || Names(n.Subject) || Names(n.Message));
     }
 
     private static bool Names(TemplatePlan? template) => template is not null && template.Variables.Contains(Variable, StringComparer.Ordinal);
-
-    /// <summary>A data template keeps its holes inside JSON strings: <c>{{ access_overview }}</c>, with filters or in a tag.</summary>
-    [GeneratedRegex(@"\{[{%][^}]*\baccess_overview\b")]
-    private static partial Regex NamedInJson();
 
     /// <summary>The rendered text: each integration's name and what its <c>exists</c> answered, in the order given.</summary>
     public static string Render(IEnumerable<(string Name, bool? HasAccess)> answers) =>

@@ -79,7 +79,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             {
                 Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/workspaces/{{ORG}}/removeUser", T3, new string[] { "ORG" }),
                 Method = "POST",
-                Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{email}}\"}}", J0),
+                Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{email}}\"}}", J0, new string[] { "email" }),
                 FormEncodeData = false,
                 Headers = null,
                 StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
@@ -99,7 +99,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             {
                 Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/workspaces/{{ORG}}/addUser", T4, new string[] { "ORG" }),
                 Method = "POST",
-                Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{ email }}\"}}", J1),
+                Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{ email }}\"}}", J1, new string[] { "email" }),
                 FormEncodeData = false,
                 Headers = null,
                 StoreData = new global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan[]
@@ -126,7 +126,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             {
                 Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/teams/{{TEAM_ID}}/addUser", T6, new string[] { "TEAM_ID" }),
                 Method = "POST",
-                Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{ ASANA_USER_GID }}\"}}", J2),
+                Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{ ASANA_USER_GID }}\"}}", J2, new string[] { "ASANA_USER_GID" }),
                 FormEncodeData = false,
                 Headers = null,
                 StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),

@@ -59,7 +59,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
                 new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan
                 {
                     Action = "sync-contacts-v1",
-                    Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"full_sync\":true}", J0),
+                    Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"full_sync\":true}", J0, global::System.Array.Empty<string>()),
                 },
             },
         };
@@ -86,7 +86,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
             DeleteAction = new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan
             {
                 Action = "delete-integrations-v1",
-                Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1),
+                Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1, global::System.Array.Empty<string>()),
             },
         };
 
@@ -197,7 +197,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
                 }
             }
 
-            private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step0Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"contact_id\":\"{{cid}}\",\"source\":\"webhook:{{ event_type }}\"}", J2);
+            private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step0Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"contact_id\":\"{{cid}}\",\"source\":\"webhook:{{ event_type }}\"}", J2, new string[] { "cid", "event_type" });
 
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("contact.updated");
             /// <summary>&quot;&apos;{{event_type}}&apos; == &apos;contact.updated&apos;&quot;</summary>

@@ -22,7 +22,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 Name = "Contract template",
                 Type = global::ManifestCompiler.Runtime.Support.Plans.FormItemType.Choice,
                 Source = null,
-                Items = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("[{\"id\":\"tmpl-fulltime\",\"name\":\"Full-time contract\"},{\"id\":\"tmpl-contractor\",\"name\":\"Contractor agreement\"}]", J0),
+                Items = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("[{\"id\":\"tmpl-fulltime\",\"name\":\"Full-time contract\"},{\"id\":\"tmpl-contractor\",\"name\":\"Contractor agreement\"}]", J0, global::System.Array.Empty<string>()),
                 DataFrom = new global::ManifestCompiler.Runtime.Support.Plans.DotPathPlan
                 {
                     Source = "",
@@ -51,7 +51,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             {
                 Url = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("https://api.pandadoc.com/public/v1/documents"),
                 Method = "POST",
-                Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"name\":\"Contract for {{ first_name }} {{ last_name }}\",\"template_uuid\":\"{{ TEMPLATE_ID }}\",\"recipients\":[{\"email\":\"{{ email }}\",\"first_name\":\"{{ first_name }}\",\"last_name\":\"{{ last_name }}\",\"role\":\"Employee\"}],\"tokens\":[{\"name\":\"Position\",\"value\":\"{{ position }}\"},{\"name\":\"Start\",\"value\":\"{{ start }}\"}]}", J1),
+                Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"name\":\"Contract for {{ first_name }} {{ last_name }}\",\"template_uuid\":\"{{ TEMPLATE_ID }}\",\"recipients\":[{\"email\":\"{{ email }}\",\"first_name\":\"{{ first_name }}\",\"last_name\":\"{{ last_name }}\",\"role\":\"Employee\"}],\"tokens\":[{\"name\":\"Position\",\"value\":\"{{ position }}\"},{\"name\":\"Start\",\"value\":\"{{ start }}\"}]}", J1, new string[] { "first_name", "last_name", "TEMPLATE_ID", "email", "position", "start" }),
                 FormEncodeData = false,
                 Headers = null,
                 StoreData = new global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan[]

@@ -84,7 +84,7 @@ namespace ManifestCompiler.Generated.Quickbooks
                 new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan
                 {
                     Action = "quickbooks-sync-v1",
-                    Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J0),
+                    Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J0, global::System.Array.Empty<string>()),
                 },
             },
         };
@@ -123,7 +123,7 @@ namespace ManifestCompiler.Generated.Quickbooks
             DeleteAction = new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan
             {
                 Action = "delete-integrations-v1",
-                Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1),
+                Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1, global::System.Array.Empty<string>()),
             },
         };
 
@@ -274,7 +274,7 @@ namespace ManifestCompiler.Generated.Quickbooks
                 }
             }
 
-            private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step0Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"realmId\":\"{{realm}}\",\"changed\":\"{{entities}}\"}", J2);
+            private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step0Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"realmId\":\"{{realm}}\",\"changed\":\"{{entities}}\"}", J2, new string[] { "realm", "entities" });
 
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("eventNotifications");
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition_c1 = global::ManifestCompiler.Runtime.Support.Python.PyInt.Of(0L);

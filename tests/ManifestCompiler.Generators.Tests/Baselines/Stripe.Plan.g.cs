@@ -54,7 +54,7 @@ namespace ManifestCompiler.Generated.Stripe
                 new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan
                 {
                     Action = "sync-payments-v1",
-                    Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"full_sync\":true,\"resource\":\"customers\"}", J0),
+                    Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"full_sync\":true,\"resource\":\"customers\"}", J0, global::System.Array.Empty<string>()),
                 },
             },
         };
@@ -83,7 +83,7 @@ namespace ManifestCompiler.Generated.Stripe
             DeleteAction = new global::ManifestCompiler.Runtime.Support.Plans.TriggerStepPlan
             {
                 Action = "delete-integrations-v1",
-                Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1),
+                Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{}", J1, global::System.Array.Empty<string>()),
             },
         };
 
@@ -288,11 +288,11 @@ namespace ManifestCompiler.Generated.Stripe
                 }
             }
 
-            private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step0Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"payment_intent\":\"{{pid}}\",\"amount\":\"{{amount}}\",\"label\":\"{{label}}\",\"event\":\"{{type}}\"}", J2);
+            private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step0Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"payment_intent\":\"{{pid}}\",\"amount\":\"{{amount}}\",\"label\":\"{{label}}\",\"event\":\"{{type}}\"}", J2, new string[] { "pid", "amount", "label", "type" });
 
-            private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step1Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"body\":{\"customer_id\":\"{{cid}}\"}}", J3);
+            private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step1Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"body\":{\"customer_id\":\"{{cid}}\"}}", J3, new string[] { "cid" });
 
-            private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step2Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"resource\":\"customers\",\"reason\":\"{{type}}\"}", J4);
+            private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step2Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"resource\":\"customers\",\"reason\":\"{{type}}\"}", J4, new string[] { "type" });
 
             private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("payment_intent.succeeded");
             /// <summary>&quot;&apos;{{type}}&apos; == &apos;payment_intent.succeeded&apos;&quot;</summary>
