@@ -68,6 +68,6 @@ internal static class BranchEndpoints
     {
         ["branch"] = stored.Branch,
         ["version"] = stored.Version,
-        ["plans"] = new JsonArray([.. stored.Deployments.SelectMany(d => d.Catalog.Integrations.Select(p => p.Name).Concat(d.Catalog.Manifests.Select(m => m.Name))).Distinct(StringComparer.Ordinal).Select(n => (JsonNode)n)]),
+        ["plans"] = new JsonArray([.. stored.Plans.Select(n => (JsonNode)n)]),
     };
 }

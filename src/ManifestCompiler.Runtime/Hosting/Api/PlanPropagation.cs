@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 
 namespace ManifestCompiler.Runtime.Hosting.Api;
 
-/// <summary>A version of a branch as this host stored and loaded it: its number and the plans each of its zips deployed.</summary>
-public sealed record StoredPlanVersion(string Branch, int Version, IReadOnlyList<PlanDeployment> Deployments);
+/// <summary>A stored version of a branch as this host loaded it: its number and the names of the plans it deployed.</summary>
+public sealed record StoredPlanVersion(string Branch, int Version, IReadOnlyList<string> Plans);
 
 /// <summary>
 /// Plans across hosts (docs/runtime.md, "Plans across hosts"): a deploy or merge on any host is stored as a new
@@ -22,6 +22,7 @@ public sealed class PlanPropagation(IPlanSourceStore store, PlanBranches branche
     private readonly Dictionary<string, int> _seen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _applied = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]?> _images = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Branch, int Version), StoredPlanVersion> _loaded = [];
 
     /// <summary>The latest stored version of each branch this host has loaded whole.</summary>
     public IReadOnlyDictionary<string, int> AppliedVersions
@@ -74,10 +75,14 @@ public sealed class PlanPropagation(IPlanSourceStore store, PlanBranches branche
         return await LoadedAsync(target, version, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Loads the branch up to <paramref name="version"/> (the follow loop may have been first) and says what that version deployed.</summary>
     private async Task<StoredPlanVersion> LoadedAsync(string branch, int version, CancellationToken cancellationToken)
     {
-        var loaded = await CatchUpAsync(branch, cancellationToken).ConfigureAwait(false);
-        return new StoredPlanVersion(branch, version, [.. loaded.Where(l => l.Branch == branch && l.Version == version).SelectMany(l => l.Deployments)]);
+        await CatchUpAsync(branch, cancellationToken).ConfigureAwait(false);
+        lock (_loaded)
+        {
+            return _loaded.TryGetValue((branch, version), out var loaded) ? loaded : new StoredPlanVersion(branch, version, []);
+        }
     }
 
     /// <summary>
@@ -146,9 +151,9 @@ public sealed class PlanPropagation(IPlanSourceStore store, PlanBranches branche
         if (version.Problem is not null)
         {
             logger.LogError("Version {Version} of branch {Branch} ({Origin}) is not loaded: {Problem}", version.Version, version.Branch, version.Origin, version.Problem);
-            return new StoredPlanVersion(version.Branch, version.Version, []);
+            return Loaded(new StoredPlanVersion(version.Branch, version.Version, []));
         }
-        var deployments = new List<PlanDeployment>();
+        var plans = new List<string>();
         var whole = true;
         for (var part = 0; part < version.Sources.Count; part++)
         {
@@ -160,7 +165,8 @@ public sealed class PlanPropagation(IPlanSourceStore store, PlanBranches branche
             }
             try
             {
-                deployments.Add(branches.Deploy(version.Branch, image));
+                var deployment = branches.Deploy(version.Branch, image);
+                plans.AddRange(deployment.Catalog.Integrations.Select(p => p.Name).Concat(deployment.Catalog.Manifests.Select(m => m.Name)));
             }
             catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or FileLoadException)
             {
@@ -174,10 +180,19 @@ public sealed class PlanPropagation(IPlanSourceStore store, PlanBranches branche
             {
                 _applied[version.Branch] = version.Version;
             }
-            logger.LogInformation("Loaded version {Version} of branch {Branch} ({Origin}): {Plans}", version.Version, version.Branch, version.Origin,
-                string.Join(", ", deployments.SelectMany(d => d.Catalog.Integrations.Select(p => p.Name).Concat(d.Catalog.Manifests.Select(m => m.Name)))));
+            logger.LogInformation("Loaded version {Version} of branch {Branch} ({Origin}): {Plans}", version.Version, version.Branch, version.Origin, string.Join(", ", plans));
         }
-        return new StoredPlanVersion(version.Branch, version.Version, deployments);
+        return Loaded(new StoredPlanVersion(version.Branch, version.Version, [.. plans.Distinct(StringComparer.Ordinal)]));
+    }
+
+    /// <summary>Remembers what a version deployed (names only: nothing that keeps a replaced plan's context alive).</summary>
+    private StoredPlanVersion Loaded(StoredPlanVersion version)
+    {
+        lock (_loaded)
+        {
+            _loaded[(version.Branch, version.Version)] = version;
+        }
+        return version;
     }
 
     /// <summary>The image of one stored zip, compiled here once; null (logged) when this host cannot compile it.</summary>
