@@ -105,7 +105,8 @@ public sealed class PlanPropagationTests
         var hostB = NewHost();
 
         var first = await DeployAsync(hostA, PlanBranches.Production, Zip("quickbooks", "v1"));
-        Assert.Equal((1, ["quickbooks"]), (first.Version, first.Plans));
+        Assert.Equal(1, first.Version);
+        Assert.Equal(["quickbooks"], first.Plans);
         Assert.Null(hostB.Runtime.FindPlan("quickbooks"));
         await hostB.Propagation.CatchUpAsync(null, CancellationToken.None);
         Assert.EndsWith("# v1\n", InvoiceStep(hostB.Runtime), StringComparison.Ordinal);
@@ -119,7 +120,8 @@ public sealed class PlanPropagationTests
         await DeployAsync(hostA, PlanBranches.Development, Zip("quickbooks", "v3"));
         await DeployAsync(hostA, PlanBranches.Development, Zip("stripe"));
         var merged = await hostA.Propagation.MergeAsync(PlanBranches.Development, PlanBranches.Production, CancellationToken.None);
-        Assert.Equal((3, ["quickbooks", "stripe"]), (merged.Version, merged.Plans));
+        Assert.Equal(3, merged.Version);
+        Assert.Equal(["quickbooks", "stripe"], merged.Plans);
         await hostB.Propagation.CatchUpAsync(null, CancellationToken.None);
         Assert.EndsWith("# v3\n", InvoiceStep(hostB.Runtime), StringComparison.Ordinal);
         Assert.NotNull(hostB.Runtime.FindPlan("stripe"));
