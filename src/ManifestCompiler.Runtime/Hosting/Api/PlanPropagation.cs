@@ -38,7 +38,7 @@ public sealed class PlanPropagation(IPlanSourceStore store, PlanBranches branche
 
     /// <summary>
     /// Stores <paramref name="zip"/> (compiled here to <paramref name="image"/>) as the next version of
-    /// <paramref name="branch"/> and loads every version of the branch up to it, in order; the others hosts follow.
+    /// <paramref name="branch"/> and loads every version of the branch up to it, in order; the other hosts follow.
     /// The image is loaded once on its own first (<see cref="PlanBranches.Check"/>), so plans that do not load are
     /// refused before anything is stored.
     /// </summary>
