@@ -76,6 +76,26 @@ public sealed class PlanBranches
         }
     }
 
+    /// <summary>
+    /// Loads <paramref name="image"/> in a collectible context of its own, reads its plans and unloads it: the
+    /// plans' names, or the exception <see cref="Deploy(string, byte[])"/> would throw. A deploy checks this before it
+    /// is stored for every host.
+    /// </summary>
+    public static IReadOnlyList<string> Check(byte[] image)
+    {
+        var context = new AssemblyLoadContext("check", isCollectible: true);
+        try
+        {
+            using var stream = new MemoryStream(image, writable: false);
+            var catalog = PlanCatalog.Load(context.LoadFromStream(stream));
+            return [.. catalog.Integrations.Select(p => p.Name), .. catalog.Manifests.Select(m => m.Name)];
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
     public PlanDeployment Deploy(string branch, string assemblyPath) => Deploy(branch, File.ReadAllBytes(assemblyPath));
 
     /// <summary>

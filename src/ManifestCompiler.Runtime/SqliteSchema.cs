@@ -72,6 +72,12 @@ internal static class SqliteSchema
             ALTER TABLE runs ADD COLUMN lease_owner TEXT;
             ALTER TABLE runs ADD COLUMN lease_expires_at INTEGER;
             """)),
+        // Deployed plan sources (docs/runtime.md, "Plans across hosts"): each version's zips, sealed with the token key.
+        new(3, "deployed plan sources", (connection, transaction) => SqliteFiles.Execute(connection, transaction, """
+            CREATE TABLE plan_sources (
+                branch TEXT NOT NULL, version INTEGER NOT NULL, part INTEGER NOT NULL, origin TEXT NOT NULL,
+                stored_at INTEGER NOT NULL, sources BLOB NOT NULL, PRIMARY KEY (branch, version, part));
+            """)),
     ];
 
     /// <summary>The version this build writes.</summary>

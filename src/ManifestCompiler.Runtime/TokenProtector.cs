@@ -35,27 +35,35 @@ public sealed class TokenProtector
 
     public static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    public byte[] Protect(string plaintext)
+    public byte[] Protect(string plaintext) => Protect(Encoding.UTF8.GetBytes(plaintext), default);
+
+    public string Unprotect(byte[] protectedValue) => Encoding.UTF8.GetString(Unprotect(protectedValue, default));
+
+    /// <summary>
+    /// Encrypts <paramref name="data"/> bound to <paramref name="associatedData"/> (authenticated, not encrypted): the
+    /// value opens only with the same associated data, so a stored value cannot be moved to another row's place.
+    /// </summary>
+    public byte[] Protect(ReadOnlySpan<byte> data, ReadOnlySpan<byte> associatedData)
     {
-        var data = Encoding.UTF8.GetBytes(plaintext);
         var output = new byte[12 + 16 + data.Length];
         var nonce = output.AsSpan(0, 12);
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(_key, 16);
-        aes.Encrypt(nonce, data, output.AsSpan(28), output.AsSpan(12, 16));
+        aes.Encrypt(nonce, data, output.AsSpan(28), output.AsSpan(12, 16), associatedData);
         return output;
     }
 
-    public string Unprotect(byte[] protectedValue)
+    /// <summary>The data <see cref="Protect(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> sealed; <see cref="CryptographicException"/> for another key, associated data or a changed byte.</summary>
+    public byte[] Unprotect(ReadOnlySpan<byte> protectedValue, ReadOnlySpan<byte> associatedData)
     {
         if (protectedValue.Length < 28)
         {
-            throw new CryptographicException("the stored tokens are truncated");
+            throw new CryptographicException("the stored value is truncated");
         }
         var plaintext = new byte[protectedValue.Length - 28];
         using var aes = new AesGcm(_key, 16);
-        aes.Decrypt(protectedValue.AsSpan(0, 12), protectedValue.AsSpan(28), protectedValue.AsSpan(12, 16), plaintext);
-        return Encoding.UTF8.GetString(plaintext);
+        aes.Decrypt(protectedValue[..12], protectedValue[28..], protectedValue.Slice(12, 16), plaintext, associatedData);
+        return plaintext;
     }
 
     private const string SealedPrefix = "enc1:";

@@ -323,7 +323,7 @@ public sealed class HostSecurityTests : IAsyncLifetime
             Assert.Equal("key-1", (await keys.FindAsync("key-1"))?.Key.Id);
             Assert.Equal("queued", (await store.TryTakeDueAsync(_time.GetUtcNow(), TestLeases.Host))!.Run.RunId);
         }
-        Assert.Equal([1L, 2L], SchemaVersions());
+        Assert.Equal([1L, 2L, 3L], SchemaVersions());
     }
 
     [Fact]
@@ -332,7 +332,7 @@ public sealed class HostSecurityTests : IAsyncLifetime
         using (SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())))
         {
         }
-        Assert.Equal([1L, 2L], SchemaVersions());
+        Assert.Equal([1L, 2L, 3L], SchemaVersions());
         using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
         {
             connection.Open();
@@ -343,7 +343,7 @@ public sealed class HostSecurityTests : IAsyncLifetime
 
         var refused = Assert.Throws<SchemaVersionException>(() => SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())));
         Assert.Contains("schema version 7", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("version 2 that this build", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"version {SqliteSchema.Latest} that this build", refused.Message, StringComparison.Ordinal);
         Assert.Throws<SchemaVersionException>(() => SqliteApiKeyStore.Open(DatabasePath));
     }
 

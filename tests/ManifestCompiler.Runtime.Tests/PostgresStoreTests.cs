@@ -71,7 +71,7 @@ public sealed class PostgresStoreTests(PostgresCluster cluster) : IAsyncLifetime
         await using (var store = await PostgresRuntimeStore.OpenAsync(_database, _key))
         await using (var keys = await PostgresApiKeyStore.OpenAsync(_database))
         {
-            Assert.Equal([1, 2], await VersionsAsync());
+            Assert.Equal([1, 2, 3], await VersionsAsync());
             Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["queued"] = 1 }, await store.CountRunsAsync());
             Assert.Equal("key-1", (await keys.FindAsync("key-1"))?.Key.Id);
             var taken = await store.TryTakeDueAsync(T0, TestLeases.Host);
@@ -123,7 +123,7 @@ public sealed class PostgresStoreTests(PostgresCluster cluster) : IAsyncLifetime
         {
             await store.DisposeAsync();
         }
-        Assert.Equal([1, 2], await VersionsAsync());
+        Assert.Equal([1, 2, 3], await VersionsAsync());
     }
 
     [Fact]
@@ -164,6 +164,50 @@ public sealed class PostgresStoreTests(PostgresCluster cluster) : IAsyncLifetime
         await woken.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("r1", (await hostB.TryTakeDueAsync(T0, TestLeases.Host))?.Run.RunId);
         Assert.False(await hostA.EnqueueAsync(new RunRequest("r2", "c", "i", "a", "{}", T0, "k1")));
+    }
+
+    [Fact]
+    public async Task A_plan_version_stored_on_one_host_wakes_the_others_through_notify()
+    {
+        await using var hostA = await PostgresPlanSourceStore.OpenAsync(_database, _key);
+        await using var hostB = await PostgresPlanSourceStore.OpenAsync(_database, _key);
+        await hostB.NextChange().WaitAsync(TimeSpan.FromSeconds(30)); // B listens now
+        var woken = hostB.NextChange();
+        Assert.False(woken.IsCompleted);
+
+        Assert.Equal(1, await hostA.AddVersionAsync("production", [[1, 2, 3]], "deploy", T0));
+
+        // No poll here: only the notification completes it (a deadline, not a measurement).
+        await woken.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([1, 2, 3], Assert.Single(Assert.Single(await hostB.ListVersionsAsync("production", 0)).Sources));
+    }
+
+    [Fact]
+    public async Task Stored_plan_sources_are_sealed_and_a_row_written_or_moved_without_the_key_is_refused()
+    {
+        var sources = Encoding.UTF8.GetBytes("stripe/webhook.json: the deployed sources 7d1f");
+        await using (var store = await PostgresPlanSourceStore.OpenAsync(_database, _key))
+        {
+            await store.AddVersionAsync("development", [sources], "deploy", T0);
+        }
+        Assert.DoesNotContain("deployed sources 7d1f", Encoding.UTF8.GetString(Assert.Single(await RawAsync("SELECT sources FROM plan_sources"))), StringComparison.Ordinal);
+
+        // Moved to another branch, and a row written by someone without the key: neither opens, both are refused.
+        await ExecuteAsync("""
+            UPDATE plan_sources SET branch = 'production';
+            INSERT INTO plan_sources (branch, version, part, origin, stored_at, sources) VALUES ('production', 2, 0, 'deploy', 0, convert_to('stripe/webhook.json', 'UTF8'));
+            """);
+        await using (var store = await PostgresPlanSourceStore.OpenAsync(_database, _key))
+        {
+            var versions = await store.ListVersionsAsync("production", 0);
+            Assert.Equal([1, 2], versions.Select(v => v.Version));
+            Assert.All(versions, v => Assert.Contains("do not open with this host's token key", v.Problem, StringComparison.Ordinal));
+            Assert.All(versions, v => Assert.Empty(v.Sources));
+        }
+        await using (var wrongKey = await PostgresPlanSourceStore.OpenAsync(_database, TokenProtector.FromBase64(TokenProtector.NewKey())))
+        {
+            Assert.NotNull(Assert.Single(await wrongKey.ListVersionsAsync("production", 1)).Problem);
+        }
     }
 
     private async Task<List<int>> VersionsAsync()

@@ -15,6 +15,7 @@ public sealed record StoreView(
     ICronJobStore CronJobs,
     IOAuthStateStore OAuthStates,
     IApiKeyStore ApiKeys,
+    IPlanSourceStore PlanSources,
     Func<string, Task<IReadOnlyList<string>>> ReadRecordsAsync,
     IDisposable? Owner = null);
 
@@ -28,6 +29,9 @@ public abstract class StoreContractTests : IAsyncLifetime
     private static readonly RunLeaseTerms HostA = new("host-a", TimeSpan.FromSeconds(30));
     private static readonly RunLeaseTerms HostB = new("host-b", TimeSpan.FromSeconds(30));
     private readonly List<StoreView> _opened = [];
+
+    /// <summary>Whether a store's wake-ups complete once when it starts listening (PostgreSQL's <c>LISTEN</c>), for anything stored before.</summary>
+    protected virtual bool WakesWhenListening => false;
 
     /// <summary>Opens one more host's view of the shared storage (a new connection for a database).</summary>
     protected abstract StoreView OpenView();
@@ -250,6 +254,67 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(T0.AddHours(1), (await store.ApiKeys.FindAsync(issued.Key.Id))?.Key.RevokedAt);
     }
 
+    private static byte[] Zip(string text) => System.Text.Encoding.UTF8.GetBytes(text); // the store keeps bytes as they are; hosts check them as zips
+
+    [Fact]
+    public async Task Plan_source_versions_count_up_per_branch_across_hosts_and_come_back_in_order()
+    {
+        var hostA = Open();
+        var hostB = Open();
+        Assert.Empty(await hostA.PlanSources.LatestVersionsAsync());
+        Assert.Empty(await hostA.PlanSources.ListVersionsAsync("production", 0));
+
+        Assert.Equal(1, await hostA.PlanSources.AddVersionAsync("production", [Zip("deploy one")], "deploy", T0));
+        Assert.Equal(2, await hostB.PlanSources.AddVersionAsync("production", [Zip("deploy two")], "deploy", T0.AddMinutes(1)));
+        Assert.Equal(1, await hostB.PlanSources.AddVersionAsync("development", [Zip("dev one")], "deploy", T0));
+        // A merge stores several zips in one version, in their order.
+        Assert.Equal(3, await hostA.PlanSources.AddVersionAsync("production", [Zip("merged first"), Zip("merged second")], "merge of development version 1", T0.AddMinutes(2)));
+
+        var versions = await hostB.PlanSources.ListVersionsAsync("production", 0);
+        Assert.Equal([1, 2, 3], versions.Select(v => v.Version));
+        Assert.All(versions, v => Assert.Equal(("production", null), (v.Branch, v.Problem)));
+        Assert.Equal(["deploy one"], versions[0].Sources.Select(System.Text.Encoding.UTF8.GetString));
+        Assert.Equal(["merged first", "merged second"], versions[2].Sources.Select(System.Text.Encoding.UTF8.GetString));
+        Assert.Equal(("deploy", T0.AddMinutes(1)), (versions[1].Origin, versions[1].StoredAt));
+        Assert.Equal("merge of development version 1", versions[2].Origin);
+        Assert.Equal([2, 3], (await hostA.PlanSources.ListVersionsAsync("production", 1)).Select(v => v.Version));
+        Assert.Empty(await hostA.PlanSources.ListVersionsAsync("production", 3));
+        Assert.Equal(new Dictionary<string, int> { ["development"] = 1, ["production"] = 3 }, await hostA.PlanSources.LatestVersionsAsync());
+    }
+
+    [Fact]
+    public async Task Hosts_storing_versions_of_one_branch_at_once_never_get_the_same_number()
+    {
+        var hosts = new[] { Open(), Open(), Open() };
+        var stored = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => Task.Run(() => hosts[i % 3].PlanSources.AddVersionAsync("production", [Zip($"deploy {i}")], "deploy", T0))));
+
+        Assert.Equal(Enumerable.Range(1, 30), stored.Order());
+        // Each number holds the zip of the deploy that got it.
+        var versions = await hosts[0].PlanSources.ListVersionsAsync("production", 0);
+        Assert.Equal(Enumerable.Range(1, 30), versions.Select(v => v.Version));
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal($"deploy {i}", System.Text.Encoding.UTF8.GetString(Assert.Single(versions[stored[i] - 1].Sources)));
+        }
+    }
+
+    [Fact]
+    public async Task Storing_a_plan_version_wakes_the_hosts_waiting_for_one()
+    {
+        var host = Open();
+        var changed = host.PlanSources.NextChange();
+        if (WakesWhenListening)
+        {
+            await changed.WaitAsync(TimeSpan.FromSeconds(30));
+            changed = host.PlanSources.NextChange();
+        }
+        Assert.False(changed.IsCompleted);
+
+        await host.PlanSources.AddVersionAsync("production", [Zip("deploy")], "deploy", T0);
+
+        await changed.WaitAsync(TimeSpan.FromSeconds(30)); // a deadline, not a measurement
+    }
+
     [Fact]
     public async Task A_record_is_written_once_per_key()
     {
@@ -270,9 +335,10 @@ public sealed class InMemoryStoreContractTests : StoreContractTests
     private readonly InMemoryCronJobStore _cronJobs = new();
     private readonly InMemoryOAuthStateStore _oauth = new();
     private readonly InMemoryApiKeyStore _keys = new();
+    private readonly InMemoryPlanSourceStore _plans = new();
 
     // In memory, every host of the test shares the one set of objects (hosts of one process).
-    protected override StoreView OpenView() => new(_instances, _queue, _records, _cronJobs, _oauth, _keys,
+    protected override StoreView OpenView() => new(_instances, _queue, _records, _cronJobs, _oauth, _keys, _plans,
         action => Task.FromResult<IReadOnlyList<string>>([.. _records.Records.Where(r => r.Action == action).Select(r => System.Text.Json.JsonSerializer.Serialize(r.Record, r.Record.GetType()))]));
 }
 
@@ -287,7 +353,8 @@ public sealed class SqliteStoreContractTests : StoreContractTests
     {
         var store = SqliteRuntimeStore.Open(DatabasePath, _key);
         var keys = SqliteApiKeyStore.Open(DatabasePath);
-        return new StoreView(store, store, store, store, store, keys, store.ReadRecordsAsync, new Both(store, keys));
+        var plans = SqlitePlanSourceStore.Open(DatabasePath, _key);
+        return new StoreView(store, store, store, store, store, keys, plans, store.ReadRecordsAsync, new All(store, keys, plans));
     }
 
     public override async Task DisposeAsync()
@@ -306,12 +373,15 @@ public sealed class PostgresStoreContractTests(PostgresCluster cluster) : StoreC
 
     public override async Task InitializeAsync() => _database = await cluster.CreateDatabaseAsync();
 
+    protected override bool WakesWhenListening => true;
+
     // Every view is a data source of its own: its own connections, as another host's would be.
     protected override StoreView OpenView()
     {
         var store = PostgreSql.PostgresRuntimeStore.Open(_database, _key);
         var keys = PostgreSql.PostgresApiKeyStore.Open(_database);
-        return new StoreView(store, store, store, store, store, keys, store.ReadRecordsAsync, new Both(store, keys));
+        var plans = PostgreSql.PostgresPlanSourceStore.Open(_database, _key);
+        return new StoreView(store, store, store, store, store, keys, plans, store.ReadRecordsAsync, new All(store, keys, plans));
     }
 
     public override async Task DisposeAsync()
@@ -321,12 +391,14 @@ public sealed class PostgresStoreContractTests(PostgresCluster cluster) : StoreC
     }
 }
 
-/// <summary>Disposes two stores that make one view.</summary>
-internal sealed class Both(IDisposable first, IDisposable second) : IDisposable
+/// <summary>Disposes the stores that make one view.</summary>
+internal sealed class All(params IDisposable[] stores) : IDisposable
 {
     public void Dispose()
     {
-        first.Dispose();
-        second.Dispose();
+        foreach (var store in stores)
+        {
+            store.Dispose();
+        }
     }
 }

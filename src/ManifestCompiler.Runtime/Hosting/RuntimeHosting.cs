@@ -57,6 +57,12 @@ public sealed class ManifestRuntimeHostOptions
     /// <summary>How long a taken run stays leased without a heartbeat (<see cref="RuntimeOptions.LeaseDuration"/>).</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often the host looks for plan versions other hosts stored, besides being woken (PostgreSQL: <c>NOTIFY</c>);
+    /// see <see cref="PlanPropagation"/>.
+    /// </summary>
+    public TimeSpan PlanPoll { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long the queue worker sleeps when nothing is queued.</summary>
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromMilliseconds(500);
 
@@ -122,6 +128,7 @@ public static class ManifestRuntimeServiceCollectionExtensions
             AddStores<PostgreSql.PostgresRuntimeStore>(services);
             services.AddSingleton(_ => PostgreSql.PostgresApiKeyStore.Open(database));
             services.AddSingleton<IApiKeyStore>(p => p.GetRequiredService<PostgreSql.PostgresApiKeyStore>());
+            services.AddSingleton<IPlanSourceStore>(_ => PostgreSql.PostgresPlanSourceStore.Open(database, TokenProtector.FromBase64(options.TokenKey!)));
         }
         else if (options.Database is { } path)
         {
@@ -129,6 +136,7 @@ public static class ManifestRuntimeServiceCollectionExtensions
             AddStores<SqliteRuntimeStore>(services);
             services.AddSingleton(_ => SqliteApiKeyStore.Open(path));
             services.AddSingleton<IApiKeyStore>(p => p.GetRequiredService<SqliteApiKeyStore>());
+            services.AddSingleton<IPlanSourceStore>(_ => SqlitePlanSourceStore.Open(path, TokenProtector.FromBase64(options.TokenKey!)));
         }
         else
         {
@@ -138,8 +146,12 @@ public static class ManifestRuntimeServiceCollectionExtensions
             services.AddSingleton<ICronJobStore, InMemoryCronJobStore>();
             services.AddSingleton<IOAuthStateStore, InMemoryOAuthStateStore>();
             services.AddSingleton<IApiKeyStore, InMemoryApiKeyStore>();
+            services.AddSingleton<IPlanSourceStore, InMemoryPlanSourceStore>();
         }
         services.AddSingleton<PlanBranches>();
+        // Stored sources are unpacked under the same bound as a deploy over HTTP (ten times its size limit).
+        services.AddSingleton(p => new PlanPropagation(p.GetRequiredService<IPlanSourceStore>(), p.GetRequiredService<PlanBranches>(), p.GetService<IPlanSourceCompiler>(),
+            options.MaxDeployBytes * 10, TimeProvider.System, p.GetRequiredService<ILogger<PlanPropagation>>()));
         services.AddSingleton<IDebugEventSink>(p => new LoggingDebugEventSink(p.GetRequiredService<ILoggerFactory>().CreateLogger("ManifestCompiler.Runtime.Debug"), options.EventListeners));
         services.AddSingleton<ManifestRuntimeAccessor>();
         services.AddHostedService(p => new ManifestRuntimeService(p, options, routes));
@@ -221,6 +233,8 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
             {
                 branches.Deploy(options.Branch, file);
             }
+            // The stored versions of every branch (deploys and merges on any host), over the configuration's plans.
+            await services.GetRequiredService<PlanPropagation>().CatchUpAsync(null, stoppingToken).ConfigureAwait(false);
             branches.Attach(options.Branch, runtime);
         }
         catch (Exception e)
@@ -233,7 +247,10 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
 
         // Each loop takes one due run at a time, so a run queued now (a webhook) never waits behind a delayed one.
         var loops = Math.Max(1, options.MaxConcurrentRuns ?? options.Pool.MaxWorkers);
-        await Task.WhenAll(Enumerable.Range(0, loops).Select(_ => Task.Run(() => RunLoopAsync(runtime, logger, stoppingToken), CancellationToken.None))).ConfigureAwait(false);
+        var propagation = services.GetRequiredService<PlanPropagation>();
+        await Task.WhenAll([
+            .. Enumerable.Range(0, loops).Select(_ => Task.Run(() => RunLoopAsync(runtime, logger, stoppingToken), CancellationToken.None)),
+            Task.Run(() => propagation.FollowAsync(options.PlanPoll, stoppingToken), CancellationToken.None)]).ConfigureAwait(false);
     }
 
     private async Task RunLoopAsync(ManifestRuntime runtime, ILogger logger, CancellationToken stoppingToken)

@@ -21,16 +21,14 @@ public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRunQueueW
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly TokenProtector _protector;
-    private readonly RunQueueSignal _signal = new();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly object _listenerGate = new();
-    private Task? _listener;
+    private readonly PostgresListener _listener;
     private int _disposed;
 
     private PostgresRuntimeStore(NpgsqlDataSource dataSource, TokenProtector protector)
     {
         _dataSource = dataSource;
         _protector = protector;
+        _listener = new PostgresListener(dataSource, Channel);
     }
 
     /// <summary>Opens the database <paramref name="connectionString"/> names, migrating its schema first.</summary>
@@ -51,13 +49,8 @@ public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRunQueueW
         {
             return; // a container may dispose it both ways
         }
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_listener is { } listener)
-        {
-            await listener.ConfigureAwait(false);
-        }
+        await _listener.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
-        _stop.Dispose();
     }
 
     // --- wake-ups -----------------------------------------------------------------------------------
@@ -66,49 +59,7 @@ public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRunQueueW
     /// Completes at the next run queued by any host (<c>LISTEN mfc_runs</c>, on a connection of its own started at the
     /// first call). A run queued for later wakes hosts when it is queued; they then wait for its due time (its payload).
     /// </summary>
-    public Task NextWakeup()
-    {
-        lock (_listenerGate)
-        {
-            _listener ??= Task.Run(ListenAsync);
-        }
-        return _signal.NextWakeup();
-    }
-
-    private async Task ListenAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await _dataSource.OpenConnectionAsync(_stop.Token).ConfigureAwait(false);
-                connection.Notification += (_, _) => _signal.Set();
-                await PostgresCommands.ExecuteAsync(connection, null, "LISTEN " + Channel, _stop.Token).ConfigureAwait(false);
-                // Anything queued while this connection was not listening: the waiters look at the queue again.
-                _signal.Set();
-                while (true)
-                {
-                    await connection.WaitAsync(_stop.Token).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or System.IO.IOException or TimeoutException)
-            {
-                // The listening connection broke: hosts keep polling meanwhile; listen again after a pause.
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    public Task NextWakeup() => _listener.NextWakeup();
 
     // --- instances ----------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ internal static class PostgresSchema
 
     private static readonly Migration[] Migrations =
     [
-        // The versions follow SQLite's: 1 the runtime tables, 2 run leases.
+        // The versions follow SQLite's: 1 the runtime tables, 2 run leases, 3 deployed plan sources.
         new(1, "runtime tables, dead letters, OAuth states and API keys", """
             CREATE TABLE instances (
                 id text PRIMARY KEY, integration text NOT NULL, idx integer NOT NULL, company_id text NOT NULL,
@@ -51,6 +51,11 @@ internal static class PostgresSchema
             ALTER TABLE runs ADD COLUMN lease_id text, ADD COLUMN lease_owner text, ADD COLUMN lease_expires_at bigint;
             -- Take-overs look at taken runs by lease expiry.
             CREATE INDEX runs_taken_expiry ON runs (lease_expires_at) WHERE state = 'taken';
+            """),
+        new(3, "deployed plan sources", """
+            CREATE TABLE plan_sources (
+                branch text NOT NULL, version integer NOT NULL, part integer NOT NULL, origin text NOT NULL,
+                stored_at bigint NOT NULL, sources bytea NOT NULL, PRIMARY KEY (branch, version, part));
             """),
     ];
 

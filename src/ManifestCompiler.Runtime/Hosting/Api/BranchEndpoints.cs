@@ -17,20 +17,25 @@ internal static class BranchEndpoints
         var admin = routes.MapGroup("").RequireAuthorization(ApiPolicies.Admin);
         admin.MapPost("/branches/{target}/deploy", DeployAsync);
         var adminJson = admin.MapGroup("").AddEndpointFilter(RequestHygiene.RequireJsonBody);
-        adminJson.MapPost("/branches/{source}/merge/{target}", Merge);
-        adminJson.MapGet("/branches", (PlanBranches branches, ManifestRuntimeHostOptions options) => ListBranches(branches, options.Branch));
+        adminJson.MapPost("/branches/{source}/merge/{target}", MergeAsync);
+        adminJson.MapGet("/branches", (PlanBranches branches, PlanPropagation propagation, ManifestRuntimeHostOptions options) => ListBranches(branches, propagation, options.Branch));
     }
 
-    private static async Task<IResult> DeployAsync(string target, HttpContext context, PlanBranches branches, ManifestRuntimeHostOptions options, CancellationToken ct)
+    private static async Task<IResult> DeployAsync(string target, HttpContext context, PlanPropagation propagation, ManifestRuntimeHostOptions options, CancellationToken ct)
     {
-        var (image, refusal) = await SourceDeployment.CompileAsync(context, context.RequestServices.GetService<IPlanSourceCompiler>(), options.MaxDeployBytes, ct);
-        if (image is null)
+        if (!PlanSources.IsBranchName(target))
+        {
+            return Problem(400, PlanSources.NotABranchName(target));
+        }
+        var (image, zip, refusal) = await SourceDeployment.CompileAsync(context, context.RequestServices.GetService<IPlanSourceCompiler>(), options.MaxDeployBytes, ct);
+        if (image is null || zip is null)
         {
             return refusal!;
         }
         try
         {
-            return Results.Json(Describe(branches.Deploy(target, image)));
+            // Stored for every host of the branch, then loaded here (with any version another host stored first).
+            return Results.Json(Describe(await propagation.DeployAsync(target, zip, image, ct)));
         }
         catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or FileLoadException)
         {
@@ -38,11 +43,11 @@ internal static class BranchEndpoints
         }
     }
 
-    private static IResult Merge(string source, string target, PlanBranches branches)
+    private static async Task<IResult> MergeAsync(string source, string target, PlanPropagation propagation, CancellationToken ct)
     {
         try
         {
-            return Results.Json(new JsonArray([.. branches.Merge(source, target).Select(d => (JsonNode)Describe(d))]));
+            return Results.Json(Describe(await propagation.MergeAsync(source, target, ct)));
         }
         catch (InvalidOperationException e)
         {
@@ -50,17 +55,19 @@ internal static class BranchEndpoints
         }
     }
 
-    private static IResult ListBranches(PlanBranches branches, string served) => Results.Json(new JsonObject
+    private static IResult ListBranches(PlanBranches branches, PlanPropagation propagation, string served) => Results.Json(new JsonObject
     {
         ["served"] = served,
         ["branches"] = new JsonObject(branches.Branches.Select(b => KeyValuePair.Create(b, (JsonNode?)new JsonArray([
             .. branches.Catalog(b).Integrations.Select(p => (JsonNode)p.Name), .. branches.Catalog(b).Manifests.Select(m => (JsonNode)m.Name)])))),
+        // The latest stored version of each branch this host has loaded (plans of its configuration are not versions).
+        ["versions"] = new JsonObject(propagation.AppliedVersions.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value))),
     });
 
-    private static JsonObject Describe(PlanDeployment deployment) => new()
+    private static JsonObject Describe(StoredPlanVersion stored) => new()
     {
-        ["branch"] = deployment.Branch,
-        ["version"] = deployment.Version,
-        ["plans"] = new JsonArray([.. deployment.Catalog.Integrations.Select(p => (JsonNode)p.Name), .. deployment.Catalog.Manifests.Select(m => (JsonNode)m.Name)]),
+        ["branch"] = stored.Branch,
+        ["version"] = stored.Version,
+        ["plans"] = new JsonArray([.. stored.Plans.Select(n => (JsonNode)n)]),
     };
 }

@@ -32,21 +32,21 @@ public static class SourceDeployment
     public const long DefaultMaxBytes = 10 * 1024 * 1024;
     public const int MaxEntries = 2_000;
 
-    /// <summary>The assembly image, or the answer that refuses the request.</summary>
-    internal static async Task<(byte[]? Image, IResult? Refusal)> CompileAsync(HttpContext context, IPlanSourceCompiler? compiler, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>The assembly image and the zip it came from (what the store keeps), or the answer that refuses the request.</summary>
+    internal static async Task<(byte[]? Image, byte[]? Zip, IResult? Refusal)> CompileAsync(HttpContext context, IPlanSourceCompiler? compiler, long maxBytes, CancellationToken cancellationToken)
     {
         if (compiler is null)
         {
-            return (null, Problem(StatusCodes.Status501NotImplemented, "this host compiles no sources (it has no IPlanSourceCompiler); its plans come from its configuration"));
+            return (null, null, Problem(StatusCodes.Status501NotImplemented, "this host compiles no sources (it has no IPlanSourceCompiler); its plans come from its configuration"));
         }
         var request = context.Request;
         if (!string.Equals(request.ContentType?.Split(';')[0].Trim(), "application/zip", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, Problem(StatusCodes.Status415UnsupportedMediaType, "a deploy is a zip of integration folders and manifests (Content-Type: application/zip); assemblies are loaded only from the command line"));
+            return (null, null, Problem(StatusCodes.Status415UnsupportedMediaType, "a deploy is a zip of integration folders and manifests (Content-Type: application/zip); assemblies are loaded only from the command line"));
         }
         if (request.ContentLength > maxBytes)
         {
-            return (null, Problem(StatusCodes.Status413PayloadTooLarge, $"the deploy is larger than {maxBytes} bytes (--max-deploy-bytes)"));
+            return (null, null, Problem(StatusCodes.Status413PayloadTooLarge, $"the deploy is larger than {maxBytes} bytes (--max-deploy-bytes)"));
         }
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -59,27 +59,50 @@ public static class SourceDeployment
             var zipPath = Path.Combine(folder.FullName, "upload.zip");
             if (!await CopyBoundedAsync(request.Body, zipPath, maxBytes, cancellationToken))
             {
-                return (null, Problem(StatusCodes.Status413PayloadTooLarge, $"the deploy is larger than {maxBytes} bytes (--max-deploy-bytes)"));
+                return (null, null, Problem(StatusCodes.Status413PayloadTooLarge, $"the deploy is larger than {maxBytes} bytes (--max-deploy-bytes)"));
             }
-            var sources = Path.Combine(folder.FullName, "sources");
-            if (Extract(zipPath, sources, maxUnpacked: maxBytes * 10) is { } problem)
-            {
-                return (null, Problem(StatusCodes.Status400BadRequest, problem));
-            }
-            var compiled = compiler.Compile(sources);
+            var (compiled, sources) = CompileUnpacked(zipPath, folder.FullName, compiler, maxUnpacked: maxBytes * 10);
             if (compiled.Image is null)
             {
                 return compiled.DiagnosticsJson is { } diagnostics
                     // Paths as they are inside the zip, not where it was unpacked.
-                    ? (null, Results.Content(diagnostics.Replace(sources + "/", "", StringComparison.Ordinal), "application/json", System.Text.Encoding.UTF8, StatusCodes.Status400BadRequest))
-                    : (null, Problem(StatusCodes.Status400BadRequest, compiled.Problem ?? "the sources did not compile"));
+                    ? (null, null, Results.Content(diagnostics.Replace(sources + "/", "", StringComparison.Ordinal), "application/json", System.Text.Encoding.UTF8, StatusCodes.Status400BadRequest))
+                    : (null, null, Problem(StatusCodes.Status400BadRequest, compiled.Problem ?? "the sources did not compile"));
             }
-            return (compiled.Image, null);
+            return (compiled.Image, await File.ReadAllBytesAsync(zipPath, cancellationToken), null);
         }
         finally
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// A stored zip of sources (another host's deploy, from the store) compiled as a deploy over HTTP is: unpacked
+    /// under the same checks into a private temporary folder and compiled by this host's compiler.
+    /// </summary>
+    internal static PlanSourceCompilation CompileStored(byte[] zip, IPlanSourceCompiler compiler, long maxUnpacked)
+    {
+        var folder = Directory.CreateTempSubdirectory("mfc-deploy-");
+        try
+        {
+            var zipPath = Path.Combine(folder.FullName, "stored.zip");
+            File.WriteAllBytes(zipPath, zip);
+            return CompileUnpacked(zipPath, folder.FullName, compiler, maxUnpacked).Compilation;
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Unpacks <paramref name="zipPath"/> into <c>sources</c> under <paramref name="folder"/> and compiles it; the folder is returned for messages.</summary>
+    private static (PlanSourceCompilation Compilation, string Sources) CompileUnpacked(string zipPath, string folder, IPlanSourceCompiler compiler, long maxUnpacked)
+    {
+        var sources = Path.Combine(folder, "sources");
+        return Extract(zipPath, sources, maxUnpacked) is { } problem
+            ? (new PlanSourceCompilation(null, Problem: problem), sources)
+            : (compiler.Compile(sources), sources);
     }
 
     private static async Task<bool> CopyBoundedAsync(Stream body, string path, long maxBytes, CancellationToken cancellationToken)
