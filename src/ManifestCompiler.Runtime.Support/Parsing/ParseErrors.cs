@@ -19,6 +19,12 @@ public static class ParseErrors
         var builder = new StringBuilder();
         if (error.Message is { Length: > 0 } message)
         {
+            // A message that states the problem ("leading zeros ... are not permitted") is the whole description:
+            // the alternatives Pidgin collected at the same offset, and what follows it, would only confuse it.
+            if (!message.StartsWith("expected ", StringComparison.Ordinal))
+            {
+                return message;
+            }
             builder.Append(message);
         }
         if (expected.Count > 0)

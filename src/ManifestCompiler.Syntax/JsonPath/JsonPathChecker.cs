@@ -52,7 +52,7 @@ internal sealed class JsonPathChecker
     {
         if (value is { } v && (v > MaxSafeInteger || v < -MaxSafeInteger))
         {
-            _diagnostics.Add(SyntaxDiagnostics.JsonPathIntegerOutOfRange.Create(selector.Span, SourceText(selector.Span)));
+            _diagnostics.Add(SyntaxDiagnostics.JsonPathIntegerOutOfRange.Create(selector.Span, v));
         }
     }
 

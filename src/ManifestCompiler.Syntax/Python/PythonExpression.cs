@@ -43,6 +43,11 @@ public sealed class PythonExpression : IEquatable<PythonExpression>
     {
         ArgumentNullException.ThrowIfNull(source);
         scope ??= PythonCheckScope.Webhook;
+        if (string.IsNullOrWhiteSpace(source))
+        {
+            // The grammar reads nothing as an empty tuple display; CPython's eval('') is a SyntaxError.
+            return new ParseResult<PythonExpression>(null, [SyntaxDiagnostics.PythonSyntax.Create(new SourceSpan(source.Length, 0), "expected expression, found end of input")]);
+        }
         var result = PythonGrammar.TopLevel.Parse(source);
         if (!result.Success)
         {

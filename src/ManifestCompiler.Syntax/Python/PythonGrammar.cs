@@ -230,8 +230,8 @@ internal static class PythonGrammar
     private static readonly Parser<char, PyExpressionSyntax> UnsupportedKeyword =
         OneOf(
             Unsupported(Keyword("lambda"), "lambda expressions"),
-            Unsupported(Keyword("yield"), "yield"),
-            Unsupported(Keyword("await"), "await"));
+            Unsupported(Keyword("yield"), "yield expressions"),
+            Unsupported(Keyword("await"), "await expressions"));
 
     private static readonly Parser<char, PyExpressionSyntax> Comprehension =
         Unsupported(Keyword("for").Or(Keyword("async")), "comprehensions and generator expressions");
