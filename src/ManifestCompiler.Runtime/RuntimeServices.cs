@@ -205,6 +205,9 @@ internal interface IManifestEngine
     /// <summary>What removing an instance runs first (a plan's <c>deleteAction</c>); null for nothing.</summary>
     Task<RunOutcome?> RunRemovalAsync(IntegrationInstance instance, CancellationToken cancellationToken);
 
-    /// <summary>Queues what this dialect's schedules made due by <paramref name="now"/>; when the next one is due (null: none).</summary>
+    /// <summary>
+    /// Prepares this dialect's schedules before the runtime's <see cref="CronJobScheduler"/> queues the due cron jobs
+    /// (ChiefOnboarding keeps a cron job per sync-users schedule); when the next one is due (null: none of its own).
+    /// </summary>
     Task<DateTimeOffset?> QueueDueSchedulesAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -72,6 +72,12 @@ internal static class SqliteSchema
             ALTER TABLE runs ADD COLUMN lease_owner TEXT;
             ALTER TABLE runs ADD COLUMN lease_expires_at INTEGER;
             """)),
+        // Schedules across hosts (docs/runtime.md, "Schedules across hosts"): each job's next due time, indexed, so a
+        // host looks only at the jobs that are due. Null until a host computes it. (Version 3 is another change's.)
+        new(4, "cron jobs' next due time", (connection, transaction) => SqliteFiles.Execute(connection, transaction, """
+            ALTER TABLE cron_jobs ADD COLUMN next_due INTEGER;
+            CREATE INDEX cron_jobs_next_due ON cron_jobs (next_due);
+            """)),
     ];
 
     /// <summary>The version this build writes.</summary>

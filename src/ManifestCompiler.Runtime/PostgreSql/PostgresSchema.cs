@@ -52,6 +52,11 @@ internal static class PostgresSchema
             -- Take-overs look at taken runs by lease expiry.
             CREATE INDEX runs_taken_expiry ON runs (lease_expires_at) WHERE state = 'taken';
             """),
+        // As SQLite's version 4: each cron job's next due time, indexed. (Version 3 is another change's.)
+        new(4, "cron jobs' next due time", """
+            ALTER TABLE cron_jobs ADD COLUMN next_due bigint;
+            CREATE INDEX cron_jobs_next_due ON cron_jobs (next_due);
+            """),
     ];
 
     /// <summary>The version this build writes.</summary>
