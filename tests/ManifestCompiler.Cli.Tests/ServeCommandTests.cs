@@ -236,6 +236,8 @@ internal sealed class ServeProcess : IAsyncDisposable
 
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
 
+    public bool HasExited => _process.HasExited;
+
     public static Task<ServeProcess> StartAsync(string workDirectory, params string[] args) => StartWithAdminKeyAsync(workDirectory, adminKeyFile: null, args);
 
     /// <summary>As <see cref="StartAsync(string, string[])"/>, with the admin key in <paramref name="adminKeyFile"/> (a PostgreSQL database has no file beside it).</summary>
