@@ -33,7 +33,7 @@ public sealed class RuntimeOptions
     /// <summary>How many runs <see cref="ManifestRuntime.RunUntilIdleAsync"/> executes at once (match it to the step pool's workers).</summary>
     public int MaxConcurrentRuns { get; init; } = 1;
 
-    /// <summary>Where <c>create_cron_job</c> keeps its jobs; by default in memory (the SQLite store when hosted with a database).</summary>
+    /// <summary>Where cron jobs (<c>create_cron_job</c>, sync-users schedules) and their cursors are kept; by default in memory (the database's store when hosted with one).</summary>
     public ICronJobStore? CronJobs { get; init; }
 
     /// <summary>The people ChiefOnboarding manifests run for; by default an empty in-memory directory.</summary>
