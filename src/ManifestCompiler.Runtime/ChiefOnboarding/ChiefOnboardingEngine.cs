@@ -148,7 +148,7 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
         await _services.Instances.SaveAsync(instance, cancellationToken).ConfigureAwait(false);
         if (plan.Sync?.Schedule is { } schedule)
         {
-            await _services.CronJobs.EnsureJobAsync(ScheduleJob(instance, schedule), cancellationToken).ConfigureAwait(false);
+            await _services.CronJobs.EnsureJobAsync(ScheduleJob(instance, schedule, _services.Now), cancellationToken).ConfigureAwait(false);
         }
         _services.Publish(DebugLevel.Info, $"{instance.Id} added", 200, "", "", "", instance.Id, "lifecycle");
         return instance;
@@ -475,7 +475,7 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
                 }
                 if (plan.Sync?.Schedule is { } schedule)
                 {
-                    await _services.CronJobs.EnsureJobAsync(ScheduleJob(instance, schedule) with { Cursor = now }, cancellationToken).ConfigureAwait(false);
+                    await _services.CronJobs.EnsureJobAsync(ScheduleJob(instance, schedule, now), cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -491,8 +491,9 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
         return null;
     }
 
-    private CronJob ScheduleJob(IntegrationInstance instance, Support.Plans.CronSchedulePlan schedule) =>
-        new(instance.Id, CronJob.ScheduleName, SyncAction, "{}", schedule.Expression, _services.Now);
+    /// <summary>An instance's schedule job as it starts (the cursor is kept when the job exists already).</summary>
+    private static CronJob ScheduleJob(IntegrationInstance instance, Support.Plans.CronSchedulePlan schedule, DateTimeOffset cursor) =>
+        new(instance.Id, CronJob.ScheduleName, SyncAction, "{}", schedule.Expression, cursor);
 
     // --- plumbing -------------------------------------------------------------------------------------
 
