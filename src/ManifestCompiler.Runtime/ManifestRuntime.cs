@@ -158,17 +158,21 @@ public sealed class ManifestRuntime
 
     /// <summary>
     /// Runs queued runs until none is left, up to <see cref="RuntimeOptions.MaxConcurrentRuns"/> at once, waiting for
-    /// delayed ones (<c>schedule_task</c>, rate limits). Returns the outcomes in the order the runs ended.
+    /// delayed ones (<c>schedule_task</c>, rate limits); a delayed run that comes due while others run starts in a free
+    /// slot at once. Returns the outcomes in the order the runs ended.
     /// </summary>
     public async Task<IReadOnlyList<RunOutcome>> RunUntilIdleAsync(CancellationToken cancellationToken = default)
     {
         var outcomes = new List<RunOutcome>();
         var running = new List<Task<RunOutcome?>>();
         var concurrency = Math.Max(1, _services.Options.MaxConcurrentRuns);
+        var wakeup = _services.Queue as IRunQueueWakeup;
         // One coordinator takes runs and collects outcomes; only the executions run concurrently.
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            // Taken before looking at the queue, so a run queued meanwhile (a child run, another host's) wakes the wait below.
+            var woken = wakeup?.NextWakeup();
             while (running.Count < concurrency && await _services.Queue.TryTakeDueAsync(_services.Now, _services.LeaseTerms, cancellationToken).ConfigureAwait(false) is { } run)
             {
                 running.Add(ExecuteAsync(run, cancellationToken));
@@ -186,11 +190,34 @@ public sealed class ManifestRuntime
                 }
                 continue;
             }
-            var finished = await Task.WhenAny(running).ConfigureAwait(false);
-            running.Remove(finished);
-            if (await finished.ConfigureAwait(false) is { } outcome)
+            if (running.Count < concurrency)
             {
-                outcomes.Add(outcome);
+                // A slot is free: wait for a run to end, the next delayed run to come due, or a run to be queued,
+                // whichever comes first, so a delayed run starts without waiting for a busy one to finish.
+                using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var waits = new List<Task>(running);
+                if (await _services.Queue.NextDueAsync(cancellationToken).ConfigureAwait(false) is { } due)
+                {
+                    waits.Add(Task.Delay(RunDelays.UntilDue(due, _services.Options.TimeProvider), _services.Options.TimeProvider, stopWaiting.Token));
+                }
+                if (woken is not null)
+                {
+                    waits.Add(woken);
+                }
+                await Task.WhenAny(waits).ConfigureAwait(false);
+                await stopWaiting.CancelAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await Task.WhenAny(running).ConfigureAwait(false);
+            }
+            foreach (var finished in running.Where(t => t.IsCompleted).ToList())
+            {
+                running.Remove(finished);
+                if (await finished.ConfigureAwait(false) is { } outcome)
+                {
+                    outcomes.Add(outcome);
+                }
             }
         }
     }
@@ -292,8 +319,9 @@ public sealed class ManifestRuntime
     }
 
     /// <summary>
-    /// Queues every recurring run that came due, each engine's (sync-users schedules, <c>create_cron_job</c> jobs),
-    /// each occurrence once. Returns when the next one is due (null: none).
+    /// Queues every recurring run that came due (sync-users schedules, <c>create_cron_job</c> jobs: all cron jobs of
+    /// the store), each occurrence once across hosts (<see cref="CronJobScheduler"/>). Returns when the next one is due
+    /// (null: none).
     /// </summary>
     public async Task<DateTimeOffset?> EnqueueDueSchedulesAsync(CancellationToken cancellationToken = default)
     {
@@ -303,6 +331,6 @@ public sealed class ManifestRuntime
         {
             next = RuntimeServices.Earliest(next, await engine.QueueDueSchedulesAsync(now, cancellationToken).ConfigureAwait(false));
         }
-        return next;
+        return RuntimeServices.Earliest(next, await CronJobScheduler.QueueDueAsync(_services, now, cancellationToken).ConfigureAwait(false));
     }
 }

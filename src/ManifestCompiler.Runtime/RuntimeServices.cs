@@ -33,7 +33,7 @@ public sealed class RuntimeOptions
     /// <summary>How many runs <see cref="ManifestRuntime.RunUntilIdleAsync"/> executes at once (match it to the step pool's workers).</summary>
     public int MaxConcurrentRuns { get; init; } = 1;
 
-    /// <summary>Where <c>create_cron_job</c> keeps its jobs; by default in memory (the SQLite store when hosted with a database).</summary>
+    /// <summary>Where cron jobs (<c>create_cron_job</c>, sync-users schedules) and their cursors are kept; by default in memory (the database's store when hosted with one).</summary>
     public ICronJobStore? CronJobs { get; init; }
 
     /// <summary>The people ChiefOnboarding manifests run for; by default an empty in-memory directory.</summary>
@@ -205,6 +205,9 @@ internal interface IManifestEngine
     /// <summary>What removing an instance runs first (a plan's <c>deleteAction</c>); null for nothing.</summary>
     Task<RunOutcome?> RunRemovalAsync(IntegrationInstance instance, CancellationToken cancellationToken);
 
-    /// <summary>Queues what this dialect's schedules made due by <paramref name="now"/>; when the next one is due (null: none).</summary>
+    /// <summary>
+    /// Prepares this dialect's schedules before the runtime's <see cref="CronJobScheduler"/> queues the due cron jobs
+    /// (ChiefOnboarding keeps a cron job per sync-users schedule); when the next one is due (null: none of its own).
+    /// </summary>
     Task<DateTimeOffset?> QueueDueSchedulesAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -250,21 +250,55 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
 
     public Task SaveJobAsync(CronJob job, CancellationToken cancellationToken = default) => Locked(() =>
         Execute(
-            "INSERT OR REPLACE INTO cron_jobs (id, instance_id, name, action, payload, cron, cursor) VALUES ($id, $instance, $name, $action, $payload, $cron, $cursor)",
-            ("$id", job.Id), ("$instance", job.InstanceId), ("$name", job.Name), ("$action", job.Action), ("$payload", Seal(job.PayloadJson)),
-            ("$cron", job.Cron), ("$cursor", job.Cursor.ToUnixTimeMilliseconds())));
+            "INSERT OR REPLACE INTO cron_jobs (id, instance_id, name, action, payload, cron, cursor, next_due) VALUES ($id, $instance, $name, $action, $payload, $cron, $cursor, $next)",
+            JobParameters(job)));
 
-    public Task<IReadOnlyList<CronJob>> ListJobsAsync(CancellationToken cancellationToken = default) => Locked<IReadOnlyList<CronJob>>(() =>
+    public Task EnsureJobAsync(CronJob job, CancellationToken cancellationToken = default) => Locked(() =>
+        Execute(
+            """
+            INSERT INTO cron_jobs (id, instance_id, name, action, payload, cron, cursor, next_due) VALUES ($id, $instance, $name, $action, $payload, $cron, $cursor, $next)
+            ON CONFLICT (id) DO UPDATE SET action = excluded.action, payload = excluded.payload, cron = excluded.cron,
+                next_due = CASE WHEN cron_jobs.cron = excluded.cron THEN cron_jobs.next_due END
+            """,
+            JobParameters(job)));
+
+    private (string, object?)[] JobParameters(CronJob job) =>
+    [
+        ("$id", job.Id), ("$instance", job.InstanceId), ("$name", job.Name), ("$action", job.Action), ("$payload", Seal(job.PayloadJson)),
+        ("$cron", job.Cron), ("$cursor", job.Cursor.ToUnixTimeMilliseconds()), ("$next", job.NextDue?.ToUnixTimeMilliseconds()),
+    ];
+
+    public Task<IReadOnlyList<CronJob>> ListJobsAsync(CancellationToken cancellationToken = default) => Locked(() => ReadJobs("ORDER BY id"));
+
+    public Task<IReadOnlyList<CronJob>> ListDueJobsAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        Locked(() => ReadJobs("WHERE next_due IS NULL OR next_due <= $now ORDER BY id", ("$now", now.ToUnixTimeMilliseconds())));
+
+    private IReadOnlyList<CronJob> ReadJobs(string where, params (string, object?)[] parameters)
     {
-        using var command = Command("SELECT instance_id, name, action, payload, cron, cursor FROM cron_jobs ORDER BY id");
+        using var command = Command($"SELECT instance_id, name, action, payload, cron, cursor, next_due FROM cron_jobs {where}", parameters);
         using var reader = command.ExecuteReader();
         var jobs = new List<CronJob>();
         while (reader.Read())
         {
-            jobs.Add(new CronJob(reader.GetString(0), reader.GetString(1), reader.GetString(2), Open(reader.GetString(3)), reader.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+            jobs.Add(new CronJob(reader.GetString(0), reader.GetString(1), reader.GetString(2), Open(reader.GetString(3)), reader.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
         }
         return jobs;
+    }
+
+    public Task<bool> AdvanceJobAsync(CronJob job, DateTimeOffset cursor, DateTimeOffset? nextDue, CancellationToken cancellationToken = default) => Locked(() =>
+        Execute(
+            "UPDATE cron_jobs SET cursor = $cursor, next_due = $next WHERE id = $id AND cursor = $read AND cron = $cron",
+            ("$id", job.Id), ("$read", job.Cursor.ToUnixTimeMilliseconds()), ("$cron", job.Cron), ("$cursor", cursor.ToUnixTimeMilliseconds()), ("$next", nextDue?.ToUnixTimeMilliseconds())) > 0);
+
+    public Task<DateTimeOffset?> NextJobDueAsync(CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        using var command = Command("SELECT MIN(next_due) FROM cron_jobs");
+        return command.ExecuteScalar() is long due ? DateTimeOffset.FromUnixTimeMilliseconds(due) : (DateTimeOffset?)null;
     });
+
+    public Task DeleteJobAsync(string instanceId, string name, CancellationToken cancellationToken = default) =>
+        Locked(() => Execute("DELETE FROM cron_jobs WHERE id = $id", ("$id", $"{instanceId}:{name}")));
 
     public Task DeleteJobsAsync(string instanceId, CancellationToken cancellationToken = default) =>
         Locked(() => Execute("DELETE FROM cron_jobs WHERE instance_id = $instance", ("$instance", instanceId)));

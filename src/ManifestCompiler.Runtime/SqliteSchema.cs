@@ -78,6 +78,12 @@ internal static class SqliteSchema
                 branch TEXT NOT NULL, version INTEGER NOT NULL, part INTEGER NOT NULL, origin TEXT NOT NULL,
                 stored_at INTEGER NOT NULL, sources BLOB NOT NULL, PRIMARY KEY (branch, version, part));
             """)),
+        // Schedules across hosts (docs/runtime.md, "Schedules across hosts"): each job's next due time, indexed, so a
+        // host looks only at the jobs that are due. Null until a host computes it.
+        new(4, "cron jobs' next due time", (connection, transaction) => SqliteFiles.Execute(connection, transaction, """
+            ALTER TABLE cron_jobs ADD COLUMN next_due INTEGER;
+            CREATE INDEX cron_jobs_next_due ON cron_jobs (next_due);
+            """)),
     ];
 
     /// <summary>The version this build writes.</summary>

@@ -117,6 +117,23 @@ public static class RunLeases
         now > DateTimeOffset.MaxValue - duration ? DateTimeOffset.MaxValue : now + duration;
 }
 
+/// <summary>How long a loop waits for a queued run's due time.</summary>
+public static class RunDelays
+{
+    private static readonly TimeSpan Minimum = TimeSpan.FromMilliseconds(5), Maximum = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// The wait until <paramref name="due"/> on <paramref name="clock"/>: at least a few milliseconds (a due run another
+    /// host is taking right now, skipped and locked, is no reason to spin), at most a day (a timer takes no more than
+    /// about 49 days; the loop looks again).
+    /// </summary>
+    public static TimeSpan UntilDue(DateTimeOffset due, TimeProvider clock)
+    {
+        var wait = due - clock.GetUtcNow();
+        return wait < Minimum ? Minimum : wait > Maximum ? Maximum : wait;
+    }
+}
+
 /// <summary>Where mapped records go, and the records that did not map.</summary>
 public interface IRecordSink
 {

@@ -10,8 +10,9 @@ namespace ManifestCompiler.Cli.Tests;
 /// <summary>
 /// Several <c>mfc serve</c> processes on one PostgreSQL database (docs/runtime.md, "Deployment"): a sync shared by
 /// the hosts, a host killed with SIGKILL whose leased runs the other takes over, a host paused with SIGSTOP past its
-/// lease whose completion is then refused, a deploy on one host that the others load and run, and webhooks sent to
-/// three hosts spread over them. Real processes, a real PostgreSQL 15 (<see cref="PostgresCluster"/>).
+/// lease whose completion is then refused, a deploy on one host that the others load and run, webhooks sent to
+/// three hosts spread over them, and a cron job over simulated minutes queued once per occurrence. Real processes, a
+/// real PostgreSQL 15 (<see cref="PostgresCluster"/>).
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class MultiHostServeTests(PostgresCluster cluster) : IAsyncLifetime
@@ -289,6 +290,83 @@ public sealed class MultiHostServeTests(PostgresCluster cluster) : IAsyncLifetim
     /// <summary>Waits until <paramref name="host"/> has loaded stored version <paramref name="version"/> of production.</summary>
     private static Task WaitForVersionAsync(HttpClient http, ServeProcess host, int version) =>
         WaitAsync(async () => (await BranchesAsync(http, host))["versions"]?["production"]?.GetValue<int>() >= version);
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Cron_across_hosts_enqueues_each_occurrence_once_never_once_per_host()
+    {
+        // Three hosts whose clocks run 20 times faster from one origin (mfc serve's test-only --test-clock), so they agree
+        // on the simulated time: a job firing every minute fires every 3 s. Leases are long in simulated time (30 s real),
+        // so a loaded machine's slow heartbeat never makes a take-over here.
+        const int Factor = 20;
+        var clock = $"{Factor}@{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}";
+        var ticker = Ticker();
+        var hosts = new List<ServeProcess>();
+        for (var i = 0; i < 3; i++)
+        {
+            var host = await ServeProcess.StartWithAdminKeyAsync(_directory, AdminKeyFile, ticker, "--db", _database, "--token-key", _tokenKey, "--lease-seconds", "600", "--test-clock", clock);
+            _hosts.Add(host);
+            hosts.Add(host);
+        }
+        using var http = hosts[0].Client();
+        var connected = await http.PostAsJsonAsync(hosts[0].Url("/instances"), new JsonObject { ["integration"] = "ticker", ["company"] = "c1", ["tokens"] = new JsonObject { ["apiKey"] = "ticker-key-1" } });
+        Assert.Equal(HttpStatusCode.Created, connected.StatusCode);
+        var instance = (await connected.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        var scheduled = await http.PostAsJsonAsync(hosts[0].Url("/instances/" + Uri.EscapeDataString(instance) + "/runs"), new JsonObject { ["action"] = "schedule-v1" });
+        Assert.Equal(HttpStatusCode.Accepted, scheduled.StatusCode);
+
+        // Five simulated minutes or more of ticks done, while the hosts go on.
+        await WaitAsync(async () => await CountAsync("SELECT COUNT(*) FROM runs WHERE action = 'tick-v1' AND state = 'done'") >= 5);
+
+        var keys = await ListAsync("SELECT idempotency_key FROM runs WHERE action = 'tick-v1' ORDER BY not_before");
+        var prefix = $"cron:{instance}:tick-v1:";
+        Assert.All(keys, key => Assert.StartsWith(prefix, key, StringComparison.Ordinal));
+        var occurrences = keys.Select(key => DateTimeOffset.Parse(key[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        // One run per occurrence, and every minute between the first and the last occurrence has its run: none doubled, none lost.
+        Assert.Equal(occurrences.Count, occurrences.Distinct().Count());
+        Assert.All(occurrences, o => Assert.Equal(0, o.Second));
+        Assert.Equal(Enumerable.Range(0, occurrences.Count).Select(i => occurrences[0].AddMinutes(i)), occurrences);
+        Assert.True(occurrences.Count >= 5);
+        // No tick was taken over or dead-lettered, the job's cursor is at or past the last occurrence, and every host is alive.
+        Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM runs WHERE action = 'tick-v1' AND (state = 'dead' OR crashes > 0)"));
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM cron_jobs"));
+        Assert.True(await CountAsync("SELECT cursor FROM cron_jobs") >= occurrences[^1].ToUnixTimeMilliseconds());
+        Assert.All(hosts, host => Assert.False(host.HasExited, host.Log));
+    }
+
+    /// <summary>An integration whose <c>schedule-v1</c> makes a cron job queueing <c>tick-v1</c> every minute.</summary>
+    private string Ticker()
+    {
+        var folder = Path.Combine(_directory, "ticker");
+        Write(folder, "oauth.json", """
+            { "name": "Ticker", "services": ["jobs"], "isNonOauth": true, "tokens": { "apiKey": "{{apiKey}}" },
+              "url": "{{self_url}}", "parameters": { "self_url": "{{generic_callback}}" }, "requiredQueryParams": ["apiKey"], "triggerSteps": [] }
+            """);
+        Write(folder, "schema.json", """
+            { "name": "Ticker", "version": "1.0.0", "variables": {},
+              "actions": {
+                "schedule-v1": { "skipParser": true, "returnsData": false, "steps": [{ "codeRef": "schedule" }] },
+                "tick-v1": { "skipParser": true, "returnsData": true, "steps": [{ "codeRef": "tick" }] }
+              } }
+            """);
+        Write(folder, "action/schedule-v1/code/schedule.py", """
+            def main(storage):
+                create_cron_job("tick-v1", "* * * * *", {})
+                return {"ok": True}
+            """);
+        Write(folder, "action/tick-v1/code/tick.py", """
+            def main(storage):
+                return {"ticked": True}
+            """);
+        return folder;
+    }
+
+    private static void Write(string folder, string path, string text)
+    {
+        var file = Path.Combine(folder, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, text.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
+    }
 
     private static JsonObject Tokens() => new() { ["realmId"] = "9130", ["access_token"] = "multi-host-access-token-2c8d", ["refresh_token"] = "multi-host-refresh-9f1e" };
 

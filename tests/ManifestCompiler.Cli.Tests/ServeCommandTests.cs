@@ -77,7 +77,8 @@ public sealed class ServeCommandTests : IDisposable
         _http.Dispose();
         _http = host.Client();
         using var events = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var stream = host.ReadEventsAsync(_http, events.Token);
+        // Subscribed (the stream's headers arrived) before the connect, so the trigger step's first event is not missed.
+        var stream = await host.OpenEventsAsync(_http, events.Token);
 
         var connected = await _http.PostAsJsonAsync(host.Url("/instances"), new JsonObject { ["integration"] = "quickbooks", ["company"] = "c1", ["tokens"] = QuickBooksTokens.DeepClone() });
         Assert.Equal(HttpStatusCode.Created, connected.StatusCode);
@@ -236,6 +237,8 @@ internal sealed class ServeProcess : IAsyncDisposable
 
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
 
+    public bool HasExited => _process.HasExited;
+
     public static Task<ServeProcess> StartAsync(string workDirectory, params string[] args) => StartWithAdminKeyAsync(workDirectory, adminKeyFile: null, args);
 
     /// <summary>As <see cref="StartAsync(string, string[])"/>, with the admin key in <paramref name="adminKeyFile"/> (a PostgreSQL database has no file beside it).</summary>
@@ -301,8 +304,26 @@ internal sealed class ServeProcess : IAsyncDisposable
     /// <summary>The live event stream, one JSON object per event.</summary>
     public async IAsyncEnumerable<JsonObject> ReadEventsAsync(HttpClient http, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await foreach (var e in await OpenEventsAsync(http, cancellationToken))
+        {
+            yield return e;
+        }
+    }
+
+    /// <summary>
+    /// The event stream, once its headers arrived (the host subscribes before sending them, so every event published
+    /// after this returns is in the stream).
+    /// </summary>
+    public async Task<IAsyncEnumerable<JsonObject>> OpenEventsAsync(HttpClient http, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Get, Url("/events"));
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return ReadOpenedEventsAsync(response, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<JsonObject> ReadOpenedEventsAsync(HttpResponseMessage response, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var owned = response;
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {

@@ -311,6 +311,7 @@ public sealed class HostSecurityTests : IAsyncLifetime
                     VALUES ('queued', 'k-queued', 'c', 'i', 'a', '{}', 0, 'queued'), ('done', 'k-done', 'c', 'i', 'a', '{}', 0, 'done');
                 INSERT INTO records (key, instance_id, action, run_id, record_type, record) VALUES ('r1', 'i', 'a', 'done', 'T', '{"n":1}');
                 INSERT INTO api_keys (id, secret_hash, scope, company_id, user_id, role, created_at) VALUES ('key-1', x'00', 'Admin', NULL, NULL, NULL, 0);
+                INSERT INTO cron_jobs (id, instance_id, name, action, payload, cron, cursor) VALUES ('i:nightly', 'i', 'nightly', 'a', '{}', '0 2 * * *', 1000);
                 """;
             command.ExecuteNonQuery();
         }
@@ -322,8 +323,11 @@ public sealed class HostSecurityTests : IAsyncLifetime
             Assert.Equal(["{\"n\":1}"], await store.ReadRecordsAsync("a"));
             Assert.Equal("key-1", (await keys.FindAsync("key-1"))?.Key.Id);
             Assert.Equal("queued", (await store.TryTakeDueAsync(_time.GetUtcNow(), TestLeases.Host))!.Run.RunId);
+            // A cron job keeps its cursor; its next due time (version 4) is computed on the next look.
+            var job = Assert.Single(await store.ListDueJobsAsync(DateTimeOffset.FromUnixTimeMilliseconds(0)));
+            Assert.Equal(("i:nightly", DateTimeOffset.FromUnixTimeMilliseconds(1000), (DateTimeOffset?)null), (job.Id, job.Cursor, job.NextDue));
         }
-        Assert.Equal([1L, 2L, 3L], SchemaVersions());
+        Assert.Equal([1L, 2L, 3L, 4L], SchemaVersions());
     }
 
     [Fact]
@@ -332,7 +336,7 @@ public sealed class HostSecurityTests : IAsyncLifetime
         using (SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())))
         {
         }
-        Assert.Equal([1L, 2L, 3L], SchemaVersions());
+        Assert.Equal([1L, 2L, 3L, 4L], SchemaVersions());
         using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
         {
             connection.Open();

@@ -54,6 +54,28 @@ public sealed class PostgresStoreTests(PostgresCluster cluster) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_database_of_the_leases_version_keeps_its_cron_jobs_cursors_when_upgraded_to_next_due_times()
+    {
+        // The schema of the main branch before this change (version 2), with a cron job whose payload was sealed.
+        await using (var dataSource = NpgsqlDataSource.Create(_database))
+        {
+            await PostgresSchema.MigrateAsync(dataSource, "test", upTo: 2);
+            await ExecuteAsync($"""
+                INSERT INTO cron_jobs (id, instance_id, name, action, payload, cron, cursor)
+                    VALUES ('i:nightly', 'i', 'nightly', 'a', '{_key.Seal("""{"n":1}""")}', '0 2 * * *', {T0.ToUnixTimeMilliseconds()});
+                """);
+        }
+        Assert.Equal([1, 2], await VersionsAsync());
+
+        await using var store = await PostgresRuntimeStore.OpenAsync(_database, _key);
+        Assert.Equal([1, 2, 3, 4], await VersionsAsync());
+        var job = Assert.Single(await store.ListDueJobsAsync(T0));
+        Assert.Equal(("i:nightly", """{"n":1}""", T0, (DateTimeOffset?)null), (job.Id, job.PayloadJson, job.Cursor, job.NextDue));
+        Assert.True(await store.AdvanceJobAsync(job, T0, new DateTimeOffset(2026, 12, 1, 2, 0, 0, TimeSpan.Zero)));
+        Assert.Empty(await store.ListDueJobsAsync(T0.AddHours(1)));
+    }
+
+    [Fact]
     public async Task A_database_of_an_earlier_version_is_upgraded_with_its_data_in_one_transaction()
     {
         // The database as version 1 left it (before leases), with a queued run, a run taken by a host of that time, and a key.
@@ -71,7 +93,7 @@ public sealed class PostgresStoreTests(PostgresCluster cluster) : IAsyncLifetime
         await using (var store = await PostgresRuntimeStore.OpenAsync(_database, _key))
         await using (var keys = await PostgresApiKeyStore.OpenAsync(_database))
         {
-            Assert.Equal([1, 2, 3], await VersionsAsync());
+            Assert.Equal([1, 2, 3, 4], await VersionsAsync());
             Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["queued"] = 1 }, await store.CountRunsAsync());
             Assert.Equal("key-1", (await keys.FindAsync("key-1"))?.Key.Id);
             var taken = await store.TryTakeDueAsync(T0, TestLeases.Host);
@@ -123,7 +145,7 @@ public sealed class PostgresStoreTests(PostgresCluster cluster) : IAsyncLifetime
         {
             await store.DisposeAsync();
         }
-        Assert.Equal([1, 2, 3], await VersionsAsync());
+        Assert.Equal([1, 2, 3, 4], await VersionsAsync());
     }
 
     [Fact]

@@ -226,6 +226,73 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cron_job_is_listed_when_due_and_its_cursor_moves_only_by_compare_and_set()
+    {
+        var store = Open();
+        var other = Open();
+        await store.CronJobs.SaveJobAsync(new CronJob("i-1", "hourly", "sync", "{}", "0 * * * *", T0));
+
+        // Its next due time not computed yet: listed at any time.
+        var read = Assert.Single(await other.CronJobs.ListDueJobsAsync(T0));
+        Assert.Null(read.NextDue);
+        Assert.True(await other.CronJobs.AdvanceJobAsync(read, T0.AddMinutes(5), T0.AddHours(1)));
+        // Another host that read the same cursor loses: it never moves the cursor again from a stale read.
+        Assert.False(await store.CronJobs.AdvanceJobAsync(read, T0.AddMinutes(6), T0.AddHours(1)));
+
+        Assert.Empty(await store.CronJobs.ListDueJobsAsync(T0.AddMinutes(59)));
+        var due = Assert.Single(await store.CronJobs.ListDueJobsAsync(T0.AddHours(1)));
+        Assert.Equal((T0.AddMinutes(5), (DateTimeOffset?)T0.AddHours(1)), (due.Cursor, due.NextDue));
+        Assert.Equal(T0.AddHours(1), await store.CronJobs.NextJobDueAsync());
+
+        // Saving it again (create_cron_job again) starts it afresh; a read from before is stale.
+        await store.CronJobs.SaveJobAsync(new CronJob("i-1", "hourly", "sync", "{}", "0 * * * *", T0.AddHours(2)));
+        Assert.False(await other.CronJobs.AdvanceJobAsync(due, T0.AddHours(3), T0.AddHours(4)));
+        Assert.Null(await other.CronJobs.NextJobDueAsync());
+    }
+
+    [Fact]
+    public async Task Ensuring_a_job_keeps_its_cursor_and_a_changed_cron_is_computed_again()
+    {
+        var store = Open();
+        await store.CronJobs.EnsureJobAsync(new CronJob("i-1", CronJob.ScheduleName, "sync", "{}", "0 * * * *", T0));
+        var read = Assert.Single(await store.CronJobs.ListJobsAsync());
+        Assert.True(await store.CronJobs.AdvanceJobAsync(read, T0.AddHours(1), T0.AddHours(2)));
+
+        // Ensured again (a host starting, a plan deployed): the cursor and due time stay.
+        await Open().CronJobs.EnsureJobAsync(new CronJob("i-1", CronJob.ScheduleName, "sync", """{"v":2}""", "0 * * * *", T0.AddHours(5)));
+        var kept = Assert.Single(await store.CronJobs.ListJobsAsync());
+        Assert.Equal(("""{"v":2}""", T0.AddHours(1), (DateTimeOffset?)T0.AddHours(2)), (kept.PayloadJson, kept.Cursor, kept.NextDue));
+
+        // Its cron changed: the cursor stays, the due time is computed again, and a read of the old cron is stale.
+        await store.CronJobs.EnsureJobAsync(new CronJob("i-1", CronJob.ScheduleName, "sync", "{}", "*/5 * * * *", T0.AddHours(5)));
+        var changed = Assert.Single(await store.CronJobs.ListDueJobsAsync(T0));
+        Assert.Equal(("*/5 * * * *", T0.AddHours(1), (DateTimeOffset?)null), (changed.Cron, changed.Cursor, changed.NextDue));
+        Assert.False(await store.CronJobs.AdvanceJobAsync(kept, T0.AddHours(1), T0.AddHours(3)));
+
+        // One job is deleted by name; the instance's others stay.
+        await store.CronJobs.SaveJobAsync(new CronJob("i-1", "nightly", "sync", "{}", "0 2 * * *", T0));
+        await store.CronJobs.DeleteJobAsync("i-1", CronJob.ScheduleName);
+        Assert.Equal(["i-1:nightly"], (await Open().CronJobs.ListJobsAsync()).Select(j => j.Id));
+    }
+
+    [Fact]
+    public async Task Hosts_advancing_one_cursor_at_once_move_it_once()
+    {
+        var hosts = Enumerable.Range(0, 4).Select(_ => Open()).ToList();
+        await hosts[0].CronJobs.SaveJobAsync(new CronJob("i-1", "minutely", "tick", "{}", "* * * * *", T0));
+        var read = Assert.Single(await hosts[0].CronJobs.ListDueJobsAsync(T0.AddMinutes(1)));
+
+        using var start = new Barrier(hosts.Count);
+        var advanced = await Task.WhenAll(hosts.Select((host, i) => Task.Run(async () =>
+        {
+            start.SignalAndWait();
+            return await host.CronJobs.AdvanceJobAsync(read, T0.AddMinutes(1).AddSeconds(i), T0.AddMinutes(2));
+        })));
+
+        Assert.Single(advanced, won => won);
+    }
+
+    [Fact]
     public async Task An_OAuth_state_is_taken_once_and_expired_ones_are_purged()
     {
         var store = Open();

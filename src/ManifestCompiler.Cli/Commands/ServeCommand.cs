@@ -24,10 +24,12 @@ internal static class ServeCommand
         var allowedHostsOption = new Option<string[]>("--allowed-hosts") { Description = "Host header values this server answers to (host or host:port; repeatable or comma-separated); default 127.0.0.1:<port> and localhost:<port>." };
         var maxDeployOption = new Option<long>("--max-deploy-bytes") { Description = "The largest deploy body (a zip of sources) accepted.", DefaultValueFactory = _ => SourceDeployment.DefaultMaxBytes };
         var leaseOption = new Option<int>("--lease-seconds") { Description = "How long a taken run stays leased to this host without a heartbeat (renewed every third of it); after that another host of the database takes it over.", DefaultValueFactory = _ => 30 };
+        // Test-only (docs/runtime.md, "Schedules across hosts"): hidden from help; see TestClock for why it is harmless.
+        var testClockOption = new Option<string?>("--test-clock") { Description = "Tests only: <factor>@<origin-unix-ms>, the runtime's clock running factor times faster from origin on.", Hidden = true };
         var logLevelOption = new Option<LogLevel>("--log-level") { Description = "The least level logged to the console (Trace, Debug, Information, Warning, Error, Critical, None).", DefaultValueFactory = _ => LogLevel.Information };
         var command = new Command("serve", "Run a runtime host on 127.0.0.1: OAuth, webhooks, runs, a live debug event stream; every other endpoint needs an API key (mfc keys).")
         {
-            pathsArgument, databaseOption, tokenKeyOption, portOption, branchOption, routeOption, standInOption, allowedHostsOption, maxDeployOption, leaseOption, logLevelOption,
+            pathsArgument, databaseOption, tokenKeyOption, portOption, branchOption, routeOption, standInOption, allowedHostsOption, maxDeployOption, leaseOption, logLevelOption, testClockOption,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -43,6 +45,16 @@ internal static class ServeCommand
                 parseResult.GetValue(maxDeployOption),
                 parseResult.GetValue(logLevelOption),
                 parseResult.GetValue(leaseOption));
+            if (parseResult.GetValue(testClockOption) is { } clockText)
+            {
+                var (clock, clockProblem) = TestClock.Parse(clockText, DateTimeOffset.UtcNow);
+                if (clock is null)
+                {
+                    error.WriteLine("mfc serve: " + clockProblem);
+                    return Mfc.UsageExitCode;
+                }
+                options = options with { Clock = clock };
+            }
             if (options.LeaseSeconds < 3)
             {
                 error.WriteLine("mfc serve: --lease-seconds must be at least 3 (the heartbeat renews every third of it)");

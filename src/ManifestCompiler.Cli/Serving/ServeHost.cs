@@ -29,7 +29,8 @@ internal sealed record ServeOptions(
     IReadOnlyList<string> AllowedHosts,
     long MaxDeployBytes = SourceDeployment.DefaultMaxBytes,
     LogLevel LogLevel = LogLevel.Information,
-    int LeaseSeconds = 30);
+    int LeaseSeconds = 30,
+    TimeProvider? Clock = null);
 
 /// <summary>
 /// <c>mfc serve</c>: the runtime as a web host on 127.0.0.1 with the SQLite or PostgreSQL store, and the runtime's authenticated API
@@ -154,6 +155,7 @@ internal sealed class ServeHost : IAsyncDisposable
             o.AllowedHosts.AddRange(AllowedHosts(options.AllowedHosts, port));
             o.MaxDeployBytes = options.MaxDeployBytes;
             o.LeaseDuration = TimeSpan.FromSeconds(options.LeaseSeconds);
+            o.TimeProvider = options.Clock ?? TimeProvider.System;
             // Routed targets on this machine (a stand-in) are reachable at their exact endpoints; this host's own
             // listening endpoint never is, whatever the routes say; everything else keeps the default policy.
             o.Egress = EgressPolicy.AllowingEndpoints(localTargets, [new IPEndPoint(IPAddress.Loopback, port)]);

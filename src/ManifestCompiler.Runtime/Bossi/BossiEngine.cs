@@ -88,29 +88,8 @@ public sealed class BossiEngine : IManifestEngine
         return await new ActionExecution(this, plan, plan.FindAction(delete.Action)!, instance, run).RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Queues the <c>create_cron_job</c> jobs that came due, each occurrence once (its idempotency key is the
-    /// occurrence). A job whose occurrences passed while no host ran fires once for them.
-    /// </summary>
-    async Task<DateTimeOffset?> IManifestEngine.QueueDueSchedulesAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        DateTimeOffset? next = null;
-        foreach (var job in await _services.CronJobs.ListJobsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (Support.Cron.CronScheduleParser.Parse(job.Cron, out _) is not { } schedule)
-            {
-                continue; // validated when created; a job is never stored with a bad expression
-            }
-            var (due, upcoming) = schedule.DueBetween(job.Cursor, now);
-            if (due is { } occurrence)
-            {
-                await _services.QueueOccurrenceAsync(job.Id, job.InstanceId, job.Action, job.PayloadJson, occurrence, cancellationToken).ConfigureAwait(false);
-                await _services.CronJobs.SaveJobAsync(job with { Cursor = now }, cancellationToken).ConfigureAwait(false);
-            }
-            next = RuntimeServices.Earliest(next, upcoming);
-        }
-        return next;
-    }
+    /// <summary><c>create_cron_job</c> jobs are queued by the runtime's <see cref="CronJobScheduler"/>, with every other cron job.</summary>
+    Task<DateTimeOffset?> IManifestEngine.QueueDueSchedulesAsync(DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult<DateTimeOffset?>(null);
 
     public IntegrationPlan? FindPlan(string integration) => _plans.GetValueOrDefault(integration);
 

@@ -50,7 +50,7 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
 
     private readonly RuntimeServices _services;
     private readonly ConcurrentDictionary<string, ChiefOnboardingPlan> _plans = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _scheduleCursors = new(StringComparer.Ordinal);
+    private int _schedulesToReconcile;
     private readonly RequestSender _sender;
 
     internal ChiefOnboardingEngine(RuntimeServices services, IUserDirectory users, INotifier notifier)
@@ -73,7 +73,12 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
 
     internal RequestSender Sender => _sender;
 
-    internal void AddPlan(ChiefOnboardingPlan plan) => _plans[plan.Name] = plan;
+    internal void AddPlan(ChiefOnboardingPlan plan)
+    {
+        _plans[plan.Name] = plan;
+        // A plan (re)loaded may add, change or drop a schedule: the instances' schedule jobs are brought in line on the next turn.
+        Volatile.Write(ref _schedulesToReconcile, 1);
+    }
 
     // --- the engine's part in the runtime ------------------------------------------------------------------
 
@@ -107,7 +112,7 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
 
     Task<RunOutcome?> IManifestEngine.RunRemovalAsync(IntegrationInstance instance, CancellationToken cancellationToken) => Task.FromResult<RunOutcome?>(null);
 
-    Task<DateTimeOffset?> IManifestEngine.QueueDueSchedulesAsync(DateTimeOffset now, CancellationToken cancellationToken) => EnqueueDueSyncsAsync(now, cancellationToken);
+    Task<DateTimeOffset?> IManifestEngine.QueueDueSchedulesAsync(DateTimeOffset now, CancellationToken cancellationToken) => EnsureScheduleJobsAsync(now, cancellationToken);
 
     public ChiefOnboardingPlan? FindPlan(string manifest) => _plans.GetValueOrDefault(manifest);
 
@@ -141,6 +146,10 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
         var instance = new IntegrationInstance(manifest, index, companyId, values, _services.Now, ManifestDialect.ChiefOnboarding);
         _services.Redactor.AddTokens(values);
         await _services.Instances.SaveAsync(instance, cancellationToken).ConfigureAwait(false);
+        if (plan.Sync?.Schedule is { } schedule)
+        {
+            await _services.CronJobs.EnsureJobAsync(ScheduleJob(instance, schedule, _services.Now), cancellationToken).ConfigureAwait(false);
+        }
         _services.Publish(DebugLevel.Info, $"{instance.Id} added", 200, "", "", "", instance.Id, "lifecycle");
         return instance;
     }
@@ -443,29 +452,48 @@ public sealed class ChiefOnboardingEngine : IManifestEngine
     }
 
     /// <summary>
-    /// Queues the sync of every sync-users instance whose <c>schedule</c> came due since the last look (once per
-    /// occurrence: the idempotency key is the occurrence). Occurrences missed while no host ran are not made up, as
-    /// cron does not. Returns when the next one is due.
+    /// A sync-users <c>schedule</c> is a cron job of its instance (<see cref="CronJob.ScheduleName"/>, the <c>sync</c>
+    /// action), kept in the cron job store with a durable cursor, so the runtime's <see cref="CronJobScheduler"/> queues
+    /// it like any cron job: once per occurrence across hosts, and after downtime the first missed occurrence once.
+    /// Adding an instance creates its job; after plans were (re)loaded, this brings every instance's job in line with
+    /// its plan (created, cron changed, or removed with the schedule) without moving a cursor. That lists the instances
+    /// once per plan load, never on every turn. Returns null: the jobs' due times are the scheduler's.
     /// </summary>
-    internal async Task<DateTimeOffset?> EnqueueDueSyncsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    internal async Task<DateTimeOffset?> EnsureScheduleJobsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        DateTimeOffset? nextDue = null;
-        foreach (var instance in await _services.Instances.ListAsync(cancellationToken).ConfigureAwait(false))
+        if (Interlocked.Exchange(ref _schedulesToReconcile, 0) == 0)
         {
-            if (instance.Dialect != ManifestDialect.ChiefOnboarding || FindPlan(instance.Integration)?.Sync?.Schedule is not { } schedule)
-            {
-                continue;
-            }
-            var (due, upcoming) = schedule.DueBetween(_scheduleCursors.GetOrAdd(instance.Id, now), now);
-            if (due is { } occurrence)
-            {
-                await _services.QueueOccurrenceAsync(instance.Id, instance.Id, SyncAction, "{}", occurrence, cancellationToken).ConfigureAwait(false);
-                _scheduleCursors[instance.Id] = now;
-            }
-            nextDue = RuntimeServices.Earliest(nextDue, upcoming);
+            return null;
         }
-        return nextDue;
+        try
+        {
+            foreach (var instance in await _services.Instances.ListAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (instance.Dialect != ManifestDialect.ChiefOnboarding || FindPlan(instance.Integration) is not { } plan)
+                {
+                    continue; // a manifest this host has not loaded: its job, if any, is left as it is
+                }
+                if (plan.Sync?.Schedule is { } schedule)
+                {
+                    await _services.CronJobs.EnsureJobAsync(ScheduleJob(instance, schedule, now), cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _services.CronJobs.DeleteJobAsync(instance.Id, CronJob.ScheduleName, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch
+        {
+            Volatile.Write(ref _schedulesToReconcile, 1); // tried again on the next turn
+            throw;
+        }
+        return null;
     }
+
+    /// <summary>An instance's schedule job as it starts (the cursor is kept when the job exists already).</summary>
+    private static CronJob ScheduleJob(IntegrationInstance instance, Support.Plans.CronSchedulePlan schedule, DateTimeOffset cursor) =>
+        new(instance.Id, CronJob.ScheduleName, SyncAction, "{}", schedule.Expression, cursor);
 
     // --- plumbing -------------------------------------------------------------------------------------
 

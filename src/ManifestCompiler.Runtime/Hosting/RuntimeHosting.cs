@@ -63,8 +63,14 @@ public sealed class ManifestRuntimeHostOptions
     /// </summary>
     public TimeSpan PlanPoll { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long the queue worker sleeps when nothing is queued.</summary>
+    /// <summary>How long the queue worker sleeps when nothing is queued (real time, whatever <see cref="TimeProvider"/> says).</summary>
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The runtime's clock (<see cref="RuntimeOptions.TimeProvider"/>): schedules, due times and leases. The system
+    /// clock unless a test gives another (<c>mfc serve</c>'s test-only <c>--test-clock</c>).
+    /// </summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>
     /// The <c>Host</c> values the API answers to (<see cref="RequestHygiene"/>); none: the server's listening
@@ -223,6 +229,7 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
                     OAuthStates = services.GetRequiredService<IOAuthStateStore>(),
                     HostId = options.HostId,
                     LeaseDuration = options.LeaseDuration,
+                    TimeProvider = options.TimeProvider,
                 });
             foreach (var assembly in options.PlanAssemblies)
             {
@@ -286,23 +293,21 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
     /// Waits until a run is queued (<see cref="IRunQueueWakeup"/>), the next queued run is due, or <see cref="ManifestRuntimeHostOptions.IdlePoll"/>
     /// passed (the fallback: schedules, take-overs of expired leases, a broken listener), whichever comes first.
     /// </summary>
-    private static readonly TimeSpan MinimumIdle = TimeSpan.FromMilliseconds(5);
-
     private async Task IdleAsync(IRunQueue queue, Task? woken, CancellationToken stoppingToken)
     {
-        var wait = options.IdlePoll;
+        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var waits = new List<Task> { Task.Delay(options.IdlePoll, stopWaiting.Token) };
         if (await queue.NextDueAsync(stoppingToken).ConfigureAwait(false) is { } due)
         {
-            var untilDue = due - DateTimeOffset.UtcNow;
-            // At least a few milliseconds: a due run another host is taking right now (skipped, locked) is no reason to spin.
-            wait = untilDue < MinimumIdle ? MinimumIdle : untilDue < wait ? untilDue : wait;
+            // The due time is the runtime's clock's, so the wait is too (the poll bounds it in real time).
+            waits.Add(Task.Delay(RunDelays.UntilDue(due, options.TimeProvider), options.TimeProvider, stopWaiting.Token));
         }
-        if (woken is null)
+        if (woken is not null)
         {
-            await Task.Delay(wait, stoppingToken).ConfigureAwait(false);
-            return;
+            waits.Add(woken);
         }
-        await Task.WhenAny(woken, Task.Delay(wait, stoppingToken)).ConfigureAwait(false);
+        await Task.WhenAny(waits).ConfigureAwait(false);
+        await stopWaiting.CancelAsync().ConfigureAwait(false);
         stoppingToken.ThrowIfCancellationRequested();
     }
 

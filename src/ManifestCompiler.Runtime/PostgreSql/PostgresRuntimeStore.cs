@@ -240,25 +240,53 @@ public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRunQueueW
 
     public Task SaveJobAsync(CronJob job, CancellationToken cancellationToken = default) => ExecuteAsync(
         """
-        INSERT INTO cron_jobs (id, instance_id, name, action, payload, cron, cursor) VALUES (@id, @instance, @name, @action, @payload, @cron, @cursor)
+        INSERT INTO cron_jobs (id, instance_id, name, action, payload, cron, cursor, next_due) VALUES (@id, @instance, @name, @action, @payload, @cron, @cursor, @next)
         ON CONFLICT (id) DO UPDATE SET instance_id = EXCLUDED.instance_id, name = EXCLUDED.name, action = EXCLUDED.action,
-            payload = EXCLUDED.payload, cron = EXCLUDED.cron, cursor = EXCLUDED.cursor
-        """, cancellationToken,
-        ("id", job.Id), ("instance", job.InstanceId), ("name", job.Name), ("action", job.Action), ("payload", _protector.Seal(job.PayloadJson)),
-        ("cron", job.Cron), ("cursor", job.Cursor.ToUnixTimeMilliseconds()));
+            payload = EXCLUDED.payload, cron = EXCLUDED.cron, cursor = EXCLUDED.cursor, next_due = EXCLUDED.next_due
+        """, cancellationToken, JobParameters(job));
 
-    public async Task<IReadOnlyList<CronJob>> ListJobsAsync(CancellationToken cancellationToken = default)
+    public Task EnsureJobAsync(CronJob job, CancellationToken cancellationToken = default) => ExecuteAsync(
+        """
+        INSERT INTO cron_jobs (id, instance_id, name, action, payload, cron, cursor, next_due) VALUES (@id, @instance, @name, @action, @payload, @cron, @cursor, @next)
+        ON CONFLICT (id) DO UPDATE SET action = EXCLUDED.action, payload = EXCLUDED.payload, cron = EXCLUDED.cron,
+            next_due = CASE WHEN cron_jobs.cron = EXCLUDED.cron THEN cron_jobs.next_due END
+        """, cancellationToken, JobParameters(job));
+
+    private (string, object?)[] JobParameters(CronJob job) =>
+    [
+        ("id", job.Id), ("instance", job.InstanceId), ("name", job.Name), ("action", job.Action), ("payload", _protector.Seal(job.PayloadJson)),
+        ("cron", job.Cron), ("cursor", job.Cursor.ToUnixTimeMilliseconds()), ("next", job.NextDue?.ToUnixTimeMilliseconds()),
+    ];
+
+    public Task<IReadOnlyList<CronJob>> ListJobsAsync(CancellationToken cancellationToken = default) => ReadJobsAsync("ORDER BY id", cancellationToken);
+
+    public Task<IReadOnlyList<CronJob>> ListDueJobsAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        ReadJobsAsync("WHERE next_due IS NULL OR next_due <= @now ORDER BY id", cancellationToken, ("now", now.ToUnixTimeMilliseconds()));
+
+    private async Task<IReadOnlyList<CronJob>> ReadJobsAsync(string where, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, null, "SELECT instance_id, name, action, payload, cron, cursor FROM cron_jobs ORDER BY id");
+        await using var command = Command(connection, null, $"SELECT instance_id, name, action, payload, cron, cursor, next_due FROM cron_jobs {where}", parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var jobs = new List<CronJob>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            jobs.Add(new CronJob(reader.GetString(0), reader.GetString(1), reader.GetString(2), _protector.Open(reader.GetString(3)), reader.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+            jobs.Add(new CronJob(reader.GetString(0), reader.GetString(1), reader.GetString(2), _protector.Open(reader.GetString(3)), reader.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
         }
         return jobs;
     }
+
+    /// <summary>The compare-and-set is one UPDATE: PostgreSQL re-checks its WHERE on the row a concurrent host just updated, so one of two hosts wins.</summary>
+    public async Task<bool> AdvanceJobAsync(CronJob job, DateTimeOffset cursor, DateTimeOffset? nextDue, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync("UPDATE cron_jobs SET cursor = @cursor, next_due = @next WHERE id = @id AND cursor = @read AND cron = @cron", cancellationToken,
+            ("id", job.Id), ("read", job.Cursor.ToUnixTimeMilliseconds()), ("cron", job.Cron), ("cursor", cursor.ToUnixTimeMilliseconds()), ("next", nextDue?.ToUnixTimeMilliseconds())).ConfigureAwait(false) > 0;
+
+    public async Task<DateTimeOffset?> NextJobDueAsync(CancellationToken cancellationToken = default) =>
+        await ScalarOfAsync("SELECT MIN(next_due) FROM cron_jobs", cancellationToken).ConfigureAwait(false) is long due ? DateTimeOffset.FromUnixTimeMilliseconds(due) : null;
+
+    public Task DeleteJobAsync(string instanceId, string name, CancellationToken cancellationToken = default) =>
+        ExecuteAsync("DELETE FROM cron_jobs WHERE id = @id", cancellationToken, ("id", $"{instanceId}:{name}"));
 
     public Task DeleteJobsAsync(string instanceId, CancellationToken cancellationToken = default) =>
         ExecuteAsync("DELETE FROM cron_jobs WHERE instance_id = @instance", cancellationToken, ("instance", instanceId));

@@ -57,6 +57,11 @@ internal static class PostgresSchema
                 branch text NOT NULL, version integer NOT NULL, part integer NOT NULL, origin text NOT NULL,
                 stored_at bigint NOT NULL, sources bytea NOT NULL, PRIMARY KEY (branch, version, part));
             """),
+        // As SQLite's version 4: each cron job's next due time, indexed.
+        new(4, "cron jobs' next due time", """
+            ALTER TABLE cron_jobs ADD COLUMN next_due bigint;
+            CREATE INDEX cron_jobs_next_due ON cron_jobs (next_due);
+            """),
     ];
 
     /// <summary>The version this build writes.</summary>

@@ -21,8 +21,9 @@ internal static class EventEndpoints
         var caller = ApiCaller.Of(context);
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
-        await context.Response.Body.FlushAsync(ct);
+        // Subscribed before the headers go out: a client that has them sees every event published after.
         var reader = events.Subscribe(ct);
+        await context.Response.Body.FlushAsync(ct);
         // Instances never change company, so what an id resolved to once holds (an event of an instance not yet
         // stored, such as a failed connect, is not shown to a company key).
         var companies = new Dictionary<string, string?>(StringComparer.Ordinal);
