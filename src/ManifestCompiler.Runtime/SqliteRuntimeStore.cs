@@ -27,6 +27,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     // has made so far (written with its completion), and the connection's synchronous setting and last log sync.
     private readonly Dictionary<string, List<PendingWrite>> _pending = new(StringComparer.Ordinal);
     private bool _synchronousFull = true;
+    private bool _unsynced;
     private long _lastSync = Stopwatch.GetTimestamp();
 
     /// <summary>The longest a commit that is not synced itself waits for a sync: what a power loss can cost at most (docs/runtime.md).</summary>
@@ -151,7 +152,17 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
             ("$action", run.Action), ("$payload", Seal(run.PayloadJson)), ("$due", run.NotBefore.ToUnixTimeMilliseconds()),
             ("$parent", run.ParentRunId), ("$retries", run.RetriesLeft), ("$caller", run.Caller is null ? null : JsonSerializer.Serialize(run.Caller)))) > 0);
 
-    public Task<TakenRun?> TryTakeDueAsync(DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default) => Locked(() => Commit<TakenRun?>(false, () =>
+    public Task<TakenRun?> TryTakeDueAsync(DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        var taken = Commit(false, () => Take(now, terms));
+        if (taken is null)
+        {
+            SyncWhenIdle();
+        }
+        return taken;
+    });
+
+    private TakenRun? Take(DateTimeOffset now, RunLeaseTerms terms)
     {
         using var transaction = _connection.BeginTransaction();
         var at = now.ToUnixTimeMilliseconds();
@@ -173,6 +184,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
                 using var reader = command.ExecuteReader();
                 if (!reader.Read())
                 {
+                    reader.Close();
                     transaction.Commit();
                     return null;
                 }
@@ -209,7 +221,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
                 return new TakenRun(run, lease);
             }
         }
-    }));
+    }
 
     public Task<bool> RenewAsync(RunLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
         Locked(() => Commit(false, () => Execute("UPDATE runs SET lease_expires_at = $expires WHERE run_id = $run AND state = 'taken' AND lease_id = $lease",
@@ -429,12 +441,33 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
             Execute(synced ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
             _synchronousFull = synced;
         }
+        var changes = SQLitePCL.raw.sqlite3_total_changes(_connection.Handle);
         var result = body();
         if (synced)
         {
             _lastSync = Stopwatch.GetTimestamp();
+            _unsynced = false;
+        }
+        else if (SQLitePCL.raw.sqlite3_total_changes(_connection.Handle) != changes)
+        {
+            _unsynced = true;
         }
         return result;
+    }
+
+    /// <summary>
+    /// A host that finds nothing to take syncs what its runs committed since the last sync, so an idle host holds
+    /// nothing a power loss could take. A checkpoint syncs the log before it copies it (https://www.sqlite.org/wal.html).
+    /// </summary>
+    private void SyncWhenIdle()
+    {
+        if (_unsynced)
+        {
+            using var command = Command("PRAGMA wal_checkpoint(PASSIVE);");
+            command.ExecuteNonQuery();
+            _unsynced = false;
+            _lastSync = Stopwatch.GetTimestamp();
+        }
     }
 
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters) => SqliteFiles.Command(_connection, sql, parameters);
