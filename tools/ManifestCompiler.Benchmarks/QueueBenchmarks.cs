@@ -13,6 +13,7 @@ namespace ManifestCompiler.Benchmarks;
 /// PostgreSQL commits every transaction durably (its default <c>synchronous_commit</c>; the throwaway cluster of
 /// <see cref="PostgresCluster"/> runs with <c>fsync=off</c>, so its figures leave the disk out).
 /// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class QueueBenchmarks
 {
     public enum QueueStore { InMemory, Sqlite, PostgreSql }

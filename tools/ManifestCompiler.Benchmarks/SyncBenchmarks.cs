@@ -24,14 +24,15 @@ namespace ManifestCompiler.Benchmarks;
 /// SQLite store (durable queue, encrypted tokens, idempotent record writes); (d) two at a time on PostgreSQL, one
 /// host; (e) PostgreSQL with two host processes, this one and a <see cref="SyncHost"/> child process with a pool of
 /// its own (2 workers each), sharing the queue. One operation = the whole sync; each checks that all 10,000 records
-/// landed and every run is done. The pool allows 20,000 host calls per run: the sync makes one per invoice, past the
+/// landed and every run is done (<c>MC_BENCH_SYNC_INVOICES</c> sets another count). The pool allows 20,000 host calls per run: the sync makes one per invoice, past the
 /// default cap of 10,000. PostgreSQL is the one <see cref="PostgresCluster"/> gives (MC_TEST_POSTGRES, or a throwaway
 /// cluster from <c>pg_config --bindir</c>); each iteration gets a new database.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
 public class SyncBenchmarks
 {
-    public const int InvoiceCount = 10_000;
+    /// <summary>10,000; <c>MC_BENCH_SYNC_INVOICES</c> sets fewer for a quick check on a busy machine (records/s is then not comparable).</summary>
+    public static readonly int InvoiceCount = int.TryParse(Environment.GetEnvironmentVariable("MC_BENCH_SYNC_INVOICES"), out var count) && count > 0 ? count : 10_000;
     private SyncSetup _setup = null!;
     private string _directory = "";
     private PostgresCluster? _cluster;
