@@ -1,4 +1,5 @@
 using ManifestCompiler.Runtime.Support.Json;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -11,6 +12,10 @@ namespace ManifestCompiler.Runtime;
 /// The embedded store (SQLite, no server): connected instances with their tokens encrypted, the durable run queue,
 /// mapped records and mapping failures. A run taken but not completed when the host stopped is queued again when
 /// the store opens; enqueueing and record writes are idempotent by key, so a run executed again writes nothing twice.
+/// Durability (docs/runtime.md, "Durability of the SQLite store"): WAL with <c>synchronous = NORMAL</c>; a commit that
+/// answers someone outside (a caller's or a schedule's run queued, tokens, cron jobs, OAuth states) syncs the log, and
+/// so does the first commit after <see cref="SyncInterval"/>. A run's records are written with its completion, in one
+/// transaction.
 /// </summary>
 public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWakeup, IRecordSink, ICronJobStore, IOAuthStateStore, IDeadLetterStore, IDisposable
 {
@@ -18,6 +23,20 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     private readonly SqliteConnection _connection;
     private readonly TokenProtector _protector;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    // Under _gate: the runs this store handed out and has not seen completed or deferred, with the record writes each
+    // has made so far (written with its completion), and the connection's synchronous setting and last log sync.
+    private readonly Dictionary<string, List<PendingWrite>> _pending = new(StringComparer.Ordinal);
+    private bool _synchronousFull = true;
+    private bool _unsynced;
+    private long _lastSync = Stopwatch.GetTimestamp();
+
+    /// <summary>The longest a commit that is not synced itself waits for a sync: what a power loss can cost at most (docs/runtime.md).</summary>
+    public static readonly TimeSpan SyncInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>A run's record writes are held until its completion; past this many they are written in a transaction of their own.</summary>
+    private const int MaxPendingWrites = 512;
+
+    private sealed record PendingWrite(string Sql, (string Name, object? Value)[] Parameters);
 
     private SqliteRuntimeStore(SqliteConnection connection, TokenProtector protector)
     {
@@ -83,14 +102,14 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     public Task<IReadOnlyList<IntegrationInstance>> ListAsync(CancellationToken cancellationToken = default) =>
         Locked<IReadOnlyList<IntegrationInstance>>(() => ReadInstances("ORDER BY id"));
 
-    public Task SaveAsync(IntegrationInstance instance, CancellationToken cancellationToken = default) => Locked(() =>
+    public Task SaveAsync(IntegrationInstance instance, CancellationToken cancellationToken = default) => Locked(() => Synced(() =>
         Execute(
             "INSERT OR REPLACE INTO instances (id, integration, idx, company_id, tokens, tokens_stored_at, dialect) VALUES ($id, $integration, $idx, $company, $tokens, $at, $dialect)",
             ("$id", instance.Id), ("$integration", instance.Integration), ("$idx", instance.Index), ("$company", instance.CompanyId),
-            ("$tokens", _protector.Protect(instance.Tokens.ToJsonString())), ("$at", instance.TokensStoredAt.ToUnixTimeMilliseconds()), ("$dialect", instance.Dialect.ToString())));
+            ("$tokens", _protector.Protect(instance.Tokens.ToJsonString())), ("$at", instance.TokensStoredAt.ToUnixTimeMilliseconds()), ("$dialect", instance.Dialect.ToString()))));
 
     public Task<bool> DeleteAsync(string instanceId, CancellationToken cancellationToken = default) =>
-        Locked(() => Execute("DELETE FROM instances WHERE id = $id", ("$id", instanceId)) > 0);
+        Locked(() => Synced(() => Execute("DELETE FROM instances WHERE id = $id", ("$id", instanceId)) > 0));
 
     private List<IntegrationInstance> ReadInstances(string where, params (string, object?)[] parameters)
     {
@@ -120,7 +139,10 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
         return queued;
     }
 
-    private Task<bool> EnqueueLockedAsync(RunRequest run) => Locked(() =>
+    // A run queued by a run (its parent) is that run's effect: if a power loss takes it back, it takes back the parent's
+    // completion after it too (the log keeps a prefix), and the parent, executed again, queues it under the same key.
+    // Any other run was promised to someone (a webhook's 202, an API caller, a schedule's cursor): synced before the answer.
+    private Task<bool> EnqueueLockedAsync(RunRequest run) => Locked(() => Commit(run.ParentRunId is null, () =>
         Execute(
             """
             INSERT OR IGNORE INTO runs (run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state)
@@ -128,9 +150,19 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
             """,
             ("$run", run.RunId), ("$key", run.IdempotencyKey), ("$correlation", run.CorrelationId), ("$instance", run.InstanceId),
             ("$action", run.Action), ("$payload", Seal(run.PayloadJson)), ("$due", run.NotBefore.ToUnixTimeMilliseconds()),
-            ("$parent", run.ParentRunId), ("$retries", run.RetriesLeft), ("$caller", run.Caller is null ? null : JsonSerializer.Serialize(run.Caller))) > 0);
+            ("$parent", run.ParentRunId), ("$retries", run.RetriesLeft), ("$caller", run.Caller is null ? null : JsonSerializer.Serialize(run.Caller)))) > 0);
 
-    public Task<TakenRun?> TryTakeDueAsync(DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default) => Locked<TakenRun?>(() =>
+    public Task<TakenRun?> TryTakeDueAsync(DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        var taken = Commit(false, () => Take(now, terms));
+        if (taken is null)
+        {
+            SyncWhenIdle();
+        }
+        return taken;
+    });
+
+    private TakenRun? Take(DateTimeOffset now, RunLeaseTerms terms)
     {
         using var transaction = _connection.BeginTransaction();
         var at = now.ToUnixTimeMilliseconds();
@@ -138,10 +170,13 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
         {
             var unreadable = new List<string>();
             string? expiredOwner = null;
+            // Each branch walks the runs_due index to its first row; one WHERE with OR would read every due run and sort them.
             using (var command = Command(
                 """
-                SELECT run_id, lease_owner FROM runs
-                WHERE (state = 'queued' AND not_before <= $now) OR (state = 'taken' AND lease_expires_at <= $now AND lease_owner <> $owner)
+                SELECT run_id, lease_owner FROM (
+                    SELECT * FROM (SELECT run_id, lease_owner, not_before, seq FROM runs WHERE state = 'queued' AND not_before <= $now ORDER BY not_before, seq LIMIT 1)
+                    UNION ALL
+                    SELECT * FROM (SELECT run_id, lease_owner, not_before, seq FROM runs WHERE state = 'taken' AND lease_expires_at <= $now AND lease_owner <> $owner ORDER BY not_before, seq LIMIT 1))
                 ORDER BY not_before, seq LIMIT 1
                 """, ("$now", at), ("$owner", terms.Owner)))
             {
@@ -149,6 +184,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
                 using var reader = command.ExecuteReader();
                 if (!reader.Read())
                 {
+                    reader.Close();
                     transaction.Commit();
                     return null;
                 }
@@ -177,22 +213,58 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
                 Execute("UPDATE runs SET state = 'taken', lease_id = $lease, lease_owner = $owner, lease_expires_at = $expires WHERE run_id = $run", transaction,
                     ("$run", runId), ("$lease", lease.LeaseId), ("$owner", lease.Owner), ("$expires", lease.ExpiresAt.ToUnixTimeMilliseconds()));
                 transaction.Commit();
+                // A run taken over from another host (or a lease of this store's own earlier take) keeps what it buffered.
+                if (!_pending.ContainsKey(runId))
+                {
+                    _pending[runId] = [];
+                }
                 return new TakenRun(run, lease);
             }
         }
-    });
+    }
 
     public Task<bool> RenewAsync(RunLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
-        Locked(() => Execute("UPDATE runs SET lease_expires_at = $expires WHERE run_id = $run AND state = 'taken' AND lease_id = $lease",
-            ("$run", lease.RunId), ("$lease", lease.LeaseId), ("$expires", expiresAt.ToUnixTimeMilliseconds())) > 0);
+        Locked(() => Commit(false, () => Execute("UPDATE runs SET lease_expires_at = $expires WHERE run_id = $run AND state = 'taken' AND lease_id = $lease",
+            ("$run", lease.RunId), ("$lease", lease.LeaseId), ("$expires", expiresAt.ToUnixTimeMilliseconds()))) > 0);
 
+    /// <summary>Marks the run done in one transaction with the records it wrote (see <see cref="WriteAsync"/>).</summary>
     public Task<bool> CompleteAsync(RunLease lease, CancellationToken cancellationToken = default) =>
-        Locked(() => Execute("UPDATE runs SET state = 'done', lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run AND state = 'taken' AND lease_id = $lease",
-            ("$run", lease.RunId), ("$lease", lease.LeaseId)) > 0);
+        EndAsync(lease, "UPDATE runs SET state = 'done', lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run AND state = 'taken' AND lease_id = $lease");
 
     public Task<bool> DeferAsync(RunLease lease, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
-        Locked(() => Execute("UPDATE runs SET state = 'queued', not_before = $due, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run AND state = 'taken' AND lease_id = $lease",
-            ("$run", lease.RunId), ("$lease", lease.LeaseId), ("$due", notBefore.ToUnixTimeMilliseconds())) > 0);
+        EndAsync(lease, "UPDATE runs SET state = 'queued', not_before = $due, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run AND state = 'taken' AND lease_id = $lease",
+            ("$due", notBefore.ToUnixTimeMilliseconds()));
+
+    /// <summary>
+    /// Writes what the run buffered and ends its lease (<paramref name="sql"/>) in one transaction. The records are
+    /// written even when the lease turned out stale: they are the run's, keyed by it, and the host that took it over
+    /// writes the same keys. Not synced itself (see <see cref="Commit{T}"/>): a power loss that takes the completion
+    /// back takes back the records with it, and the run executes again.
+    /// </summary>
+    private Task<bool> EndAsync(RunLease lease, string sql, params (string Name, object? Value)[] parameters) => Locked(() => Commit(false, () =>
+    {
+        using var transaction = _connection.BeginTransaction();
+        if (_pending.TryGetValue(lease.RunId, out var writes))
+        {
+            WritePending(writes, transaction);
+        }
+        var ended = Execute(sql, transaction, [("$run", lease.RunId), ("$lease", lease.LeaseId), .. parameters]) > 0;
+        transaction.Commit();
+        if (ended)
+        {
+            _pending.Remove(lease.RunId);
+        }
+        return ended;
+    }));
+
+    private void WritePending(List<PendingWrite> writes, SqliteTransaction transaction)
+    {
+        foreach (var write in writes)
+        {
+            Execute(write.Sql, transaction, write.Parameters);
+        }
+        writes.Clear();
+    }
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default) => Locked(() =>
     {
@@ -248,10 +320,10 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
 
     // --- cron jobs ------------------------------------------------------------------------------------
 
-    public Task SaveJobAsync(CronJob job, CancellationToken cancellationToken = default) => Locked(() =>
+    public Task SaveJobAsync(CronJob job, CancellationToken cancellationToken = default) => Locked(() => Synced(() =>
         Execute(
             "INSERT OR REPLACE INTO cron_jobs (id, instance_id, name, action, payload, cron, cursor, next_due) VALUES ($id, $instance, $name, $action, $payload, $cron, $cursor, $next)",
-            JobParameters(job)));
+            JobParameters(job))));
 
     public Task EnsureJobAsync(CronJob job, CancellationToken cancellationToken = default) => Locked(() =>
         Execute(
@@ -298,23 +370,23 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     });
 
     public Task DeleteJobAsync(string instanceId, string name, CancellationToken cancellationToken = default) =>
-        Locked(() => Execute("DELETE FROM cron_jobs WHERE id = $id", ("$id", $"{instanceId}:{name}")));
+        Locked(() => Synced(() => Execute("DELETE FROM cron_jobs WHERE id = $id", ("$id", $"{instanceId}:{name}"))));
 
     public Task DeleteJobsAsync(string instanceId, CancellationToken cancellationToken = default) =>
-        Locked(() => Execute("DELETE FROM cron_jobs WHERE instance_id = $instance", ("$instance", instanceId)));
+        Locked(() => Synced(() => Execute("DELETE FROM cron_jobs WHERE instance_id = $instance", ("$instance", instanceId))));
 
     // --- OAuth states -------------------------------------------------------------------------------
 
-    public Task SaveAsync(string nonceHash, OAuthState state, DateTimeOffset now, CancellationToken cancellationToken = default) => Locked(() =>
+    public Task SaveAsync(string nonceHash, OAuthState state, DateTimeOffset now, CancellationToken cancellationToken = default) => Locked(() => Synced(() =>
     {
         Execute("DELETE FROM oauth_states WHERE expires_at <= $now", ("$now", now.ToUnixTimeMilliseconds()));
         return Execute(
             "INSERT INTO oauth_states (nonce_hash, company_id, integration, instance_id, redirect, expires_at) VALUES ($hash, $company, $integration, $instance, $redirect, $expires)",
             ("$hash", nonceHash), ("$company", state.CompanyId), ("$integration", state.Integration), ("$instance", state.InstanceId),
             ("$redirect", state.Redirect), ("$expires", state.ExpiresAt.ToUnixTimeMilliseconds()));
-    });
+    }));
 
-    public Task<OAuthState?> TakeAsync(string nonceHash, CancellationToken cancellationToken = default) => Locked(() =>
+    public Task<OAuthState?> TakeAsync(string nonceHash, CancellationToken cancellationToken = default) => Locked(() => Synced(() =>
     {
         // DELETE … RETURNING: the read and the removal are one statement, so a nonce is redeemed at most once.
         using var command = Command("DELETE FROM oauth_states WHERE nonce_hash = $hash RETURNING company_id, integration, instance_id, redirect, expires_at", ("$hash", nonceHash));
@@ -322,21 +394,46 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
         return reader.Read()
             ? new OAuthState(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)))
             : null;
-    });
+    }));
 
     // --- records ------------------------------------------------------------------------------------
 
-    public Task WriteAsync(MappedRecord record, CancellationToken cancellationToken = default) => Locked(() =>
-        Execute(
-            "INSERT OR IGNORE INTO records (key, instance_id, action, run_id, record_type, record) VALUES ($key, $instance, $action, $run, $type, $record)",
-            ("$key", record.Key), ("$instance", record.InstanceId), ("$action", record.Action), ("$run", record.RunId),
-            ("$type", record.Record.GetType().FullName), ("$record", Seal(JsonSerializer.Serialize(record.Record, record.Record.GetType())))));
+    /// <summary>
+    /// A record of a run this store handed out is written with the run's completion (<see cref="CompleteAsync"/>), in
+    /// the same transaction: if the host dies first, the run is queued again and writes it then, under the same key.
+    /// Any other record (a run not taken from this queue, such as a removal's <c>deleteAction</c>) is written and synced at once.
+    /// </summary>
+    public Task WriteAsync(MappedRecord record, CancellationToken cancellationToken = default) => Write(record.RunId, new PendingWrite(
+        "INSERT OR IGNORE INTO records (key, instance_id, action, run_id, record_type, record) VALUES ($key, $instance, $action, $run, $type, $record)",
+        [("$key", record.Key), ("$instance", record.InstanceId), ("$action", record.Action), ("$run", record.RunId),
+            ("$type", record.Record.GetType().FullName), ("$record", Seal(JsonSerializer.Serialize(record.Record, record.Record.GetType())))]));
 
-    public Task WriteFailureAsync(MappingFailure failure, CancellationToken cancellationToken = default) => Locked(() =>
-        Execute(
-            "INSERT OR IGNORE INTO mapping_failures (key, instance_id, action, run_id, errors, record) VALUES ($key, $instance, $action, $run, $errors, $record)",
-            ("$key", failure.Key), ("$instance", failure.InstanceId), ("$action", failure.Action), ("$run", failure.RunId),
-            ("$errors", Seal(JsonSerializer.Serialize(failure.Errors))), ("$record", Seal(failure.RecordJson))));
+    /// <summary>Like <see cref="WriteAsync"/>: with the run's completion.</summary>
+    public Task WriteFailureAsync(MappingFailure failure, CancellationToken cancellationToken = default) => Write(failure.RunId, new PendingWrite(
+        "INSERT OR IGNORE INTO mapping_failures (key, instance_id, action, run_id, errors, record) VALUES ($key, $instance, $action, $run, $errors, $record)",
+        [("$key", failure.Key), ("$instance", failure.InstanceId), ("$action", failure.Action), ("$run", failure.RunId),
+            ("$errors", Seal(JsonSerializer.Serialize(failure.Errors))), ("$record", Seal(failure.RecordJson))]));
+
+    private Task Write(string runId, PendingWrite write) => Locked(() =>
+    {
+        if (!_pending.TryGetValue(runId, out var writes))
+        {
+            return Synced(() => Execute(write.Sql, write.Parameters));
+        }
+        writes.Add(write);
+        if (writes.Count >= MaxPendingWrites)
+        {
+            // A run writing many records: in batches, so memory stays bounded; still the run's effects, re-made by a re-execution.
+            Commit(false, () =>
+            {
+                using var transaction = _connection.BeginTransaction();
+                WritePending(writes, transaction);
+                transaction.Commit();
+                return 0;
+            });
+        }
+        return 0;
+    });
 
     /// <summary>The stored records of an action as JSON, in the order they were written.</summary>
     public Task<IReadOnlyList<string>> ReadRecordsAsync(string action) => Locked<IReadOnlyList<string>>(() =>
@@ -360,6 +457,52 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     private Task<T> Locked<T>(Func<T> body) => SqliteFiles.Locked(_gate, body);
 
     private Task Locked(Func<int> body) => Locked<int>(body);
+
+    /// <summary>A commit that answers someone outside this store: synced to disk before it returns.</summary>
+    private T Synced<T>(Func<T> body) => Commit(true, body);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> (one commit) with <c>synchronous = FULL</c> when <paramref name="synced"/> or when the
+    /// log was last synced <see cref="SyncInterval"/> ago, else <c>NORMAL</c>. In WAL mode a synced commit makes every
+    /// commit before it durable too, and after a power loss the log is read up to its first torn frame: what is lost is
+    /// always the last commits, never one in the middle (https://www.sqlite.org/wal.html).
+    /// </summary>
+    private T Commit<T>(bool synced, Func<T> body)
+    {
+        synced |= Stopwatch.GetElapsedTime(_lastSync) >= SyncInterval;
+        if (synced != _synchronousFull)
+        {
+            Execute(synced ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+            _synchronousFull = synced;
+        }
+        var changes = SQLitePCL.raw.sqlite3_total_changes(_connection.Handle);
+        var result = body();
+        if (synced)
+        {
+            _lastSync = Stopwatch.GetTimestamp();
+            _unsynced = false;
+        }
+        else if (SQLitePCL.raw.sqlite3_total_changes(_connection.Handle) != changes)
+        {
+            _unsynced = true;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A host that finds nothing to take syncs what its runs committed since the last sync, so an idle host holds
+    /// nothing a power loss could take. A checkpoint syncs the log before it copies it (https://www.sqlite.org/wal.html).
+    /// </summary>
+    private void SyncWhenIdle()
+    {
+        if (_unsynced)
+        {
+            using var command = Command("PRAGMA wal_checkpoint(PASSIVE);");
+            command.ExecuteNonQuery();
+            _unsynced = false;
+            _lastSync = Stopwatch.GetTimestamp();
+        }
+    }
 
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters) => SqliteFiles.Command(_connection, sql, parameters);
 

@@ -200,4 +200,79 @@ public sealed class SqliteStoreTests(PoolFixture fixture) : IClassFixture<PoolFi
         await runtime.RunUntilIdleAsync();
         Assert.Equal(2, (await store.ReadRecordsAsync("invoices-post-v1")).Count);
     }
+
+    private static RunRequest EmptyRun(string id, string? parent = null) =>
+        new(id, id, "quickbooks[0]", "invoices-post-v1", "{}", DateTimeOffset.UtcNow.AddSeconds(-1), "key-" + id, parent, Caller: RunCaller.System);
+
+    private static MappedRecord Record(string runId, int position) =>
+        new($"{runId}/record/{position}", "quickbooks[0]", "invoices-post-v1", runId, new JsonObject { ["position"] = position });
+
+    [Fact]
+    public async Task A_runs_records_are_written_with_its_completion_so_a_host_dying_mid_run_leaves_none_and_the_run_again_writes_each_once()
+    {
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key)))
+        {
+            await store.EnqueueAsync(EmptyRun("r-1"));
+            var taken = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow, TestLeases.Host))!;
+            await store.WriteAsync(Record("r-1", 0));
+            await store.WriteFailureAsync(new MappingFailure("r-1/record/1", "quickbooks[0]", "invoices-post-v1", "r-1", [], "{}"));
+            // Held for the completion's transaction: not in the database while the run executes.
+            Assert.Empty(await store.ReadRecordsAsync("invoices-post-v1"));
+            Assert.Equal("r-1", taken.Run.RunId);
+        }
+
+        // The host died before completing: the run is queued again with nothing of it written.
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key)))
+        {
+            Assert.Equal(new Dictionary<string, int> { ["queued"] = 1 }, await store.CountRunsAsync());
+            Assert.Empty(await store.ReadRecordsAsync("invoices-post-v1"));
+            var again = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow, TestLeases.Host))!;
+            await store.WriteAsync(Record("r-1", 0));
+            await store.WriteAsync(Record("r-1", 0)); // the same effect twice: one record
+            Assert.True(await store.CompleteAsync(again.Lease));
+            Assert.Equal(new Dictionary<string, int> { ["done"] = 1 }, await store.CountRunsAsync());
+            Assert.Equal("""{"position":0}""", Assert.Single(await store.ReadRecordsAsync("invoices-post-v1")));
+        }
+    }
+
+    [Fact]
+    public async Task A_run_writing_many_records_writes_them_in_batches_before_its_completion_and_a_deferral_writes_the_rest()
+    {
+        using var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key));
+        await store.EnqueueAsync(EmptyRun("r-many"));
+        var taken = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow, TestLeases.Host))!;
+        for (var i = 0; i < 600; i++)
+        {
+            await store.WriteAsync(Record("r-many", i));
+        }
+        // Memory stays bounded: a full batch (512) is written while the run goes on, the rest waits for the run's end.
+        Assert.Equal(512, (await store.ReadRecordsAsync("invoices-post-v1")).Count);
+        Assert.True(await store.DeferAsync(taken.Lease, DateTimeOffset.UtcNow.AddSeconds(-1)));
+        Assert.Equal(600, (await store.ReadRecordsAsync("invoices-post-v1")).Count);
+        Assert.Equal(new Dictionary<string, int> { ["queued"] = 1 }, await store.CountRunsAsync());
+    }
+
+    [Fact]
+    public async Task A_record_of_a_run_not_taken_from_the_queue_is_written_at_once_and_a_stale_completion_still_writes_the_runs_records()
+    {
+        using var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key));
+        // A removal's deleteAction runs without the queue: nothing would ever complete it here.
+        await store.WriteAsync(Record("not-queued", 0));
+        Assert.Single(await store.ReadRecordsAsync("invoices-post-v1"));
+
+        var shortLease = new RunLeaseTerms("host-a", TimeSpan.FromSeconds(1));
+        await store.EnqueueAsync(EmptyRun("r-2"));
+        var first = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow, shortLease))!;
+        await store.WriteAsync(Record("r-2", 0));
+        // Host B takes the run over once host A's lease expired; A's completion is refused, its record is the run's and kept.
+        var second = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow.AddSeconds(5), new RunLeaseTerms("host-b", TimeSpan.FromMinutes(1))))!;
+        Assert.Equal("r-2", second.Run.RunId);
+        Assert.False(await store.CompleteAsync(first.Lease));
+        Assert.Equal(2, (await store.ReadRecordsAsync("invoices-post-v1")).Count);
+        await store.WriteAsync(Record("r-2", 0));
+        await store.WriteAsync(Record("r-2", 1));
+        Assert.True(await store.CompleteAsync(second.Lease));
+        Assert.Equal(3, (await store.ReadRecordsAsync("invoices-post-v1")).Count);
+        Assert.Equal(new Dictionary<string, int> { ["done"] = 1 }, await store.CountRunsAsync());
+    }
 }

@@ -12,8 +12,10 @@ namespace ManifestCompiler.Testing;
 /// <c>pg_config --bindir</c> names (Debian's package: not on PATH), on 127.0.0.1 at a free port, in a folder under /tmp,
 /// stopped and removed at the end. Neither available is a failure with the reason, never a skip.
 /// Each test class gets a database of its own (<see cref="CreateDatabaseAsync"/>).
+/// This file has no test framework in it, so tools/ManifestCompiler.Benchmarks links it too; the xunit fixture is
+/// <c>PostgresCluster.Xunit.cs</c>.
 /// </summary>
-public sealed class PostgresCluster : IAsyncLifetime
+public sealed partial class PostgresCluster
 {
     public const string EnvironmentVariable = "MC_TEST_POSTGRES";
 
@@ -138,10 +140,4 @@ public sealed class PostgresCluster : IAsyncLifetime
             return output.Result;
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresCluster>
-{
-    public const string Name = "PostgreSQL";
 }
