@@ -22,17 +22,7 @@ public sealed class SqlitePlanSourceStore : IPlanSourceStore, IDisposable
 
     public static SqlitePlanSourceStore Open(string path, TokenProtector protector)
     {
-        var store = new SqlitePlanSourceStore(SqliteFiles.Open(path), protector);
-        try
-        {
-            SqliteSchema.Migrate(store._connection, path);
-        }
-        catch
-        {
-            store.Dispose();
-            throw;
-        }
-        return store;
+        return new SqlitePlanSourceStore(SqliteFiles.OpenMigrated(path), protector);
     }
 
     public void Dispose()

@@ -47,17 +47,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>, and requeues runs a stopped host had taken.</summary>
     public static SqliteRuntimeStore Open(string path, TokenProtector protector)
     {
-        var store = new SqliteRuntimeStore(SqliteFiles.Open(path), protector);
-        try
-        {
-            store.Execute("PRAGMA synchronous = FULL;");
-            SqliteSchema.Migrate(store._connection, path);
-        }
-        catch
-        {
-            store.Dispose();
-            throw;
-        }
+        var store = new SqliteRuntimeStore(SqliteFiles.OpenMigrated(path), protector);
         // A run still taken is one whose host died while running it. After MaxCrashes of those it is a poison run:
         // it goes to the dead letters with its last error, and the rest of the queue keeps moving.
         store.Execute(
@@ -526,17 +516,7 @@ public sealed class SqliteApiKeyStore : IApiKeyStore, IDisposable
 
     public static SqliteApiKeyStore Open(string path)
     {
-        var store = new SqliteApiKeyStore(SqliteFiles.Open(path));
-        try
-        {
-            SqliteSchema.Migrate(store._connection, path);
-        }
-        catch
-        {
-            store.Dispose();
-            throw;
-        }
-        return store;
+        return new SqliteApiKeyStore(SqliteFiles.OpenMigrated(path));
     }
 
     public void Dispose()
@@ -595,6 +575,29 @@ internal static class SqliteFiles
         using var command = Command(connection, "PRAGMA journal_mode = WAL;");
         command.ExecuteNonQuery();
         return connection;
+    }
+
+    /// <summary>
+    /// <see cref="Open"/>, with <c>synchronous = FULL</c> (a store that batches sets its commits' setting itself) and the
+    /// schema migrated to this build's version (<see cref="SqliteSchema.Migrate"/>); the connection is closed if that fails.
+    /// </summary>
+    public static SqliteConnection OpenMigrated(string path)
+    {
+        var connection = Open(path);
+        try
+        {
+            using (var command = Command(connection, "PRAGMA synchronous = FULL;"))
+            {
+                command.ExecuteNonQuery();
+            }
+            SqliteSchema.Migrate(connection, path);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> alone on a store's connection (a connection serves one command at a time).</summary>
