@@ -71,17 +71,7 @@ public sealed class SqlitePlanSourceStore : IPlanSourceStore, IDisposable
         });
 
     public Task<IReadOnlyDictionary<string, int>> LatestVersionsAsync(CancellationToken cancellationToken = default) =>
-        SqliteFiles.Locked<IReadOnlyDictionary<string, int>>(_gate, () =>
-        {
-            using var command = SqliteFiles.Command(_connection, "SELECT branch, MAX(version) FROM plan_sources GROUP BY branch");
-            using var reader = command.ExecuteReader();
-            var latest = new Dictionary<string, int>(StringComparer.Ordinal);
-            while (reader.Read())
-            {
-                latest[reader.GetString(0)] = reader.GetInt32(1);
-            }
-            return latest;
-        });
+        SqliteFiles.Locked(_gate, () => SqliteFiles.ReadIntegersByKey(_connection, "SELECT branch, MAX(version) FROM plan_sources GROUP BY branch"));
 
     public Task NextChange() => _signal.NextWakeup();
 }

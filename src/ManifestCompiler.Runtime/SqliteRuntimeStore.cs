@@ -263,17 +263,8 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     });
 
     /// <summary>How many runs are in each state (for hosts and tests).</summary>
-    public Task<IReadOnlyDictionary<string, int>> CountRunsAsync() => Locked<IReadOnlyDictionary<string, int>>(() =>
-    {
-        using var command = Command("SELECT state, COUNT(*) FROM runs GROUP BY state");
-        using var reader = command.ExecuteReader();
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            counts[reader.GetString(0)] = reader.GetInt32(1);
-        }
-        return counts;
-    });
+    public Task<IReadOnlyDictionary<string, int>> CountRunsAsync() =>
+        Locked(() => SqliteFiles.ReadIntegersByKey(_connection, "SELECT state, COUNT(*) FROM runs GROUP BY state"));
 
     private List<RunRequest> ReadRuns(string where, SqliteTransaction? transaction, params (string, object?)[] parameters) =>
         ReadRuns(where, transaction, null, parameters);
@@ -598,6 +589,19 @@ internal static class SqliteFiles
             connection.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The rows of a two-column query (text, integer) as a map, e.g. counts or latest versions per key.</summary>
+    public static IReadOnlyDictionary<string, int> ReadIntegersByKey(SqliteConnection connection, string sql)
+    {
+        using var command = Command(connection, sql);
+        using var reader = command.ExecuteReader();
+        var map = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            map[reader.GetString(0)] = reader.GetInt32(1);
+        }
+        return map;
     }
 
     /// <summary>Runs <paramref name="body"/> alone on a store's connection (a connection serves one command at a time).</summary>

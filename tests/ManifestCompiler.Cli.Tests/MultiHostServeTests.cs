@@ -338,34 +338,27 @@ public sealed class MultiHostServeTests(PostgresCluster cluster) : IAsyncLifetim
     private string Ticker()
     {
         var folder = Path.Combine(_directory, "ticker");
-        Write(folder, "oauth.json", """
+        TestFolders.Write(folder, "oauth.json", """
             { "name": "Ticker", "services": ["jobs"], "isNonOauth": true, "tokens": { "apiKey": "{{apiKey}}" },
               "url": "{{self_url}}", "parameters": { "self_url": "{{generic_callback}}" }, "requiredQueryParams": ["apiKey"], "triggerSteps": [] }
             """);
-        Write(folder, "schema.json", """
+        TestFolders.Write(folder, "schema.json", """
             { "name": "Ticker", "version": "1.0.0", "variables": {},
               "actions": {
                 "schedule-v1": { "skipParser": true, "returnsData": false, "steps": [{ "codeRef": "schedule" }] },
                 "tick-v1": { "skipParser": true, "returnsData": true, "steps": [{ "codeRef": "tick" }] }
               } }
             """);
-        Write(folder, "action/schedule-v1/code/schedule.py", """
+        TestFolders.Write(folder, "action/schedule-v1/code/schedule.py", """
             def main(storage):
                 create_cron_job("tick-v1", "* * * * *", {})
                 return {"ok": True}
             """);
-        Write(folder, "action/tick-v1/code/tick.py", """
+        TestFolders.Write(folder, "action/tick-v1/code/tick.py", """
             def main(storage):
                 return {"ticked": True}
             """);
         return folder;
-    }
-
-    private static void Write(string folder, string path, string text)
-    {
-        var file = Path.Combine(folder, path);
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.WriteAllText(file, text.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
     }
 
     private static JsonObject Tokens() => new() { ["realmId"] = "9130", ["access_token"] = "multi-host-access-token-2c8d", ["refresh_token"] = "multi-host-refresh-9f1e" };

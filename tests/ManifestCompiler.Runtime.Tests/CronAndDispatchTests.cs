@@ -22,11 +22,11 @@ public sealed class CronAndDispatchTests(PoolFixture fixture) : IClassFixture<Po
     private ManifestRuntime Runtime()
     {
         var folder = Path.Combine(_work, "scheduler");
-        Write(folder, "oauth.json", """
+        TestFolders.Write(folder, "oauth.json", """
             { "name": "Scheduler", "services": ["jobs"], "isNonOauth": true, "tokens": { "apiKey": "{{apiKey}}" },
               "url": "{{self_url}}", "parameters": { "self_url": "{{generic_callback}}" }, "requiredQueryParams": ["apiKey"], "triggerSteps": [] }
             """);
-        Write(folder, "schema.json", """
+        TestFolders.Write(folder, "schema.json", """
             { "name": "Scheduler", "version": "1.0.0", "variables": {},
               "actions": {
                 "schedule-v1": { "skipParser": true, "returnsData": false, "steps": [{ "codeRef": "schedule" }] },
@@ -35,22 +35,22 @@ public sealed class CronAndDispatchTests(PoolFixture fixture) : IClassFixture<Po
                 "dispatch-v1": { "skipParser": true, "returnsData": true, "steps": [{ "codeRef": "dispatch" }] }
               } }
             """);
-        Write(folder, "action/schedule-v1/code/schedule.py", """
+        TestFolders.Write(folder, "action/schedule-v1/code/schedule.py", """
             def main(storage):
                 create_cron_job("tick-v1", "*/5 * * * *", {"n": 1})
                 create_cron_job(action="tick-v1", cron="*/5 * * * *", payload={"n": 2})
                 return {"ok": True}
             """);
-        Write(folder, "action/bad-schedule-v1/code/bad.py", """
+        TestFolders.Write(folder, "action/bad-schedule-v1/code/bad.py", """
             def main(storage):
                 create_cron_job("tick-v1", "61 * * * *")
                 return {"ok": True}
             """);
-        Write(folder, "action/tick-v1/code/tick.py", """
+        TestFolders.Write(folder, "action/tick-v1/code/tick.py", """
             def main(storage):
                 return {"n": payload["n"]}
             """);
-        Write(folder, "action/dispatch-v1/code/dispatch.py", """
+        TestFolders.Write(folder, "action/dispatch-v1/code/dispatch.py", """
             def main(storage):
                 answer = dispatch_command("post-products-v1", {"name": "Hustle Plan"}, {"order": 7})
                 return {"dispatched": answer}
@@ -61,13 +61,6 @@ public sealed class CronAndDispatchTests(PoolFixture fixture) : IClassFixture<Po
         var runtime = new ManifestRuntime(fixture.Pool, _instances, _queue, new InMemoryRecordSink(), _events, new RuntimeOptions { TimeProvider = _time, CronJobs = _jobs });
         runtime.AddPlans(PlanCatalog.Load(Assembly.Load(built.Image!)));
         return runtime;
-    }
-
-    private static void Write(string folder, string path, string text)
-    {
-        var file = Path.Combine(folder, path);
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.WriteAllText(file, text.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
     }
 
     [Fact]

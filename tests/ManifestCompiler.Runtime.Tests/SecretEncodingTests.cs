@@ -1,3 +1,4 @@
+using ManifestCompiler.Testing;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
@@ -75,21 +76,21 @@ public sealed class SecretEncodingTests(PoolFixture fixture) : IClassFixture<Poo
     public async Task A_plus_bearing_token_is_absent_from_every_event_in_every_encoding()
     {
         var folder = Path.Combine(_work, "leaky");
-        Write(folder, "oauth.json", """
+        TestFolders.Write(folder, "oauth.json", """
             { "name": "Leaky", "services": ["contacts"], "isNonOauth": true, "tokens": { "apiKey": "{{apiKey}}" },
               "url": "{{self_url}}", "parameters": { "self_url": "{{generic_callback}}" }, "requiredQueryParams": ["apiKey"], "triggerSteps": [] }
             """);
-        Write(folder, "schema.json", """
+        TestFolders.Write(folder, "schema.json", """
             { "name": "Leaky", "version": "1.0.0", "variables": {},
               "actions": {
                 "leak-v1": { "skipParser": true, "returnsData": true, "steps": [{ "codeRef": "leak" }] },
                 "echo-v1": { "skipParser": false, "returnsData": false, "steps": [{ "codeRef": "echo" }] }
               } }
             """);
-        Write(folder, "action/echo-v1/schema.json", """
+        TestFolders.Write(folder, "action/echo-v1/schema.json", """
             { "version": "1.0", "data": { "integrationPersonId": { "dataType": "string", "required": true, "equivalentName": "$.id" } } }
             """);
-        Write(folder, "action/leak-v1/code/leak.py", """
+        TestFolders.Write(folder, "action/leak-v1/code/leak.py", """
             def main(storage):
                 token = integration_variables["apiKey"]
                 logging.info("as written " + token)
@@ -100,7 +101,7 @@ public sealed class SecretEncodingTests(PoolFixture fixture) : IClassFixture<Poo
                 send_to_trigger("echo-v1", {"token": token, "list": [token]})
                 return {"token": token}
             """);
-        Write(folder, "action/echo-v1/code/echo.py", """
+        TestFolders.Write(folder, "action/echo-v1/code/echo.py", """
             def main(storage):
                 return {"no_id": payload["token"]}
             """);
@@ -130,10 +131,4 @@ public sealed class SecretEncodingTests(PoolFixture fixture) : IClassFixture<Poo
         }
     }
 
-    private static void Write(string folder, string path, string text)
-    {
-        var file = Path.Combine(folder, path);
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.WriteAllText(file, text.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
-    }
 }

@@ -83,18 +83,8 @@ public sealed class PostgresPlanSourceStore : IPlanSourceStore, IDisposable, IAs
         return PlanSources.Versions(branch, rows, _protector);
     }
 
-    public async Task<IReadOnlyDictionary<string, int>> LatestVersionsAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, null, "SELECT branch, MAX(version) FROM plan_sources GROUP BY branch");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var latest = new Dictionary<string, int>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            latest[reader.GetString(0)] = reader.GetInt32(1);
-        }
-        return latest;
-    }
+    public Task<IReadOnlyDictionary<string, int>> LatestVersionsAsync(CancellationToken cancellationToken = default) =>
+        PostgresCommands.ReadIntegersByKeyAsync(_dataSource, "SELECT branch, MAX(version) FROM plan_sources GROUP BY branch", cancellationToken);
 
     /// <summary>Completes at the next version any host stores (<c>LISTEN mfc_plans</c>, started at the first call).</summary>
     public Task NextChange() => _listener.NextWakeup();

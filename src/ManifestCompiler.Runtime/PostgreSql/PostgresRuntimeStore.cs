@@ -216,18 +216,8 @@ public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRunQueueW
     }
 
     /// <summary>How many runs are in each state (for hosts and tests).</summary>
-    public async Task<IReadOnlyDictionary<string, int>> CountRunsAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, null, "SELECT state, COUNT(*)::integer FROM runs GROUP BY state");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            counts[reader.GetString(0)] = reader.GetInt32(1);
-        }
-        return counts;
-    }
+    public Task<IReadOnlyDictionary<string, int>> CountRunsAsync(CancellationToken cancellationToken = default) =>
+        PostgresCommands.ReadIntegersByKeyAsync(_dataSource, "SELECT state, COUNT(*)::integer FROM runs GROUP BY state", cancellationToken);
 
     private static RunRequest ReadRun(NpgsqlDataReader reader, string payload) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), payload,

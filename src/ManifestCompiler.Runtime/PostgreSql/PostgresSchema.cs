@@ -136,6 +136,20 @@ internal static class PostgresCommands
         return value is DBNull ? null : value;
     }
 
+    /// <summary>The rows of a two-column query (text, integer) as a map, e.g. counts or latest versions per key.</summary>
+    public static async Task<IReadOnlyDictionary<string, int>> ReadIntegersByKeyAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, sql);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var map = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            map[reader.GetString(0)] = reader.GetInt32(1);
+        }
+        return map;
+    }
+
     /// <summary>The database a connection string names, for messages: host, port and database, never the credentials.</summary>
     public static string Describe(string connectionString)
     {
