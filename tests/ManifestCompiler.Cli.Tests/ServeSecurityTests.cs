@@ -159,6 +159,7 @@ public sealed class ServeSecurityTests : IDisposable
         var addForOthers = await c1Admin.PostAsJsonAsync(host.Url("/chiefonboarding/instances"), new JsonObject { ["manifest"] = "asana-add-user", ["company"] = "c2", ["initial_data"] = new JsonObject() });
         Assert.Equal(HttpStatusCode.Forbidden, addForOthers.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await c1Admin.PostAsync(host.Url("/branches/production/merge/development"), null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await c1Admin.GetAsync(host.Url("/branches"))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await c1Admin.GetAsync(host.Url("/keys"))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await c1Admin.PostAsJsonAsync(host.Url("/keys"), new JsonObject { ["admin"] = true })).StatusCode);
 
