@@ -26,6 +26,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     // Under _gate: the runs this store handed out and has not seen completed or deferred, with the record writes each
     // has made so far (written with its completion), and the connection's synchronous setting and last log sync.
     private readonly Dictionary<string, List<PendingWrite>> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private bool _synchronousFull = true;
     private bool _unsynced;
     private long _lastSync = Stopwatch.GetTimestamp();
@@ -68,7 +69,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
         Locked<IReadOnlyList<(RunRequest, int, string?)>>(() =>
         {
             var runs = ReadRuns("WHERE state = 'dead' ORDER BY seq", null, new List<string>());
-            using var command = Command("SELECT crashes, last_error FROM runs WHERE state = 'dead' ORDER BY seq");
+            var command = Command("SELECT crashes, last_error FROM runs WHERE state = 'dead' ORDER BY seq");
             using var reader = command.ExecuteReader();
             var dead = new List<(RunRequest, int, string?)>();
             for (var i = 0; reader.Read() && i < runs.Count; i++)
@@ -80,6 +81,10 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
 
     public void Dispose()
     {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
         _connection.Dispose();
         _gate.Dispose();
     }
@@ -103,7 +108,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
 
     private List<IntegrationInstance> ReadInstances(string where, params (string, object?)[] parameters)
     {
-        using var command = Command($"SELECT integration, idx, company_id, tokens, tokens_stored_at, dialect FROM instances {where}", parameters);
+        var command = Command($"SELECT integration, idx, company_id, tokens, tokens_stored_at, dialect FROM instances {where}", parameters);
         using var reader = command.ExecuteReader();
         var instances = new List<IntegrationInstance>();
         while (reader.Read())
@@ -152,6 +157,9 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
         return taken;
     });
 
+    // The columns ReadRun reads, in its order.
+    private const string RunColumns = "run_id, correlation_id, instance_id, action, payload, not_before, idempotency_key, parent_run_id, retries_left, caller";
+
     private TakenRun? Take(DateTimeOffset now, RunLeaseTerms terms)
     {
         using var transaction = _connection.BeginTransaction();
@@ -159,57 +167,56 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
         while (true)
         {
             var unreadable = new List<string>();
-            string? expiredOwner = null;
+            RunRequest run;
+            string? expiredOwner;
             // Each branch walks the runs_due index to its first row; one WHERE with OR would read every due run and sort them.
-            using (var command = Command(
-                """
-                SELECT run_id, lease_owner FROM (
-                    SELECT * FROM (SELECT run_id, lease_owner, not_before, seq FROM runs WHERE state = 'queued' AND not_before <= $now ORDER BY not_before, seq LIMIT 1)
+            var command = Command(
+                $"""
+                SELECT {RunColumns}, lease_owner FROM (
+                    SELECT * FROM (SELECT {RunColumns}, lease_owner, seq FROM runs WHERE state = 'queued' AND not_before <= $now ORDER BY not_before, seq LIMIT 1)
                     UNION ALL
-                    SELECT * FROM (SELECT run_id, lease_owner, not_before, seq FROM runs WHERE state = 'taken' AND lease_expires_at <= $now AND lease_owner <> $owner ORDER BY not_before, seq LIMIT 1))
+                    SELECT * FROM (SELECT {RunColumns}, lease_owner, seq FROM runs WHERE state = 'taken' AND lease_expires_at <= $now AND lease_owner <> $owner ORDER BY not_before, seq LIMIT 1))
                 ORDER BY not_before, seq LIMIT 1
-                """, ("$now", at), ("$owner", terms.Owner)))
+                """, transaction, ("$now", at), ("$owner", terms.Owner));
+            using (var reader = command.ExecuteReader())
             {
-                command.Transaction = transaction;
-                using var reader = command.ExecuteReader();
                 if (!reader.Read())
                 {
                     reader.Close();
                     transaction.Commit();
                     return null;
                 }
-                var runId = reader.GetString(0);
-                expiredOwner = reader.IsDBNull(1) ? null : reader.GetString(1);
-                reader.Close();
-                if (expiredOwner is not null)
+                run = ReadRun(reader, unreadable);
+                expiredOwner = reader.IsDBNull(10) ? null : reader.GetString(10);
+            }
+            var runId = run.RunId;
+            if (expiredOwner is not null)
+            {
+                // A take-over: the lease's host died or hung. Counted like a crash, so a run that kills every host
+                // that takes it ends in the dead letters instead of going round the hosts for ever.
+                Execute("UPDATE runs SET crashes = crashes + 1, last_error = $error WHERE run_id = $run", transaction, ("$run", runId), ("$error", RunLeases.Expired(expiredOwner)));
+                if (Execute("UPDATE runs SET state = 'dead', lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run AND crashes >= $max", transaction, ("$run", runId), ("$max", MaxCrashes)) > 0)
                 {
-                    // A take-over: the lease's host died or hung. Counted like a crash, so a run that kills every host
-                    // that takes it ends in the dead letters instead of going round the hosts for ever.
-                    Execute("UPDATE runs SET crashes = crashes + 1, last_error = $error WHERE run_id = $run", transaction, ("$run", runId), ("$error", RunLeases.Expired(expiredOwner)));
-                    if (Execute("UPDATE runs SET state = 'dead', lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run AND crashes >= $max", transaction, ("$run", runId), ("$max", MaxCrashes)) > 0)
-                    {
-                        continue;
-                    }
-                }
-                var run = ReadRuns("WHERE run_id = $run", transaction, unreadable, ("$run", runId)).Single();
-                if (unreadable.Count > 0)
-                {
-                    // Poison data never wedges the queue: a payload this key cannot open goes to the dead letters, visibly.
-                    Execute("UPDATE runs SET state = 'dead', last_error = $error, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run", transaction,
-                        ("$run", runId), ("$error", "the run's payload cannot be decrypted with this store's token key"));
                     continue;
                 }
-                var lease = new RunLease(runId, RunLeases.NewLeaseId(), terms.Owner, RunLeases.ExpiryOf(now, terms.Duration));
-                Execute("UPDATE runs SET state = 'taken', lease_id = $lease, lease_owner = $owner, lease_expires_at = $expires WHERE run_id = $run", transaction,
-                    ("$run", runId), ("$lease", lease.LeaseId), ("$owner", lease.Owner), ("$expires", lease.ExpiresAt.ToUnixTimeMilliseconds()));
-                transaction.Commit();
-                // A run taken over from another host (or a lease of this store's own earlier take) keeps what it buffered.
-                if (!_pending.ContainsKey(runId))
-                {
-                    _pending[runId] = [];
-                }
-                return new TakenRun(run, lease);
             }
+            if (unreadable.Count > 0)
+            {
+                // Poison data never wedges the queue: a payload this key cannot open goes to the dead letters, visibly.
+                Execute("UPDATE runs SET state = 'dead', last_error = $error, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run", transaction,
+                    ("$run", runId), ("$error", "the run's payload cannot be decrypted with this store's token key"));
+                continue;
+            }
+            var lease = new RunLease(runId, RunLeases.NewLeaseId(), terms.Owner, RunLeases.ExpiryOf(now, terms.Duration));
+            Execute("UPDATE runs SET state = 'taken', lease_id = $lease, lease_owner = $owner, lease_expires_at = $expires WHERE run_id = $run", transaction,
+                ("$run", runId), ("$lease", lease.LeaseId), ("$owner", lease.Owner), ("$expires", lease.ExpiresAt.ToUnixTimeMilliseconds()));
+            transaction.Commit();
+            // A run taken over from another host (or a lease of this store's own earlier take) keeps what it buffered.
+            if (!_pending.ContainsKey(runId))
+            {
+                _pending[runId] = [];
+            }
+            return new TakenRun(run, lease);
         }
     }
 
@@ -233,13 +240,15 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     /// </summary>
     private Task<bool> EndAsync(RunLease lease, string sql, params (string Name, object? Value)[] parameters) => Locked(() => Commit(false, () =>
     {
-        using var transaction = _connection.BeginTransaction();
-        if (_pending.TryGetValue(lease.RunId, out var writes))
+        // A run that wrote nothing ends in one statement, which is its own transaction.
+        _pending.TryGetValue(lease.RunId, out var writes);
+        using var transaction = writes is { Count: > 0 } ? _connection.BeginTransaction() : null;
+        if (transaction is not null)
         {
-            WritePending(writes, transaction);
+            WritePending(writes!, transaction);
         }
         var ended = Execute(sql, transaction, [("$run", lease.RunId), ("$lease", lease.LeaseId), .. parameters]) > 0;
-        transaction.Commit();
+        transaction?.Commit();
         if (ended)
         {
             _pending.Remove(lease.RunId);
@@ -258,7 +267,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default) => Locked(() =>
     {
-        using var command = Command("SELECT MIN(not_before) FROM runs WHERE state = 'queued'");
+        var command = Command("SELECT MIN(not_before) FROM runs WHERE state = 'queued'");
         return command.ExecuteScalar() is long due ? DateTimeOffset.FromUnixTimeMilliseconds(due) : (DateTimeOffset?)null;
     });
 
@@ -273,30 +282,35 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     /// to <paramref name="unreadable"/> (or, without that list, the error is thrown).</summary>
     private List<RunRequest> ReadRuns(string where, SqliteTransaction? transaction, List<string>? unreadable, params (string, object?)[] parameters)
     {
-        using var command = Command($"SELECT run_id, correlation_id, instance_id, action, payload, not_before, idempotency_key, parent_run_id, retries_left, caller FROM runs {where}", parameters);
-        command.Transaction = transaction;
+        var command = Command($"SELECT {RunColumns} FROM runs {where}", transaction, parameters);
         using var reader = command.ExecuteReader();
         var runs = new List<RunRequest>();
         while (reader.Read())
         {
-            string payload;
-            try
-            {
-                payload = Open(reader.GetString(4));
-            }
-            catch (Exception e) when (unreadable is not null && e is CryptographicException or FormatException)
-            {
-                unreadable.Add(reader.GetString(0));
-                payload = "";
-            }
-            runs.Add(new RunRequest(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), payload,
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6),
-                reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.IsDBNull(8) ? null : reader.GetInt32(8),
-                reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<RunCaller>(reader.GetString(9))));
+            runs.Add(ReadRun(reader, unreadable));
         }
         return runs;
+    }
+
+    /// <summary>The run at the reader's row (<see cref="RunColumns"/> first); see <see cref="ReadRuns(string, SqliteTransaction?, List{string}?, ValueTuple{string, object?}[])"/> for <paramref name="unreadable"/>.</summary>
+    private RunRequest ReadRun(SqliteDataReader reader, List<string>? unreadable)
+    {
+        string payload;
+        try
+        {
+            payload = Open(reader.GetString(4));
+        }
+        catch (Exception e) when (unreadable is not null && e is CryptographicException or FormatException)
+        {
+            unreadable.Add(reader.GetString(0));
+            payload = "";
+        }
+        return new RunRequest(
+            reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), payload,
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6),
+            reader.IsDBNull(7) ? null : reader.GetString(7),
+            reader.IsDBNull(8) ? null : reader.GetInt32(8),
+            reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<RunCaller>(reader.GetString(9)));
     }
 
     // --- cron jobs ------------------------------------------------------------------------------------
@@ -328,7 +342,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
 
     private IReadOnlyList<CronJob> ReadJobs(string where, params (string, object?)[] parameters)
     {
-        using var command = Command($"SELECT instance_id, name, action, payload, cron, cursor, next_due FROM cron_jobs {where}", parameters);
+        var command = Command($"SELECT instance_id, name, action, payload, cron, cursor, next_due FROM cron_jobs {where}", parameters);
         using var reader = command.ExecuteReader();
         var jobs = new List<CronJob>();
         while (reader.Read())
@@ -346,7 +360,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
 
     public Task<DateTimeOffset?> NextJobDueAsync(CancellationToken cancellationToken = default) => Locked(() =>
     {
-        using var command = Command("SELECT MIN(next_due) FROM cron_jobs");
+        var command = Command("SELECT MIN(next_due) FROM cron_jobs");
         return command.ExecuteScalar() is long due ? DateTimeOffset.FromUnixTimeMilliseconds(due) : (DateTimeOffset?)null;
     });
 
@@ -370,7 +384,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     public Task<OAuthState?> TakeAsync(string nonceHash, CancellationToken cancellationToken = default) => Locked(() => Synced(() =>
     {
         // DELETE … RETURNING: the read and the removal are one statement, so a nonce is redeemed at most once.
-        using var command = Command("DELETE FROM oauth_states WHERE nonce_hash = $hash RETURNING company_id, integration, instance_id, redirect, expires_at", ("$hash", nonceHash));
+        var command = Command("DELETE FROM oauth_states WHERE nonce_hash = $hash RETURNING company_id, integration, instance_id, redirect, expires_at", ("$hash", nonceHash));
         using var reader = command.ExecuteReader();
         return reader.Read()
             ? new OAuthState(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)))
@@ -419,7 +433,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     /// <summary>The stored records of an action as JSON, in the order they were written.</summary>
     public Task<IReadOnlyList<string>> ReadRecordsAsync(string action) => Locked<IReadOnlyList<string>>(() =>
     {
-        using var command = Command("SELECT record FROM records WHERE action = $action ORDER BY rowid", ("$action", action));
+        var command = Command("SELECT record FROM records WHERE action = $action ORDER BY rowid", ("$action", action));
         using var reader = command.ExecuteReader();
         var records = new List<string>();
         while (reader.Read())
@@ -478,19 +492,41 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     {
         if (_unsynced)
         {
-            using var command = Command("PRAGMA wal_checkpoint(PASSIVE);");
+            var command = Command("PRAGMA wal_checkpoint(PASSIVE);");
             command.ExecuteNonQuery();
             _unsynced = false;
             _lastSync = Stopwatch.GetTimestamp();
         }
     }
 
-    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters) => SqliteFiles.Command(_connection, sql, parameters);
+    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters) => Command(sql, null, parameters);
+
+    /// <summary>
+    /// The store's command for <paramref name="sql"/>, prepared once and kept (statements are constants of this class, so
+    /// the cache is bounded): preparing the queue's statements again on every run cost more than running them. Owned
+    /// by the store, never disposed by its caller; used under <see cref="_gate"/>, one reader at a time.
+    /// </summary>
+    private SqliteCommand Command(string sql, SqliteTransaction? transaction, params (string Name, object? Value)[] parameters)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = _connection.CreateCommand();
+            command.CommandText = sql;
+            _commands[sql] = command;
+        }
+        command.Transaction = transaction;
+        command.Parameters.Clear();
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return command;
+    }
 
     private int Execute(string sql, params (string Name, object? Value)[] parameters) => Execute(sql, null, parameters);
 
     private int Execute(string sql, SqliteTransaction? transaction, params (string Name, object? Value)[] parameters) =>
-        SqliteFiles.Execute(_connection, transaction, sql, parameters);
+        Command(sql, transaction, parameters).ExecuteNonQuery();
 }
 
 /// <summary>
@@ -563,7 +599,7 @@ internal static class SqliteFiles
         PrivateFiles.EnsureExists(path);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
-        using var command = Command(connection, "PRAGMA journal_mode = WAL;");
+        using var command = Command(connection, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 10000;");
         command.ExecuteNonQuery();
         return connection;
     }

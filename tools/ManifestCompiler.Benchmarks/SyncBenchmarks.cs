@@ -3,7 +3,9 @@ using System.Net;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
 using ManifestCompiler.Runtime;
 using ManifestCompiler.Runtime.Hosting;
 using ManifestCompiler.Runtime.PostgreSql;
@@ -30,9 +32,24 @@ namespace ManifestCompiler.Benchmarks;
 /// </summary>
 // One invocation per iteration for all five (the PostgreSQL ones need it for their iteration setup), so they share one
 // job and the summary's ratios cover all of them.
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3, invocationCount: 1)]
+[Config(typeof(SyncJobConfig))]
 public class SyncBenchmarks
 {
+    /// <summary>
+    /// 1 warm-up and 3 measured iterations; <c>MC_BENCH_SYNC_ITERATIONS=N</c> makes it N measured and no warm-up, for the
+    /// 10,000-invoice run on a machine where each run's forked process bounds the sync (one operation then takes minutes,
+    /// and its first seconds of JIT are lost in them).
+    /// </summary>
+    private sealed class SyncJobConfig : ManualConfig
+    {
+        public SyncJobConfig()
+        {
+            var iterations = int.TryParse(Environment.GetEnvironmentVariable("MC_BENCH_SYNC_ITERATIONS"), out var count) && count > 0 ? count : (int?)null;
+            AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(iterations is null ? 1 : 0)
+                .WithIterationCount(iterations ?? 3).WithInvocationCount(1).WithUnrollFactor(1));
+        }
+    }
+
     /// <summary>10,000; <c>MC_BENCH_SYNC_INVOICES</c> sets fewer for a quick check on a busy machine (records/s is then not comparable).</summary>
     public static readonly int InvoiceCount = int.TryParse(Environment.GetEnvironmentVariable("MC_BENCH_SYNC_INVOICES"), out var count) && count > 0 ? count : 10_000;
     private SyncSetup _setup = null!;
