@@ -89,19 +89,39 @@ public static class JsonPathEmitter
 
         /// <summary>A field holding the selector's name in UTF-8 for the fast member lookup, or <c>null</c> when the
         /// name holds a lone surrogate (which UTF-8 cannot carry; the lookup then compares strings).</summary>
-        public string Utf8Name(NameSelectorSyntax selector)
+        public string Utf8Name(NameSelectorSyntax selector) => Utf8(selector.Name, selector.Utf8Name);
+
+        /// <summary>A field holding a string literal in UTF-8 (the same field as a name with that text), or <c>null</c>
+        /// when it holds a lone surrogate.</summary>
+        public string Utf8Text(string text)
         {
-            if (_utf8Names.TryGetValue(selector.Name, out var field))
+            byte[]? bytes;
+            try
+            {
+                bytes = StrictUtf8.GetBytes(text);
+            }
+            catch (System.Text.EncoderFallbackException)
+            {
+                bytes = null;
+            }
+            return Utf8(text, bytes);
+        }
+
+        private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+        private string Utf8(string text, byte[]? bytes)
+        {
+            if (_utf8Names.TryGetValue(text, out var field))
             {
                 return field;
             }
-            if (selector.Utf8Name is not { } bytes)
+            if (bytes is null)
             {
-                return _utf8Names[selector.Name] = "null";
+                return _utf8Names[text] = "null";
             }
             field = "U" + _utf8Names.Count;
             Fields.Add($"private static readonly byte[] {field} = new byte[] {{ {string.Join(", ", bytes)} }};");
-            return _utf8Names[selector.Name] = field;
+            return _utf8Names[text] = field;
         }
 
         /// <summary>One step of a singular query as a C# condition: the member or element of <paramref name="from"/>,

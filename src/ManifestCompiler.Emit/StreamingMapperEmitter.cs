@@ -721,7 +721,7 @@ internal static class StreamingMapperEmitter
                 };
                 if (other is QueryExpressionSyntax query && literal is not null)
                 {
-                    var test = $"{Streaming}.EqualsStringAt(json, s.C{operands[query.Query]}, {CSharpLiterals.String(literal)})";
+                    var test = $"{Streaming}.EqualsStringAt(json, s.C{operands[query.Query]}, {members.Utf8Text(literal)}, {CSharpLiterals.String(literal)})";
                     return comparison.Operator == Support.JsonPathComparison.Equal ? test : "!" + test;
                 }
             }

@@ -116,6 +116,77 @@ public sealed class StreamingMapperTests
         Assert.True(mapped > cases / 20 && failed > cases / 20, $"{mapped} mapped, {failed} with errors of {cases}");
     }
 
+    /// <summary>The date and date-time conversions read the usual forms from the UTF-8 bytes (issue 17); on random
+    /// date-shaped strings (every component at and past its bounds, fractions, offsets, mutations) both conversions
+    /// of both mappers agree with the string parse the DOM mapper always did, value and offset alike.</summary>
+    [Fact]
+    public void Dates_and_date_times_read_from_UTF8_bytes_as_the_string_parse_reads_them()
+    {
+        string[] fixedSamples =
+        [
+            "2024-01-05", "2024-02-29", "2023-02-29", "0001-01-01", "9999-12-31", "0000-01-01", "2024-13-01", "2024-00-10", "2024-01-00", "2024-1-05",
+            "2024-01-05T10:42:28-08:00", "2024-01-05T10:42:28Z", "2024-01-05T10:42:28.5Z", "2024-01-05T10:42:28.1234567+05:30", "2024-01-05T10:42:28.12345678Z",
+            "2024-01-05T24:00:00Z", "2024-01-05T23:59:60Z", "2024-01-05T10:42:28+14:00", "2024-01-05T10:42:28+13:59", "2024-01-05T10:42:28-00:00",
+            "0001-01-01T00:00:00Z", "0002-01-01T00:00:00+13:00", "9998-12-31T23:59:59-13:00", "9999-12-31T23:59:59-01:00", "2024-01-05t10:42:28z",
+            "2024-01-05T10:42:28.Z", "2024-01-05T10:42:28+0800", "2024-01-05T10:42:28", "2024-01-05 10:42:28Z", "2024-01-05T10:42Z", "2024-01-05T10:42:28.9999999Z",
+        ];
+        foreach (var text in fixedSamples)
+        {
+            AssertDateConversions(text);
+        }
+        Gen.Int.Select(seed => DateText(new Random(seed))).Sample(AssertDateConversions, iter: 60_000);
+    }
+
+    private static void AssertDateConversions(string text)
+    {
+        var expectedDate = DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date.ToString("O", CultureInfo.InvariantCulture) : "no";
+        var expectedTime = DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var time)
+            ? time.ToString("O", CultureInfo.InvariantCulture) : "no";
+        var json = Encoding.UTF8.GetBytes("\"" + text + "\"");
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        using var document = JsonDocument.Parse(json);
+        var actual = (
+            FieldConversions.TryDate(ref reader, out var readDate) ? readDate.ToString("O", CultureInfo.InvariantCulture) : "no",
+            FieldConversions.TryDateTime(ref reader, out var readTime) ? readTime.ToString("O", CultureInfo.InvariantCulture) : "no",
+            FieldConversions.TryDate(document.RootElement, out var domDate) ? domDate.ToString("O", CultureInfo.InvariantCulture) : "no",
+            FieldConversions.TryDateTime(document.RootElement, out var domTime) ? domTime.ToString("O", CultureInfo.InvariantCulture) : "no");
+        Assert.Equal((expectedDate, expectedTime, expectedDate, expectedTime), actual);
+    }
+
+    /// <summary>A date or date-time of RFC 3339 shape, each component drawn across and past its bounds, sometimes mutated.</summary>
+    private static string DateText(Random random)
+    {
+        string Digits(int max, int width) => random.Next(max + 1).ToString(CultureInfo.InvariantCulture).PadLeft(width, '0');
+        var text = $"{(random.Next(10) == 0 ? random.Next(2) == 0 ? "0000" : random.Next(2) == 0 ? "0001" : "9999" : Digits(9999, 4))}-{Digits(13, 2)}-{Digits(32, 2)}";
+        if (random.Next(4) > 0)
+        {
+            text += $"T{Digits(25, 2)}:{Digits(61, 2)}:{Digits(61, 2)}";
+            if (random.Next(2) == 0)
+            {
+                text += "." + string.Concat(Enumerable.Range(0, random.Next(0, 10)).Select(_ => (char)('0' + random.Next(10))));
+            }
+            text += random.Next(5) switch
+            {
+                0 => "Z",
+                1 => "",
+                _ => (random.Next(2) == 0 ? "+" : "-") + Digits(15, 2) + ":" + Digits(60, 2),
+            };
+        }
+        if (random.Next(5) == 0)
+        {
+            const string alphabet = "0123456789-:T.Z+ tz";
+            var at = random.Next(text.Length);
+            text = random.Next(3) switch
+            {
+                0 => text.Remove(at, 1),
+                1 => text.Insert(at, alphabet[random.Next(alphabet.Length)].ToString()),
+                _ => text[..at] + alphabet[random.Next(alphabet.Length)] + text[(at + 1)..],
+            };
+        }
+        return text;
+    }
+
     /// <summary>Both mappers on one document: the same description of record, errors or exception, else a failure.</summary>
     private static string Outcome(IRecordMapper mapper, string json)
     {
@@ -288,6 +359,7 @@ public sealed class StreamingMapperTests
     private static readonly string[] Dates =
     [
         "2024-01-05", "2024-02-30", "05/01/2024", "2024-01-05T10:42:28-08:00", "2024-01-05T10:42:28Z", "2024-01-05T10:42:28", " 2024-01-05T10:42:28Z ", "2024-01-05\\u0054", "",
+        "2024-02-29", "2024-01-05T10:42:28.1234567+05:30", "2024-01-05T10:42:28.12345678Z", "2024-01-05T23:59:60Z", "2024-01-05T10:42:28+14:00", "2024-01-05\\u005410:42:28Z",
     ];
 
     private static readonly string[] Numbers =

@@ -77,6 +77,32 @@ public static class StreamingMapping
         return JsonStrings.ValueEquals(JsonElement.ParseValue(ref reader), literal);
     }
 
+    /// <summary><c>== 'literal'</c> as <see cref="EqualsStringAt(ReadOnlySpan{byte}, int, string)"/>, first on the
+    /// document's bytes: a value without escapes equals the literal exactly when its bytes equal the literal's UTF-8
+    /// (<paramref name="utf8Literal"/>, null when the literal holds a lone surrogate). No second reader, no transcoding.</summary>
+    public static bool EqualsStringAt(ReadOnlySpan<byte> json, int offset, byte[]? utf8Literal, string literal)
+    {
+        if (offset < 0)
+        {
+            return false;
+        }
+        if (json[offset] != (byte)'"')
+        {
+            // Offsets are those of values, so anything but a quote starts a value that is no string.
+            return false;
+        }
+        if (utf8Literal is not null)
+        {
+            var text = json[(offset + 1)..];
+            var end = text.IndexOfAny((byte)'"', (byte)'\\');
+            if (end >= 0 && text[end] == (byte)'"')
+            {
+                return text[..end].SequenceEqual(utf8Literal);
+            }
+        }
+        return EqualsStringAt(json, offset, literal);
+    }
+
     /// <summary>Whether the current property name, which holds escapes, equals a selector's name (no lone surrogate
     /// in it). A name holding an escaped lone surrogate equals no such name; the reader throws for it.</summary>
     public static bool EscapedNameEquals(ref Utf8JsonReader reader, byte[] utf8Name)

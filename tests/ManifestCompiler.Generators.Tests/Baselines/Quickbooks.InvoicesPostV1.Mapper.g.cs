@@ -42,6 +42,7 @@ namespace ManifestCompiler.Generated.Quickbooks
         private static readonly byte[] U15 = new byte[] { 77, 101, 116, 97, 68, 97, 116, 97 };
         private static readonly byte[] U16 = new byte[] { 76, 97, 115, 116, 85, 112, 100, 97, 116, 101, 100, 84, 105, 109, 101 };
         private static readonly byte[] U17 = new byte[] { 66, 105, 108, 108, 65, 100, 100, 114 };
+        private static readonly byte[] U18 = new byte[] { 83, 97, 108, 101, 115, 73, 116, 101, 109, 76, 105, 110, 101, 68, 101, 116, 97, 105, 108 };
 
         public static readonly InvoicesPostV1Mapper Instance = new();
 
@@ -1150,7 +1151,7 @@ namespace ManifestCompiler.Generated.Quickbooks
         private static void Sn12_each(ref global::System.Text.Json.Utf8JsonReader reader, global::System.ReadOnlySpan<byte> json, int at, ref StreamState s)
         {
             Sn15(ref reader, json, at, ref s);
-            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EqualsStringAt(json, s.C0, "SalesItemLineDetail") && s.C1 >= 0)
+            if (global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.EqualsStringAt(json, s.C0, U18, "SalesItemLineDetail") && s.C1 >= 0)
             {
                 (s.L10 ??= new global::System.Collections.Generic.List<global::System.Text.Json.JsonElement>()).Add(global::ManifestCompiler.Runtime.Support.Mapping.StreamingMapping.ElementAt(json, s.C1));
             }
