@@ -52,22 +52,7 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
             var step = action.Steps[i];
             Event(DebugLevel.Debug, $"Starting step {i + 1} of {action.Steps.Count}", "lifecycle");
             Event(DebugLevel.Debug, "Starting code execution step", "lifecycle");
-            var request = new PythonStepRequest
-            {
-                TenantId = _instance.Id,
-                Source = step.Source,
-                FileName = step.CodePath,
-                Payload = payload?.DeepClone(),
-                Storage = (JsonObject)storage.DeepClone(),
-                Variables = (JsonObject)variables.DeepClone(),
-                IntegrationVariables = (JsonObject)_instance.Tokens.DeepClone(),
-                AllVariables = (JsonObject)all.DeepClone(),
-                Action = action.Name,
-                CompanyId = _instance.CompanyId,
-                PersonId = run.Caller?.PersonId,
-                Integration = _instance.Id,
-                WebhookUrl = Services.WebhookUrl(_instance),
-            };
+            var request = StepRequest(step, payload, storage, variables, all);
             var stepResult = await Services.Pool.RunAsync(request, new RunEffects(this), cancellationToken).ConfigureAwait(false);
             foreach (var log in stepResult.Logs)
             {
@@ -101,6 +86,24 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
         Event(DebugLevel.Debug, $"Finished execution of action: {action.Name}", "lifecycle");
         return new RunOutcome(run, RunStatus.Succeeded, result, null);
     }
+
+    /// <summary>The request for one step of this run: the instance as the worker's tenant, the run's values as its globals.</summary>
+    internal PythonStepRequest StepRequest(StepPlan step, JsonNode? payload, JsonObject storage, JsonObject variables, JsonObject all) => new()
+    {
+        TenantId = _instance.Id,
+        Source = step.Source,
+        FileName = step.CodePath,
+        Payload = payload?.DeepClone(),
+        Storage = (JsonObject)storage.DeepClone(),
+        Variables = (JsonObject)variables.DeepClone(),
+        IntegrationVariables = (JsonObject)_instance.Tokens.DeepClone(),
+        AllVariables = (JsonObject)all.DeepClone(),
+        Action = action.Name,
+        CompanyId = _instance.CompanyId,
+        PersonId = run.Caller?.PersonId,
+        Integration = _instance.Id,
+        WebhookUrl = Services.WebhookUrl(_instance),
+    };
 
     /// <summary>Each record (a dict, or each dict of a list) through the action's mapper into the sink; failures are kept and reported.</summary>
     internal async Task<int> MapAsync(ActionPlan target, JsonNode data, CancellationToken cancellationToken)
