@@ -2,6 +2,9 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ManifestCompiler.Runtime;
 using ManifestCompiler.Runtime.Bossi;
 using ManifestCompiler.Runtime.Python;
@@ -20,10 +23,23 @@ namespace ManifestCompiler.Benchmarks;
 /// methods, on the same invoices, so (a) minus their sum is the dispatch around them (the run loop, the lease
 /// heartbeat, the run history, the activity).
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+[Config(typeof(Config))]
 [MemoryDiagnoser]
 public class HostRunCostBenchmarks
 {
+    /// <summary>
+    /// One launch, 3 warm-up and 15 measured iterations; with <c>MC_BENCH_IN_PROCESS=1</c> in this process (no
+    /// generated project to build, for a machine too busy to build one within BenchmarkDotNet's timeout).
+    /// </summary>
+    private sealed class Config : ManualConfig
+    {
+        public Config()
+        {
+            var job = Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(15);
+            AddJob(Environment.GetEnvironmentVariable("MC_BENCH_IN_PROCESS") == "1" ? job.WithToolchain(InProcessEmitToolchain.Instance) : job);
+        }
+    }
+
     public const int Runs = 1_000;
     private const string Action = "invoices-post-v1";
     /// <summary>Whether this process has checked the stand-in against the real step (once is enough: both are fixed).</summary>
