@@ -1,7 +1,10 @@
 using ManifestCompiler.Runtime.Support.Json;
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ManifestCompiler.Runtime.Python;
+using ManifestCompiler.Runtime.Support.Mapping;
 using ManifestCompiler.Runtime.Support.Plans;
 
 namespace ManifestCompiler.Runtime.Bossi;
@@ -69,7 +72,8 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
                 continue;
             }
             storage = stepResult.Storage ?? storage;
-            if (stepResult.ReturnValue is JsonObject returned)
+            // After the last step storage is read by nobody: merging the result into it would only copy it.
+            if (i + 1 < action.Steps.Count && stepResult.ReturnValue is JsonObject returned)
             {
                 foreach (var (name, value) in returned)
                 {
@@ -87,17 +91,21 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
         return new RunOutcome(run, RunStatus.Succeeded, result, null);
     }
 
-    /// <summary>The request for one step of this run: the instance as the worker's tenant, the run's values as its globals.</summary>
+    /// <summary>
+    /// The request for one step of this run: the instance as the worker's tenant, the run's values as its globals.
+    /// They are passed as they are, not copied: the runner serializes them when the step starts and changes none
+    /// (<see cref="PythonStepRequest"/>), and this run changes none of them in place while the step runs.
+    /// </summary>
     internal PythonStepRequest StepRequest(StepPlan step, JsonNode? payload, JsonObject storage, JsonObject variables, JsonObject all) => new()
     {
         TenantId = _instance.Id,
         Source = step.Source,
         FileName = step.CodePath,
-        Payload = payload?.DeepClone(),
-        Storage = (JsonObject)storage.DeepClone(),
-        Variables = (JsonObject)variables.DeepClone(),
-        IntegrationVariables = (JsonObject)_instance.Tokens.DeepClone(),
-        AllVariables = (JsonObject)all.DeepClone(),
+        Payload = payload,
+        Storage = storage,
+        Variables = variables,
+        IntegrationVariables = _instance.Tokens,
+        AllVariables = all,
         Action = action.Name,
         CompanyId = _instance.CompanyId,
         PersonId = run.Caller?.PersonId,
@@ -111,11 +119,28 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
         var mapper = target.Mapper ?? throw new StepEffectException($"action '{target.Name}' has no field mapping");
         var records = data is JsonArray array ? array.ToList() : [data];
         var mapped = 0;
+        var utf8 = new ArrayBufferWriter<byte>();
         for (var i = 0; i < records.Count; i++)
         {
-            var json = records[i]?.ToJsonString() ?? "null";
-            using var document = DataJson.ParseDocument(json);
-            var result = mapper.Map(document.RootElement);
+            // Written as UTF-8 (the bytes ToJsonString would transcode to a string, and parsing back again), the
+            // text kept only for a record that does not map.
+            utf8.ResetWrittenCount();
+            using (var writer = new Utf8JsonWriter(utf8))
+            {
+                if (records[i] is { } node)
+                {
+                    node.WriteTo(writer);
+                }
+                else
+                {
+                    writer.WriteNullValue();
+                }
+            }
+            MappingResult<object> result;
+            using (var document = DataJson.ParseDocument(utf8.WrittenMemory))
+            {
+                result = mapper.Map(document.RootElement);
+            }
             var key = NextKey("record");
             if (result.Record is { } record)
             {
@@ -124,6 +149,7 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
             }
             else
             {
+                var json = Encoding.UTF8.GetString(utf8.WrittenSpan);
                 await Services.Records.WriteFailureAsync(new MappingFailure(key, _instance.Id, target.Name, run.RunId, result.Errors, json), cancellationToken).ConfigureAwait(false);
                 Event(DebugLevel.Warning, $"Record {i + 1} of {records.Count} for {target.Name} did not map: {string.Join("; ", result.Errors.Select(e => e.Message))}", "mapping_error", code: 422, data: Services.Redactor.Redact(records[i])?.ToJsonString() ?? "null");
             }
