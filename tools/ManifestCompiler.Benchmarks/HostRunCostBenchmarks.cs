@@ -19,9 +19,11 @@ namespace ManifestCompiler.Benchmarks;
 /// in the setup), so what is timed is the queue (in memory), the payload and tokens, the variables, the step request,
 /// the events and their masking, the mapper and the record sink. One operation is one run; each invocation runs
 /// <see cref="Runs"/> runs, queued as the sync queues them (one full QuickBooks invoice per run, about 1.6 KB).
-/// (a) is the whole run; (b) the same with events dropped; (c)–(j) time one phase each through the engine's own
+/// (a) is the whole run; (b) the same with events dropped; (c)–(i) time one phase each through the engine's own
 /// methods, on the same invoices, so (a) minus their sum is the dispatch around them (the run loop, the lease
-/// heartbeat, the run history, the activity).
+/// heartbeat, the run history, the activity, the outcome). (j) is the mapper inside (i); (f0) and (j0) are (f) and (j)
+/// done as the runtime did them before issue 17 (every value copied into the request; the record through a string),
+/// side by side with what it does now.
 /// </summary>
 [Config(typeof(Config))]
 [MemoryDiagnoser]
@@ -134,16 +136,15 @@ public class HostRunCostBenchmarks
         return Check(count);
     }
 
-    [Benchmark(OperationsPerInvoke = Runs, Description = "(f) step request")]
+    [Benchmark(OperationsPerInvoke = Runs, Description = "(f) step request (payload parsed in (d))")]
     public int StepRequest()
     {
         var runtime = NewRuntime(new DebugEventLog());
         var all = runtime.Bossi.AllVariables(_plan, _instance, out var variables, out _);
         var count = 0;
-        foreach (var run in _runs)
+        for (var i = 0; i < Runs; i++)
         {
-            var payload = DataJson.ParseNode(run.PayloadJson);
-            count += Execution(runtime, run).StepRequest(_action.Steps[0], payload, [], variables, all).Payload is not null ? 1 : 0;
+            count += Execution(runtime, _runs[i]).StepRequest(_action.Steps[0], _requests[i].Payload, [], variables, all).Payload is not null ? 1 : 0;
         }
         return Check(count);
     }
@@ -197,10 +198,37 @@ public class HostRunCostBenchmarks
         var mapped = 0;
         foreach (var result in _results)
         {
+            using var document = DataJson.ParseDocument(JsonSerializer.SerializeToUtf8Bytes(result, DataJson.SerializerOptions));
+            mapped += mapper.Map(document.RootElement).Record is not null ? 1 : 0;
+        }
+        return Check(mapped);
+    }
+
+    [Benchmark(OperationsPerInvoke = Runs, Description = "(j0) (j) as before issue 17: through a string")]
+    public int MapperThroughString()
+    {
+        var mapper = _action.Mapper!;
+        var mapped = 0;
+        foreach (var result in _results)
+        {
             using var document = DataJson.ParseDocument(result.ToJsonString());
             mapped += mapper.Map(document.RootElement).Record is not null ? 1 : 0;
         }
         return Check(mapped);
+    }
+
+    [Benchmark(OperationsPerInvoke = Runs, Description = "(f0) (f) as before issue 17: each value copied")]
+    public int StepRequestCopied()
+    {
+        var runtime = NewRuntime(new DebugEventLog());
+        var all = runtime.Bossi.AllVariables(_plan, _instance, out var variables, out _);
+        var count = 0;
+        for (var i = 0; i < Runs; i++)
+        {
+            var request = Execution(runtime, _runs[i]).StepRequest(_action.Steps[0], _requests[i].Payload?.DeepClone(), [], (JsonObject)variables.DeepClone(), (JsonObject)all.DeepClone());
+            count += request.IntegrationVariables!.DeepClone() is not null ? 1 : 0;
+        }
+        return Check(count);
     }
 
     private async Task<int> RunAllAsync(IDebugEventSink events)

@@ -1,5 +1,4 @@
 using ManifestCompiler.Runtime.Support.Json;
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -119,25 +118,13 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
         var mapper = target.Mapper ?? throw new StepEffectException($"action '{target.Name}' has no field mapping");
         var records = data is JsonArray array ? array.ToList() : [data];
         var mapped = 0;
-        var utf8 = new ArrayBufferWriter<byte>();
         for (var i = 0; i < records.Count; i++)
         {
-            // Written as UTF-8 (the bytes ToJsonString would transcode to a string, and parsing back again), the
-            // text kept only for a record that does not map.
-            utf8.ResetWrittenCount();
-            using (var writer = new Utf8JsonWriter(utf8))
-            {
-                if (records[i] is { } node)
-                {
-                    node.WriteTo(writer);
-                }
-                else
-                {
-                    writer.WriteNullValue();
-                }
-            }
+            // UTF-8 for the parser (what ToJsonString wrote before transcoding it to a string, parsed back again);
+            // the text is made only for a record that does not map.
+            var utf8 = JsonSerializer.SerializeToUtf8Bytes(records[i], DataJson.SerializerOptions);
             MappingResult<object> result;
-            using (var document = DataJson.ParseDocument(utf8.WrittenMemory))
+            using (var document = DataJson.ParseDocument(utf8))
             {
                 result = mapper.Map(document.RootElement);
             }
@@ -149,7 +136,7 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
             }
             else
             {
-                var json = Encoding.UTF8.GetString(utf8.WrittenSpan);
+                var json = Encoding.UTF8.GetString(utf8);
                 await Services.Records.WriteFailureAsync(new MappingFailure(key, _instance.Id, target.Name, run.RunId, result.Errors, json), cancellationToken).ConfigureAwait(false);
                 Event(DebugLevel.Warning, $"Record {i + 1} of {records.Count} for {target.Name} did not map: {string.Join("; ", result.Errors.Select(e => e.Message))}", "mapping_error", code: 422, data: Services.Redactor.Redact(records[i])?.ToJsonString() ?? "null");
             }
