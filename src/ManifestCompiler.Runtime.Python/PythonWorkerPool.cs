@@ -25,7 +25,7 @@ public sealed record PythonWorkerInfo(string Id, string? TenantId, int ProcessId
 /// warm so a new tenant does not wait for a process start.
 /// </para>
 /// </summary>
-public sealed class PythonWorkerPool : IAsyncDisposable
+public sealed class PythonWorkerPool : IPythonStepRunner, IAsyncDisposable
 {
     private readonly PythonWorkerPoolOptions options;
     private readonly WorkerLauncher launcher;
@@ -102,7 +102,7 @@ public sealed class PythonWorkerPool : IAsyncDisposable
         return pool;
     }
 
-    /// <summary>Runs one step. Never throws for anything the step or its worker does: every failure is a result.</summary>
+    /// <inheritdoc/>
     public async Task<PythonStepResult> RunAsync(PythonStepRequest request, IStepEffectHandler handler, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

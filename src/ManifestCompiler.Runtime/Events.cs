@@ -77,12 +77,20 @@ public sealed class SecretRedactor
     private const int MinBase64Fragment = 8;
 
     private readonly ConcurrentDictionary<string, SecretForms> _secrets = new(StringComparer.Ordinal);
+    private readonly object _orderGate = new();
+
+    /// <summary>The secrets longest first, so a secret that contains another is masked whole; sorted when one is added, not per text.</summary>
+    private volatile SecretForms[] _longestFirst = [];
 
     public void Add(string? secret)
     {
-        if (secret is { Length: >= 4 } && !_secrets.ContainsKey(secret))
+        if (secret is { Length: >= 4 } && !_secrets.ContainsKey(secret) && _secrets.TryAdd(secret, new SecretForms(secret)))
         {
-            _secrets.TryAdd(secret, new SecretForms(secret));
+            // Under the gate, each add sorts after its own insertion, so the last sort sees every secret added.
+            lock (_orderGate)
+            {
+                _longestFirst = [.. _secrets.Values.OrderByDescending(f => f.Secret.Length)];
+            }
         }
     }
 
@@ -121,8 +129,7 @@ public sealed class SecretRedactor
 
     public string Redact(string text)
     {
-        // Longest first, so a secret that contains another is masked whole.
-        foreach (var forms in _secrets.Values.OrderByDescending(f => f.Secret.Length))
+        foreach (var forms in _longestFirst)
         {
             text = forms.Redact(text);
         }

@@ -29,7 +29,7 @@ public sealed class ManifestRuntime
     private readonly IReadOnlyList<IManifestEngine> _engines;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<RunOutcome>> _waiters = new(StringComparer.Ordinal);
 
-    public ManifestRuntime(PythonWorkerPool pool, IInstanceStore instances, IRunQueue queue, IRecordSink records, IDebugEventSink events, RuntimeOptions? options = null)
+    public ManifestRuntime(IPythonStepRunner pool, IInstanceStore instances, IRunQueue queue, IRecordSink records, IDebugEventSink events, RuntimeOptions? options = null)
     {
         var resolved = options ?? new RuntimeOptions();
         _services = new RuntimeServices(pool, instances, queue, records, events, resolved);

@@ -93,7 +93,7 @@ internal sealed class RuntimeServices
     private readonly InMemoryCronJobStore _defaultCronJobs = new();
     private readonly InMemoryOAuthStateStore _defaultOAuthStates = new();
 
-    public RuntimeServices(PythonWorkerPool pool, IInstanceStore instances, IRunQueue queue, IRecordSink records, IDebugEventSink events, RuntimeOptions options)
+    public RuntimeServices(IPythonStepRunner pool, IInstanceStore instances, IRunQueue queue, IRecordSink records, IDebugEventSink events, RuntimeOptions options)
     {
         Pool = pool;
         Instances = instances;
@@ -106,7 +106,7 @@ internal sealed class RuntimeServices
 
     public RuntimeOptions Options { get; }
 
-    public PythonWorkerPool Pool { get; }
+    public IPythonStepRunner Pool { get; }
 
     public IInstanceStore Instances { get; }
 

@@ -165,9 +165,12 @@ public sealed class InMemoryRunQueue : IRunQueue, IRunQueueWakeup
 {
     private readonly RunQueueSignal _signal = new();
     private readonly object _gate = new();
-    private readonly List<RunRequest> _queued = [];
+
+    /// <summary>Queued runs by when they are due, then in the order they were queued: the next one is the first (a sync queues thousands).</summary>
+    private readonly SortedSet<Queued> _queued = new(QueuedOrder.Instance);
     private readonly Dictionary<string, (RunRequest Run, RunLease Lease)> _leased = new(StringComparer.Ordinal);
     private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
+    private long _sequence;
 
     public Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default)
     {
@@ -177,7 +180,7 @@ public sealed class InMemoryRunQueue : IRunQueue, IRunQueueWakeup
             {
                 return Task.FromResult(false);
             }
-            _queued.Add(run);
+            Add(run);
         }
         _signal.Set();
         return Task.FromResult(true);
@@ -190,14 +193,8 @@ public sealed class InMemoryRunQueue : IRunQueue, IRunQueueWakeup
         lock (_gate)
         {
             // FIFO among due runs: the earliest due first, then the order they were queued in.
-            RunRequest? next = null;
-            foreach (var run in _queued)
-            {
-                if (run.NotBefore <= now && (next is null || run.NotBefore < next.NotBefore))
-                {
-                    next = run;
-                }
-            }
+            Queued? first = _queued.Count > 0 && _queued.Min.Run.NotBefore <= now ? _queued.Min : null;
+            var next = first?.Run;
             foreach (var (run, lease) in _leased.Values)
             {
                 if (lease.ExpiresAt <= now && lease.Owner != terms.Owner && (next is null || run.NotBefore < next.NotBefore))
@@ -209,7 +206,10 @@ public sealed class InMemoryRunQueue : IRunQueue, IRunQueueWakeup
             {
                 return Task.FromResult<TakenRun?>(null);
             }
-            _queued.Remove(next);
+            if (first is { } queued && ReferenceEquals(next, queued.Run))
+            {
+                _queued.Remove(queued);
+            }
             var taken = new RunLease(next.RunId, RunLeases.NewLeaseId(), terms.Owner, RunLeases.ExpiryOf(now, terms.Duration));
             _leased[next.RunId] = (next, taken);
             return Task.FromResult<TakenRun?>(new TakenRun(next, taken));
@@ -246,7 +246,7 @@ public sealed class InMemoryRunQueue : IRunQueue, IRunQueueWakeup
                 return Task.FromResult(false);
             }
             _leased.Remove(lease.RunId);
-            _queued.Add(run with { NotBefore = notBefore });
+            Add(run with { NotBefore = notBefore });
             return Task.FromResult(true);
         }
     }
@@ -255,7 +255,22 @@ public sealed class InMemoryRunQueue : IRunQueue, IRunQueueWakeup
     {
         lock (_gate)
         {
-            return Task.FromResult(_queued.Count == 0 ? (DateTimeOffset?)null : _queued.Min(r => r.NotBefore));
+            return Task.FromResult(_queued.Count == 0 ? (DateTimeOffset?)null : _queued.Min.Run.NotBefore);
+        }
+    }
+
+    private void Add(RunRequest run) => _queued.Add(new Queued(run, _sequence++));
+
+    private readonly record struct Queued(RunRequest Run, long Sequence);
+
+    private sealed class QueuedOrder : IComparer<Queued>
+    {
+        public static readonly QueuedOrder Instance = new();
+
+        public int Compare(Queued x, Queued y)
+        {
+            var due = x.Run.NotBefore.CompareTo(y.Run.NotBefore);
+            return due != 0 ? due : x.Sequence.CompareTo(y.Sequence);
         }
     }
 

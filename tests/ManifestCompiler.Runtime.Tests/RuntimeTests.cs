@@ -117,6 +117,7 @@ public sealed class RuntimeTests(PoolFixture fixture) : IClassFixture<PoolFixtur
         Assert.Equal(["101", "102"], _records.Records.Select(r => (string)r.Record.GetType().GetProperty("IntegrationInvoiceId")!.GetValue(r.Record)!).Order());
         var failure = Assert.Single(_records.Failures);
         Assert.Equal(["txnDate", "totalAmount", "customerId"], failure.Errors.Select(e => e.Field));
+        Assert.Equal("""{"Id":"103"}""", failure.RecordJson);
         Assert.Contains(_events.Events, e => e is { Level: DebugLevel.Warning, DebugType: "mapping_error", Code: 422 } && e.Message.Contains("$.TxnDate", StringComparison.Ordinal));
 
         // The Debug panel's rows, in the spec's words.

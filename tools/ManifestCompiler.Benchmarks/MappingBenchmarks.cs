@@ -197,7 +197,7 @@ public class MappingBenchmarks
     }
 
     /// <summary>A QuickBooks Online invoice as its API returns it (fields the mapping reads, and others it does not).</summary>
-    private static string Invoice(Random random, int i)
+    internal static string Invoice(Random random, int i)
     {
         var lines = new StringBuilder();
         var count = random.Next(1, 5);

@@ -203,10 +203,16 @@ public sealed class SyncSetup : IAsyncDisposable
         setup.StandInUrl = standInUrl;
         setup._routes = new OutboundRoutes();
         OutboundRoutes.TryAdd(setup._routes, "quickbooks.api.intuit.com=" + standInUrl);
-        var built = PlanAssemblyBuilder.Build(ManifestWorkspace.Load([Path.Combine(Documents.RepositoryRoot, "samples", "bossi", "quickbooks")]), "SyncBenchmark");
-        setup._plans = PlanCatalog.Load(Assembly.Load(built.Image ?? throw new InvalidOperationException("the QuickBooks sample must build")));
+        setup._plans = QuickBooksPlans();
         setup._pool = PythonWorkerPool.StartAsync(new PythonWorkerPoolOptions { MaxWorkers = 2, SpareWorkers = 0, MaxSideEffectsPerRun = 20_000 }).GetAwaiter().GetResult();
         return setup;
+    }
+
+    /// <summary>The QuickBooks sample's plans, compiled and loaded.</summary>
+    public static PlanCatalog QuickBooksPlans()
+    {
+        var built = PlanAssemblyBuilder.Build(ManifestWorkspace.Load([Path.Combine(Documents.RepositoryRoot, "samples", "bossi", "quickbooks")]), "SyncBenchmark");
+        return PlanCatalog.Load(Assembly.Load(built.Image ?? throw new InvalidOperationException("the QuickBooks sample must build")));
     }
 
     public static TokenProtector Protector() => new(new byte[32]);

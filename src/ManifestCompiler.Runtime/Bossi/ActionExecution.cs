@@ -1,7 +1,9 @@
 using ManifestCompiler.Runtime.Support.Json;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ManifestCompiler.Runtime.Python;
+using ManifestCompiler.Runtime.Support.Mapping;
 using ManifestCompiler.Runtime.Support.Plans;
 
 namespace ManifestCompiler.Runtime.Bossi;
@@ -52,22 +54,7 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
             var step = action.Steps[i];
             Event(DebugLevel.Debug, $"Starting step {i + 1} of {action.Steps.Count}", "lifecycle");
             Event(DebugLevel.Debug, "Starting code execution step", "lifecycle");
-            var request = new PythonStepRequest
-            {
-                TenantId = _instance.Id,
-                Source = step.Source,
-                FileName = step.CodePath,
-                Payload = payload?.DeepClone(),
-                Storage = (JsonObject)storage.DeepClone(),
-                Variables = (JsonObject)variables.DeepClone(),
-                IntegrationVariables = (JsonObject)_instance.Tokens.DeepClone(),
-                AllVariables = (JsonObject)all.DeepClone(),
-                Action = action.Name,
-                CompanyId = _instance.CompanyId,
-                PersonId = run.Caller?.PersonId,
-                Integration = _instance.Id,
-                WebhookUrl = Services.WebhookUrl(_instance),
-            };
+            var request = StepRequest(step, payload, storage, variables, all);
             var stepResult = await Services.Pool.RunAsync(request, new RunEffects(this), cancellationToken).ConfigureAwait(false);
             foreach (var log in stepResult.Logs)
             {
@@ -84,7 +71,8 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
                 continue;
             }
             storage = stepResult.Storage ?? storage;
-            if (stepResult.ReturnValue is JsonObject returned)
+            // After the last step storage is read by nobody: merging the result into it would only copy it.
+            if (i + 1 < action.Steps.Count && stepResult.ReturnValue is JsonObject returned)
             {
                 foreach (var (name, value) in returned)
                 {
@@ -102,6 +90,28 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
         return new RunOutcome(run, RunStatus.Succeeded, result, null);
     }
 
+    /// <summary>
+    /// The request for one step of this run: the instance as the worker's tenant, the run's values as its globals.
+    /// They are passed as they are, not copied: the runner serializes them when the step starts and changes none
+    /// (<see cref="PythonStepRequest"/>), and this run changes none of them in place while the step runs.
+    /// </summary>
+    internal PythonStepRequest StepRequest(StepPlan step, JsonNode? payload, JsonObject storage, JsonObject variables, JsonObject all) => new()
+    {
+        TenantId = _instance.Id,
+        Source = step.Source,
+        FileName = step.CodePath,
+        Payload = payload,
+        Storage = storage,
+        Variables = variables,
+        IntegrationVariables = _instance.Tokens,
+        AllVariables = all,
+        Action = action.Name,
+        CompanyId = _instance.CompanyId,
+        PersonId = run.Caller?.PersonId,
+        Integration = _instance.Id,
+        WebhookUrl = Services.WebhookUrl(_instance),
+    };
+
     /// <summary>Each record (a dict, or each dict of a list) through the action's mapper into the sink; failures are kept and reported.</summary>
     internal async Task<int> MapAsync(ActionPlan target, JsonNode data, CancellationToken cancellationToken)
     {
@@ -110,9 +120,14 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
         var mapped = 0;
         for (var i = 0; i < records.Count; i++)
         {
-            var json = records[i]?.ToJsonString() ?? "null";
-            using var document = DataJson.ParseDocument(json);
-            var result = mapper.Map(document.RootElement);
+            // UTF-8 for the parser (what ToJsonString wrote before transcoding it to a string, parsed back again);
+            // the text is made only for a record that does not map.
+            var utf8 = JsonSerializer.SerializeToUtf8Bytes(records[i], DataJson.SerializerOptions);
+            MappingResult<object> result;
+            using (var document = DataJson.ParseDocument(utf8))
+            {
+                result = mapper.Map(document.RootElement);
+            }
             var key = NextKey("record");
             if (result.Record is { } record)
             {
@@ -121,6 +136,7 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
             }
             else
             {
+                var json = Encoding.UTF8.GetString(utf8);
                 await Services.Records.WriteFailureAsync(new MappingFailure(key, _instance.Id, target.Name, run.RunId, result.Errors, json), cancellationToken).ConfigureAwait(false);
                 Event(DebugLevel.Warning, $"Record {i + 1} of {records.Count} for {target.Name} did not map: {string.Join("; ", result.Errors.Select(e => e.Message))}", "mapping_error", code: 422, data: Services.Redactor.Redact(records[i])?.ToJsonString() ?? "null");
             }
