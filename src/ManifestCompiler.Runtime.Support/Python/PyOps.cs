@@ -498,7 +498,8 @@ public static class PyOps
     {
         if (y.IsZero)
         {
-            throw new PyException("ZeroDivisionError", "integer division or modulo by zero");
+            // CPython 3.11's message for '%' ('//' keeps "integer division or modulo by zero").
+            throw new PyException("ZeroDivisionError", "integer modulo by zero");
         }
         var r = BigInteger.Remainder(x, y);
         return !r.IsZero && (r.Sign < 0) != (y.Sign < 0) ? r + y : r;

@@ -34,7 +34,7 @@ public static class SyntaxTreePrinter
                         switch (filter.Argument)
                         {
                             case StringArgumentSyntax s:
-                                writer.Node(3, "string " + JsonSerializer.Serialize(s.Value), s.Span);
+                                writer.Node(3, "string " + Quote(s.Value), s.Span);
                                 break;
                             case NumberArgumentSyntax n:
                                 writer.Node(3, "number " + n.Text, n.Span);
@@ -103,6 +103,7 @@ public static class SyntaxTreePrinter
             PySlice => "slice",
             PyAttribute a => "attribute " + a.Name,
             PyCall => "call",
+            // Stryker disable once String: a PythonExpression exists only when the checker found no error, and every unsupported node is one (docs/mutation-testing.md).
             PyUnsupported u => "unsupported " + u.What,
             _ => node.GetType().Name,
         };
@@ -153,7 +154,7 @@ public static class SyntaxTreePrinter
                 switch (selector)
                 {
                     case NameSelectorSyntax name:
-                        writer.Node(depth + 2, "name " + JsonSerializer.Serialize(name.Name), name.Span);
+                        writer.Node(depth + 2, "name " + Quote(name.Name), name.Span);
                         break;
                     case WildcardSelectorSyntax wildcard:
                         writer.Node(depth + 2, "wildcard", wildcard.Span);
@@ -199,7 +200,7 @@ public static class SyntaxTreePrinter
                 PrintExpression(writer, depth + 1, comparison.Right);
                 break;
             case LiteralExpressionSyntax literal:
-                writer.Node(depth, "literal " + literal.Value.GetRawText(), literal.Span);
+                writer.Node(depth, "literal " + (literal.Value.ValueKind == JsonValueKind.String ? Quote(literal.Value.GetString()!) : literal.Value.GetRawText()), literal.Span);
                 break;
             case QueryExpressionSyntax query:
                 PrintQuery(writer, depth, query.Query);
@@ -217,14 +218,17 @@ public static class SyntaxTreePrinter
 
         public void Node(int depth, string label, SourceSpan span)
         {
+            // Stryker disable once Logical: parsers give spans inside their source, where '&&' and '||' agree (docs/mutation-testing.md).
             var text = span.Start >= 0 && span.End <= source.Length ? source.Substring(span.Start, span.Length) : string.Empty;
             _builder.Append(' ', depth * 2).Append(label).Append(' ').Append('[').Append(span.Start).Append("..").Append(span.End).Append(") ")
-                .Append(JsonSerializer.Serialize(text, EscapingOptions)).Append('\n');
+                .Append(Quote(text)).Append('\n');
         }
 
         public override string ToString() => _builder.ToString();
-
-        // Keep non-ASCII text readable in the dump; only JSON's required escapes are applied.
-        private static readonly JsonSerializerOptions EscapingOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     }
+
+    // Keep non-ASCII text and quotes readable in the dump, in labels as in spanned text: only JSON's required escapes.
+    private static readonly JsonSerializerOptions EscapingOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string Quote(string text) => JsonSerializer.Serialize(text, EscapingOptions);
 }

@@ -80,7 +80,8 @@ internal static class PythonGrammar
                     ? (Kind: 'f', Text: whole + (fraction.HasValue ? "." + fraction.Value : "") + exponent.GetValueOrDefault(""))
                     : (Kind: 'd', Text: whole),
                 DigitPart(AsciiDigit),
-                Try(Char('.').Then(DigitPart(AsciiDigit).Optional()).Before(Not(Token(IsIdentifierStart)))).Select(d => d.GetValueOrDefault("0")).Optional(),
+                // "1.", "1.5", "1.e5" and "1.5e2" are floats; "1.x" is not an attribute of 1 but CPython's "invalid decimal literal" (end of number).
+                Try(Char('.').Then(DigitPart(AsciiDigit).Optional())).Select(d => d.GetValueOrDefault("0")).Optional(),
                 Exponent.Optional()))
         .Before(Not(Token(IsIdentifierChar)).Labelled("end of number"))
         .Assert(n => n.Kind != 'd' || n.Text == "0" || n.Text[0] != '0' || n.Text.All(c => c == '0'), "leading zeros in decimal integer literals are not permitted"),
@@ -115,6 +116,8 @@ internal static class PythonGrammar
     private static readonly Parser<char, string> Quote =
         OneOf(Try(String("'''")), Try(String("\"\"\"")), String("'"), String("\"")).Labelled("string");
 
+    private static readonly Parser<char, char> OctalDigit = Token(c => c is >= '0' and <= '7');
+
     private static readonly Parser<char, string> Hex2 = Token(char.IsAsciiHexDigit).Repeat(2).Select(cs => new string(cs.ToArray()));
 
     /// <summary>Python's escapes in a non-raw string; an unknown escape keeps its backslash (as CPython does).</summary>
@@ -139,7 +142,9 @@ internal static class PythonGrammar
                 .Assert(cp => cp <= 0x10FFFF, "\\U escape beyond U+10FFFF")
                 .Select(CodePoints.ToText),
             Char('N').Then(Fail<string>("\\N{...} escapes are not supported")),
-            Token(c => c is >= '0' and <= '7').AtLeastOnce().Select(d => d.Take(3).ToArray()).Select(d => ((char)Convert.ToInt32(new string(d), 8)).ToString()),
+            // At most three octal digits: '\1234' is 'S' then '4', as in CPython.
+            Map((first, second, third) => ((char)Convert.ToInt32($"{first}{(second.HasValue ? second.Value.ToString() : "")}{(third.HasValue ? third.Value.ToString() : "")}", 8)).ToString(),
+                OctalDigit, OctalDigit.Optional(), OctalDigit.Optional()),
             Any.Select(c => "\\" + c)));
 
     // A hole's inside: anything up to "}}" but quotes, backslashes, braces and line breaks, not only blanks.
