@@ -327,7 +327,7 @@ public sealed class HostSecurityTests : IAsyncLifetime
             var job = Assert.Single(await store.ListDueJobsAsync(DateTimeOffset.FromUnixTimeMilliseconds(0)));
             Assert.Equal(("i:nightly", DateTimeOffset.FromUnixTimeMilliseconds(1000), (DateTimeOffset?)null), (job.Id, job.Cursor, job.NextDue));
         }
-        Assert.Equal([1L, 2L, 3L, 4L], SchemaVersions());
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], SchemaVersions());
     }
 
     [Fact]
@@ -336,7 +336,7 @@ public sealed class HostSecurityTests : IAsyncLifetime
         using (SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(TokenProtector.NewKey())))
         {
         }
-        Assert.Equal([1L, 2L, 3L, 4L], SchemaVersions());
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], SchemaVersions());
         using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
         {
             connection.Open();
