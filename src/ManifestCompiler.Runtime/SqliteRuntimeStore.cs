@@ -516,10 +516,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
         }
         command.Transaction = transaction;
         command.Parameters.Clear();
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
+        SqliteFiles.Bind(command, parameters);
         return command;
     }
 
@@ -665,10 +662,16 @@ internal static class SqliteFiles
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
+        Bind(command, parameters);
+        return command;
+    }
+
+    /// <summary>Adds <paramref name="parameters"/> to <paramref name="command"/> (null as SQL NULL).</summary>
+    public static void Bind(SqliteCommand command, (string Name, object? Value)[] parameters)
+    {
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         }
-        return command;
     }
 }
