@@ -226,18 +226,40 @@ public sealed class ManifestRuntime
     /// Queues what recurring schedules made due (sync-users <c>schedule</c>s) and runs the first due run only (the
     /// host's worker; <c>mfc run --no-follow</c>); what it queued stays queued.
     /// </summary>
-    public async Task<IReadOnlyList<RunOutcome>> RunOneAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RunOutcome>> RunOneAsync(CancellationToken cancellationToken = default) =>
+        (await RunNextAsync(null, takeNext: false, cancellationToken).ConfigureAwait(false)).Outcomes;
+
+    /// <summary>
+    /// A host's loop turn: queues what schedules made due, then runs <paramref name="carried"/> (the run the last turn
+    /// took with its completion) or else the first due run. With <paramref name="takeNext"/> the run ends together with
+    /// taking the next due one (<see cref="IRunQueue.CompleteAndTakeNextAsync"/>), which is returned for the next turn;
+    /// a carried run the turn cannot start is put back in the queue.
+    /// </summary>
+    internal async Task<(IReadOnlyList<RunOutcome> Outcomes, TakenRun? Next)> RunNextAsync(TakenRun? carried, bool takeNext, CancellationToken cancellationToken)
     {
-        await EnqueueDueSchedulesAsync(cancellationToken).ConfigureAwait(false);
-        while (await _services.Queue.TryTakeDueAsync(_services.Now, _services.LeaseTerms, cancellationToken).ConfigureAwait(false) is { } run)
+        try
         {
-            if (await ExecuteAsync(run, cancellationToken).ConfigureAwait(false) is { } outcome)
-            {
-                return [outcome];
-            }
+            await EnqueueDueSchedulesAsync(cancellationToken).ConfigureAwait(false);
         }
-        return [];
+        catch when (carried is not null)
+        {
+            await ReleaseAsync(carried).ConfigureAwait(false);
+            throw;
+        }
+        while ((carried ?? await _services.Queue.TryTakeDueAsync(_services.Now, _services.LeaseTerms, cancellationToken).ConfigureAwait(false)) is { } run)
+        {
+            var (outcome, next) = await ExecuteAsync(run, takeNext, cancellationToken).ConfigureAwait(false);
+            if (outcome is not null)
+            {
+                return ([outcome], next);
+            }
+            carried = null; // deferred by its engine: it ended without taking another
+        }
+        return ([], null);
     }
+
+    /// <summary>Puts a run this host took and will not start back in the queue, due now (the host is stopping, or its turn failed).</summary>
+    internal Task ReleaseAsync(TakenRun taken) => _services.Queue.DeferAsync(taken.Lease, _services.Now, CancellationToken.None);
 
     /// <summary>
     /// Executes one taken run; null when its engine deferred it (a rate limit). Whatever a run throws (a store, the
@@ -245,7 +267,11 @@ public sealed class ManifestRuntime
     /// live host; only the host stopping leaves it taken, for another host (or this one after a restart) to take over.
     /// While it executes, a heartbeat renews its lease every third of the lease's duration.
     /// </summary>
-    internal async Task<RunOutcome?> ExecuteAsync(TakenRun taken, CancellationToken cancellationToken)
+    internal async Task<RunOutcome?> ExecuteAsync(TakenRun taken, CancellationToken cancellationToken) =>
+        (await ExecuteAsync(taken, takeNext: false, cancellationToken).ConfigureAwait(false)).Outcome;
+
+    /// <summary><see cref="ExecuteAsync(TakenRun, CancellationToken)"/>; with <paramref name="takeNext"/>, the run's completion also takes the next due run (see <see cref="RunNextAsync"/>).</summary>
+    private async Task<(RunOutcome? Outcome, TakenRun? Next)> ExecuteAsync(TakenRun taken, bool takeNext, CancellationToken cancellationToken)
     {
         var (run, lease) = taken;
         using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -258,23 +284,23 @@ public sealed class ManifestRuntime
             {
                 var reason = $"no connected instance '{run.InstanceId}'";
                 _services.Publish(DebugLevel.Error, reason, 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "action_error");
-                await CompleteAsync(run, lease, cancellationToken).ConfigureAwait(false);
-                return Finish(new RunOutcome(run, RunStatus.Refused, null, reason));
+                var next = await CompleteAsync(run, lease, takeNext, cancellationToken).ConfigureAwait(false);
+                return (Finish(new RunOutcome(run, RunStatus.Refused, null, reason)), next);
             }
             if (await EngineOf(instance).ExecuteAsync(instance, run, lease, cancellationToken).ConfigureAwait(false) is not { } outcome)
             {
                 Runs.Deferred(run);
-                return null; // deferred: the engine queued it again for later
+                return (null, null); // deferred: the engine queued it again for later
             }
-            await CompleteAsync(run, lease, cancellationToken).ConfigureAwait(false);
-            return Finish(outcome);
+            var following = await CompleteAsync(run, lease, takeNext, cancellationToken).ConfigureAwait(false);
+            return (Finish(outcome), following);
         }
         catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             var reason = $"The run failed with {e.GetType().Name}: {e.Message}";
             _services.Publish(DebugLevel.Error, reason, 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "action_error");
-            await CompleteAsync(run, lease, CancellationToken.None).ConfigureAwait(false);
-            return Finish(new RunOutcome(run, RunStatus.Failed, null, _services.Redactor.Redact(reason)));
+            var next = await CompleteAsync(run, lease, takeNext && !cancellationToken.IsCancellationRequested, CancellationToken.None).ConfigureAwait(false);
+            return (Finish(new RunOutcome(run, RunStatus.Failed, null, _services.Redactor.Redact(reason))), next);
         }
         finally
         {
@@ -284,12 +310,24 @@ public sealed class ManifestRuntime
     }
 
     /// <summary>Marks a run done under its lease; a stale lease (the run was taken over) is reported, and the run is left to the host that holds it now.</summary>
-    private async Task CompleteAsync(RunRequest run, RunLease lease, CancellationToken cancellationToken)
+    /// <returns>The next due run, taken with the completion when <paramref name="takeNext"/> (and the host is not stopping).</returns>
+    private async Task<TakenRun?> CompleteAsync(RunRequest run, RunLease lease, bool takeNext, CancellationToken cancellationToken)
     {
-        if (!await _services.Queue.CompleteAsync(lease, cancellationToken).ConfigureAwait(false))
+        bool completed;
+        TakenRun? next = null;
+        if (takeNext && !cancellationToken.IsCancellationRequested)
+        {
+            (completed, next) = await _services.Queue.CompleteAndTakeNextAsync(lease, _services.Now, _services.LeaseTerms, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            completed = await _services.Queue.CompleteAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+        if (!completed)
         {
             _services.PublishLeaseLost(run, lease, "completion");
         }
+        return next;
     }
 
     /// <summary>Renews a run's lease until <paramref name="stop"/>; stops early when the lease turns out stale.</summary>

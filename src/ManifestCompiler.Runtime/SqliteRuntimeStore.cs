@@ -37,7 +37,8 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     /// <summary>A run's record writes are held until its completion; past this many they are written in a transaction of their own.</summary>
     private const int MaxPendingWrites = 512;
 
-    private sealed record PendingWrite(string Sql, (string Name, object? Value)[] Parameters);
+    /// <summary>A write held for its run's completion; <paramref name="QueuesRun"/>: it queues a child run (wakes idle loops once written).</summary>
+    private sealed record PendingWrite(string Sql, (string Name, object? Value)[] Parameters, bool QueuesRun = false);
 
     private SqliteRuntimeStore(SqliteConnection connection, TokenProtector protector)
     {
@@ -124,32 +125,64 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     /// <summary>Wakes this process's idle loops when a run is queued (one host per SQLite file).</summary>
     public Task NextWakeup() => _signal.NextWakeup();
 
+    /// <summary>
+    /// Queues <paramref name="run"/>; a child of a run this store handed out is held for its parent's completion (see
+    /// <see cref="EnqueueLockedAsync"/>) and answers true: the key is checked when it is written, where a duplicate is a no-op.
+    /// </summary>
     public async Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default)
     {
-        var queued = await EnqueueLockedAsync(run).ConfigureAwait(false);
-        if (queued)
+        var (queued, written) = await EnqueueLockedAsync(run).ConfigureAwait(false);
+        if (written)
         {
             _signal.Set();
         }
         return queued;
     }
 
-    // A run queued by a run (its parent) is that run's effect: if a power loss takes it back, it takes back the parent's
-    // completion after it too (the log keeps a prefix), and the parent, executed again, queues it under the same key.
+    // A run queued by a run (its parent) is that run's effect, written with the parent's completion in its transaction
+    // (or with a batch of its held writes, see Write), like its records: if the host dies first, the parent executes again
+    // and queues it under the same key; if a power loss takes the completion back, it takes the child back with it (the
+    // log keeps a prefix). So a parent's children become due when it ends, and a fan-out of thousands costs one commit.
     // Any other run was promised to someone (a webhook's 202, an API caller, a schedule's cursor): synced before the answer.
-    private Task<bool> EnqueueLockedAsync(RunRequest run) => Locked(() => Commit(run.ParentRunId is null, () =>
-        Execute(
+    private Task<(bool Queued, bool Written)> EnqueueLockedAsync(RunRequest run) => Locked(() =>
+    {
+        var insert = new PendingWrite(
             """
             INSERT OR IGNORE INTO runs (run_id, idempotency_key, correlation_id, instance_id, action, payload, not_before, parent_run_id, retries_left, caller, state)
             VALUES ($run, $key, $correlation, $instance, $action, $payload, $due, $parent, $retries, $caller, 'queued')
             """,
-            ("$run", run.RunId), ("$key", run.IdempotencyKey), ("$correlation", run.CorrelationId), ("$instance", run.InstanceId),
-            ("$action", run.Action), ("$payload", Seal(run.PayloadJson)), ("$due", run.NotBefore.ToUnixTimeMilliseconds()),
-            ("$parent", run.ParentRunId), ("$retries", run.RetriesLeft), ("$caller", run.Caller is null ? null : JsonSerializer.Serialize(run.Caller)))) > 0);
+            [("$run", run.RunId), ("$key", run.IdempotencyKey), ("$correlation", run.CorrelationId), ("$instance", run.InstanceId),
+                ("$action", run.Action), ("$payload", Seal(run.PayloadJson)), ("$due", run.NotBefore.ToUnixTimeMilliseconds()),
+                ("$parent", run.ParentRunId), ("$retries", run.RetriesLeft), ("$caller", CallerColumn(run.Caller))],
+            QueuesRun: true);
+        if (run.ParentRunId is not null && _pending.TryGetValue(run.ParentRunId, out var writes))
+        {
+            Hold(writes, insert);
+            return (true, false); // nothing to wake before it is written
+        }
+        var written = Commit(run.ParentRunId is null, () => Execute(insert.Sql, insert.Parameters)) > 0;
+        return (written, written);
+    });
+
+    // The platform's own caller is most runs' (children, webhooks, schedules): its column value is made once.
+    private static readonly string SystemCallerColumn = JsonSerializer.Serialize(RunCaller.System);
+
+    private static string? CallerColumn(RunCaller? caller) => caller switch
+    {
+        null => null,
+        _ when caller == RunCaller.System => SystemCallerColumn,
+        _ => JsonSerializer.Serialize(caller),
+    };
 
     public Task<TakenRun?> TryTakeDueAsync(DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default) => Locked(() =>
     {
-        var taken = Commit(false, () => Take(now, terms));
+        var taken = Commit(false, () =>
+        {
+            using var transaction = _connection.BeginTransaction();
+            var run = Take(now, terms, transaction);
+            transaction.Commit();
+            return Taken(run);
+        });
         if (taken is null)
         {
             SyncWhenIdle();
@@ -157,12 +190,31 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
         return taken;
     });
 
+    /// <summary>The completion, what the run buffered and the next take in one transaction: one commit per run fewer.</summary>
+    public Task<(bool Completed, TakenRun? Next)> CompleteAndTakeNextAsync(RunLease lease, DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        var (completed, next) = Commit(false, () =>
+        {
+            using var transaction = _connection.BeginTransaction();
+            var ended = End(lease, CompleteSql, transaction);
+            var run = Take(now, terms, transaction);
+            transaction.Commit();
+            Ended(lease, ended);
+            return (ended, Taken(run));
+        });
+        if (next is null)
+        {
+            SyncWhenIdle();
+        }
+        return (completed, next);
+    });
+
     // The columns ReadRun reads, in its order.
     private const string RunColumns = "run_id, correlation_id, instance_id, action, payload, not_before, idempotency_key, parent_run_id, retries_left, caller";
 
-    private TakenRun? Take(DateTimeOffset now, RunLeaseTerms terms)
+    /// <summary>Leases the next due run inside <paramref name="transaction"/>; the caller commits, then calls <see cref="Taken"/>.</summary>
+    private TakenRun? Take(DateTimeOffset now, RunLeaseTerms terms, SqliteTransaction transaction)
     {
-        using var transaction = _connection.BeginTransaction();
         var at = now.ToUnixTimeMilliseconds();
         while (true)
         {
@@ -182,8 +234,6 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
             {
                 if (!reader.Read())
                 {
-                    reader.Close();
-                    transaction.Commit();
                     return null;
                 }
                 run = ReadRun(reader, unreadable);
@@ -210,23 +260,28 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
             var lease = new RunLease(runId, RunLeases.NewLeaseId(), terms.Owner, RunLeases.ExpiryOf(now, terms.Duration));
             Execute("UPDATE runs SET state = 'taken', lease_id = $lease, lease_owner = $owner, lease_expires_at = $expires WHERE run_id = $run", transaction,
                 ("$run", runId), ("$lease", lease.LeaseId), ("$owner", lease.Owner), ("$expires", lease.ExpiresAt.ToUnixTimeMilliseconds()));
-            transaction.Commit();
-            // A run taken over from another host (or a lease of this store's own earlier take) keeps what it buffered.
-            if (!_pending.ContainsKey(runId))
-            {
-                _pending[runId] = [];
-            }
             return new TakenRun(run, lease);
         }
+    }
+
+    /// <summary>After the take's commit: a run taken over from another host (or a lease of this store's own earlier take) keeps what it buffered.</summary>
+    private TakenRun? Taken(TakenRun? taken)
+    {
+        if (taken is not null && !_pending.ContainsKey(taken.Run.RunId))
+        {
+            _pending[taken.Run.RunId] = [];
+        }
+        return taken;
     }
 
     public Task<bool> RenewAsync(RunLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
         Locked(() => Commit(false, () => Execute("UPDATE runs SET lease_expires_at = $expires WHERE run_id = $run AND state = 'taken' AND lease_id = $lease",
             ("$run", lease.RunId), ("$lease", lease.LeaseId), ("$expires", expiresAt.ToUnixTimeMilliseconds()))) > 0);
 
+    private const string CompleteSql = "UPDATE runs SET state = 'done', lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run AND state = 'taken' AND lease_id = $lease";
+
     /// <summary>Marks the run done in one transaction with the records it wrote (see <see cref="WriteAsync"/>).</summary>
-    public Task<bool> CompleteAsync(RunLease lease, CancellationToken cancellationToken = default) =>
-        EndAsync(lease, "UPDATE runs SET state = 'done', lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run AND state = 'taken' AND lease_id = $lease");
+    public Task<bool> CompleteAsync(RunLease lease, CancellationToken cancellationToken = default) => EndAsync(lease, CompleteSql);
 
     public Task<bool> DeferAsync(RunLease lease, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
         EndAsync(lease, "UPDATE runs SET state = 'queued', not_before = $due, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = $run AND state = 'taken' AND lease_id = $lease",
@@ -241,28 +296,46 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
     private Task<bool> EndAsync(RunLease lease, string sql, params (string Name, object? Value)[] parameters) => Locked(() => Commit(false, () =>
     {
         // A run that wrote nothing ends in one statement, which is its own transaction.
-        _pending.TryGetValue(lease.RunId, out var writes);
-        using var transaction = writes is { Count: > 0 } ? _connection.BeginTransaction() : null;
-        if (transaction is not null)
-        {
-            WritePending(writes!, transaction);
-        }
-        var ended = Execute(sql, transaction, [("$run", lease.RunId), ("$lease", lease.LeaseId), .. parameters]) > 0;
+        using var transaction = _pending.TryGetValue(lease.RunId, out var writes) && writes.Count > 0 ? _connection.BeginTransaction() : null;
+        var ended = End(lease, sql, transaction, parameters);
         transaction?.Commit();
+        Ended(lease, ended);
+        return ended;
+    }));
+
+    /// <summary>Writes what the run buffered and ends its lease with <paramref name="sql"/>; true unless the lease was stale.</summary>
+    private bool End(RunLease lease, string sql, SqliteTransaction? transaction, params (string Name, object? Value)[] parameters)
+    {
+        if (transaction is not null && _pending.TryGetValue(lease.RunId, out var writes))
+        {
+            WritePending(writes, transaction);
+        }
+        return Execute(sql, transaction, [("$run", lease.RunId), ("$lease", lease.LeaseId), .. parameters]) > 0;
+    }
+
+    /// <summary>After the end's commit: a run that ended no longer buffers.</summary>
+    private void Ended(RunLease lease, bool ended)
+    {
         if (ended)
         {
             _pending.Remove(lease.RunId);
         }
-        return ended;
-    }));
+    }
 
     private void WritePending(List<PendingWrite> writes, SqliteTransaction transaction)
     {
+        var queuesRuns = false;
         foreach (var write in writes)
         {
             Execute(write.Sql, transaction, write.Parameters);
+            queuesRuns |= write.QueuesRun;
         }
         writes.Clear();
+        if (queuesRuns)
+        {
+            // Woken loops take after this commit: they wait for the store's gate, which this write holds until then.
+            _signal.Set();
+        }
     }
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default) => Locked(() =>
@@ -415,10 +488,17 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
         {
             return Synced(() => Execute(write.Sql, write.Parameters));
         }
+        Hold(writes, write);
+        return 0;
+    });
+
+    /// <summary>Holds <paramref name="write"/> for its run's completion (under the gate).</summary>
+    private void Hold(List<PendingWrite> writes, PendingWrite write)
+    {
         writes.Add(write);
         if (writes.Count >= MaxPendingWrites)
         {
-            // A run writing many records: in batches, so memory stays bounded; still the run's effects, re-made by a re-execution.
+            // A run writing many records or children: in batches, so memory stays bounded; still the run's effects, re-made by a re-execution.
             Commit(false, () =>
             {
                 using var transaction = _connection.BeginTransaction();
@@ -427,8 +507,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
                 return 0;
             });
         }
-        return 0;
-    });
+    }
 
     /// <summary>The stored records of an action as JSON, in the order they were written.</summary>
     public Task<IReadOnlyList<string>> ReadRecordsAsync(string action) => Locked<IReadOnlyList<string>>(() =>

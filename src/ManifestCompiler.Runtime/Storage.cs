@@ -45,7 +45,11 @@ public sealed record TakenRun(RunRequest Run, RunLease Lease);
 /// </summary>
 public interface IRunQueue
 {
-    /// <summary>False when a run with the same idempotency key was queued before.</summary>
+    /// <summary>
+    /// False when a run with the same idempotency key was queued before. A store may hold a child run (one with a
+    /// <see cref="RunRequest.ParentRunId"/> it handed out) for its parent's completion, as SQLite does: it answers true
+    /// then, and a duplicate key is dropped when the child is written.
+    /// </summary>
     Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -60,6 +64,17 @@ public interface IRunQueue
 
     /// <summary>Marks the run done; false (nothing changes) when the lease is stale: another host has taken the run over.</summary>
     Task<bool> CompleteAsync(RunLease lease, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="CompleteAsync"/>, then <see cref="TryTakeDueAsync"/>: a host's loop ends one run and takes its next in
+    /// one call, which a store may do in one transaction (SQLite: one commit per run fewer; docs/runtime.md, "Durability
+    /// of the SQLite store"). <c>Completed</c> is false when the lease was stale; the next run is taken either way.
+    /// </summary>
+    async Task<(bool Completed, TakenRun? Next)> CompleteAndTakeNextAsync(RunLease lease, DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default)
+    {
+        var completed = await CompleteAsync(lease, cancellationToken).ConfigureAwait(false);
+        return (completed, await TryTakeDueAsync(now, terms, cancellationToken).ConfigureAwait(false));
+    }
 
     /// <summary>Puts a taken run back, due at <paramref name="notBefore"/> (a rate limit made it wait); false when the lease is stale.</summary>
     Task<bool> DeferAsync(RunLease lease, DateTimeOffset notBefore, CancellationToken cancellationToken = default);

@@ -236,6 +236,59 @@ public sealed class SqliteStoreTests(PoolFixture fixture) : IClassFixture<PoolFi
     }
 
     [Fact]
+    public async Task A_runs_children_are_queued_with_its_completion_so_a_host_dying_mid_run_leaves_none_and_the_completion_takes_the_first()
+    {
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key)))
+        {
+            await store.EnqueueAsync(EmptyRun("parent"));
+            var parent = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow, TestLeases.Host))!;
+            var woken = store.NextWakeup();
+            Assert.True(await store.EnqueueAsync(EmptyRun("child-1", parent: "parent")));
+            Assert.True(await store.EnqueueAsync(EmptyRun("child-2", parent: "parent")));
+            // Held for the parent's completion: not in the database, nothing to take, no idle loop woken.
+            Assert.Equal(new Dictionary<string, int> { ["taken"] = 1 }, await store.CountRunsAsync());
+            Assert.Null(await store.TryTakeDueAsync(DateTimeOffset.UtcNow, new RunLeaseTerms("host-b", TimeSpan.FromMinutes(1))));
+            Assert.False(woken.IsCompleted);
+            Assert.Equal("parent", parent.Run.RunId);
+        }
+
+        // The host died before the parent's completion: the parent is queued again, and no child of it exists.
+        using (var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key)))
+        {
+            Assert.Equal(new Dictionary<string, int> { ["queued"] = 1 }, await store.CountRunsAsync());
+            var again = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow, TestLeases.Host))!;
+            var woken = store.NextWakeup();
+            await store.EnqueueAsync(EmptyRun("child-1", parent: "parent"));
+            await store.EnqueueAsync(EmptyRun("child-2", parent: "parent"));
+            await store.EnqueueAsync(EmptyRun("child-1", parent: "parent")); // the same key twice: one run
+
+            // One transaction: the parent done, its children queued, the first of them taken by the same host.
+            var (completed, next) = await store.CompleteAndTakeNextAsync(again.Lease, DateTimeOffset.UtcNow, TestLeases.Host);
+            Assert.True(completed);
+            Assert.Equal("child-1", next?.Run.RunId);
+            Assert.True(woken.IsCompleted);
+            Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["taken"] = 1, ["queued"] = 1 }, await store.CountRunsAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_run_queuing_many_children_writes_them_in_batches_and_the_first_batch_is_due_while_it_runs()
+    {
+        using var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key));
+        await store.EnqueueAsync(EmptyRun("fan-out"));
+        var parent = (await store.TryTakeDueAsync(DateTimeOffset.UtcNow, TestLeases.Host))!;
+        for (var i = 0; i < 600; i++)
+        {
+            await store.EnqueueAsync(EmptyRun("child-" + i, parent: "fan-out"));
+        }
+        // Memory stays bounded: a full batch (512) is written while the parent goes on, the rest with its completion.
+        Assert.Equal(new Dictionary<string, int> { ["taken"] = 1, ["queued"] = 512 }, await store.CountRunsAsync());
+        Assert.Equal("child-0", (await store.TryTakeDueAsync(DateTimeOffset.UtcNow, new RunLeaseTerms("host-b", TimeSpan.FromMinutes(1))))?.Run.RunId);
+        Assert.True(await store.CompleteAsync(parent.Lease));
+        Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["taken"] = 1, ["queued"] = 599 }, await store.CountRunsAsync());
+    }
+
+    [Fact]
     public async Task A_run_writing_many_records_writes_them_in_batches_before_its_completion_and_a_deferral_writes_the_rest()
     {
         using var store = SqliteRuntimeStore.Open(DatabasePath, TokenProtector.FromBase64(_key));

@@ -129,6 +129,31 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_completion_takes_the_next_due_run_with_it_and_a_stale_completion_is_refused_but_still_takes()
+    {
+        var store = Open();
+        await store.Queue.EnqueueAsync(Run("r1", T0));
+        await store.Queue.EnqueueAsync(Run("r2", T0.AddMinutes(5)));
+        var first = (await store.Queue.TryTakeDueAsync(T0, HostA))!;
+        // A child the run queues is due once the run ended, and its completion takes it.
+        Assert.True(await store.Queue.EnqueueAsync(Run("child", T0) with { ParentRunId = "r1" }));
+        var (completed, child) = await store.Queue.CompleteAndTakeNextAsync(first.Lease, T0, HostA);
+        Assert.True(completed);
+        Assert.Equal("child", child?.Run.RunId);
+        Assert.Equal("r1", child!.Run.ParentRunId);
+        Assert.Equal(new RunLease("child", child.Lease.LeaseId, "host-a", T0.AddSeconds(30)), child.Lease);
+
+        // The first lease again: refused, and the next due run is still taken (none is due at T0: r2 waits).
+        Assert.Equal((false, (TakenRun?)null), await store.Queue.CompleteAndTakeNextAsync(first.Lease, T0, HostA));
+        Assert.Equal((true, (TakenRun?)null), await store.Queue.CompleteAndTakeNextAsync(child.Lease, T0, HostA));
+        Assert.Null(await store.Queue.TryTakeDueAsync(T0, HostB));
+        var later = (await Open().Queue.TryTakeDueAsync(T0.AddMinutes(5), HostB))!;
+        Assert.Equal("r2", later.Run.RunId);
+        Assert.Equal((false, (TakenRun?)null), await store.Queue.CompleteAndTakeNextAsync(later.Lease with { LeaseId = "forged" }, T0.AddMinutes(5), HostA));
+        Assert.True(await store.Queue.CompleteAsync(later.Lease));
+    }
+
+    [Fact]
     public async Task A_run_whose_lease_expired_is_taken_over_by_another_host_and_the_stale_lease_is_refused()
     {
         var hostA = Open();
