@@ -258,6 +258,51 @@ public sealed class ManifestRuntime
         return ([], null);
     }
 
+    /// <summary>
+    /// A host's worker loop (<c>mfc serve</c> runs one per concurrent run): each turn is <see cref="RunNextAsync"/>, every
+    /// run's completion taking the next due run; when none is due it awaits <paramref name="idleAsync"/> with the queue's
+    /// wake-up taken before the turn looked (so a run queued meanwhile is not missed). A turn that throws goes to
+    /// <paramref name="failedAsync"/> and the loop goes on; on stopping, a run taken for the next turn is put back.
+    /// </summary>
+    public async Task RunWorkerAsync(Func<Task?, CancellationToken, Task> idleAsync, Func<Exception, CancellationToken, Task> failedAsync, CancellationToken stoppingToken)
+    {
+        var wakeup = _services.Queue as IRunQueueWakeup;
+        TakenRun? next = null;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    var woken = wakeup?.NextWakeup();
+                    var (outcomes, taken) = await RunNextAsync(next, takeNext: true, stoppingToken).ConfigureAwait(false);
+                    next = taken;
+                    if (outcomes.Count == 0 && next is null)
+                    {
+                        await idleAsync(woken, stoppingToken).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    next = null; // the turn released its carried run, or was running it (left to its lease)
+                    break;
+                }
+                catch (Exception e)
+                {
+                    next = null;
+                    await failedAsync(e, stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            if (next is not null)
+            {
+                await ReleaseAsync(next).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Puts a run this host took and will not start back in the queue, due now (the host is stopping, or its turn failed).</summary>
     internal Task ReleaseAsync(TakenRun taken) => _services.Queue.DeferAsync(taken.Lease, _services.Now, CancellationToken.None);
 

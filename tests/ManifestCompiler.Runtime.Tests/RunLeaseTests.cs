@@ -84,4 +84,60 @@ public sealed class RunLeaseTests(PoolFixture fixture) : IClassFixture<PoolFixtu
         Assert.False(await _queue.CompleteAsync(stale.Lease));
         Assert.True(await _queue.CompleteAsync(takenOver!.Lease));
     }
+
+    [Fact]
+    public async Task A_worker_loop_runs_each_run_once_and_on_stopping_puts_the_run_it_took_with_a_completion_back()
+    {
+        var hostA = Runtime("host-a");
+        var instance = await hostA.ConnectAsync("quickbooks", "c-1", new JsonObject { ["realmId"] = "9130", ["access_token"] = "qb-lease-3" }, runTriggerSteps: false);
+        _apis.Invoices = [ThirdPartyApis.Invoice("901", 1m), ThirdPartyApis.Invoice("902", 2m), ThirdPartyApis.Invoice("903", 3m)];
+        await hostA.EnqueueAsync(instance.Id, "quickbooks-sync-v1", null, RunCaller.System);
+        var loop = Task.Run(() => hostA.RunWorkerAsync((woken, stop) => woken ?? Task.Delay(Timeout.Infinite, stop), (e, _) => Task.FromException(e), CancellationToken.None));
+
+        // The sync and its three children run, each completion taking the next run; then the loop is idle.
+        var runs = hostA.Runs;
+        while (runs.List().Count(r => r.EndedAt is not null) < 4)
+        {
+            Assert.False(loop.IsCompleted, loop.Exception?.ToString());
+            await Task.Delay(50);
+        }
+        Assert.All(runs.List(), r => Assert.True(r.Status == nameof(RunStatus.Succeeded), r.Error));
+        Assert.Null(await _queue.NextDueAsync());
+
+        // A second worker whose store stops it right after a completion took the next run: that run goes back, due.
+        var stopping = new StopAfterCompletionQueue(_queue);
+        var hostB = new ManifestRuntime(fixture.Pool, _instances, stopping, new InMemoryRecordSink(), _events, new RuntimeOptions { HostId = "host-b" });
+        hostB.AddPlans(SamplePlans.Value);
+        await _queue.EnqueueAsync(new RunRequest("gone-1", "gone-1", "no-such-instance[0]", "quickbooks-sync-v1", "{}", DateTimeOffset.UtcNow, "gone-1", Caller: RunCaller.System));
+        await _queue.EnqueueAsync(new RunRequest("gone-2", "gone-2", "no-such-instance[0]", "quickbooks-sync-v1", "{}", DateTimeOffset.UtcNow, "gone-2", Caller: RunCaller.System));
+        await hostB.RunWorkerAsync((woken, stop) => Task.Delay(Timeout.Infinite, stop), (e, _) => Task.FromException(e), stopping.Stop.Token);
+        Assert.Equal(["gone-1"], hostB.Runs.List().Select(r => r.RunId));
+        var back = await _queue.TryTakeDueAsync(DateTimeOffset.UtcNow, new RunLeaseTerms("host-c", Lease));
+        Assert.Equal("gone-2", back?.Run.RunId);
+    }
+
+    /// <summary>A queue that asks its worker to stop as soon as a completion has taken the next run (the stop arriving between two turns).</summary>
+    private sealed class StopAfterCompletionQueue(IRunQueue inner) : IRunQueue
+    {
+        public CancellationTokenSource Stop { get; } = new();
+
+        public Task<bool> EnqueueAsync(RunRequest run, CancellationToken cancellationToken = default) => inner.EnqueueAsync(run, cancellationToken);
+
+        public Task<TakenRun?> TryTakeDueAsync(DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default) => inner.TryTakeDueAsync(now, terms, cancellationToken);
+
+        public Task<bool> RenewAsync(RunLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) => inner.RenewAsync(lease, expiresAt, cancellationToken);
+
+        public Task<bool> CompleteAsync(RunLease lease, CancellationToken cancellationToken = default) => inner.CompleteAsync(lease, cancellationToken);
+
+        public async Task<(bool Completed, TakenRun? Next)> CompleteAndTakeNextAsync(RunLease lease, DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default)
+        {
+            var result = await inner.CompleteAndTakeNextAsync(lease, now, terms, cancellationToken);
+            await Stop.CancelAsync();
+            return result;
+        }
+
+        public Task<bool> DeferAsync(RunLease lease, DateTimeOffset notBefore, CancellationToken cancellationToken = default) => inner.DeferAsync(lease, notBefore, cancellationToken);
+
+        public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default) => inner.NextDueAsync(cancellationToken);
+    }
 }

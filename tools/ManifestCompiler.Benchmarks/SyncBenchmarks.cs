@@ -305,21 +305,17 @@ public static class SyncHost
     }
 }
 
-/// <summary>A host's worker loop as <c>mfc serve</c> runs it (RuntimeHosting): one due run at a time; when none, wait for a wake-up or the poll.</summary>
+/// <summary>A host's worker loop as <c>mfc serve</c> runs it (<see cref="ManifestRuntime.RunWorkerAsync"/>); when no run is due, wait for a wake-up or the poll.</summary>
 public static class HostLoop
 {
     public static async Task RunAsync(ManifestRuntime runtime, IRunQueueWakeup wakeup, CancellationToken stop)
     {
         try
         {
-            while (!stop.IsCancellationRequested)
-            {
-                var woken = wakeup.NextWakeup();
-                if ((await runtime.RunOneAsync(stop)).Count == 0)
-                {
-                    await Task.WhenAny(woken, Task.Delay(TimeSpan.FromMilliseconds(500), stop));
-                }
-            }
+            await runtime.RunWorkerAsync(
+                (woken, token) => Task.WhenAny(woken ?? wakeup.NextWakeup(), Task.Delay(TimeSpan.FromMilliseconds(500), token)),
+                (e, _) => Task.FromException(e),
+                stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

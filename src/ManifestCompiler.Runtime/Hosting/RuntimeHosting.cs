@@ -260,44 +260,19 @@ internal sealed class ManifestRuntimeService(IServiceProvider services, Manifest
             Task.Run(() => propagation.FollowAsync(options.PlanPoll, stoppingToken), CancellationToken.None)]).ConfigureAwait(false);
     }
 
-    private async Task RunLoopAsync(ManifestRuntime runtime, ILogger logger, CancellationToken stoppingToken)
+    private Task RunLoopAsync(ManifestRuntime runtime, ILogger logger, CancellationToken stoppingToken)
     {
         var queue = services.GetRequiredService<IRunQueue>();
-        var wakeup = queue as IRunQueueWakeup;
-        // The run the last turn took with its completion (one store transaction for both; ManifestRuntime.RunNextAsync).
-        TakenRun? next = null;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                // Taken before looking at the queue, so a run queued meanwhile wakes this loop at once.
-                var woken = wakeup?.NextWakeup();
-                var (outcomes, taken) = await runtime.RunNextAsync(next, takeNext: true, stoppingToken).ConfigureAwait(false);
-                next = taken;
-                if (outcomes.Count == 0 && next is null)
-                {
-                    await IdleAsync(queue, woken, stoppingToken).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                next = null;
-                break;
-            }
-            catch (Exception e)
+        return runtime.RunWorkerAsync(
+            (woken, stop) => IdleAsync(queue, woken, stop),
+            (e, stop) =>
             {
                 // A store or pool failure must not stop the host; the run stays taken, and is taken over when its lease expires
-                // (or, with SQLite, queued again on restart). A carried run that did not start was put back.
-                next = null;
+                // (or, with SQLite, queued again on restart).
                 logger.LogError(e, "A run could not be carried out");
-                await Task.Delay(options.IdlePoll, stoppingToken).ConfigureAwait(false);
-            }
-        }
-        if (next is not null)
-        {
-            // Stopping between two turns: the run taken for the next turn goes back to the queue, for any host.
-            await runtime.ReleaseAsync(next).ConfigureAwait(false);
-        }
+                return Task.Delay(options.IdlePoll, stop);
+            },
+            stoppingToken);
     }
 
     /// <summary>
