@@ -113,66 +113,115 @@ public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRunQueueW
 
     private const string RunColumns = "run_id, correlation_id, instance_id, action, payload, not_before, idempotency_key, parent_run_id, retries_left, caller";
 
+    // A take is one statement, one round trip: the oldest due run, queued or with a lease expired on another host, is
+    // locked (SKIP LOCKED: a row another host is taking right now is passed over, so concurrent takers never wait for
+    // each other nor take the same run), leased in place and read back. A take-over counts as a crash (SET expressions
+    // read the row as it was; as SQLite counts a restart), so a run that kills every host that takes it ends in the
+    // dead letters instead of going round the hosts; it is then not handed out, and the next due run is looked for.
+    private const string TakeSql =
+        $"""
+        UPDATE runs SET
+            crashes = runs.crashes + CASE WHEN runs.state = 'taken' THEN 1 ELSE 0 END,
+            last_error = CASE WHEN runs.state = 'taken' THEN replace(@expired, chr(1), runs.lease_owner) ELSE runs.last_error END,
+            state = CASE WHEN runs.state = 'taken' AND runs.crashes + 1 >= @max THEN 'dead' ELSE 'taken' END,
+            lease_id = CASE WHEN runs.state = 'taken' AND runs.crashes + 1 >= @max THEN NULL ELSE @lease END,
+            lease_owner = CASE WHEN runs.state = 'taken' AND runs.crashes + 1 >= @max THEN NULL ELSE @owner END,
+            lease_expires_at = CASE WHEN runs.state = 'taken' AND runs.crashes + 1 >= @max THEN NULL ELSE @expires END
+        FROM (
+            SELECT seq FROM runs
+            WHERE (state = 'queued' AND not_before <= @now) OR (state = 'taken' AND lease_expires_at <= @now AND lease_owner <> @owner)
+            ORDER BY not_before, seq LIMIT 1
+            FOR UPDATE SKIP LOCKED) AS due
+        WHERE runs.seq = due.seq
+        RETURNING {RunColumns}, runs.state
+        """;
+
+    // RunLeases.Expired's text with chr(1) where the expired lease's owner goes, filled in by TakeSql.
+    private static readonly string ExpiredLeaseError = RunLeases.Expired("\u0001");
+
+    private const string CompleteSql = "UPDATE runs SET state = 'done', lease_expires_at = NULL WHERE run_id = @run AND state = 'taken' AND lease_id = @lease";
+
+    private static (string, object?)[] TakeParameters(DateTimeOffset now, RunLease lease) =>
+    [
+        ("now", now.ToUnixTimeMilliseconds()), ("owner", lease.Owner), ("lease", lease.LeaseId), ("expires", lease.ExpiresAt.ToUnixTimeMilliseconds()),
+        ("max", RunLeases.MaxCrashes), ("expired", ExpiredLeaseError),
+    ];
+
+    private static RunLease NewLease(DateTimeOffset now, RunLeaseTerms terms) => new("", RunLeases.NewLeaseId(), terms.Owner, RunLeases.ExpiryOf(now, terms.Duration));
+
     public async Task<TakenRun?> TryTakeDueAsync(DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default)
     {
-        var at = now.ToUnixTimeMilliseconds();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         while (true)
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            // SKIP LOCKED: a row another host is taking right now is passed over, so concurrent takers never wait for
-            // each other nor take the same run; the row lock holds until this transaction commits the new lease.
-            string runId, payload;
-            string? expiredOwner;
-            RunRequest run;
-            await using (var command = Command(connection, transaction,
-                $"""
-                SELECT {RunColumns}, lease_owner FROM runs
-                WHERE (state = 'queued' AND not_before <= @now) OR (state = 'taken' AND lease_expires_at <= @now AND lease_owner <> @owner)
-                ORDER BY not_before, seq LIMIT 1
-                FOR UPDATE SKIP LOCKED
-                """, ("now", at), ("owner", terms.Owner)))
+            var lease = NewLease(now, terms);
+            TakeRow? row;
+            await using (var command = Command(connection, null, TakeSql, TakeParameters(now, lease)))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    return null;
-                }
-                runId = reader.GetString(0);
-                payload = reader.GetString(4);
-                run = ReadRun(reader, "");
-                expiredOwner = reader.IsDBNull(10) ? null : reader.GetString(10);
+                row = await ReadTakeAsync(reader, cancellationToken).ConfigureAwait(false);
             }
-            if (expiredOwner is not null)
+            if (row is null)
             {
-                // A take-over: the lease's host died or hung. Counted like a crash (as SQLite counts a restart), so a
-                // run that kills every host that takes it ends in the dead letters instead of going round the hosts.
-                var crashes = (int)(await ScalarAsync(connection, transaction, "UPDATE runs SET crashes = crashes + 1, last_error = @error WHERE run_id = @run RETURNING crashes", cancellationToken,
-                    ("run", runId), ("error", RunLeases.Expired(expiredOwner))).ConfigureAwait(false))!;
-                if (crashes >= RunLeases.MaxCrashes)
-                {
-                    await PostgresCommands.ExecuteAsync(connection, transaction, "UPDATE runs SET state = 'dead', lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = @run", cancellationToken, ("run", runId)).ConfigureAwait(false);
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
+                return null;
             }
-            try
+            if (await TakenAsync(connection, row, lease, cancellationToken).ConfigureAwait(false) is { } taken)
             {
-                run = run with { PayloadJson = _protector.Open(payload) };
+                return taken;
             }
-            catch (Exception e) when (e is CryptographicException or FormatException)
-            {
-                // Poison data never wedges the queue: a payload this key cannot open goes to the dead letters, visibly.
-                await PostgresCommands.ExecuteAsync(connection, transaction, "UPDATE runs SET state = 'dead', last_error = @error, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = @run", cancellationToken,
-                    ("run", runId), ("error", "the run's payload cannot be decrypted with this store's token key")).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            var lease = new RunLease(runId, RunLeases.NewLeaseId(), terms.Owner, RunLeases.ExpiryOf(now, terms.Duration));
-            await PostgresCommands.ExecuteAsync(connection, transaction, "UPDATE runs SET state = 'taken', lease_id = @lease, lease_owner = @owner, lease_expires_at = @expires WHERE run_id = @run", cancellationToken,
-                ("run", runId), ("lease", lease.LeaseId), ("owner", lease.Owner), ("expires", lease.ExpiresAt.ToUnixTimeMilliseconds())).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return new TakenRun(run, lease);
+        }
+    }
+
+    /// <summary>The completion and the next take in one round trip (one implicit transaction).</summary>
+    public async Task<(bool Completed, TakenRun? Next)> CompleteAndTakeNextAsync(RunLease lease, DateTimeOffset now, RunLeaseTerms terms, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var next = NewLease(now, terms);
+        bool completed;
+        TakeRow? row;
+        await using (var batch = new NpgsqlBatch(connection))
+        {
+            batch.BatchCommands.Add(BatchCommand(CompleteSql + " RETURNING 1", ("run", lease.RunId), ("lease", lease.LeaseId)));
+            batch.BatchCommands.Add(BatchCommand(TakeSql, TakeParameters(now, next)));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            completed = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            row = await ReadTakeAsync(reader, cancellationToken).ConfigureAwait(false);
+        }
+        if (row is null)
+        {
+            return (completed, null);
+        }
+        return (completed, await TakenAsync(connection, row, next, cancellationToken).ConfigureAwait(false)
+            ?? await TryTakeDueAsync(now, terms, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>A row <see cref="TakeSql"/> returned: the run (payload still sealed) and the state it was left in.</summary>
+    private sealed record TakeRow(RunRequest Run, string SealedPayload, string State);
+
+    private static async Task<TakeRow?> ReadTakeAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new TakeRow(ReadRun(reader, ""), reader.GetString(4), reader.GetString(10)) : null;
+
+    /// <summary>
+    /// The run a take leased, with its payload opened; null when it was not handed out: dead-lettered by the take (its
+    /// crashes ran out) or here (poison data never wedges the queue: a payload this key cannot open goes to the dead
+    /// letters, visibly). The caller then looks for the next due run.
+    /// </summary>
+    private async Task<TakenRun?> TakenAsync(NpgsqlConnection connection, TakeRow row, RunLease lease, CancellationToken cancellationToken)
+    {
+        if (row.State == "dead")
+        {
+            return null;
+        }
+        try
+        {
+            return new TakenRun(row.Run with { PayloadJson = _protector.Open(row.SealedPayload) }, lease with { RunId = row.Run.RunId });
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException)
+        {
+            await PostgresCommands.ExecuteAsync(connection, null, "UPDATE runs SET state = 'dead', last_error = @error, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = @run", cancellationToken,
+                ("run", row.Run.RunId), ("error", "the run's payload cannot be decrypted with this store's token key")).ConfigureAwait(false);
+            return null;
         }
     }
 
@@ -182,8 +231,7 @@ public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRunQueueW
 
     /// <summary>Marks the run done under its lease; the host that completed it stays recorded (<c>lease_owner</c>) for operators.</summary>
     public async Task<bool> CompleteAsync(RunLease lease, CancellationToken cancellationToken = default) =>
-        await ExecuteAsync("UPDATE runs SET state = 'done', lease_expires_at = NULL WHERE run_id = @run AND state = 'taken' AND lease_id = @lease", cancellationToken,
-            ("run", lease.RunId), ("lease", lease.LeaseId)).ConfigureAwait(false) > 0;
+        await ExecuteAsync(CompleteSql, cancellationToken, ("run", lease.RunId), ("lease", lease.LeaseId)).ConfigureAwait(false) > 0;
 
     public async Task<bool> DeferAsync(RunLease lease, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
         await ExecuteAsync("UPDATE runs SET state = 'queued', not_before = @due, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = @run AND state = 'taken' AND lease_id = @lease", cancellationToken,
