@@ -491,7 +491,8 @@ internal sealed class BossiBinder
                 }
                 var query = JsonPath.Parse(equivalentName.Value);
                 file.ReportEmbedded(query.Diagnostics, equivalentName, queryAt.Path);
-                if (query.Value is not { } parsed || query.HasErrors || type is null)
+                var parsed = query.Value; // assigned before the test: see docs/mutation-testing.md
+                if (parsed is null || query.HasErrors || type is null)
                 {
                     continue;
                 }

@@ -205,7 +205,8 @@ internal sealed class ChiefOnboardingRequestBinder(FileBinder file, ManifestKind
         var result = ImmutableArray.CreateBuilder<FileFieldIR>();
         foreach (var entry in at.Members())
         {
-            if (file.String(entry, allowBlank: false, acceptNumbers: true) is not { } fileName)
+            var fileName = file.String(entry, allowBlank: false, acceptNumbers: true); // assigned before the test: see docs/mutation-testing.md
+            if (fileName is null)
             {
                 continue;
             }
