@@ -68,7 +68,7 @@ public static class FieldMappingEmitter
             body.Line();
             body.Line($"/// <summary>Maps one UTF-8 JSON document through the DOM mapper (one pass cannot decide: {System.Security.SecurityElement.Escape(Comment(reason))}).</summary>");
             body.Open($"public static global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<{recordName}> Map(global::System.ReadOnlySpan<byte> utf8Json)");
-            body.Line("using var document = global::System.Text.Json.JsonDocument.Parse(utf8Json.ToArray());");
+            body.Line("using var document = global::ManifestCompiler.Runtime.Support.Json.DataJson.ParseDocument(utf8Json.ToArray());");
             body.Line("return Map(document.RootElement);");
             body.Close();
         }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using CsCheck;
 using ManifestCompiler.Conformance;
 using ManifestCompiler.IR;
+using ManifestCompiler.Runtime.Support.Json;
 using ManifestCompiler.Runtime.Support.Mapping;
 using ManifestCompiler.Runtime.Support.Plans;
 using ManifestCompiler.Syntax.JsonPath;
@@ -85,6 +86,31 @@ public sealed class StreamingMapperTests
             "errors: id $.Id field 'id' expects a string but $.Id is the number 5 | last $.Line[-1].LineNum required field 'last' is missing: $.Line[-1].LineNum selected nothing (or null) | "
             + "billing $.BillAddr field 'billing' expects an object but $.BillAddr is the number 7 | descriptions $.Line[?@.DetailType == 'SalesItemLineDetail'].Description required field 'descriptions' is missing: $.Line[?@.DetailType == 'SalesItemLineDetail'].Description selected nothing (or null)",
             errors);
+    }
+
+    [Fact]
+    public void A_record_deeper_than_the_readers_default_64_levels_maps_alike_through_both_mappers_up_to_the_runtimes_limit()
+    {
+        var (quickBooks, forms, _, _) = Mappers.Value;
+        static string Nest(string open, string close, int depth, string inner) =>
+            string.Concat(Enumerable.Repeat(open, depth)) + inner + string.Concat(Enumerable.Repeat(close, depth));
+        var deepObject = Nest("{\"a\":", "}", 150, "1");
+        var deepArray = Nest("[", "]", 150, "2");
+        // A kept object, a captured filter result, an unread member and a wrong-type value, each 150 levels deep.
+        var mapped = $$$"""{"Id":"201","TxnDate":"2024-01-31","TotalAmt":5,"CustomerRef":{"value":"7"},"Unread":{{{deepObject}}},"BillAddr":{{{deepObject}}},"Line":[{"DetailType":"SalesItemLineDetail","Description":{{{deepArray}}},"LineNum":1}]}""";
+        var failing = $$$"""{"Id":"202","TxnDate":"2024-01-31","TotalAmt":{{{deepArray}}},"CustomerRef":{"value":"7"}}""";
+        foreach (var mapper in new[] { quickBooks, forms })
+        {
+            Outcome(mapper, mapped);
+            Outcome(mapper, failing);
+        }
+        var record = Outcome(quickBooks, mapped);
+        Assert.StartsWith("record: ", record, StringComparison.Ordinal);
+        Assert.Contains(deepArray, record, StringComparison.Ordinal);
+        Assert.Contains("field 'totalAmount' expects a number but $.TotalAmt is an array", Outcome(quickBooks, failing), StringComparison.Ordinal);
+        // At DataJson.MaxDepth both read the document; one level more, both refuse it alike.
+        Assert.StartsWith("errors: ", Outcome(quickBooks, """{"Id":"1","a":""" + Nest("[", "]", DataJson.MaxDepth - 1, "0") + "}"), StringComparison.Ordinal);
+        Assert.Equal("throws JsonException", Outcome(quickBooks, """{"Id":"1","a":""" + Nest("[", "]", DataJson.MaxDepth, "0") + "}"));
     }
 
     [Fact(Timeout = 600_000)]
@@ -194,7 +220,8 @@ public sealed class StreamingMapperTests
         string dom;
         try
         {
-            using var document = JsonDocument.Parse(bytes);
+            // As the runtime parses a record for the DOM mapper (DataJson: 1,024 levels, not the default 64).
+            using var document = DataJson.ParseDocument(bytes);
             dom = Describe(mapper.Map(document.RootElement));
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
@@ -267,10 +294,11 @@ public sealed class StreamingMapperTests
         return text;
     }
 
-    /// <summary>An invoice nested around 64 levels deep (the default depth limit of both the DOM and the reader).</summary>
+    /// <summary>An invoice nested around 64 levels deep (the readers' default limit, which the runtime's documents
+    /// exceed) or around <see cref="DataJson.MaxDepth"/> (the limit of both mappers).</summary>
     private static string Deep(Random random)
     {
-        var depth = random.Next(58, 70);
+        var depth = random.Next(2) == 0 ? random.Next(58, 70) : random.Next(DataJson.MaxDepth - 6, DataJson.MaxDepth + 6);
         var inner = "{\"c\":\"deep\"}";
         for (var i = 0; i < depth; i++)
         {

@@ -17,6 +17,10 @@ public static class DataJson
 
     public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
+    /// <summary>What <see cref="DocumentOptions"/> is for a reader: a streaming mapper reads exactly what
+    /// <see cref="ParseDocument(ReadOnlyMemory{byte})"/> parses, at the same depth.</summary>
+    public static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth };
+
     public static readonly JsonSerializerOptions SerializerOptions = new() { MaxDepth = MaxDepth };
 
     public static JsonDocument ParseDocument(string json) => JsonDocument.Parse(json, DocumentOptions);

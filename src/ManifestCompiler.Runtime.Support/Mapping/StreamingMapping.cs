@@ -12,10 +12,12 @@ namespace ManifestCompiler.Runtime.Support.Mapping;
 /// </summary>
 public static class StreamingMapping
 {
-    /// <summary>A reader over the whole document with the options <c>JsonDocument.Parse</c> uses by default, on its first token.</summary>
+    /// <summary>A reader over the whole document, on its first token, with the options the runtime parses its documents
+    /// with (<see cref="DataJson.ReaderOptions"/>: 1,024 levels, not the reader's default 64), so a record maps alike
+    /// from its bytes and from <see cref="DataJson.ParseDocument(ReadOnlyMemory{byte})"/>.</summary>
     public static Utf8JsonReader Start(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions());
+        var reader = new Utf8JsonReader(json, DataJson.ReaderOptions);
         reader.Read();
         return reader;
     }
@@ -32,7 +34,7 @@ public static class StreamingMapping
     /// <summary>A reader on the first token of the value that starts at <paramref name="offset"/>.</summary>
     public static Utf8JsonReader At(ReadOnlySpan<byte> json, int offset)
     {
-        var reader = new Utf8JsonReader(json[offset..], new JsonReaderOptions());
+        var reader = new Utf8JsonReader(json[offset..], DataJson.ReaderOptions);
         reader.Read();
         return reader;
     }

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ManifestCompiler.Runtime.Python;
-using ManifestCompiler.Runtime.Support.Mapping;
 using ManifestCompiler.Runtime.Support.Plans;
 
 namespace ManifestCompiler.Runtime.Bossi;
@@ -120,14 +119,13 @@ internal sealed class ActionExecution(BossiEngine engine, IntegrationPlan plan, 
         var mapped = 0;
         for (var i = 0; i < records.Count; i++)
         {
-            // UTF-8 for the parser (what ToJsonString wrote before transcoding it to a string, parsed back again);
-            // the text is made only for a record that does not map.
+            // The record as UTF-8, written once from the step's result (parsed from the worker's frame into nodes,
+            // so no bytes of the record alone exist before this); the text is made only for a record that does not
+            // map. The mapper reads the bytes: in one forward pass without a DOM when its queries allow it (the
+            // streaming mapper), else through a document parsed as DataJson parses; either reads as deep as
+            // DataJson.MaxDepth, so the same records and errors come out as from the DOM mapper.
             var utf8 = JsonSerializer.SerializeToUtf8Bytes(records[i], DataJson.SerializerOptions);
-            MappingResult<object> result;
-            using (var document = DataJson.ParseDocument(utf8))
-            {
-                result = mapper.Map(document.RootElement);
-            }
+            var result = mapper.Map(new ReadOnlySpan<byte>(utf8));
             var key = NextKey("record");
             if (result.Record is { } record)
             {

@@ -197,7 +197,7 @@ namespace ManifestCompiler.Generated.Quickbooks
         /// <summary>Maps one UTF-8 JSON document through the DOM mapper (one pass cannot decide: $.Header.Option[?@.Name == &apos;SectionCount&apos; &amp;&amp; length(@.Value) &gt; 0].Value has a filter that reads more than the element&apos;s own singular values).</summary>
         public static global::ManifestCompiler.Runtime.Support.Mapping.MappingResult<GetProfitAndLossV1Record> Map(global::System.ReadOnlySpan<byte> utf8Json)
         {
-            using var document = global::System.Text.Json.JsonDocument.Parse(utf8Json.ToArray());
+            using var document = global::ManifestCompiler.Runtime.Support.Json.DataJson.ParseDocument(utf8Json.ToArray());
             return Map(document.RootElement);
         }
 
