@@ -15,6 +15,7 @@ import base64 as _base64
 import codecs
 import datetime as _datetime
 import json as _json
+import mmap as _mmap
 import os
 import resource
 import string as _stringmod
@@ -1085,11 +1086,13 @@ def _fork_run_process(limits, seccomp):
     os._exit(0)  # no finalizers, no atexit: nothing of the run runs after its answer
 
 
-def _ready_run_process(limits, seccomp):
-    """A run process that has reached its gate. One that dies before it (it cannot set itself up) is reaped and
-    forked again; if that keeps happening the zygote ends, and the host replaces the worker."""
-    for _ in range(3):
-        pid, gate, frames, ready = _fork_run_process(limits, seccomp)
+def _await_gate(pending, limits, seccomp):
+    """The pending run process once it has reached its gate. One that dies before it (it cannot set itself up) is
+    reaped and forked again; if that keeps happening the zygote ends, and the host replaces the worker."""
+    for attempt in range(3):
+        if attempt:
+            pending = _fork_run_process(limits, seccomp)
+        pid, gate, frames, ready = pending
         said = os.read(ready, 1)
         os.close(ready)
         if said == b'r':
@@ -1110,6 +1113,43 @@ def _read_exact_from(fd, n):
     return bytes(buf)
 
 
+# Every run's process is a copy of the zygote's memory, so a run's frames must never stay in it: a freed bytes object
+# keeps its contents in the heap (a token in a `call` frame's headers, a result), and the next process would be
+# forked with them. The zygote relays through this one buffer, cleared after each frame; a frame larger than it goes
+# through a mapping of its own, unmapped after the frame.
+_RELAY_BUFFER = bytearray(64 * 1024)
+_RELAY_ZEROS = bytes(len(_RELAY_BUFFER))
+
+
+def _read_into(fd, view):
+    got = 0
+    while got < len(view):
+        n = os.readv(fd, [view[got:]])
+        if not n:
+            return False
+        got += n
+    return True
+
+
+def _relay_frame(frames, header, size):
+    """Relays one frame whose 4-byte header was read; False when the process ended in the middle of it."""
+    total = 4 + size
+    mapping = _mmap.mmap(-1, total) if total > len(_RELAY_BUFFER) else None
+    view = memoryview(mapping if mapping is not None else _RELAY_BUFFER)[:total]
+    try:
+        view[:4] = header
+        if not _read_into(frames, view[4:]):
+            return False
+        _write_all(_OUT, view)
+        return True
+    finally:
+        if mapping is None:
+            view[:] = memoryview(_RELAY_ZEROS)[:total]
+        view.release()
+        if mapping is not None:
+            mapping.close()
+
+
 def _relay(frames, max_frame):
     """Copies a run process's frames to the host whole, until it closes its end (it exited). A length with the
     control bit, or past the frame limit, is refused, so no run can forge the zygote's 'exited' frame; a frame
@@ -1124,10 +1164,8 @@ def _relay(frames, max_frame):
         if size > max_frame:
             _write_all(_OUT, header)  # the host refuses it as too large (a resource limit), as it always has
             return f'the run process sent a frame of {size} bytes (limit {max_frame})'
-        payload = _read_exact_from(frames, size)
-        if payload is None:
+        if not _relay_frame(frames, header, size):
             return 'the run process ended in the middle of a frame'
-        _write_all(_OUT, header + payload)
 
 
 def _cpu_seconds(pid):
@@ -1140,26 +1178,31 @@ def _cpu_seconds(pid):
 
 
 def _zygote(limits, seccomp, pending):
-    """Lets one waiting process at a time take the host's next run, relays its answer, and only then forks the
-    next one (while the finished process is torn down), so neither fork nor exit sits between a run's frame and
-    its answer. The host sends the next run after the 'exited' frame, which therefore means both: the previous
-    run's process is gone, and the next one waits at its gate, set up and warmed."""
+    """Lets one waiting process at a time take the host's next run and relays its answer. Once the answer is out and
+    the process has closed its end, it forks the next process (whose fork, set-up and warm-up then overlap the
+    finished one's teardown and the host's turn), reaps the finished one and reports it gone ('exited'). The host
+    sends the next run only after 'exited', so no run's frame is ever readable by an earlier run's process; the
+    zygote opens the next gate once that process is ready. Neither fork nor exit sits between a run's frame and its
+    answer (docs/python-sandbox.md)."""
     max_frame = limits.get('max_frame', 64 * 1024 * 1024)
     while True:
-        pid, gate, frames = pending
+        pid, gate, frames = _await_gate(pending, limits, seccomp)
         try:
             os.write(gate, b'g')
         except OSError:  # the waiting process is gone: start another
             os.close(gate)
             os.close(frames)
             os.waitpid(pid, 0)
-            pending = _ready_run_process(limits, seccomp)
+            pending = _fork_run_process(limits, seccomp)
             continue
         os.close(gate)
         problem = _relay(frames, max_frame)
         os.close(frames)
         if problem is not None:
             os.kill(pid, 9)
+        # The finished process holds none of the next one's pipes (it was forked before them) and the next one
+        # closes every descriptor but its own; it reads nothing from the host before its gate.
+        pending = _fork_run_process(limits, seccomp)
         os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
         cpu = _cpu_seconds(pid)  # read before reaping, while /proc still has the process
         _, status, usage = os.wait4(pid, 0)
@@ -1170,9 +1213,7 @@ def _zygote(limits, seccomp, pending):
         else:
             exited['code'] = os.WEXITSTATUS(status)
             if exited['code'] == _HOST_GONE:
-                os._exit(0)  # no host: do not fork the next process
-        # Forked only now that the previous process is gone, so no two run processes ever live at once.
-        pending = _ready_run_process(limits, seccomp)
+                os._exit(0)  # no host: the pending process dies with the zygote (parent-death signal)
         _send(exited, control=True)
 
 
@@ -1188,7 +1229,7 @@ def _serve():
     if seccomp_error is not None:
         seccomp.run_filter = None
     seccomp.prctl(4, 0)  # PR_SET_DUMPABLE 0: no run process may open this one's /proc files (fd, mem, ...)
-    pending = _ready_run_process(limits, seccomp)
+    pending = _fork_run_process(limits, seccomp)
     _send({'t': 'ready', 'python': '.'.join(str(p) for p in __import__('sys').version_info[:3]),
            'rlimits': rlimits, 'seccomp': seccomp_error is None, 'seccomp_error': seccomp_error,
            'fork_per_run': True}, control=True)
