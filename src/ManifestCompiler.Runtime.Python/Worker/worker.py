@@ -1086,13 +1086,11 @@ def _fork_run_process(limits, seccomp):
     os._exit(0)  # no finalizers, no atexit: nothing of the run runs after its answer
 
 
-def _await_gate(pending, limits, seccomp):
-    """The pending run process once it has reached its gate. One that dies before it (it cannot set itself up) is
-    reaped and forked again; if that keeps happening the zygote ends, and the host replaces the worker."""
-    for attempt in range(3):
-        if attempt:
-            pending = _fork_run_process(limits, seccomp)
-        pid, gate, frames, ready = pending
+def _ready_run_process(limits, seccomp):
+    """A run process that has reached its gate. One that dies before it (it cannot set itself up) is reaped and
+    forked again; if that keeps happening the zygote ends, and the host replaces the worker."""
+    for _ in range(3):
+        pid, gate, frames, ready = _fork_run_process(limits, seccomp)
         said = os.read(ready, 1)
         os.close(ready)
         if said == b'r':
@@ -1178,31 +1176,26 @@ def _cpu_seconds(pid):
 
 
 def _zygote(limits, seccomp, pending):
-    """Lets one waiting process at a time take the host's next run and relays its answer. Once the answer is out and
-    the process has closed its end, it forks the next process (whose fork, set-up and warm-up then overlap the
-    finished one's teardown and the host's turn), reaps the finished one and reports it gone ('exited'). The host
-    sends the next run only after 'exited', so no run's frame is ever readable by an earlier run's process; the
-    zygote opens the next gate once that process is ready. Neither fork nor exit sits between a run's frame and its
-    answer (docs/python-sandbox.md)."""
+    """Lets one waiting process at a time take the host's next run, relays its answer, and only then forks the
+    next one (while the finished process is torn down), so neither fork nor exit sits between a run's frame and
+    its answer. The host sends the next run after the 'exited' frame, which therefore means both: the previous
+    run's process is gone, and the next one waits at its gate, set up and warmed."""
     max_frame = limits.get('max_frame', 64 * 1024 * 1024)
     while True:
-        pid, gate, frames = _await_gate(pending, limits, seccomp)
+        pid, gate, frames = pending
         try:
             os.write(gate, b'g')
         except OSError:  # the waiting process is gone: start another
             os.close(gate)
             os.close(frames)
             os.waitpid(pid, 0)
-            pending = _fork_run_process(limits, seccomp)
+            pending = _ready_run_process(limits, seccomp)
             continue
         os.close(gate)
         problem = _relay(frames, max_frame)
         os.close(frames)
         if problem is not None:
             os.kill(pid, 9)
-        # The finished process holds none of the next one's pipes (it was forked before them) and the next one
-        # closes every descriptor but its own; it reads nothing from the host before its gate.
-        pending = _fork_run_process(limits, seccomp)
         os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
         cpu = _cpu_seconds(pid)  # read before reaping, while /proc still has the process
         _, status, usage = os.wait4(pid, 0)
@@ -1213,7 +1206,9 @@ def _zygote(limits, seccomp, pending):
         else:
             exited['code'] = os.WEXITSTATUS(status)
             if exited['code'] == _HOST_GONE:
-                os._exit(0)  # no host: the pending process dies with the zygote (parent-death signal)
+                os._exit(0)  # no host: do not fork the next process
+        # Forked only now that the previous process is gone, so no two run processes ever live at once.
+        pending = _ready_run_process(limits, seccomp)
         _send(exited, control=True)
 
 
@@ -1229,7 +1224,7 @@ def _serve():
     if seccomp_error is not None:
         seccomp.run_filter = None
     seccomp.prctl(4, 0)  # PR_SET_DUMPABLE 0: no run process may open this one's /proc files (fd, mem, ...)
-    pending = _fork_run_process(limits, seccomp)
+    pending = _ready_run_process(limits, seccomp)
     _send({'t': 'ready', 'python': '.'.join(str(p) for p in __import__('sys').version_info[:3]),
            'rlimits': rlimits, 'seccomp': seccomp_error is None, 'seccomp_error': seccomp_error,
            'fork_per_run': True}, control=True)
