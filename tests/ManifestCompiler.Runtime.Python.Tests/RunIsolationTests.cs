@@ -116,6 +116,42 @@ public sealed class RunIsolationTests(EscapedPool escaped) : IClassFixture<Escap
     }
 
     [Fact]
+    public async Task The_frames_of_a_run_are_not_in_the_memory_of_the_next_runs_process()
+    {
+        // The zygote relays each run's frames (logs, host calls with their headers, the result) and forks every later
+        // run's process from its own memory: a freed copy of a frame must not be in it. The reading run counts the
+        // planted text and a never-sent text of the same shape in every writable mapping of its process; its own
+        // two needles count the same for both, so any difference is a remnant of the previous run.
+        var read = await PlantThenReadAsync(
+            """
+            def main(storage):
+                text = 'relay-marker-A' * 300
+                print(text)
+                return {'echo': text}
+            """,
+            """
+            def main(storage):
+                ctypes = ESCAPED['import']('ctypes')
+                a = (('relay-marker-' + 'A') * 8).encode()
+                b = (('relay-marker-' + 'B') * 8).encode()
+                counts = [0, 0]
+                with ESCAPED['open']('/proc/self/maps') as maps:
+                    regions = [line.split() for line in maps]
+                for region in regions:
+                    if not region[1].startswith('rw') or (len(region) > 5 and region[5].startswith('[v')):
+                        continue
+                    start, end = (int(x, 16) for x in region[0].split('-'))
+                    memory = ctypes.string_at(start, end - start)
+                    counts[0] += memory.count(a)
+                    counts[1] += memory.count(b)
+                return {'planted': counts[0], 'never_sent': counts[1]}
+            """,
+            "plant-relay");
+        Assert.True((int?)read["never_sent"] > 0, read.ToJsonString()); // the scan sees the reader's own needles
+        Assert.Equal((int?)read["never_sent"], (int?)read["planted"]);
+    }
+
+    [Fact]
     public async Task No_file_directory_or_symlink_can_be_left_in_tmp_dev_shm_or_the_root()
     {
         var tenant = "plant-tmp";

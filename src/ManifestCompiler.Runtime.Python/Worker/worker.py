@@ -15,6 +15,7 @@ import base64 as _base64
 import codecs
 import datetime as _datetime
 import json as _json
+import mmap as _mmap
 import os
 import resource
 import string as _stringmod
@@ -1110,6 +1111,43 @@ def _read_exact_from(fd, n):
     return bytes(buf)
 
 
+# Every run's process is a copy of the zygote's memory, so a run's frames must never stay in it: a freed bytes object
+# keeps its contents in the heap (a token in a `call` frame's headers, a result), and the next process would be
+# forked with them. The zygote relays through this one buffer, cleared after each frame; a frame larger than it goes
+# through a mapping of its own, unmapped after the frame.
+_RELAY_BUFFER = bytearray(64 * 1024)
+_RELAY_ZEROS = bytes(len(_RELAY_BUFFER))
+
+
+def _read_into(fd, view):
+    got = 0
+    while got < len(view):
+        n = os.readv(fd, [view[got:]])
+        if not n:
+            return False
+        got += n
+    return True
+
+
+def _relay_frame(frames, header, size):
+    """Relays one frame whose 4-byte header was read; False when the process ended in the middle of it."""
+    total = 4 + size
+    mapping = _mmap.mmap(-1, total) if total > len(_RELAY_BUFFER) else None
+    view = memoryview(mapping if mapping is not None else _RELAY_BUFFER)[:total]
+    try:
+        view[:4] = header
+        if not _read_into(frames, view[4:]):
+            return False
+        _write_all(_OUT, view)
+        return True
+    finally:
+        if mapping is None:
+            view[:] = memoryview(_RELAY_ZEROS)[:total]
+        view.release()
+        if mapping is not None:
+            mapping.close()
+
+
 def _relay(frames, max_frame):
     """Copies a run process's frames to the host whole, until it closes its end (it exited). A length with the
     control bit, or past the frame limit, is refused, so no run can forge the zygote's 'exited' frame; a frame
@@ -1124,10 +1162,8 @@ def _relay(frames, max_frame):
         if size > max_frame:
             _write_all(_OUT, header)  # the host refuses it as too large (a resource limit), as it always has
             return f'the run process sent a frame of {size} bytes (limit {max_frame})'
-        payload = _read_exact_from(frames, size)
-        if payload is None:
+        if not _relay_frame(frames, header, size):
             return 'the run process ended in the middle of a frame'
-        _write_all(_OUT, header + payload)
 
 
 def _cpu_seconds(pid):
