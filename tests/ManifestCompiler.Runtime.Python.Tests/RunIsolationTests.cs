@@ -116,6 +116,48 @@ public sealed class RunIsolationTests(EscapedPool escaped) : IClassFixture<Escap
     }
 
     [Fact]
+    public async Task A_descriptor_the_host_inherited_without_close_on_exec_is_closed_before_any_run()
+    {
+        // As one inherited from the shell that started the host: open without close-on-exec, so every process the host
+        // starts gets it, and bubblewrap passes it into the sandbox. The worker must close it before it runs anything.
+        var ends = new int[2];
+        Assert.Equal(0, Pipe(ends));
+        const int Inherited = 251;
+        Assert.Equal(Inherited, Dup2(ends[1], Inherited));
+        try
+        {
+            await using var fresh = await Pools.StartAsync(o => { o.MaxWorkers = 1; o.GrantEscapeForTests = true; });
+            var result = await fresh.RunAsync(Pools.Step(
+                """
+                def main(storage):
+                    os = ESCAPED['os']
+                    return {'fds': sorted(int(fd) for fd in os.listdir('/proc/self/fd'))}
+                """, "inherited-fd"), new RecordingHandler());
+            Assert.True(result.Succeeded, result.Error?.ToString());
+            var open = result.ReturnValue!["fds"]!.AsArray().Select(fd => (int)fd!).ToList();
+            Assert.Contains(2, open); // the listing works: stderr is there
+            Assert.DoesNotContain(Inherited, open);
+            Assert.DoesNotContain(ends[0], open);
+            Assert.DoesNotContain(ends[1], open);
+        }
+        finally
+        {
+            Close(Inherited);
+            Close(ends[0]);
+            Close(ends[1]);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "pipe", SetLastError = true)]
+    private static extern int Pipe(int[] fds);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "dup2", SetLastError = true)]
+    private static extern int Dup2(int oldFd, int newFd);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static extern int Close(int fd);
+
+    [Fact]
     public async Task The_frames_of_a_run_are_not_in_the_memory_of_the_next_runs_process()
     {
         // The zygote relays each run's frames (logs, host calls with their headers, the result) and forks every later

@@ -32,6 +32,15 @@ _null = os.open('/dev/null', os.O_RDONLY)
 os.dup2(_null, 0)
 os.dup2(2, 1)  # anything written to stdout by C code lands in the host's stderr log, never in the protocol
 os.close(_null)
+# Only the protocol's descriptors stay: one the host inherited without close-on-exec (from the shell that started
+# it, say) is passed through bubblewrap, and would be open in the zygote and so in every run's process.
+for _fd in [int(_name) for _name in os.listdir('/proc/self/fd')]:
+    if _fd > 2 and _fd not in (_IN, _OUT):
+        try:
+            os.close(_fd)
+        except OSError:
+            pass  # the listing's own descriptor, already closed
+del _fd
 
 
 def _read_exact(n):
