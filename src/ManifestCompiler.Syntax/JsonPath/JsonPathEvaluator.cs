@@ -243,7 +243,6 @@ internal static class JsonPathEvaluator
             // Stryker disable once Statement: SliceBounds returns false only for step 0 or lower >= upper, where both loops below select nothing (docs/mutation-testing.md).
             return;
         }
-        // Stryker disable once Equality: step 0 never gets here (SliceBounds refuses it), so "> 0" and ">= 0" agree (docs/mutation-testing.md).
         if (step > 0)
         {
             // One pass: JsonElement's array indexer walks from the start when the items are containers.
