@@ -22,7 +22,6 @@ internal static class JsonPathEvaluator
     {
         // Stryker disable once Assignment: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
         var pool = _scratch ??= new Stack<List<JsonPathNode>>();
-        // Stryker disable once Conditional: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
         return pool.Count > 0 ? pool.Pop() : new List<JsonPathNode>();
     }
 
@@ -59,7 +58,6 @@ internal static class JsonPathEvaluator
                 {
                     if (segment.IsDescendant)
                     {
-                        // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                         var stack = trackPaths ? new DescentStack(node.Path) : null;
                         SelectDescendants(segment, node.Value, new PathSource(stack, 0), root, trackPaths, target, stack, 0);
                     }
@@ -184,7 +182,6 @@ internal static class JsonPathEvaluator
                 case NameSelectorSyntax name:
                     if (JsonPathRuntime.TryGetMember(value, name.Name, name.Utf8Name, out var member))
                     {
-                        // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                         output.Add(new JsonPathNode(member, trackPaths ? parent.Get().Member(name.Name) : NormalizedPath.Root));
                     }
                     break;
@@ -194,7 +191,6 @@ internal static class JsonPathEvaluator
                 case IndexSelectorSyntax index:
                     if (JsonPathRuntime.TryGetElement(value, index.Index, out var element, out var position))
                     {
-                        // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                         output.Add(new JsonPathNode(element, trackPaths ? parent.Get().Element(position) : NormalizedPath.Root));
                     }
                     break;
@@ -218,7 +214,6 @@ internal static class JsonPathEvaluator
             case JsonValueKind.Object:
                 foreach (var property in value.EnumerateObject())
                 {
-                    // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                     output.Add(new JsonPathNode(property.Value, trackPaths ? parent.Get().Member(property) : NormalizedPath.Root));
                 }
                 break;
@@ -226,7 +221,6 @@ internal static class JsonPathEvaluator
                 var index = 0;
                 foreach (var item in value.EnumerateArray())
                 {
-                    // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                     output.Add(new JsonPathNode(item, trackPaths ? parent.Get().Element(index) : NormalizedPath.Root));
                     index++;
                 }
@@ -255,7 +249,6 @@ internal static class JsonPathEvaluator
                 }
                 if (index >= lower && (index - lower) % step == 0)
                 {
-                    // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                     output.Add(new JsonPathNode(item, trackPaths ? parent.Get().Element((int)index) : NormalizedPath.Root));
                 }
                 index++;
@@ -266,7 +259,6 @@ internal static class JsonPathEvaluator
             var items = array.EnumerateArray().ToArray();
             for (var i = upper; lower < i; i += step)
             {
-                // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                 output.Add(new JsonPathNode(items[i], trackPaths ? parent.Get().Element((int)i) : NormalizedPath.Root));
             }
         }
@@ -281,7 +273,6 @@ internal static class JsonPathEvaluator
                 {
                     if (IsTrue(filter.Expression, property.Value, root))
                     {
-                        // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                         output.Add(new JsonPathNode(property.Value, trackPaths ? parent.Get().Member(property) : NormalizedPath.Root));
                     }
                 }
@@ -292,7 +283,6 @@ internal static class JsonPathEvaluator
                 {
                     if (IsTrue(filter.Expression, item, root))
                     {
-                        // Stryker disable once Conditional: a path built when not asked for is dropped unread; only the allocation differs (docs/mutation-testing.md).
                         output.Add(new JsonPathNode(item, trackPaths ? parent.Get().Element(index) : NormalizedPath.Root));
                     }
                     index++;
