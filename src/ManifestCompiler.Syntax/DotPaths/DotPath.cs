@@ -44,7 +44,6 @@ public static class DotPath
         }
         // Every string is a path (the engine splits on '.'), so this parse cannot fail.
         var parsed = Path.Parse(source);
-        // Stryker disable once Conditional: the grammar accepts every string, so the fallback never runs (docs/mutation-testing.md).
         var segments = parsed.Success ? parsed.Value.ToImmutableArray() : [new DotPathSegment(source, new SourceSpan(0, source.Length))];
         var diagnostics = segments
             .Where(s => s.Key.Length == 0)
