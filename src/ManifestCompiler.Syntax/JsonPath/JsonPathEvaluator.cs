@@ -20,6 +20,7 @@ internal static class JsonPathEvaluator
 
     private static List<JsonPathNode> Rent()
     {
+        // Stryker disable once Assignment: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
         var pool = _scratch ??= new Stack<List<JsonPathNode>>();
         return pool.Count > 0 ? pool.Pop() : new List<JsonPathNode>();
     }
@@ -27,8 +28,10 @@ internal static class JsonPathEvaluator
     private static void Return(List<JsonPathNode> list)
     {
         list.Clear();
+        // Stryker disable once Equality,Boolean: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
         if (list.Capacity <= 4096)
         {
+            // Stryker disable once Assignment: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
             (_scratch ??= new Stack<List<JsonPathNode>>()).Push(list);
         }
     }
@@ -39,6 +42,7 @@ internal static class JsonPathEvaluator
         if (query.Segments.IsEmpty)
         {
             output.Add(start);
+            // Stryker disable once Statement: with no segments the loop below adds nothing, so returning here only skips renting lists (docs/mutation-testing.md).
             return;
         }
         var nodes = Rent();
@@ -64,6 +68,7 @@ internal static class JsonPathEvaluator
                 }
                 if (target.Count == 0)
                 {
+                    // Stryker disable once Statement: an empty node list selects nothing from here on; stopping early saves the remaining segments (docs/mutation-testing.md).
                     return;
                 }
                 (nodes, next) = (next, nodes);
@@ -72,7 +77,9 @@ internal static class JsonPathEvaluator
         }
         finally
         {
+            // Stryker disable once Statement: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
             Return(nodes);
+            // Stryker disable once Statement: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
             Return(next);
         }
     }
@@ -227,6 +234,7 @@ internal static class JsonPathEvaluator
         var step = slice.Step ?? 1;
         if (!JsonPathRuntime.SliceBounds(slice.Start, slice.End, step, array.GetArrayLength(), out var lower, out var upper))
         {
+            // Stryker disable once Statement: SliceBounds returns false only for step 0 or lower >= upper, where both loops below select nothing (docs/mutation-testing.md).
             return;
         }
         if (step > 0)
@@ -316,19 +324,23 @@ internal static class JsonPathEvaluator
             case FunctionCallSyntax call:
                 return Call(call, current, root).IsTrue;
             default:
+                // Stryker disable once Boolean: the checker admits only the expressions above as filter tests (docs/mutation-testing.md).
                 return false;
         }
     }
 
     private static bool Exists(QuerySyntax query, JsonElement current, JsonElement root)
     {
+        // Stryker disable once Block: the singular fast path finds what Select finds, without node lists (docs/mutation-testing.md).
         if (query.IsSingular)
         {
             return TrySelectSingular(query, current, root, out _);
         }
         var nodes = Rent();
+        // Stryker disable once Boolean: the paths of nodes that only prove existence are never read (docs/mutation-testing.md).
         Select(query, current, root, trackPaths: false, nodes);
         var exists = nodes.Count > 0;
+        // Stryker disable once Statement: the scratch pool only saves allocations; an empty or unbounded pool selects the same nodes (docs/mutation-testing.md).
         Return(nodes);
         return exists;
     }
@@ -339,6 +351,7 @@ internal static class JsonPathEvaluator
         value = query.IsRelative ? current : root;
         foreach (var segment in query.Segments)
         {
+            // Stryker disable once Boolean: a singular query holds only name and index selectors, so the default arm never runs (docs/mutation-testing.md).
             var found = segment.Selectors[0] switch
             {
                 NameSelectorSyntax name => JsonPathRuntime.TryGetMember(value, name.Name, name.Utf8Name, out value),
@@ -367,10 +380,12 @@ internal static class JsonPathEvaluator
         if (expression is QueryExpressionSyntax query)
         {
             var nodes = new List<JsonPathNode>();
+            // Stryker disable once Boolean: a function argument's node paths are never read (docs/mutation-testing.md).
             Select(query.Query, current, root, trackPaths: false, nodes);
             return nodes;
         }
         var result = expression is FunctionCallSyntax call ? Call(call, current, root) : JsonPathValue.Nothing;
+        // Stryker disable once NullCoalescing: no RFC 9535 function returns NodesType, so a call never gets here with nodes (docs/mutation-testing.md).
         return result.Nodes ?? [];
     }
 

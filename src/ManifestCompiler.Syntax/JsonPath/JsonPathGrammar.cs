@@ -47,7 +47,7 @@ internal static class JsonPathGrammar
     private static readonly Parser<char, string> UnicodeEscape =
         Char('u').Then(Hex4).Then(code => code switch
         {
-            >= 0xD800 and <= 0xDBFF => String("\\u").Then(Hex4.Assert(low => low is >= 0xDC00 and <= 0xDFFF, "expected a low surrogate after a high surrogate"))
+            >= 0xD800 and <= 0xDBFF => String("\\u").Then(Hex4.Assert(low => low is >= 0xDC00 and <= 0xDFFF, "a high surrogate escape must be followed by a low surrogate escape"))
                 .Select(low => new string([(char)code, (char)low])),
             >= 0xDC00 and <= 0xDFFF => Fail<string>("a low surrogate escape must follow a high surrogate"),
             _ => Return(((char)code).ToString()),

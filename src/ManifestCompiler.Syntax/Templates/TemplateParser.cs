@@ -115,6 +115,7 @@ public static class TemplateParser
         {
             // The structure grammar accepts every string; reaching here would be a bug in it, reported, not thrown.
             var error = result.Error!;
+            // Stryker disable once all: the structure grammar accepts every string, so this never runs (docs/mutation-testing.md).
             return new ParseResult<TemplateSyntax>(null, [SyntaxDiagnostics.InvalidPlaceholder.Create(new SourceSpan(Math.Min(error.ErrorOffset, source.Length), 0), ParseErrors.Describe(error))]);
         }
 

@@ -66,4 +66,11 @@ public class DotPathTests
         Assert.Equal(at, diagnostic.Span.Start);
         Assert.True(result.Success);
     }
+
+    [Fact]
+    public void Null_arguments_are_refused_by_name()
+    {
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => DotPath.Parse(null!)).ParamName);
+        Assert.Equal("path", Assert.Throws<ArgumentNullException>(() => DotPath.TryEvaluate(null!, Json("{}"), out _, out _)).ParamName);
+    }
 }

@@ -154,4 +154,70 @@ public class PythonExpressionTests
     }
 
     private static string Slice(string source, Text.SourceSpan span) => source.Substring(span.Start, span.Length);
+
+    // CPython 3.11's keyword.kwlist, less the literals: each is a syntax error where a name could stand, never an
+    // unknown name (a step author reads why the expression does not parse, not a list of names to choose from).
+    [Theory]
+    [InlineData("and")]
+    [InlineData("as")]
+    [InlineData("assert")]
+    [InlineData("async")]
+    [InlineData("await")]
+    [InlineData("break")]
+    [InlineData("class")]
+    [InlineData("continue")]
+    [InlineData("def")]
+    [InlineData("del")]
+    [InlineData("elif")]
+    [InlineData("else")]
+    [InlineData("except")]
+    [InlineData("finally")]
+    [InlineData("for")]
+    [InlineData("from")]
+    [InlineData("global")]
+    [InlineData("if")]
+    [InlineData("import")]
+    [InlineData("in")]
+    [InlineData("is")]
+    [InlineData("lambda")]
+    [InlineData("nonlocal")]
+    [InlineData("not")]
+    [InlineData("or")]
+    [InlineData("pass")]
+    [InlineData("raise")]
+    [InlineData("return")]
+    [InlineData("try")]
+    [InlineData("while")]
+    [InlineData("with")]
+    [InlineData("yield")]
+    public void Keywords_are_never_names(string keyword)
+    {
+        var result = PythonExpression.Parse("body + " + keyword, PythonCheckScope.Webhook);
+
+        Assert.Null(result.Value);
+        Assert.DoesNotContain(result.Diagnostics, d => d.Id == "MC4002");
+    }
+
+    [Theory]
+    [InlineData("match")] // soft keywords are names
+    [InlineData("case")]
+    [InlineData("type")]
+    [InlineData("classy")] // a keyword's prefix does not make a keyword
+    [InlineData("if_")]
+    [InlineData("Class")]
+    public void Words_that_are_not_keywords_are_names(string name)
+    {
+        var result = PythonExpression.Parse("body + " + name, PythonCheckScope.Webhook);
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MC4002", diagnostic.Id);
+        Assert.Equal((7, name.Length), (diagnostic.Span.Start, diagnostic.Span.Length));
+    }
+
+    [Theory]
+    [InlineData("True")]
+    [InlineData("False")]
+    [InlineData("None")]
+    public void The_literal_keywords_are_values(string literal) =>
+        Assert.True(PythonExpression.Parse("body == " + literal, PythonCheckScope.Webhook).Success);
 }

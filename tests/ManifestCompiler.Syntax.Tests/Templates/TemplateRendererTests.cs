@@ -69,6 +69,15 @@ public class TemplateRendererTests
     [InlineData("{{ tags|join:'-' }}", "1-a-None")]
     [InlineData("{{ name|urlencode }}", "ada%20lovelace")]
     [InlineData("{{ missing|default:ORG }}", "1234")]
+    [InlineData("{{ missing|default:42 }}", "42")]
+    [InlineData("{{ missing|default:1.5 }}", "1.5")] // one or two all-digit segments are a number, as in Django
+    [InlineData("{{ missing|default:tags.1 }}", "a")] // a path that only starts with a name stays a path
+    [InlineData("{{ missing|default:responses.0.form_id }}", "f-9")]
+    [InlineData("{{ email|lower }}", "o'brien@x.com")]
+    [InlineData("{{ name|upper|lower }}", "ada lovelace")]
+    [InlineData("{{ oauth.token_type|lower }}", "bearer")]
+    [InlineData("{{ ORG|urlencode }}/{{ email|urlencode }}", "1234/o%27brien%40x.com")]
+    [InlineData("{{ responses.0.form_id|urlencode:'' }}", "f-9")]
     public void Applies_filters(string template, string expected) => Assert.Equal(expected, Render(template));
 
     [Fact]
@@ -102,5 +111,57 @@ public class TemplateRendererTests
         var result = TemplateRenderer.Render(parsed.Value!, TemplateRenderer.FromObject(Context));
 
         Assert.False(result.Success);
+        Assert.Null(result.Text);
+        Assert.Equal("MC1003", result.Error!.Id);
+        Assert.Equal(new Text.SourceSpan(0, 12), result.Error.Span);
+        Assert.EndsWith("the template has errors and cannot be rendered", result.Error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Urlencode_keeps_slashes_unless_its_argument_names_the_safe_characters()
+    {
+        var context = JsonDocument.Parse("""{"p": "a/b c:d"}""").RootElement;
+
+        Assert.Equal("a/b%20c%3Ad", RenderWith("{{ p|urlencode }}", context));
+        Assert.Equal("a%2Fb%20c%3Ad", RenderWith("{{ p|urlencode:'' }}", context));
+        Assert.Equal("a%2Fb%20c:d", RenderWith("{{ p|urlencode:':' }}", context));
+    }
+
+    [Fact]
+    public void Found_variables_render_whatever_the_unknown_variable_rule()
+    {
+        foreach (var rule in new[] { UnknownVariableBehavior.Empty, UnknownVariableBehavior.KeepText, UnknownVariableBehavior.Error })
+        {
+            Assert.Equal("1234 f-9", Render("{{ ORG }} {{ responses.0.form_id }}", new TemplateRenderOptions(rule)));
+        }
+    }
+
+    [Fact]
+    public void A_default_filter_covers_an_unknown_variable_even_when_unknown_variables_are_errors()
+    {
+        var strict = new TemplateRenderOptions(UnknownVariableBehavior.Error);
+
+        Assert.Equal("none", Render("{{ nope|default:'none' }}", strict));
+        Assert.Equal("NONE", Render("{{ nope|upper|default:'none'|upper }}", strict));
+
+        var parsed = TemplateParser.Parse("{{ nope|upper }}").Value!;
+        var result = TemplateRenderer.Render(parsed, TemplateRenderer.FromObject(Context), strict);
+        Assert.Equal("MC1008", result.Error!.Id);
+        Assert.Equal(new Text.SourceSpan(3, 4), result.Error.Span);
+        Assert.Equal("Unknown template variable 'nope'", result.Error.Message);
+    }
+
+    [Fact]
+    public void Null_arguments_are_refused_by_name()
+    {
+        var template = TemplateParser.Parse("{{ a }}").Value!;
+        var variables = TemplateRenderer.FromObject(Context);
+
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => TemplateParser.Parse(null!)).ParamName);
+        Assert.Equal("template", Assert.Throws<ArgumentNullException>(() => TemplateRenderer.Render(null!, variables)).ParamName);
+        Assert.Equal("variables", Assert.Throws<ArgumentNullException>(() => TemplateRenderer.Render(template, null!)).ParamName);
+    }
+
+    private static string? RenderWith(string template, JsonElement context) =>
+        TemplateRenderer.Render(TemplateParser.Parse(template).Value!, TemplateRenderer.FromObject(context)).Text;
 }
