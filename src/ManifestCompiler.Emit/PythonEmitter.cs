@@ -1,4 +1,5 @@
 using System.Globalization;
+using ManifestCompiler.Runtime.Support.Python;
 using ManifestCompiler.Syntax.Python;
 
 namespace ManifestCompiler.Emit;
@@ -180,7 +181,7 @@ public static class PythonEmitter
                     case PyFieldPart field:
                         var value = Emit(field.Expression);
                         var conversion = field.Conversion is { } c ? CSharpLiterals.String(c.ToString()) + "[0]" : "null";
-                        Body.Line($"{builder}.Append({Runtime}.Field({value}, {conversion}));");
+                        Body.Line($"{Runtime}.AppendField({builder}, {value}, {conversion});");
                         break;
                 }
             }
@@ -190,6 +191,10 @@ public static class PythonEmitter
         /// <summary><c>a &lt; b &lt;= c</c>: each operand is computed only if the comparison before it held.</summary>
         private string EmitComparison(PyComparison comparison)
         {
+            if (HoleTextTest(comparison) is { } test)
+            {
+                return test;
+            }
             var result = Declare($"{Namespace}PyBool.True");
             var current = Emit(comparison.First);
             var opened = 0;
@@ -212,6 +217,60 @@ public static class PythonEmitter
                 Body.Close();
             }
             return result;
+        }
+
+        /// <summary>
+        /// <c>'{{type}}' == 'x'</c>, <c>!=</c>, and <c>in</c> / <c>not in</c> a display of string literals: the hole's
+        /// text compared with each literal on the document (PyScope.HoleTextIs), with no Python value made (issue 17);
+        /// null for any other comparison. The literals have no side effects, so skipping their display changes nothing.
+        /// </summary>
+        private string? HoleTextTest(PyComparison comparison)
+        {
+            if (comparison.First is not PyStringLiteral { Parts: [PyHolePart hole] } || comparison.Rest is not [var (op, operand)])
+            {
+                return null;
+            }
+            while (operand is PyParenthesized parenthesized)
+            {
+                operand = parenthesized.Inner;
+            }
+            var literals = op switch
+            {
+                PyComparisonOperator.Equal or PyComparisonOperator.NotEqual => TextOf(operand) is { } text ? new[] { text } : null,
+                PyComparisonOperator.In or PyComparisonOperator.NotIn => operand switch
+                {
+                    PyTupleDisplay tuple => TextsOf(tuple.Items),
+                    PyListDisplay list => TextsOf(list.Items),
+                    _ => null,
+                },
+                _ => null,
+            };
+            if (literals is null)
+            {
+                return null;
+            }
+            var name = CSharpLiterals.String(hole.Name);
+            var holeText = CSharpLiterals.String(hole.Text);
+            var tests = literals.Length == 0 ? "false" : string.Join(" || ", literals.Select(l => $"scope.HoleTextIs({name}, {holeText}, {CSharpLiterals.String(l)})"));
+            var negated = op is PyComparisonOperator.NotEqual or PyComparisonOperator.NotIn;
+            return Temp($"{Namespace}PyBool.Of({(negated ? "!(" + tests + ")" : tests)})");
+        }
+
+        private static string? TextOf(PyExpressionSyntax node) =>
+            node is PyStringLiteral literal && literal.Parts.All(p => p is PyTextPart) ? string.Concat(literal.Parts.Cast<PyTextPart>().Select(p => p.Text)) : null;
+
+        private static string[]? TextsOf(IEnumerable<PyExpressionSyntax> items)
+        {
+            var texts = new List<string>();
+            foreach (var item in items)
+            {
+                if (TextOf(item) is not { } text)
+                {
+                    return null;
+                }
+                texts.Add(text);
+            }
+            return [.. texts];
         }
 
         /// <summary><c>a and b or c</c>: the first operand that decides the result, evaluated left to right.</summary>

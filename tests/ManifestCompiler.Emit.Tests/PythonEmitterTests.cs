@@ -25,6 +25,19 @@ public class PythonEmitterTests
         "body['list'][::-1][0:2]",
         "'a,b'.split(',', maxsplit=1)",
         "round(2.675, 2) == 2.67",
+        // A hole's text compared with literals on the document (PyScope.HoleTextIs): a string, a number's str(), an
+        // unresolved hole's own text, a header.
+        "'{{name}}' == 'Ada'",
+        "'{{name}}' != 'Ada'",
+        "'{{name}}' in ('Grace', 'Ada')",
+        "'{{name}}' not in ['Grace', 'Ada']",
+        "'{{name}}' in ()",
+        "'{{n}}' == '2'",
+        "'{{unknown}}' in ('{{unknown}}',)",
+        "'{{X-Event}}' == 'created'",
+        "'{{name}}' == 'Ada' == '{{name}}'",
+        // f-string fields appended without a string of their own (PyRuntime.AppendField): str, float, int, repr.
+        "f'{body[\"name\"]}: {round(body[\"n\"] / 3, 2)} {body[\"n\"]} {body[\"name\"].upper()!r} {1e22}'",
     ];
 
     [Fact]
@@ -47,6 +60,15 @@ public class PythonEmitterTests
             var actualText = actual.ExceptionClass ?? PyFormat.Repr(actual.Value!);
             Assert.True(expectedText == actualText, $"{Expressions[i]}: interpreter {expectedText}, generated {actualText}");
         }
+    }
+
+    [Fact]
+    public void A_hole_compared_with_string_literals_is_tested_on_the_document()
+    {
+        var parsed = PythonExpression.Parse("'{{type}}' in ('customer.created', 'customer.updated')").Value!;
+        var source = PythonEmitter.EmitClass("Tests.Generated", "Holes", [("E", parsed.Syntax)]);
+        Assert.Contains("scope.HoleTextIs(\"type\", \"{{type}}\", \"customer.created\") || scope.HoleTextIs(\"type\", \"{{type}}\", \"customer.updated\")", source);
+        Assert.DoesNotContain("PyRuntime.Tuple", source);
     }
 
     [Fact]

@@ -115,6 +115,15 @@ public sealed class GeneratedPlanTests
         var customer = router.Route(Json("""{"type": "customer.updated", "data": {"object": {"id": "cus_7"}}}"""), headers);
         Assert.Equal(["customers-post-v1", "sync-payments-v1"], customer.Dispatches.Select(d => d.Action));
         Assert.Equal("""{"body":{"customer_id":"cus_7"}}""", customer.Dispatches[0].Payload);
+
+        // A body string goes into a payload from the document's UTF-8 when it has no escapes (TemplateRuntime.WriteText),
+        // decoded when it has; either way escaped exactly as the string itself would be.
+        foreach (var type in new[] { "caf\u00e9 \u2615 \ud83d\ude00 <&'>+", "tab\t \"q\" \\ \u00e9 \ud83d\ude00 \u0001" })
+        {
+            var bodyText = """{"type": """ + JsonSerializer.Serialize(type, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + """, "data": {}}""";
+            var other = router.Route(Json(bodyText), headers);
+            Assert.Equal("""{"resource":"customers","reason":""" + JsonSerializer.Serialize(type) + "}", Assert.Single(other.Dispatches).Payload);
+        }
     }
 
     [Fact]

@@ -166,9 +166,8 @@ public static class IntegrationPlanEmitter
                 var entry = step.Memory[m];
                 var name = $"Step{i}Memory{m}";
                 EmitExpression(methods, name, entry.Expression);
-                w.Line($"var m{m} = {name}(scope);");
-                w.Line($"memory[{CSharpLiterals.String(entry.Key)}] = m{m};");
-                w.Line($"scope.Set({CSharpLiterals.String(entry.Key)}, m{m});");
+                // The scope's names are the memory (WebhookRouterPlan.Route): one store binds it for both.
+                w.Line($"scope.Set({CSharpLiterals.String(entry.Key)}, {name}(scope));");
             }
             var payloadField = $"Step{i}Payload";
             payloads.Add($"private static readonly {Plans}.JsonTemplatePlan {payloadField} = {members.JsonTemplate(step.Payload)};");

@@ -111,18 +111,7 @@ internal sealed class PlanMembers
                     break;
                 case TemplateHoleIR placeholder:
                     var value = "v" + hole++;
-                    method.Line($"var {value} = scope.Lookup({PathArray(placeholder.Path)});");
-                    if (!placeholder.Filters.Any(f => f.Name == "default"))
-                    {
-                        // As the renderer does: a missing variable renders "", and the scope lists it.
-                        method.Open($"if (!{value}.IsFound)");
-                        method.Line($"scope.ReportMissing({CSharpLiterals.String(string.Join(".", placeholder.Path))});");
-                        method.Close();
-                    }
-                    foreach (var filter in placeholder.Filters)
-                    {
-                        method.Line($"{value} = {Filter(filter, value)};");
-                    }
+                    EmitPlaceholder(method, placeholder, value);
                     method.Line(single
                         ? $"return {TemplateRuntime}.Text({value}, scope.HtmlEscape);"
                         : $"{TemplateRuntime}.Append(output, {value}, scope.HtmlEscape);");
@@ -136,6 +125,23 @@ internal sealed class PlanMembers
         method.Close();
         Methods.Add(method);
         return name;
+    }
+
+    /// <summary>Declares <paramref name="value"/>: the placeholder's value after its filters (a missing one reported, as the renderer does).</summary>
+    private void EmitPlaceholder(SourceWriter method, TemplateHoleIR placeholder, string value)
+    {
+        method.Line($"var {value} = scope.Lookup({PathArray(placeholder.Path)});");
+        if (!placeholder.Filters.Any(f => f.Name == "default"))
+        {
+            // As the renderer does: a missing variable renders "", and the scope lists it.
+            method.Open($"if (!{value}.IsFound)");
+            method.Line($"scope.ReportMissing({CSharpLiterals.String(string.Join(".", placeholder.Path))});");
+            method.Close();
+        }
+        foreach (var filter in placeholder.Filters)
+        {
+            method.Line($"{value} = {Filter(filter, value)};");
+        }
     }
 
     private string Filter(TemplateFilterIR filter, string value)
@@ -185,6 +191,13 @@ internal sealed class PlanMembers
                     WriteJson(method, item);
                 }
                 method.Line("writer.WriteEndArray();");
+                break;
+            case JsonStringIR { Value.Parts: [TemplateHoleIR placeholder] }:
+                // One placeholder: its value goes into the writer without a string of its own when it can (issue 17).
+                method.Block();
+                EmitPlaceholder(method, placeholder, "value");
+                method.Line($"{TemplateRuntime}.WriteText(writer, value, scope.HtmlEscape);");
+                method.Close();
                 break;
             case JsonStringIR text:
                 method.Line(text.Value.IsConstant

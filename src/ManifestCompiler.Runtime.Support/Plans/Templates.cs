@@ -36,6 +36,9 @@ public class TemplateScope
         _variables is null ? TemplateValue.Missing : TemplateRuntime.Lookup(_variables, path);
 
     public void ReportMissing(string path) => (_missing ??= []).Add(path);
+
+    /// <summary>Forgets the reported placeholders, so a scope kept for the next render starts with none.</summary>
+    internal void ClearMissing() => _missing?.Clear();
 }
 
 /// <summary>A compiled template: renders its text from a scope.</summary>

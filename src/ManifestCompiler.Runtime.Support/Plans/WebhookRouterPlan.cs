@@ -101,11 +101,24 @@ public abstract class WebhookRouterPlan
     /// </summary>
     protected abstract bool RunStep(int step, PyScope scope, Dictionary<string, PyValue> memory, out string payload);
 
-    /// <summary>A payload's template scope: <see cref="WebhookHoles"/>' rule for payloads (a memory key, whose <c>str()</c> it renders, then the body's top-level key).</summary>
-    protected static TemplateScope PayloadScope(PyScope scope, Dictionary<string, PyValue> memory) => new WebhookPayloadScope(scope, memory);
+    /// <summary>A payload's template scope: <see cref="WebhookHoles"/>' rule for payloads (a memory key, whose <c>str()</c> it renders, then the body's top-level key).
+    /// The scope keeps one for its thread's requests (issue 17: a dispatch allocates only its payload).</summary>
+    protected static TemplateScope PayloadScope(PyScope scope, Dictionary<string, PyValue> memory)
+    {
+        if (scope.WebhookPayloadScope is WebhookPayloadScope kept && kept.Memory == memory)
+        {
+            kept.ClearMissing();
+            return kept;
+        }
+        var created = new WebhookPayloadScope(scope, memory);
+        scope.WebhookPayloadScope = created;
+        return created;
+    }
 
     private sealed class WebhookPayloadScope(PyScope scope, Dictionary<string, PyValue> memory) : TemplateScope(htmlEscape: false)
     {
+        public Dictionary<string, PyValue> Memory => memory;
+
         public override TemplateValue Lookup(string[] path)
         {
             if (!WebhookHoles.TryResolve(path[0], WebhookHoleSources.Payload, memory, scope.Body, scope.Headers, out var memoryValue, out var json))
@@ -114,12 +127,7 @@ public abstract class WebhookRouterPlan
             }
             if (memoryValue is null)
             {
-                if (path.Length == 1 && json.ValueKind == JsonValueKind.String)
-                {
-                    // A body key's string, as its hole in a condition reads it: decoded once per request (issue 17).
-                    // The body has the key, so the expression rule (body first) finds this same member.
-                    return TemplateValue.OfText(scope.HoleText(path[0], path[0]));
-                }
+                // A body key's string stays in the document: a payload writes it from there (TemplateRuntime.WriteText).
                 var node = json;
                 for (var i = 1; i < path.Length; i++)
                 {

@@ -427,6 +427,34 @@ public static class PyBuiltins
     }
 
     /// <summary>round(x, n) for floats: the exact binary value rounded half-even in decimal, as CPython's double_round.</summary>
+    // mantissa (< 2^53) * 10^22 (< 2^74) stays below 2^128.
+    private const int MaxSmallRoundDigits = 22;
+
+    private static readonly UInt128[] PowersOfTen = Enumerable.Range(0, MaxSmallRoundDigits + 1)
+        .Select(n => Enumerable.Repeat((UInt128)10, n).Aggregate(UInt128.One, (product, ten) => product * ten)).ToArray();
+
+    /// <summary>
+    /// <see cref="RoundFloat"/>'s exact rounding in 128 bits when it fits (0 &lt;= n &lt;= 22, 2^-127 &lt; scale): the
+    /// same half-even quotient and the same correctly rounded parse, with no BigInteger or string (issue 17).
+    /// </summary>
+    private static double RoundSmall(ulong mantissa, int shift, int n)
+    {
+        var numerator = mantissa * PowersOfTen[n];
+        var q = numerator >> shift;
+        var r = numerator - (q << shift);
+        var half = UInt128.One << (shift - 1);
+        if (r > half || (r == half && (q & UInt128.One) == UInt128.One))
+        {
+            q += 1;
+        }
+        Span<char> text = stackalloc char[64];
+        q.TryFormat(text, out var length, default, CultureInfo.InvariantCulture);
+        text[length++] = 'e';
+        text[length++] = '-';
+        n.TryFormat(text[length..], out var written, default, CultureInfo.InvariantCulture);
+        return double.Parse(text[..(length + written)], NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
+
     private static double RoundFloat(double x, BigInteger ndigits)
     {
         if (!double.IsFinite(x) || x == 0)
@@ -455,6 +483,10 @@ public static class PyBuiltins
             mantissa |= 1L << 52;
         }
         exponent -= 1075;
+        if (n is >= 0 and <= MaxSmallRoundDigits && exponent is < 0 and > -128)
+        {
+            return Math.CopySign(RoundSmall((ulong)mantissa, -exponent, n), x);
+        }
         BigInteger numerator = mantissa;
         var denominator = BigInteger.One;
         if (exponent > 0)

@@ -454,13 +454,16 @@ public static class PyOps
     }
 
     /// <summary>int / int, correctly rounded as CPython does (even when the operands exceed a double).</summary>
+    // 2^53 needs an array of its own: made once, not per division (issue 17).
+    private static readonly BigInteger ExactInDouble = BigInteger.One << 53;
+
     private static double TrueDivide(BigInteger x, BigInteger y)
     {
         if (y.IsZero)
         {
             throw new PyException("ZeroDivisionError", "division by zero");
         }
-        if (BigInteger.Abs(x) <= (BigInteger.One << 53) && BigInteger.Abs(y) <= (BigInteger.One << 53))
+        if (BigInteger.Abs(x) <= ExactInDouble && BigInteger.Abs(y) <= ExactInDouble)
         {
             return (double)x / (double)y;
         }

@@ -19,8 +19,10 @@ public sealed class PyScope
     private PyValue? _body;
     private PyValue? _headers;
 
-    // The last hole read as text: steps of one request usually test the same hole ('{{type}}' == ...).
+    // The last hole resolved, and its text once read: steps of one request usually test the same hole ('{{type}}' == ...).
     private string? _holeName;
+    private bool _holeFound;
+    private JsonElement _holeValue;
     private string? _holeText;
 
     public PyScope(JsonElement body, JsonElement headers, IReadOnlyDictionary<string, PyValue>? names = null)
@@ -66,6 +68,8 @@ public sealed class PyScope
         _body = null;
         _headers = null;
         _holeName = null;
+        _holeFound = false;
+        _holeValue = default;
         _holeText = null;
         _names?.Clear();
     }
@@ -114,21 +118,49 @@ public sealed class PyScope
     /// <summary>A hole inside a string: <c>str(value)</c> as data, never code; an unresolved hole keeps its text.</summary>
     public string HoleText(string name, string text)
     {
-        if (_holeName == name)
-        {
-            return _holeText!;
-        }
-        if (!WebhookHoles.TryResolve(name, WebhookHoleSources.Expression, null, Body, Headers, out _, out var value))
+        if (!TryResolveHoleCached(name, out var value))
         {
             return text;
         }
-        // str() of a string is the string itself: no Python value needed.
-        var result = value.ValueKind == JsonValueKind.String ? JsonStrings.GetString(value) : PyFormat.Str(PyValue.FromJson(value, _lazily));
-        // Holes read only the body and headers, which no step changes: the text holds for the whole request.
-        _holeName = name;
-        _holeText = result;
-        return result;
+        // str() of a string is the string itself: no Python value needed. Holes read only the body and headers, which
+        // no step changes: the text holds for the whole request.
+        return _holeText ??= value.ValueKind == JsonValueKind.String ? JsonStrings.GetString(value) : PyFormat.Str(PyValue.FromJson(value, _lazily));
     }
+
+    /// <summary>
+    /// Whether <see cref="HoleText"/> is <paramref name="literal"/>: a condition's <c>'{{type}}' == 'x'</c>, compared on
+    /// the document's string without making a string or Python value of it (issue 17). Equal str values are all that
+    /// <c>==</c> and <c>in</c> between two str test, so the truth is the same.
+    /// </summary>
+    public bool HoleTextIs(string name, string text, string literal)
+    {
+        if (!TryResolveHoleCached(name, out var value))
+        {
+            return string.Equals(text, literal, StringComparison.Ordinal);
+        }
+        if (_holeText is not null)
+        {
+            return string.Equals(_holeText, literal, StringComparison.Ordinal);
+        }
+        return value.ValueKind == JsonValueKind.String
+            ? JsonStrings.ValueEquals(value, literal)
+            : string.Equals(HoleText(name, text), literal, StringComparison.Ordinal);
+    }
+
+    private bool TryResolveHoleCached(string name, out JsonElement value)
+    {
+        if (!string.Equals(_holeName, name, StringComparison.Ordinal))
+        {
+            _holeFound = WebhookHoles.TryResolve(name, WebhookHoleSources.Expression, null, Body, Headers, out _, out _holeValue);
+            _holeName = name;
+            _holeText = null;
+        }
+        value = _holeValue;
+        return _holeFound;
+    }
+
+    /// <summary>The router's payload scope over this scope, kept with it so a dispatch does not allocate one (WebhookRouterPlan).</summary>
+    internal Plans.TemplateScope? WebhookPayloadScope { get; set; }
 }
 
 /// <summary>
@@ -273,6 +305,19 @@ public static class PyRuntime
         'a' => PyFormat.Ascii(value),
         _ => PyFormat.Str(value),
     };
+
+    /// <summary><see cref="Field"/> appended to an f-string's builder: <c>str()</c> of a string or float adds no string of its own (issue 17).</summary>
+    public static void AppendField(StringBuilder builder, PyValue value, char? conversion)
+    {
+        if (conversion is null)
+        {
+            PyFormat.AppendStr(builder, value);
+        }
+        else
+        {
+            builder.Append(Field(value, conversion));
+        }
+    }
 
     /// <summary>A string literal built from parts (holes, fields): a fresh object, as CPython builds it at run time.</summary>
     public static PyValue String(string text) => PyStr.Fresh(text);

@@ -371,7 +371,32 @@ public static class PyFormat
         return builder.ToString();
     }
 
-    public static string Str(PyValue value) => value is PyStr s ? s.Value : Repr(value);
+    public static string Str(PyValue value) => value switch
+    {
+        PyStr s => s.Value,
+        // Without a builder: the common scalars in a payload or an f-string (issue 17).
+        PyFloat f => FloatRepr(f.Value),
+        PyInt i => IntToString(i.Value),
+        _ => Repr(value),
+    };
+
+    /// <summary>Appends <c>str(value)</c> (an f-string field, a rendered value) without a string of its own for strings and floats.</summary>
+    public static void AppendStr(StringBuilder builder, PyValue value)
+    {
+        switch (value)
+        {
+            case PyStr s:
+                builder.Append(s.Value);
+                break;
+            case PyFloat f:
+                Span<char> text = stackalloc char[MaxFloatReprLength];
+                builder.Append(text[..FormatFloatRepr(f.Value, text)]);
+                break;
+            default:
+                builder.Append(Str(value));
+                break;
+        }
+    }
 
     /// <summary><c>ascii()</c>: the repr with every non-ASCII character escaped.</summary>
     public static string Ascii(PyValue value)
@@ -408,7 +433,8 @@ public static class PyFormat
                 builder.Append(IntToString(i.Value));
                 break;
             case PyFloat f:
-                builder.Append(FloatRepr(f.Value));
+                Span<char> text = stackalloc char[MaxFloatReprLength];
+                builder.Append(text[..FormatFloatRepr(f.Value, text)]);
                 break;
             case PyComplex c:
                 // CPython's complex_repr: parts without a forced ".0"; a positive-zero real part is left out.
@@ -472,26 +498,50 @@ public static class PyFormat
     /// <summary><c>repr(float)</c>: the shortest round-trip digits, in fixed notation for 1e-4 &lt;= |x| &lt; 1e16.</summary>
     public static string FloatRepr(double value)
     {
+        Span<char> text = stackalloc char[MaxFloatReprLength];
+        return new string(text[..FormatFloatRepr(value, text)]);
+    }
+
+    /// <summary>The longest <see cref="FloatRepr"/>: a sign, 17 digits, "0.000" or "e-324" around them.</summary>
+    public const int MaxFloatReprLength = 32;
+
+    /// <summary>
+    /// <see cref="FloatRepr"/> written into <paramref name="destination"/> (at least <see cref="MaxFloatReprLength"/>
+    /// long); returns its length. Spans only, so str() of a float costs no more than its result (issue 17).
+    /// </summary>
+    public static int FormatFloatRepr(double value, Span<char> destination)
+    {
         if (double.IsNaN(value))
         {
-            return "nan";
+            return Copy("nan", destination);
         }
         if (double.IsInfinity(value))
         {
-            return value > 0 ? "inf" : "-inf";
+            return Copy(value > 0 ? "inf" : "-inf", destination);
         }
         if (value == 0)
         {
-            return double.IsNegative(value) ? "-0.0" : "0.0";
+            return Copy(double.IsNegative(value) ? "-0.0" : "0.0", destination);
         }
 
         // "R" gives the shortest round-trip digits; re-split them into digits and a decimal-point position.
-        var text = Math.Abs(value).ToString("R", CultureInfo.InvariantCulture);
-        var exponentAt = text.IndexOfAny(['E', 'e']);
+        Span<char> text = stackalloc char[MaxFloatReprLength];
+        Math.Abs(value).TryFormat(text, out var length, "R", CultureInfo.InvariantCulture);
+        text = text[..length];
+        var exponentAt = text.IndexOfAny('E', 'e');
         var mantissa = exponentAt < 0 ? text : text[..exponentAt];
         var exponent = exponentAt < 0 ? 0 : int.Parse(text[(exponentAt + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
         var pointAt = mantissa.IndexOf('.');
-        var digits = pointAt < 0 ? mantissa : mantissa.Remove(pointAt, 1);
+        Span<char> digitBuffer = stackalloc char[MaxFloatReprLength];
+        var count = 0;
+        foreach (var c in mantissa)
+        {
+            if (c != '.')
+            {
+                digitBuffer[count++] = c;
+            }
+        }
+        ReadOnlySpan<char> digits = digitBuffer[..count];
         var pointPosition = (pointAt < 0 ? mantissa.Length : pointAt) + exponent;
         var leadingZeros = digits.Length - digits.TrimStart('0').Length;
         digits = digits.Trim('0');
@@ -501,34 +551,52 @@ public static class PyFormat
             digits = "0";
         }
 
-        var builder = new StringBuilder();
+        var at = 0;
         if (value < 0)
         {
-            builder.Append('-');
+            destination[at++] = '-';
         }
         if (pointPosition > 16 || pointPosition < -3)
         {
-            builder.Append(digits[0]);
+            destination[at++] = digits[0];
             if (digits.Length > 1)
             {
-                builder.Append('.').Append(digits, 1, digits.Length - 1);
+                destination[at++] = '.';
+                at += Copy(digits[1..], destination[at..]);
             }
             var e = pointPosition - 1;
-            builder.Append('e').Append(e < 0 ? '-' : '+').Append(Math.Abs(e).ToString("00", CultureInfo.InvariantCulture));
+            destination[at++] = 'e';
+            destination[at++] = e < 0 ? '-' : '+';
+            Math.Abs(e).TryFormat(destination[at..], out var written, "00", CultureInfo.InvariantCulture);
+            at += written;
         }
         else if (pointPosition <= 0)
         {
-            builder.Append("0.").Append('0', -pointPosition).Append(digits);
+            at += Copy("0.", destination[at..]);
+            destination.Slice(at, -pointPosition).Fill('0');
+            at += -pointPosition;
+            at += Copy(digits, destination[at..]);
         }
         else if (pointPosition >= digits.Length)
         {
-            builder.Append(digits).Append('0', pointPosition - digits.Length).Append(".0");
+            at += Copy(digits, destination[at..]);
+            destination.Slice(at, pointPosition - digits.Length).Fill('0');
+            at += pointPosition - digits.Length;
+            at += Copy(".0", destination[at..]);
         }
         else
         {
-            builder.Append(digits, 0, pointPosition).Append('.').Append(digits, pointPosition, digits.Length - pointPosition);
+            at += Copy(digits[..pointPosition], destination[at..]);
+            destination[at++] = '.';
+            at += Copy(digits[pointPosition..], destination[at..]);
         }
-        return builder.ToString();
+        return at;
+    }
+
+    private static int Copy(ReadOnlySpan<char> text, Span<char> destination)
+    {
+        text.CopyTo(destination);
+        return text.Length;
     }
 
     /// <summary><c>repr(str)</c>: single quotes unless the text has a single quote and no double quote.</summary>

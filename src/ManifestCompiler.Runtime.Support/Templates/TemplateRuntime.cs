@@ -102,6 +102,34 @@ public static class TemplateRuntime
         output.Append(Text(value, htmlEscape));
     }
 
+    /// <summary>
+    /// Writes a placeholder's final value as a JSON string (a JSON template's string that is one placeholder), as
+    /// <see cref="Text"/> would give it: a document string without escapes, or a Python str or float, goes into the
+    /// writer without a string of its own (issue 17: a webhook payload allocates only itself).
+    /// </summary>
+    public static void WriteText(Utf8JsonWriter writer, TemplateValue value, bool htmlEscape)
+    {
+        if (value.Text is null && !(htmlEscape && !value.IsSafe))
+        {
+            if (value.Json is { ValueKind: JsonValueKind.String } json && JsonStrings.TryGetUnescapedUtf8(json, out var utf8))
+            {
+                writer.WriteStringValue(utf8);
+                return;
+            }
+            switch (value.Json is null ? value.Python : null)
+            {
+                case PyStr s:
+                    writer.WriteStringValue(s.Value);
+                    return;
+                case PyFloat f:
+                    Span<char> text = stackalloc char[PyFormat.MaxFloatReprLength];
+                    writer.WriteStringValue(text[..PyFormat.FormatFloatRepr(f.Value, text)]);
+                    return;
+            }
+        }
+        writer.WriteStringValue(Text(value, htmlEscape));
+    }
+
     /// <summary>A placeholder's final value as text, HTML-escaped unless it is safe or escaping is off (a template that is one placeholder).</summary>
     public static string Text(TemplateValue value, bool htmlEscape)
     {

@@ -189,7 +189,7 @@ internal sealed class PythonEvaluator
                     builder.Append(_scope.HoleText(hole.Name, hole.Text));
                     break;
                 case PyFieldPart field:
-                    builder.Append(PyRuntime.Field(Eval(field.Expression), field.Conversion));
+                    PyRuntime.AppendField(builder, Eval(field.Expression), field.Conversion);
                     break;
             }
         }

@@ -124,7 +124,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             },
             new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
             {
-                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/teams/{{TEAM_ID}}/addUser", T6, new string[] { "TEAM_ID" }),
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/teams/{{TEAM_ID}}/addUser", T5, new string[] { "TEAM_ID" }),
                 Method = "POST",
                 Data = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"data\":{\"user\":\"{{ ASANA_USER_GID }}\"}}", J2, new string[] { "ASANA_USER_GID" }),
                 FormEncodeData = false,
@@ -137,7 +137,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                         Source = "data.gid",
                         Segments = new string[] { "data", "gid" },
                     },
-                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{ responses.0.data.gid }}", T8, new string[] { "responses" }),
+                    Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{ responses.0.data.gid }}", T6, new string[] { "responses" }),
                 },
                 Polling = null,
                 SaveAsFile = null,
@@ -148,7 +148,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             },
             new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
             {
-                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/users/{{ ASANA_USER_GID }}/status", T9, new string[] { "ASANA_USER_GID" }),
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://app.asana.com/api/1.0/users/{{ ASANA_USER_GID }}/status", T7, new string[] { "ASANA_USER_GID" }),
                 Method = "GET",
                 Data = null,
                 FormEncodeData = false,
@@ -191,7 +191,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
             {
                 Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"),
-                Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Bearer {{TOKEN}}", T10, new string[] { "TOKEN" }),
+                Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Bearer {{TOKEN}}", T8, new string[] { "TOKEN" }),
             },
         };
 
@@ -224,9 +224,9 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             new global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan
             {
                 Type = global::ManifestCompiler.Runtime.Support.Plans.NotificationType.Email,
-                To = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{ manager_email }}", T11, new string[] { "manager_email" }),
-                Subject = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Asana account for {{ first_name|title }} {{ last_name }}", T12, new string[] { "first_name", "last_name" }),
-                Message = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Team: {{ TEAM_ID|default:'not selected' }}", T13, new string[] { "TEAM_ID" }),
+                To = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{ manager_email }}", T9, new string[] { "manager_email" }),
+                Subject = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Asana account for {{ first_name|title }} {{ last_name }}", T10, new string[] { "first_name", "last_name" }),
+                Message = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Team: {{ TEAM_ID|default:'not selected' }}", T11, new string[] { "TEAM_ID" }),
             },
         };
 
@@ -303,7 +303,14 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             writer.WritePropertyName("data");
             writer.WriteStartObject();
             writer.WritePropertyName("user");
-            writer.WriteStringValue(T2(scope));
+            {
+                var value = scope.Lookup(P1);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("email");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
@@ -323,30 +330,26 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
-        /// <summary>&quot;{{ email }}&quot;</summary>
-        private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P1);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("email");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
         private static void J1(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
             writer.WritePropertyName("data");
             writer.WriteStartObject();
             writer.WritePropertyName("user");
-            writer.WriteStringValue(T5(scope));
+            {
+                var value = scope.Lookup(P1);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("email");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
 
         /// <summary>&quot;https://app.asana.com/api/1.0/teams/{{TEAM_ID}}/addUser&quot;</summary>
-        private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://app.asana.com/api/1.0/teams/");
@@ -360,30 +363,26 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
-        /// <summary>&quot;{{ ASANA_USER_GID }}&quot;</summary>
-        private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P3);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("ASANA_USER_GID");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
             writer.WritePropertyName("data");
             writer.WriteStartObject();
             writer.WritePropertyName("user");
-            writer.WriteStringValue(T7(scope));
+            {
+                var value = scope.Lookup(P3);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("ASANA_USER_GID");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
 
         /// <summary>&quot;{{ responses.0.data.gid }}&quot;</summary>
-        private static string T8(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var v0 = scope.Lookup(P4);
             if (!v0.IsFound)
@@ -394,7 +393,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         }
 
         /// <summary>&quot;https://app.asana.com/api/1.0/users/{{ ASANA_USER_GID }}/status&quot;</summary>
-        private static string T9(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://app.asana.com/api/1.0/users/");
@@ -409,7 +408,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         }
 
         /// <summary>&quot;Bearer {{TOKEN}}&quot;</summary>
-        private static string T10(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T8(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Bearer ");
@@ -423,7 +422,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         }
 
         /// <summary>&quot;{{ manager_email }}&quot;</summary>
-        private static string T11(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T9(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var v0 = scope.Lookup(P6);
             if (!v0.IsFound)
@@ -434,7 +433,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         }
 
         /// <summary>&quot;Asana account for {{ first_name|title }} {{ last_name }}&quot;</summary>
-        private static string T12(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T10(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Asana account for ");
@@ -456,7 +455,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         }
 
         /// <summary>&quot;Team: {{ TEAM_ID|default:&apos;not selected&apos; }}&quot;</summary>
-        private static string T13(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T11(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Team: ");

@@ -186,9 +186,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
                         {
                             return false;
                         }
-                        var m0 = Step0Memory0(scope);
-                        memory["cid"] = m0;
-                        scope.Set("cid", m0);
+                        scope.Set("cid", Step0Memory0(scope));
                         payload = Step0Payload.Render(PayloadScope(scope, memory));
                         return true;
                     }
@@ -199,16 +197,10 @@ namespace ManifestCompiler.Generated.NorthwindCrm
 
             private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step0Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"contact_id\":\"{{cid}}\",\"source\":\"webhook:{{ event_type }}\"}", J2, new string[] { "cid", "event_type" });
 
-            private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("contact.updated");
             /// <summary>&quot;&apos;{{event_type}}&apos; == &apos;contact.updated&apos;&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
-                global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.True;
-                global::ManifestCompiler.Runtime.Support.Python.PyValue t1 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.String(scope.HoleText("event_type", "{{event_type}}"));
-                if (!global::ManifestCompiler.Runtime.Support.Python.PyOps.Compare(global::ManifestCompiler.Runtime.Support.Python.PyComparisonOperator.Equal, t1, Step0Condition_c0))
-                {
-                    t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.False;
-                }
+                global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.Of(scope.HoleTextIs("event_type", "{{event_type}}", "contact.updated"));
                 return t0;
             }
 
@@ -317,19 +309,8 @@ namespace ManifestCompiler.Generated.NorthwindCrm
             writer.WriteEndObject();
         }
 
-        /// <summary>&quot;{{cid}}&quot;</summary>
-        private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P5);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("cid");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
         /// <summary>&quot;webhook:{{ event_type }}&quot;</summary>
-        private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("webhook:");
@@ -346,9 +327,16 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         {
             writer.WriteStartObject();
             writer.WritePropertyName("contact_id");
-            writer.WriteStringValue(T6(scope));
+            {
+                var value = scope.Lookup(P5);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("cid");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WritePropertyName("source");
-            writer.WriteStringValue(T7(scope));
+            writer.WriteStringValue(T6(scope));
             writer.WriteEndObject();
         }
     }

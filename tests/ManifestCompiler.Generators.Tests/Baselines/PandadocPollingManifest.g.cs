@@ -76,7 +76,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             },
             new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
             {
-                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.pandadoc.com/public/v1/documents/{{ PANDADOC_DOCUMENT_ID }}", T7, new string[] { "PANDADOC_DOCUMENT_ID" }),
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.pandadoc.com/public/v1/documents/{{ PANDADOC_DOCUMENT_ID }}", T1, new string[] { "PANDADOC_DOCUMENT_ID" }),
                 Method = "GET",
                 Data = null,
                 FormEncodeData = false,
@@ -104,7 +104,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             },
             new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
             {
-                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.pandadoc.com/public/v1/documents/{{ responses.0.id }}/download", T8, new string[] { "responses" }),
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://api.pandadoc.com/public/v1/documents/{{ responses.0.id }}/download", T2, new string[] { "responses" }),
                 Method = "GET",
                 Data = null,
                 FormEncodeData = false,
@@ -120,7 +120,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             },
             new global::ManifestCompiler.Runtime.Support.Plans.RequestPlan
             {
-                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://upload.example-hr.com/api/employees/{{ email }}/documents", T9, new string[] { "email" }),
+                Url = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("https://upload.example-hr.com/api/employees/{{ email }}/documents", T3, new string[] { "email" }),
                 Method = "POST",
                 Data = null,
                 FormEncodeData = true,
@@ -129,7 +129,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                     new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
                     {
                         Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"),
-                        Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Bearer {{ HR_TOKEN }}", T10, new string[] { "HR_TOKEN" }),
+                        Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Bearer {{ HR_TOKEN }}", T4, new string[] { "HR_TOKEN" }),
                     },
                 },
                 StoreData = global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Plans.StoreDataPlan>(),
@@ -160,7 +160,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             new global::ManifestCompiler.Runtime.Support.Plans.HeaderPlan
             {
                 Name = global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan.Constant("Authorization"),
-                Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("API-Key {{ API_KEY }}", T11, new string[] { "API_KEY" }),
+                Value = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("API-Key {{ API_KEY }}", T5, new string[] { "API_KEY" }),
             },
         };
 
@@ -193,9 +193,9 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             new global::ManifestCompiler.Runtime.Support.Plans.NotificationPlan
             {
                 Type = global::ManifestCompiler.Runtime.Support.Plans.NotificationType.Email,
-                To = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{ manager_email }}", T12, new string[] { "manager_email" }),
-                Subject = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Contract for {{ first_name }} {{ last_name }} is ready", T13, new string[] { "first_name", "last_name" }),
-                Message = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("PandaDoc document {{ PANDADOC_DOCUMENT_ID }} was created and filed.", T14, new string[] { "PANDADOC_DOCUMENT_ID" }),
+                To = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("{{ manager_email }}", T6, new string[] { "manager_email" }),
+                Subject = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("Contract for {{ first_name }} {{ last_name }} is ready", T7, new string[] { "first_name", "last_name" }),
+                Message = new global::ManifestCompiler.Runtime.Support.Plans.TemplatePlan("PandaDoc document {{ PANDADOC_DOCUMENT_ID }} was created and filed.", T8, new string[] { "PANDADOC_DOCUMENT_ID" }),
             },
         };
 
@@ -252,88 +252,50 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             return global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(output);
         }
 
-        /// <summary>&quot;{{ TEMPLATE_ID }}&quot;</summary>
-        private static string T1(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P2);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("TEMPLATE_ID");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
-        /// <summary>&quot;{{ email }}&quot;</summary>
-        private static string T2(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P3);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("email");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
-        /// <summary>&quot;{{ first_name }}&quot;</summary>
-        private static string T3(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P0);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("first_name");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
-        /// <summary>&quot;{{ last_name }}&quot;</summary>
-        private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P1);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("last_name");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
-        /// <summary>&quot;{{ position }}&quot;</summary>
-        private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P4);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("position");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
-        /// <summary>&quot;{{ start }}&quot;</summary>
-        private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P5);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("start");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
         private static void J1(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
             writer.WritePropertyName("name");
             writer.WriteStringValue(T0(scope));
             writer.WritePropertyName("template_uuid");
-            writer.WriteStringValue(T1(scope));
+            {
+                var value = scope.Lookup(P2);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("TEMPLATE_ID");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WritePropertyName("recipients");
             writer.WriteStartArray();
             writer.WriteStartObject();
             writer.WritePropertyName("email");
-            writer.WriteStringValue(T2(scope));
+            {
+                var value = scope.Lookup(P3);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("email");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WritePropertyName("first_name");
-            writer.WriteStringValue(T3(scope));
+            {
+                var value = scope.Lookup(P0);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("first_name");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WritePropertyName("last_name");
-            writer.WriteStringValue(T4(scope));
+            {
+                var value = scope.Lookup(P1);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("last_name");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WritePropertyName("role");
             writer.WriteStringValue("Employee");
             writer.WriteEndObject();
@@ -344,20 +306,34 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             writer.WritePropertyName("name");
             writer.WriteStringValue("Position");
             writer.WritePropertyName("value");
-            writer.WriteStringValue(T5(scope));
+            {
+                var value = scope.Lookup(P4);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("position");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WriteEndObject();
             writer.WriteStartObject();
             writer.WritePropertyName("name");
             writer.WriteStringValue("Start");
             writer.WritePropertyName("value");
-            writer.WriteStringValue(T6(scope));
+            {
+                var value = scope.Lookup(P5);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("start");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WriteEndObject();
             writer.WriteEndArray();
             writer.WriteEndObject();
         }
 
         /// <summary>&quot;https://api.pandadoc.com/public/v1/documents/{{ PANDADOC_DOCUMENT_ID }}&quot;</summary>
-        private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T1(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://api.pandadoc.com/public/v1/documents/");
@@ -371,7 +347,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         }
 
         /// <summary>&quot;https://api.pandadoc.com/public/v1/documents/{{ responses.0.id }}/download&quot;</summary>
-        private static string T8(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T2(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://api.pandadoc.com/public/v1/documents/");
@@ -386,7 +362,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         }
 
         /// <summary>&quot;https://upload.example-hr.com/api/employees/{{ email }}/documents&quot;</summary>
-        private static string T9(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T3(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("https://upload.example-hr.com/api/employees/");
@@ -401,7 +377,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         }
 
         /// <summary>&quot;Bearer {{ HR_TOKEN }}&quot;</summary>
-        private static string T10(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Bearer ");
@@ -415,7 +391,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         }
 
         /// <summary>&quot;API-Key {{ API_KEY }}&quot;</summary>
-        private static string T11(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("API-Key ");
@@ -429,7 +405,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         }
 
         /// <summary>&quot;{{ manager_email }}&quot;</summary>
-        private static string T12(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var v0 = scope.Lookup(P10);
             if (!v0.IsFound)
@@ -440,7 +416,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         }
 
         /// <summary>&quot;Contract for {{ first_name }} {{ last_name }} is ready&quot;</summary>
-        private static string T13(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("Contract for ");
@@ -462,7 +438,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         }
 
         /// <summary>&quot;PandaDoc document {{ PANDADOC_DOCUMENT_ID }} was created and filed.&quot;</summary>
-        private static string T14(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
+        private static string T8(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             var output = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
             output.Append("PandaDoc document ");

@@ -260,12 +260,8 @@ namespace ManifestCompiler.Generated.Quickbooks
                         {
                             return false;
                         }
-                        var m0 = Step0Memory0(scope);
-                        memory["realm"] = m0;
-                        scope.Set("realm", m0);
-                        var m1 = Step0Memory1(scope);
-                        memory["entities"] = m1;
-                        scope.Set("entities", m1);
+                        scope.Set("realm", Step0Memory0(scope));
+                        scope.Set("entities", Step0Memory1(scope));
                         payload = Step0Payload.Render(PayloadScope(scope, memory));
                         return true;
                     }
@@ -451,35 +447,27 @@ namespace ManifestCompiler.Generated.Quickbooks
             return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
         }
 
-        /// <summary>&quot;{{realm}}&quot;</summary>
-        private static string T9(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P7);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("realm");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
-        /// <summary>&quot;{{entities}}&quot;</summary>
-        private static string T10(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P8);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("entities");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
             writer.WritePropertyName("realmId");
-            writer.WriteStringValue(T9(scope));
+            {
+                var value = scope.Lookup(P7);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("realm");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WritePropertyName("changed");
-            writer.WriteStringValue(T10(scope));
+            {
+                var value = scope.Lookup(P8);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("entities");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WriteEndObject();
         }
     }

@@ -254,15 +254,9 @@ namespace ManifestCompiler.Generated.Stripe
                         {
                             return false;
                         }
-                        var m0 = Step0Memory0(scope);
-                        memory["pid"] = m0;
-                        scope.Set("pid", m0);
-                        var m1 = Step0Memory1(scope);
-                        memory["amount"] = m1;
-                        scope.Set("amount", m1);
-                        var m2 = Step0Memory2(scope);
-                        memory["label"] = m2;
-                        scope.Set("label", m2);
+                        scope.Set("pid", Step0Memory0(scope));
+                        scope.Set("amount", Step0Memory1(scope));
+                        scope.Set("label", Step0Memory2(scope));
                         payload = Step0Payload.Render(PayloadScope(scope, memory));
                         return true;
                     }
@@ -272,9 +266,7 @@ namespace ManifestCompiler.Generated.Stripe
                         {
                             return false;
                         }
-                        var m0 = Step1Memory0(scope);
-                        memory["cid"] = m0;
-                        scope.Set("cid", m0);
+                        scope.Set("cid", Step1Memory0(scope));
                         payload = Step1Payload.Render(PayloadScope(scope, memory));
                         return true;
                     }
@@ -294,16 +286,10 @@ namespace ManifestCompiler.Generated.Stripe
 
             private static readonly global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan Step2Payload = new global::ManifestCompiler.Runtime.Support.Plans.JsonTemplatePlan("{\"resource\":\"customers\",\"reason\":\"{{type}}\"}", J4, new string[] { "type" });
 
-            private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("payment_intent.succeeded");
             /// <summary>&quot;&apos;{{type}}&apos; == &apos;payment_intent.succeeded&apos;&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step0Condition(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
-                global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.True;
-                global::ManifestCompiler.Runtime.Support.Python.PyValue t1 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.String(scope.HoleText("type", "{{type}}"));
-                if (!global::ManifestCompiler.Runtime.Support.Python.PyOps.Compare(global::ManifestCompiler.Runtime.Support.Python.PyComparisonOperator.Equal, t1, Step0Condition_c0))
-                {
-                    t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.False;
-                }
+                global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.Of(scope.HoleTextIs("type", "{{type}}", "payment_intent.succeeded"));
                 return t0;
             }
 
@@ -344,34 +330,26 @@ namespace ManifestCompiler.Generated.Stripe
             {
                 var t0 = global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.Rent();
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t1 = scope.Name("pid");
-                t0.Append(global::ManifestCompiler.Runtime.Support.Python.PyRuntime.Field(t1, null));
+                global::ManifestCompiler.Runtime.Support.Python.PyRuntime.AppendField(t0, t1, null);
                 t0.Append(": ");
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t2 = scope.Name("amount");
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t3 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.CallBuiltin("round", new global::ManifestCompiler.Runtime.Support.Python.PyValue[] { t2, Step0Memory2_c0 }, global::ManifestCompiler.Runtime.Support.Python.PyRuntime.NoKeywords);
-                t0.Append(global::ManifestCompiler.Runtime.Support.Python.PyRuntime.Field(t3, null));
+                global::ManifestCompiler.Runtime.Support.Python.PyRuntime.AppendField(t0, t3, null);
                 t0.Append(" ");
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t4 = scope.Name("body");
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t5 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.Subscript(t4, Step0Memory2_c1);
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t6 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.Subscript(t5, Step0Memory2_c2);
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t7 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.Subscript(t6, Step0Memory2_c3);
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t8 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.CallMethod(t7, "upper", global::System.Array.Empty<global::ManifestCompiler.Runtime.Support.Python.PyValue>(), global::ManifestCompiler.Runtime.Support.Python.PyRuntime.NoKeywords);
-                t0.Append(global::ManifestCompiler.Runtime.Support.Python.PyRuntime.Field(t8, null));
+                global::ManifestCompiler.Runtime.Support.Python.PyRuntime.AppendField(t0, t8, null);
                 global::ManifestCompiler.Runtime.Support.Python.PyValue t9 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.String(global::ManifestCompiler.Runtime.Support.Text.PooledStringBuilder.ToStringAndReturn(t0));
                 return t9;
             }
 
-            private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step1Condition_c0 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("customer.created");
-            private static readonly global::ManifestCompiler.Runtime.Support.Python.PyValue Step1Condition_c1 = global::ManifestCompiler.Runtime.Support.Python.PyStr.Of("customer.updated");
             /// <summary>&quot;&apos;{{type}}&apos; in (&apos;customer.created&apos;, &apos;customer.updated&apos;)&quot;</summary>
             private static global::ManifestCompiler.Runtime.Support.Python.PyValue Step1Condition(global::ManifestCompiler.Runtime.Support.Python.PyScope scope)
             {
-                global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.True;
-                global::ManifestCompiler.Runtime.Support.Python.PyValue t1 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.String(scope.HoleText("type", "{{type}}"));
-                global::ManifestCompiler.Runtime.Support.Python.PyValue t2 = global::ManifestCompiler.Runtime.Support.Python.PyRuntime.Tuple(Step1Condition_c0, Step1Condition_c1);
-                if (!global::ManifestCompiler.Runtime.Support.Python.PyOps.Compare(global::ManifestCompiler.Runtime.Support.Python.PyComparisonOperator.In, t1, t2))
-                {
-                    t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.False;
-                }
+                global::ManifestCompiler.Runtime.Support.Python.PyValue t0 = global::ManifestCompiler.Runtime.Support.Python.PyBool.Of(scope.HoleTextIs("type", "{{type}}", "customer.created") || scope.HoleTextIs("type", "{{type}}", "customer.updated"));
                 return t0;
             }
 
@@ -459,73 +437,46 @@ namespace ManifestCompiler.Generated.Stripe
             writer.WriteEndObject();
         }
 
-        /// <summary>&quot;{{pid}}&quot;</summary>
-        private static string T4(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P4);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("pid");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
-        /// <summary>&quot;{{amount}}&quot;</summary>
-        private static string T5(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P5);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("amount");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
-        /// <summary>&quot;{{label}}&quot;</summary>
-        private static string T6(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P6);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("label");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
-        /// <summary>&quot;{{type}}&quot;</summary>
-        private static string T7(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P7);
-            if (!v0.IsFound)
-            {
-                scope.ReportMissing("type");
-            }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
-        }
-
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
             writer.WritePropertyName("payment_intent");
-            writer.WriteStringValue(T4(scope));
-            writer.WritePropertyName("amount");
-            writer.WriteStringValue(T5(scope));
-            writer.WritePropertyName("label");
-            writer.WriteStringValue(T6(scope));
-            writer.WritePropertyName("event");
-            writer.WriteStringValue(T7(scope));
-            writer.WriteEndObject();
-        }
-
-        /// <summary>&quot;{{cid}}&quot;</summary>
-        private static string T8(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
-        {
-            var v0 = scope.Lookup(P8);
-            if (!v0.IsFound)
             {
-                scope.ReportMissing("cid");
+                var value = scope.Lookup(P4);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("pid");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
             }
-            return global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.Text(v0, scope.HtmlEscape);
+            writer.WritePropertyName("amount");
+            {
+                var value = scope.Lookup(P5);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("amount");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
+            writer.WritePropertyName("label");
+            {
+                var value = scope.Lookup(P6);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("label");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
+            writer.WritePropertyName("event");
+            {
+                var value = scope.Lookup(P7);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("type");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
+            writer.WriteEndObject();
         }
 
         private static void J3(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -534,7 +485,14 @@ namespace ManifestCompiler.Generated.Stripe
             writer.WritePropertyName("body");
             writer.WriteStartObject();
             writer.WritePropertyName("customer_id");
-            writer.WriteStringValue(T8(scope));
+            {
+                var value = scope.Lookup(P8);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("cid");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
@@ -545,7 +503,14 @@ namespace ManifestCompiler.Generated.Stripe
             writer.WritePropertyName("resource");
             writer.WriteStringValue("customers");
             writer.WritePropertyName("reason");
-            writer.WriteStringValue(T7(scope));
+            {
+                var value = scope.Lookup(P7);
+                if (!value.IsFound)
+                {
+                    scope.ReportMissing("type");
+                }
+                global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
+            }
             writer.WriteEndObject();
         }
     }

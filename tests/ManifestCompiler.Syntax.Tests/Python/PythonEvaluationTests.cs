@@ -70,6 +70,10 @@ public class PythonEvaluationTests
     [InlineData("(-2) ** 0.5", "(8.659560562354934e-17+1.4142135623730951j)")]
     [InlineData("round(2.675, 2)", "2.67")]
     [InlineData("round(2.5)", "2")]
+    // round(x, n) in 128 bits (0 <= n <= 22) and, past that, with BigInteger: exact ties half-even, signs, extremes.
+    [InlineData("round(0.125, 2), round(0.375, 2), round(-0.125, 2), round(10.235, 2), round(1.0005, 3)", "(0.12, 0.38, -0.12, 10.23, 1.0)")]
+    [InlineData("round(123456.789, 1), round(1e-20, 22), round(5e-324, 2), round(0.5, 0), round(-1.5, 0)", "(123456.8, 1e-20, 0.0, 0.0, -2.0)")]
+    [InlineData("round(2.675, 22), round(1e300, 2), round(1e-20, 23), round(1234.5678, -2)", "(2.675, 1e+300, 1e-20, 1200.0)")]
     [InlineData("-7 // 2, -7 % 2, 7 % -2, -7.5 // 2, -0.0 % 5", "(-4, 1, -1, -4.0, 0.0)")]
     [InlineData("10 ** 30 / 3", "3.333333333333333e+29")]
     [InlineData("'ß'.upper(), 'ΑΣ'.lower(), 'ß'.title()", "('SS', 'ας', 'Ss')")]

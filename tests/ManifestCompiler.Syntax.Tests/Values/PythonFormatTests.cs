@@ -20,6 +20,12 @@ public class PythonFormatTests
     [InlineData(5e-324, "5e-324")]
     [InlineData(123456789012345678.0, "1.2345678901234568e+17")]
     [InlineData(-0.0, "-0.0")]
+    [InlineData(-0.00012, "-0.00012")]
+    [InlineData(1e22, "1e+22")]
+    [InlineData(12345678901234567.0, "1.2345678901234568e+16")]
+    [InlineData(-1e-300, "-1e-300")]
+    [InlineData(0.001, "0.001")]
+    [InlineData(-123456.789, "-123456.789")]
     public void Float_repr_matches_cpython(double value, string expected) => Assert.Equal(expected, PyFormat.FloatRepr(value));
 
     [Theory]
