@@ -240,6 +240,7 @@ public sealed class ManifestRuntime
         try
         {
             await EnqueueDueSchedulesAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested(); // a carried run is not started by a stopping host
         }
         catch when (carried is not null)
         {
@@ -319,38 +320,55 @@ public sealed class ManifestRuntime
     private async Task<(RunOutcome? Outcome, TakenRun? Next)> ExecuteAsync(TakenRun taken, bool takeNext, CancellationToken cancellationToken)
     {
         var (run, lease) = taken;
-        using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var beating = HeartbeatAsync(run, lease, heartbeat.Token);
+        RunOutcome result;
+        var failed = false;
+        using (var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            var beating = HeartbeatAsync(run, lease, heartbeat.Token);
+            try
+            {
+                var instance = await _services.Instances.GetAsync(run.InstanceId, cancellationToken).ConfigureAwait(false);
+                Runs.Started(run, instance?.CompanyId, _services.Now);
+                if (instance is null)
+                {
+                    var reason = $"no connected instance '{run.InstanceId}'";
+                    _services.Publish(DebugLevel.Error, reason, 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "action_error");
+                    result = new RunOutcome(run, RunStatus.Refused, null, reason);
+                }
+                else if (await EngineOf(instance).ExecuteAsync(instance, run, lease, cancellationToken).ConfigureAwait(false) is { } outcome)
+                {
+                    result = outcome;
+                }
+                else
+                {
+                    Runs.Deferred(run);
+                    return (null, null); // deferred: the engine queued it again for later
+                }
+            }
+            catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                var reason = $"The run failed with {e.GetType().Name}: {e.Message}";
+                _services.Publish(DebugLevel.Error, reason, 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "action_error");
+                result = new RunOutcome(run, RunStatus.Failed, null, _services.Redactor.Redact(reason));
+                failed = true;
+            }
+            finally
+            {
+                await heartbeat.CancelAsync().ConfigureAwait(false);
+                await beating.ConfigureAwait(false);
+            }
+        }
+        // The run is over: it is completed (a failed one too, so no live host leaves a run taken), and the run its
+        // completion took is handed back, or put back when anything after the take throws.
+        var next = await CompleteAsync(run, lease, takeNext && !cancellationToken.IsCancellationRequested, failed ? CancellationToken.None : cancellationToken).ConfigureAwait(false);
         try
         {
-            var instance = await _services.Instances.GetAsync(run.InstanceId, cancellationToken).ConfigureAwait(false);
-            Runs.Started(run, instance?.CompanyId, _services.Now);
-            if (instance is null)
-            {
-                var reason = $"no connected instance '{run.InstanceId}'";
-                _services.Publish(DebugLevel.Error, reason, 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "action_error");
-                var next = await CompleteAsync(run, lease, takeNext, cancellationToken).ConfigureAwait(false);
-                return (Finish(new RunOutcome(run, RunStatus.Refused, null, reason)), next);
-            }
-            if (await EngineOf(instance).ExecuteAsync(instance, run, lease, cancellationToken).ConfigureAwait(false) is not { } outcome)
-            {
-                Runs.Deferred(run);
-                return (null, null); // deferred: the engine queued it again for later
-            }
-            var following = await CompleteAsync(run, lease, takeNext, cancellationToken).ConfigureAwait(false);
-            return (Finish(outcome), following);
+            return (Finish(result), next);
         }
-        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        catch when (next is not null)
         {
-            var reason = $"The run failed with {e.GetType().Name}: {e.Message}";
-            _services.Publish(DebugLevel.Error, reason, 500, run.Action, run.CorrelationId, run.RunId, run.InstanceId, "action_error");
-            var next = await CompleteAsync(run, lease, takeNext && !cancellationToken.IsCancellationRequested, CancellationToken.None).ConfigureAwait(false);
-            return (Finish(new RunOutcome(run, RunStatus.Failed, null, _services.Redactor.Redact(reason))), next);
-        }
-        finally
-        {
-            await heartbeat.CancelAsync().ConfigureAwait(false);
-            await beating.ConfigureAwait(false);
+            await ReleaseAsync(next).ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -362,7 +380,8 @@ public sealed class ManifestRuntime
         TakenRun? next = null;
         if (takeNext && !cancellationToken.IsCancellationRequested)
         {
-            (completed, next) = await _services.Queue.CompleteAndTakeNextAsync(lease, _services.Now, _services.LeaseTerms, cancellationToken).ConfigureAwait(false);
+            // Not cancelled once sent: a store may commit the take and the host must then get the run it took.
+            (completed, next) = await _services.Queue.CompleteAndTakeNextAsync(lease, _services.Now, _services.LeaseTerms, CancellationToken.None).ConfigureAwait(false);
         }
         else
         {
@@ -370,7 +389,15 @@ public sealed class ManifestRuntime
         }
         if (!completed)
         {
-            _services.PublishLeaseLost(run, lease, "completion");
+            try
+            {
+                _services.PublishLeaseLost(run, lease, "completion");
+            }
+            catch when (next is not null)
+            {
+                await ReleaseAsync(next).ConfigureAwait(false);
+                throw;
+            }
         }
         return next;
     }

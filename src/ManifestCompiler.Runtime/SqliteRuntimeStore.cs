@@ -313,24 +313,29 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
         return Execute(sql, transaction, [("$run", lease.RunId), ("$lease", lease.LeaseId), .. parameters]) > 0;
     }
 
-    /// <summary>After the end's commit: a run that ended no longer buffers.</summary>
+    /// <summary>After the end's commit: what the run held is written, and a run that ended no longer holds writes.</summary>
     private void Ended(RunLease lease, bool ended)
     {
         if (ended)
         {
             _pending.Remove(lease.RunId);
         }
+        else if (_pending.TryGetValue(lease.RunId, out var writes))
+        {
+            writes.Clear();
+        }
     }
 
     private void WritePending(List<PendingWrite> writes, SqliteTransaction transaction)
     {
+        // The held writes are dropped by the caller once the transaction committed (a failed commit keeps them for the
+        // run's next ending); written twice, they are no-ops by key.
         var queuesRuns = false;
         foreach (var write in writes)
         {
             Execute(write.Sql, transaction, write.Parameters);
             queuesRuns |= write.QueuesRun;
         }
-        writes.Clear();
         if (queuesRuns)
         {
             // Woken loops take after this commit: they wait for the store's gate, which this write holds until then.
@@ -504,6 +509,7 @@ public sealed class SqliteRuntimeStore : IInstanceStore, IRunQueue, IRunQueueWak
                 using var transaction = _connection.BeginTransaction();
                 WritePending(writes, transaction);
                 transaction.Commit();
+                writes.Clear();
                 return 0;
             });
         }

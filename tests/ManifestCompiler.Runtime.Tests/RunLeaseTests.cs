@@ -92,7 +92,8 @@ public sealed class RunLeaseTests(PoolFixture fixture) : IClassFixture<PoolFixtu
         var instance = await hostA.ConnectAsync("quickbooks", "c-1", new JsonObject { ["realmId"] = "9130", ["access_token"] = "qb-lease-3" }, runTriggerSteps: false);
         _apis.Invoices = [ThirdPartyApis.Invoice("901", 1m), ThirdPartyApis.Invoice("902", 2m), ThirdPartyApis.Invoice("903", 3m)];
         await hostA.EnqueueAsync(instance.Id, "quickbooks-sync-v1", null, RunCaller.System);
-        var loop = Task.Run(() => hostA.RunWorkerAsync((woken, stop) => woken ?? Task.Delay(Timeout.Infinite, stop), (e, _) => Task.FromException(e), CancellationToken.None));
+        using var stopA = new CancellationTokenSource();
+        var loop = Task.Run(() => hostA.RunWorkerAsync((woken, stop) => Task.WhenAny(woken ?? Task.Delay(Timeout.Infinite, stop), Task.Delay(Timeout.Infinite, stop)), (e, _) => Task.FromException(e), stopA.Token));
 
         // The sync and its three children run, each completion taking the next run; then the loop is idle.
         var runs = hostA.Runs;
@@ -103,6 +104,8 @@ public sealed class RunLeaseTests(PoolFixture fixture) : IClassFixture<PoolFixtu
         }
         Assert.All(runs.List(), r => Assert.True(r.Status == nameof(RunStatus.Succeeded), r.Error));
         Assert.Null(await _queue.NextDueAsync());
+        await stopA.CancelAsync();
+        await loop; // host A stops, idle: it takes nothing more from the shared queue
 
         // A second worker whose store stops it right after a completion took the next run: that run goes back, due.
         var stopping = new StopAfterCompletionQueue(_queue);

@@ -219,8 +219,9 @@ public sealed class PostgresRuntimeStore : IInstanceStore, IRunQueue, IRunQueueW
         }
         catch (Exception e) when (e is CryptographicException or FormatException)
         {
-            await PostgresCommands.ExecuteAsync(connection, null, "UPDATE runs SET state = 'dead', last_error = @error, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = @run", cancellationToken,
-                ("run", row.Run.RunId), ("error", "the run's payload cannot be decrypted with this store's token key")).ConfigureAwait(false);
+            // Under the take's lease, and not cancelled: the take is committed, so the run must not stay taken.
+            await PostgresCommands.ExecuteAsync(connection, null, "UPDATE runs SET state = 'dead', last_error = @error, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE run_id = @run AND lease_id = @lease", CancellationToken.None,
+                ("run", row.Run.RunId), ("lease", lease.LeaseId), ("error", "the run's payload cannot be decrypted with this store's token key")).ConfigureAwait(false);
             return null;
         }
     }
