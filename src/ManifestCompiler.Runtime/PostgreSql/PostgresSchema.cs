@@ -116,10 +116,7 @@ internal static class PostgresCommands
     public static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
+        Bind(command.Parameters, parameters);
         return command;
     }
 
@@ -127,11 +124,17 @@ internal static class PostgresCommands
     public static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
     {
         var command = new NpgsqlBatchCommand(sql);
+        Bind(command.Parameters, parameters);
+        return command;
+    }
+
+    /// <summary>Adds <paramref name="parameters"/> (null as SQL NULL).</summary>
+    private static void Bind(NpgsqlParameterCollection collection, (string Name, object? Value)[] parameters)
+    {
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            collection.AddWithValue(name, value ?? DBNull.Value);
         }
-        return command;
     }
 
     public static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
