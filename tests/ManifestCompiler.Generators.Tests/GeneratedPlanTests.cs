@@ -127,6 +127,32 @@ public sealed class GeneratedPlanTests
     }
 
     [Fact]
+    public void The_webhook_router_reads_members_as_json_loads_does()
+    {
+        var router = Integration("stripe").Webhook!;
+        var headers = Json("""{"stripe-signature": "t=1"}""");
+
+        // Duplicate keys: the last wins, at every level (validation, condition holes, subscripts, payload holes).
+        var duplicated = router.Route(Json("""{"type": "customer.updated", "data": {"object": {"id": "pi_1", "amount": 5, "id": "pi_2", "currency": "eur"}}, "type": "payment_intent.succeeded"}"""), headers);
+        Assert.Equal(["payment-succeeded-v1", "sync-payments-v1"], duplicated.Dispatches.Select(d => d.Action));
+        Assert.Equal("""{"payment_intent":"pi_2","amount":"0.05","label":"pi_2: 0.05 EUR","event":"payment_intent.succeeded"}""", duplicated.Dispatches[0].Payload);
+
+        // Escaped member names are the names they spell.
+        var escaped = router.Route(Json("""{"\u0074ype": "customer.updated", "d\u0061ta": {"object": {"\u0069d": "cus_9"}}}"""), headers);
+        Assert.True(escaped.Accepted);
+        Assert.Equal("""{"body":{"customer_id":"cus_9"}}""", escaped.Dispatches[0].Payload);
+
+        // A member whose name is an escaped lone surrogate does not hide the others (System.Text.Json's own lookup
+        // throws on it; the router then compares names decoded).
+        var surrogate = router.Route(Json("""{"\ud800": 1, "type": "customer.created", "data": {"object": {"id": "cus_8"}, "\udc00x": 2}}"""), headers);
+        Assert.Empty(surrogate.Errors);
+        Assert.Equal(["customers-post-v1", "sync-payments-v1"], surrogate.Dispatches.Select(d => d.Action));
+        Assert.Equal("""{"body":{"customer_id":"cus_8"}}""", surrogate.Dispatches[0].Payload);
+        var missing = router.Route(Json("""{"\ud800": 1, "type": "x"}"""), headers);
+        Assert.Equal(["data"], missing.MissingBodyKeys);
+    }
+
+    [Fact]
     public void Each_webhook_carries_its_signature_with_the_secret_as_a_compiled_template()
     {
         var stripe = Integration("stripe").Webhook!.Signature!;

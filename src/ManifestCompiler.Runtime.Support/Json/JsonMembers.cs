@@ -8,6 +8,19 @@ public static class JsonMembers
     /// <summary>With <c>json.loads</c> semantics: the last of duplicate keys wins.</summary>
     public static bool TryGet(JsonElement obj, string name, out JsonElement value)
     {
+        if (!JsonStrings.HasLoneSurrogate(name))
+        {
+            // The document's own lookup: one transcoding of the name, then bytes compared; it walks the members from
+            // the last, so the last of duplicate names wins, as in json.loads (issue 17: one lookup per subscript).
+            try
+            {
+                return obj.TryGetProperty(name, out value);
+            }
+            catch (InvalidOperationException)
+            {
+                // A member name holds an escaped lone surrogate: compare decoded, below.
+            }
+        }
         var found = false;
         value = default;
         foreach (var property in obj.EnumerateObject())

@@ -102,6 +102,10 @@ public static class JsonStrings
     /// <summary>Whether a string element equals <paramref name="text"/>.</summary>
     public static bool ValueEquals(JsonElement element, string text)
     {
+        if (TryGetUnescapedUtf8(element, out var utf8) && AsciiEquals(utf8, text) is { } equal)
+        {
+            return equal;
+        }
         if (!HasLoneSurrogate(text))
         {
             try
@@ -131,6 +135,19 @@ public static class JsonStrings
             }
         }
         return GetName(property) == name;
+    }
+
+    /// <summary>
+    /// Unescaped UTF-8 against a string without transcoding either (issue 17: condition literals are compared per
+    /// request): decided when the string is ASCII, whose UTF-8 is its characters; null otherwise.
+    /// </summary>
+    private static bool? AsciiEquals(ReadOnlySpan<byte> utf8, string text)
+    {
+        if (utf8.Length == text.Length && Ascii.Equals(utf8, text))
+        {
+            return true;
+        }
+        return Ascii.IsValid(text) ? false : null;
     }
 
     internal static bool HasLoneSurrogate(string text)

@@ -27,45 +27,47 @@ public abstract class WebhookRouterPlan
     /// </summary>
     public WebhookRouting Route(JsonElement body, JsonElement headers)
     {
-        List<string>? missingBody = null;
-        foreach (var key in BodyRequired)
-        {
-            if (body.ValueKind != JsonValueKind.Object || !Json.JsonMembers.TryGet(body, key, out _))
-            {
-                (missingBody ??= []).Add(key);
-            }
-        }
-        List<string>? missingHeaders = null;
-        foreach (var name in HeadersRequired)
-        {
-            if (!Json.JsonMembers.TryGetHeader(headers, name, out _))
-            {
-                (missingHeaders ??= []).Add(name);
-            }
-        }
-        if (missingBody is not null || missingHeaders is not null)
-        {
-            return new WebhookRouting(missingBody ?? [], missingHeaders ?? [], [], []);
-        }
-        var dispatches = new List<WebhookDispatch>(StepActions.Count);
-        List<WebhookStepError>? errors = null;
         // One scope for the request: body and headers become Python values only as far as the steps read them, and
         // its names are the memory, bound once (issue 17). The thread keeps it between requests; it is taken out
         // while in use, so a re-entrant route gets its own, and reset after, so it keeps nothing of the request.
         var scope = t_scope ?? new PyScope(body, headers, new Dictionary<string, PyValue>(StringComparer.Ordinal));
         t_scope = null;
         scope.Reset(body, headers);
-        var memory = scope.Names;
         try
         {
-            RunSteps(scope, memory, dispatches, ref errors);
+            // Indexed loops: a foreach over an IReadOnlyList allocates its enumerator, once per request.
+            List<string>? missingBody = null;
+            var bodyRequired = BodyRequired;
+            for (var i = 0; i < bodyRequired.Count; i++)
+            {
+                if (!scope.TryGetBodyMember(bodyRequired[i], out _))
+                {
+                    (missingBody ??= []).Add(bodyRequired[i]);
+                }
+            }
+            List<string>? missingHeaders = null;
+            var headersRequired = HeadersRequired;
+            for (var i = 0; i < headersRequired.Count; i++)
+            {
+                if (!Json.JsonMembers.TryGetHeader(headers, headersRequired[i], out _))
+                {
+                    (missingHeaders ??= []).Add(headersRequired[i]);
+                }
+            }
+            if (missingBody is not null || missingHeaders is not null)
+            {
+                return new WebhookRouting(missingBody ?? [], missingHeaders ?? [], [], []);
+            }
+            var dispatches = new List<WebhookDispatch>(StepActions.Count);
+            List<WebhookStepError>? errors = null;
+            RunSteps(scope, scope.Names, dispatches, ref errors);
+            return new WebhookRouting([], [], dispatches, errors ?? []);
         }
         finally
         {
             scope.Reset(default, default);
             t_scope = scope;
         }
-        return new WebhookRouting([], [], dispatches, errors ?? []);
     }
 
     [ThreadStatic]
@@ -121,7 +123,7 @@ public abstract class WebhookRouterPlan
 
         public override TemplateValue Lookup(string[] path)
         {
-            if (!WebhookHoles.TryResolve(path[0], WebhookHoleSources.Payload, memory, scope.Body, scope.Headers, out var memoryValue, out var json))
+            if (!WebhookHoles.TryResolve(path[0], WebhookHoleSources.Payload, memory, scope, out var memoryValue, out var json))
             {
                 return TemplateValue.Missing;
             }

@@ -25,6 +25,11 @@ public sealed class PyScope
     private JsonElement _holeValue;
     private string? _holeText;
 
+    // The body's top-level members looked up so far in this request, found or not (issue 17: the validation, the
+    // conditions' holes and the payloads read the same few keys; a member is looked up in the document once).
+    private (string Name, bool Found, JsonElement Value)[]? _bodyMembers;
+    private int _bodyMemberCount;
+
     public PyScope(JsonElement body, JsonElement headers, IReadOnlyDictionary<string, PyValue>? names = null)
         : this(body, headers, lazily: false)
     {
@@ -71,7 +76,36 @@ public sealed class PyScope
         _holeFound = false;
         _holeValue = default;
         _holeText = null;
+        if (_bodyMembers is not null)
+        {
+            // Cleared, not just forgotten: an entry holds its document, which the scope must not keep alive.
+            Array.Clear(_bodyMembers, 0, _bodyMemberCount);
+        }
+        _bodyMemberCount = 0;
         _names?.Clear();
+    }
+
+    /// <summary>A top-level member of the request body (false when the body is not an object or has no such key).</summary>
+    internal bool TryGetBodyMember(string name, out JsonElement value)
+    {
+        for (var i = 0; i < _bodyMemberCount; i++)
+        {
+            ref var entry = ref _bodyMembers![i];
+            if (string.Equals(entry.Name, name, StringComparison.Ordinal))
+            {
+                value = entry.Value;
+                return entry.Found;
+            }
+        }
+        var member = default(JsonElement);
+        var found = Body.ValueKind == JsonValueKind.Object && JsonMembers.TryGet(Body, name, out member);
+        value = found ? member : default;
+        _bodyMembers ??= new (string, bool, JsonElement)[8];
+        if (_bodyMemberCount < _bodyMembers.Length)
+        {
+            _bodyMembers[_bodyMemberCount++] = (name, found, value);
+        }
+        return found;
     }
 
     /// <summary>Binds a name (a memory key) for the expressions evaluated after it.</summary>
@@ -109,7 +143,7 @@ public sealed class PyScope
 
     /// <summary>A hole's value by <see cref="WebhookHoles"/>' rule for expressions (the body's top-level key, else a header matched without regard to case); null if neither.</summary>
     public PyValue? ResolveHole(string name) =>
-        WebhookHoles.TryResolve(name, WebhookHoleSources.Expression, null, Body, Headers, out _, out var value) ? PyValue.FromJson(value, _lazily) : null;
+        WebhookHoles.TryResolve(name, WebhookHoleSources.Expression, null, this, out _, out var value) ? PyValue.FromJson(value, _lazily) : null;
 
     /// <summary>A bare <c>{{name}}</c> in expression position: its value, or NameError.</summary>
     public PyValue Hole(string name) =>
@@ -151,7 +185,7 @@ public sealed class PyScope
     {
         if (!string.Equals(_holeName, name, StringComparison.Ordinal))
         {
-            _holeFound = WebhookHoles.TryResolve(name, WebhookHoleSources.Expression, null, Body, Headers, out _, out _holeValue);
+            _holeFound = WebhookHoles.TryResolve(name, WebhookHoleSources.Expression, null, this, out _, out _holeValue);
             _holeName = name;
             _holeText = null;
         }

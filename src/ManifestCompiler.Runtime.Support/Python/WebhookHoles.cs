@@ -36,8 +36,7 @@ public static class WebhookHoles
         string name,
         WebhookHoleSources sources,
         IReadOnlyDictionary<string, PyValue>? memory,
-        JsonElement body,
-        JsonElement headers,
+        PyScope scope,
         out PyValue? memoryValue,
         out JsonElement json)
     {
@@ -48,10 +47,10 @@ public static class WebhookHoles
             memoryValue = value;
             return true;
         }
-        if ((sources & WebhookHoleSources.Body) != 0 && body.ValueKind == JsonValueKind.Object && JsonMembers.TryGet(body, name, out json))
+        if ((sources & WebhookHoleSources.Body) != 0 && scope.TryGetBodyMember(name, out json))
         {
             return true;
         }
-        return (sources & WebhookHoleSources.Headers) != 0 && JsonMembers.TryGetHeader(headers, name, out json);
+        return (sources & WebhookHoleSources.Headers) != 0 && JsonMembers.TryGetHeader(scope.Headers, name, out json);
     }
 }

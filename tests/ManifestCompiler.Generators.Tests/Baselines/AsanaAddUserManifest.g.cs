@@ -234,6 +234,8 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
 
         private static readonly string[] P0 = new string[] { "ORG" };
         private static readonly string[] P1 = new string[] { "email" };
+        private static readonly global::System.Text.Json.JsonEncodedText N0 = global::System.Text.Json.JsonEncodedText.Encode("data");
+        private static readonly global::System.Text.Json.JsonEncodedText N1 = global::System.Text.Json.JsonEncodedText.Encode("user");
         private static readonly string[] P2 = new string[] { "TEAM_ID" };
         private static readonly string[] P3 = new string[] { "ASANA_USER_GID" };
         private static readonly string[] P4 = new string[] { "responses","0","data","gid" };
@@ -300,9 +302,9 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         private static void J0(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName("data");
+            writer.WritePropertyName(N0);
             writer.WriteStartObject();
-            writer.WritePropertyName("user");
+            writer.WritePropertyName(N1);
             {
                 var value = scope.Lookup(P1);
                 if (!value.IsFound)
@@ -333,9 +335,9 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         private static void J1(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName("data");
+            writer.WritePropertyName(N0);
             writer.WriteStartObject();
-            writer.WritePropertyName("user");
+            writer.WritePropertyName(N1);
             {
                 var value = scope.Lookup(P1);
                 if (!value.IsFound)
@@ -366,9 +368,9 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName("data");
+            writer.WritePropertyName(N0);
             writer.WriteStartObject();
-            writer.WritePropertyName("user");
+            writer.WritePropertyName(N1);
             {
                 var value = scope.Lookup(P3);
                 if (!value.IsFound)

@@ -222,7 +222,10 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         private static readonly string[] P2 = new string[] { "apiKey" };
         private static readonly string[] P3 = new string[] { "accountId" };
         private static readonly string[] P4 = new string[] { "webhookSecret" };
+        private static readonly global::System.Text.Json.JsonEncodedText N0 = global::System.Text.Json.JsonEncodedText.Encode("full_sync");
+        private static readonly global::System.Text.Json.JsonEncodedText N1 = global::System.Text.Json.JsonEncodedText.Encode("contact_id");
         private static readonly string[] P5 = new string[] { "cid" };
+        private static readonly global::System.Text.Json.JsonEncodedText N2 = global::System.Text.Json.JsonEncodedText.Encode("source");
         private static readonly string[] P6 = new string[] { "event_type" };
 
         /// <summary>&quot;{{self_url}}&quot;</summary>
@@ -283,7 +286,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         private static void J0(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName("full_sync");
+            writer.WritePropertyName(N0);
             writer.WriteBooleanValue(true);
             writer.WriteEndObject();
         }
@@ -326,7 +329,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName("contact_id");
+            writer.WritePropertyName(N1);
             {
                 var value = scope.Lookup(P5);
                 if (!value.IsFound)
@@ -335,7 +338,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
                 }
                 global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
             }
-            writer.WritePropertyName("source");
+            writer.WritePropertyName(N2);
             writer.WriteStringValue(T6(scope));
             writer.WriteEndObject();
         }
