@@ -65,6 +65,51 @@ public class PythonEvaluationTests
         Assert.Equal("'<' not supported between instances of 'int' and 'str'", typeError.Message);
     }
 
+    /// <summary>
+    /// A failed comparison in a chain is reported on the pair that failed: from the chain's first operand to the
+    /// right operand of that pair (CPython points at the whole comparison; a narrower span is what a user reads here).
+    /// </summary>
+    [Theory]
+    [InlineData("'x' < 1 < 2", "'x' < 1")]
+    [InlineData("0 < 1 < 'x'", "0 < 1 < 'x'")]
+    [InlineData("len('a') and 'x' < 1 < 2", "'x' < 1")]
+    [InlineData("len('a') and 0 < 1 < 'x' < 3", "0 < 1 < 'x'")]
+    public void A_failed_comparison_points_at_the_pair_that_failed(string expression, string failing)
+    {
+        var error = Evaluate(expression).Error!;
+
+        Assert.Equal("TypeError", error.ExceptionClass);
+        Assert.Equal(failing, expression.Substring(error.Span.Start, error.Span.Length));
+    }
+
+    /// <summary>
+    /// What a router reads from a condition: its truth value, false when evaluation failed; the repr only when asked
+    /// for; an error prints as CPython's last traceback line does.
+    /// </summary>
+    [Theory]
+    [InlineData("body['a']", true)]
+    [InlineData("body['zero']", false)]
+    [InlineData("body['empty']", false)]
+    [InlineData("[]", false)]
+    [InlineData("body['missing']", false)]
+    [InlineData("1 / 0", false)]
+    public void A_condition_holds_when_its_value_is_truthy(string expression, bool holds)
+    {
+        var parsed = PythonExpression.Parse(expression);
+        var result = parsed.Value!.Evaluate(JsonDocument.Parse("""{"a": 1, "zero": 0, "empty": ""}""").RootElement, Headers);
+
+        Assert.Equal(holds, result.IsTruthy);
+        Assert.Null(result.Repr);
+    }
+
+    [Fact]
+    public void An_error_reads_as_its_class_and_message()
+    {
+        var error = Evaluate("body['missing']").Error!;
+
+        Assert.Equal("KeyError: 'missing'", error.ToString());
+    }
+
     [Theory]
     [InlineData("float(8340148826371741606)", "8.340148826371742e+18")]
     [InlineData("(-2) ** 0.5", "(8.659560562354934e-17+1.4142135623730951j)")]
