@@ -44,9 +44,9 @@ public sealed record CronSchedulePlan
         && DayOfMonthRestricted == other.DayOfMonthRestricted
         && DayOfWeekRestricted == other.DayOfWeekRestricted;
 
-    // The expression determines every field, so equal plans have equal expressions. Hashing it alone also keeps
-    // Stryker's safe mode from dropping this member: a LINQ mutant of a `.Count` argument left HashCode.Combine's
-    // type arguments uninferable (CS0411; docs/mutation-testing.md).
+    // The expression determines every field, so equal plans have equal expressions. Hashing it alone also keeps the
+    // member measured by mutation testing: a LINQ mutant of a `.Count` argument left HashCode.Combine's type
+    // arguments uninferable (CS0411), and safe mode dropped the member (docs/mutation-testing.md).
     public override int GetHashCode() => Expression.GetHashCode(StringComparison.Ordinal);
 
     /// <summary>
