@@ -25,6 +25,7 @@ namespace ManifestCompiler.Tests.Compilation;
 /// (warnings included), and each adversarial string comes back exactly from the loaded plan: as a property, a
 /// template's source and its rendering, or a string of a JSON template's output. At least 10,000 (position, text) cases.
 /// </summary>
+[Trait("Category", "Slow")] // 10,000 cases compiled into plans; mutation runs leave it out (docs/mutation-testing.md)
 public class GeneratedCodeInjectionTests(ITestOutputHelper output)
 {
     private static readonly string[] Fragments =

@@ -131,6 +131,7 @@ public class PythonStepCheckTests(ITestOutputHelper output)
         Gen.Select(Gen.Char["abcdefghijklmnopqrstuvwxyzABCXYZ"], Gen.String[Gen.Char["abcdefghijklmnopqrstuvwxyz0123456789_"], 2, 10], (first, rest) => "r" + first + rest);
 
     [Fact]
+    [Trait("Category", "Slow")] // 300 random renamings checked by CPython; mutation runs leave it out (docs/mutation-testing.md)
     public void Renaming_defined_names_consistently_finds_nothing()
     {
         var steps = SampleSteps();
@@ -168,6 +169,7 @@ public class PythonStepCheckTests(ITestOutputHelper output)
     }
 
     [Fact]
+    [Trait("Category", "Slow")] // 300 random misspellings checked by CPython; mutation runs leave it out (docs/mutation-testing.md)
     public void Misspelling_one_read_of_a_sandbox_name_finds_exactly_that_read()
     {
         var steps = SampleSteps();
@@ -250,6 +252,7 @@ public class PythonStepCheckTests(ITestOutputHelper output)
     ];
 
     [Fact]
+    [Trait("Category", "Slow")] // 20,000 random step texts; mutation runs leave it out (docs/mutation-testing.md)
     public void Random_step_text_never_throws_and_every_diagnostic_lies_in_the_file()
     {
         var step = SampleSteps()[0];
