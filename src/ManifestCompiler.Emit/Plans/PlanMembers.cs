@@ -20,7 +20,6 @@ internal sealed class PlanMembers
     public const string Writer = "global::System.Text.Json.Utf8JsonWriter";
 
     private readonly Dictionary<string, string> _paths = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _encodedTexts = new(StringComparer.Ordinal);
     private readonly Dictionary<TemplateIR, string> _templates = [];
     private int _jsonTemplates;
 
@@ -80,26 +79,6 @@ internal sealed class PlanMembers
             field = "P" + _paths.Count;
             _paths[key] = field;
             Fields.Add($"private static readonly string[] {field} = new string[] {{ {key} }};");
-        }
-        return field;
-    }
-
-    /// <summary>
-    /// A JSON template's member name or constant string as the writer's argument: a static <c>JsonEncodedText</c>
-    /// (shared by equal texts) when no encoder escapes any of its characters, so the writer neither checks nor
-    /// transcodes it per payload (issue 17); the string otherwise, escaped by the writer's own encoder.
-    /// </summary>
-    private string EncodedText(string name)
-    {
-        if (name.Length == 0 || !name.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.'))
-        {
-            return CSharpLiterals.String(name);
-        }
-        if (!_encodedTexts.TryGetValue(name, out var field))
-        {
-            field = "N" + _encodedTexts.Count;
-            _encodedTexts[name] = field;
-            Fields.Add($"private static readonly global::System.Text.Json.JsonEncodedText {field} = global::System.Text.Json.JsonEncodedText.Encode({CSharpLiterals.String(name)});");
         }
         return field;
     }
@@ -200,7 +179,7 @@ internal sealed class PlanMembers
                 method.Line("writer.WriteStartObject();");
                 foreach (var property in obj.Properties)
                 {
-                    method.Line($"writer.WritePropertyName({EncodedText(property.Name)});");
+                    method.Line($"writer.WritePropertyName({CSharpLiterals.String(property.Name)});");
                     WriteJson(method, property.Value);
                 }
                 method.Line("writer.WriteEndObject();");
@@ -222,7 +201,7 @@ internal sealed class PlanMembers
                 break;
             case JsonStringIR text:
                 method.Line(text.Value.IsConstant
-                    ? $"writer.WriteStringValue({EncodedText(text.Value.Source)});"
+                    ? $"writer.WriteStringValue({CSharpLiterals.String(text.Value.Source)});"
                     : $"writer.WriteStringValue({RenderMethod(text.Value)}(scope));");
                 break;
             case JsonNumberIR number:

@@ -234,8 +234,6 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
 
         private static readonly string[] P0 = new string[] { "ORG" };
         private static readonly string[] P1 = new string[] { "email" };
-        private static readonly global::System.Text.Json.JsonEncodedText N0 = global::System.Text.Json.JsonEncodedText.Encode("data");
-        private static readonly global::System.Text.Json.JsonEncodedText N1 = global::System.Text.Json.JsonEncodedText.Encode("user");
         private static readonly string[] P2 = new string[] { "TEAM_ID" };
         private static readonly string[] P3 = new string[] { "ASANA_USER_GID" };
         private static readonly string[] P4 = new string[] { "responses","0","data","gid" };
@@ -302,9 +300,9 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         private static void J0(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName(N0);
+            writer.WritePropertyName("data");
             writer.WriteStartObject();
-            writer.WritePropertyName(N1);
+            writer.WritePropertyName("user");
             {
                 var value = scope.Lookup(P1);
                 if (!value.IsFound)
@@ -335,9 +333,9 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         private static void J1(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName(N0);
+            writer.WritePropertyName("data");
             writer.WriteStartObject();
-            writer.WritePropertyName(N1);
+            writer.WritePropertyName("user");
             {
                 var value = scope.Lookup(P1);
                 if (!value.IsFound)
@@ -368,9 +366,9 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName(N0);
+            writer.WritePropertyName("data");
             writer.WriteStartObject();
-            writer.WritePropertyName(N1);
+            writer.WritePropertyName("user");
             {
                 var value = scope.Lookup(P3);
                 if (!value.IsFound)

@@ -222,10 +222,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         private static readonly string[] P2 = new string[] { "apiKey" };
         private static readonly string[] P3 = new string[] { "accountId" };
         private static readonly string[] P4 = new string[] { "webhookSecret" };
-        private static readonly global::System.Text.Json.JsonEncodedText N0 = global::System.Text.Json.JsonEncodedText.Encode("full_sync");
-        private static readonly global::System.Text.Json.JsonEncodedText N1 = global::System.Text.Json.JsonEncodedText.Encode("contact_id");
         private static readonly string[] P5 = new string[] { "cid" };
-        private static readonly global::System.Text.Json.JsonEncodedText N2 = global::System.Text.Json.JsonEncodedText.Encode("source");
         private static readonly string[] P6 = new string[] { "event_type" };
 
         /// <summary>&quot;{{self_url}}&quot;</summary>
@@ -286,7 +283,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         private static void J0(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName(N0);
+            writer.WritePropertyName("full_sync");
             writer.WriteBooleanValue(true);
             writer.WriteEndObject();
         }
@@ -329,7 +326,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName(N1);
+            writer.WritePropertyName("contact_id");
             {
                 var value = scope.Lookup(P5);
                 if (!value.IsFound)
@@ -338,7 +335,7 @@ namespace ManifestCompiler.Generated.NorthwindCrm
                 }
                 global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
             }
-            writer.WritePropertyName(N2);
+            writer.WritePropertyName("source");
             writer.WriteStringValue(T6(scope));
             writer.WriteEndObject();
         }

@@ -201,26 +201,11 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
 
         public override global::ManifestCompiler.Runtime.Support.Plans.SyncUsersPlan? Sync { get; } = null;
 
-        private static readonly global::System.Text.Json.JsonEncodedText N0 = global::System.Text.Json.JsonEncodedText.Encode("id");
-        private static readonly global::System.Text.Json.JsonEncodedText N1 = global::System.Text.Json.JsonEncodedText.Encode("tmpl-fulltime");
-        private static readonly global::System.Text.Json.JsonEncodedText N2 = global::System.Text.Json.JsonEncodedText.Encode("name");
-        private static readonly global::System.Text.Json.JsonEncodedText N3 = global::System.Text.Json.JsonEncodedText.Encode("tmpl-contractor");
         private static readonly string[] P0 = new string[] { "first_name" };
         private static readonly string[] P1 = new string[] { "last_name" };
-        private static readonly global::System.Text.Json.JsonEncodedText N4 = global::System.Text.Json.JsonEncodedText.Encode("template_uuid");
         private static readonly string[] P2 = new string[] { "TEMPLATE_ID" };
-        private static readonly global::System.Text.Json.JsonEncodedText N5 = global::System.Text.Json.JsonEncodedText.Encode("recipients");
-        private static readonly global::System.Text.Json.JsonEncodedText N6 = global::System.Text.Json.JsonEncodedText.Encode("email");
         private static readonly string[] P3 = new string[] { "email" };
-        private static readonly global::System.Text.Json.JsonEncodedText N7 = global::System.Text.Json.JsonEncodedText.Encode("first_name");
-        private static readonly global::System.Text.Json.JsonEncodedText N8 = global::System.Text.Json.JsonEncodedText.Encode("last_name");
-        private static readonly global::System.Text.Json.JsonEncodedText N9 = global::System.Text.Json.JsonEncodedText.Encode("role");
-        private static readonly global::System.Text.Json.JsonEncodedText N10 = global::System.Text.Json.JsonEncodedText.Encode("Employee");
-        private static readonly global::System.Text.Json.JsonEncodedText N11 = global::System.Text.Json.JsonEncodedText.Encode("tokens");
-        private static readonly global::System.Text.Json.JsonEncodedText N12 = global::System.Text.Json.JsonEncodedText.Encode("Position");
-        private static readonly global::System.Text.Json.JsonEncodedText N13 = global::System.Text.Json.JsonEncodedText.Encode("value");
         private static readonly string[] P4 = new string[] { "position" };
-        private static readonly global::System.Text.Json.JsonEncodedText N14 = global::System.Text.Json.JsonEncodedText.Encode("Start");
         private static readonly string[] P5 = new string[] { "start" };
         private static readonly string[] P6 = new string[] { "PANDADOC_DOCUMENT_ID" };
         private static readonly string[] P7 = new string[] { "responses","0","id" };
@@ -232,15 +217,15 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         {
             writer.WriteStartArray();
             writer.WriteStartObject();
-            writer.WritePropertyName(N0);
-            writer.WriteStringValue(N1);
-            writer.WritePropertyName(N2);
+            writer.WritePropertyName("id");
+            writer.WriteStringValue("tmpl-fulltime");
+            writer.WritePropertyName("name");
             writer.WriteStringValue("Full-time contract");
             writer.WriteEndObject();
             writer.WriteStartObject();
-            writer.WritePropertyName(N0);
-            writer.WriteStringValue(N3);
-            writer.WritePropertyName(N2);
+            writer.WritePropertyName("id");
+            writer.WriteStringValue("tmpl-contractor");
+            writer.WritePropertyName("name");
             writer.WriteStringValue("Contractor agreement");
             writer.WriteEndObject();
             writer.WriteEndArray();
@@ -270,9 +255,9 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
         private static void J1(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName(N2);
+            writer.WritePropertyName("name");
             writer.WriteStringValue(T0(scope));
-            writer.WritePropertyName(N4);
+            writer.WritePropertyName("template_uuid");
             {
                 var value = scope.Lookup(P2);
                 if (!value.IsFound)
@@ -281,10 +266,10 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 }
                 global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
             }
-            writer.WritePropertyName(N5);
+            writer.WritePropertyName("recipients");
             writer.WriteStartArray();
             writer.WriteStartObject();
-            writer.WritePropertyName(N6);
+            writer.WritePropertyName("email");
             {
                 var value = scope.Lookup(P3);
                 if (!value.IsFound)
@@ -293,7 +278,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 }
                 global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
             }
-            writer.WritePropertyName(N7);
+            writer.WritePropertyName("first_name");
             {
                 var value = scope.Lookup(P0);
                 if (!value.IsFound)
@@ -302,7 +287,7 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 }
                 global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
             }
-            writer.WritePropertyName(N8);
+            writer.WritePropertyName("last_name");
             {
                 var value = scope.Lookup(P1);
                 if (!value.IsFound)
@@ -311,16 +296,16 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
                 }
                 global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
             }
-            writer.WritePropertyName(N9);
-            writer.WriteStringValue(N10);
+            writer.WritePropertyName("role");
+            writer.WriteStringValue("Employee");
             writer.WriteEndObject();
             writer.WriteEndArray();
-            writer.WritePropertyName(N11);
+            writer.WritePropertyName("tokens");
             writer.WriteStartArray();
             writer.WriteStartObject();
-            writer.WritePropertyName(N2);
-            writer.WriteStringValue(N12);
-            writer.WritePropertyName(N13);
+            writer.WritePropertyName("name");
+            writer.WriteStringValue("Position");
+            writer.WritePropertyName("value");
             {
                 var value = scope.Lookup(P4);
                 if (!value.IsFound)
@@ -331,9 +316,9 @@ namespace ManifestCompiler.Generated.ChiefOnboarding
             }
             writer.WriteEndObject();
             writer.WriteStartObject();
-            writer.WritePropertyName(N2);
-            writer.WriteStringValue(N14);
-            writer.WritePropertyName(N13);
+            writer.WritePropertyName("name");
+            writer.WriteStringValue("Start");
+            writer.WritePropertyName("value");
             {
                 var value = scope.Lookup(P5);
                 if (!value.IsFound)

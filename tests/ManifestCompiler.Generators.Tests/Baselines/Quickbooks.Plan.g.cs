@@ -326,9 +326,7 @@ namespace ManifestCompiler.Generated.Quickbooks
         private static readonly string[] P4 = new string[] { "access_token" };
         private static readonly string[] P5 = new string[] { "refresh_token" };
         private static readonly string[] P6 = new string[] { "webhookVerifierToken" };
-        private static readonly global::System.Text.Json.JsonEncodedText N0 = global::System.Text.Json.JsonEncodedText.Encode("realmId");
         private static readonly string[] P7 = new string[] { "realm" };
-        private static readonly global::System.Text.Json.JsonEncodedText N1 = global::System.Text.Json.JsonEncodedText.Encode("changed");
         private static readonly string[] P8 = new string[] { "entities" };
 
         /// <summary>&quot;{{generic_callback}}&quot;</summary>
@@ -452,7 +450,7 @@ namespace ManifestCompiler.Generated.Quickbooks
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName(N0);
+            writer.WritePropertyName("realmId");
             {
                 var value = scope.Lookup(P7);
                 if (!value.IsFound)
@@ -461,7 +459,7 @@ namespace ManifestCompiler.Generated.Quickbooks
                 }
                 global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
             }
-            writer.WritePropertyName(N1);
+            writer.WritePropertyName("changed");
             {
                 var value = scope.Lookup(P8);
                 if (!value.IsFound)

@@ -371,21 +371,11 @@ namespace ManifestCompiler.Generated.Stripe
         private static readonly string[] P1 = new string[] { "generic_callback" };
         private static readonly string[] P2 = new string[] { "apiKey" };
         private static readonly string[] P3 = new string[] { "webhookSecret" };
-        private static readonly global::System.Text.Json.JsonEncodedText N0 = global::System.Text.Json.JsonEncodedText.Encode("full_sync");
-        private static readonly global::System.Text.Json.JsonEncodedText N1 = global::System.Text.Json.JsonEncodedText.Encode("resource");
-        private static readonly global::System.Text.Json.JsonEncodedText N2 = global::System.Text.Json.JsonEncodedText.Encode("customers");
-        private static readonly global::System.Text.Json.JsonEncodedText N3 = global::System.Text.Json.JsonEncodedText.Encode("payment_intent");
         private static readonly string[] P4 = new string[] { "pid" };
-        private static readonly global::System.Text.Json.JsonEncodedText N4 = global::System.Text.Json.JsonEncodedText.Encode("amount");
         private static readonly string[] P5 = new string[] { "amount" };
-        private static readonly global::System.Text.Json.JsonEncodedText N5 = global::System.Text.Json.JsonEncodedText.Encode("label");
         private static readonly string[] P6 = new string[] { "label" };
-        private static readonly global::System.Text.Json.JsonEncodedText N6 = global::System.Text.Json.JsonEncodedText.Encode("event");
         private static readonly string[] P7 = new string[] { "type" };
-        private static readonly global::System.Text.Json.JsonEncodedText N7 = global::System.Text.Json.JsonEncodedText.Encode("body");
-        private static readonly global::System.Text.Json.JsonEncodedText N8 = global::System.Text.Json.JsonEncodedText.Encode("customer_id");
         private static readonly string[] P8 = new string[] { "cid" };
-        private static readonly global::System.Text.Json.JsonEncodedText N9 = global::System.Text.Json.JsonEncodedText.Encode("reason");
 
         /// <summary>&quot;{{self_url}}&quot;</summary>
         private static string T0(global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
@@ -434,10 +424,10 @@ namespace ManifestCompiler.Generated.Stripe
         private static void J0(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName(N0);
+            writer.WritePropertyName("full_sync");
             writer.WriteBooleanValue(true);
-            writer.WritePropertyName(N1);
-            writer.WriteStringValue(N2);
+            writer.WritePropertyName("resource");
+            writer.WriteStringValue("customers");
             writer.WriteEndObject();
         }
 
@@ -450,7 +440,7 @@ namespace ManifestCompiler.Generated.Stripe
         private static void J2(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName(N3);
+            writer.WritePropertyName("payment_intent");
             {
                 var value = scope.Lookup(P4);
                 if (!value.IsFound)
@@ -459,7 +449,7 @@ namespace ManifestCompiler.Generated.Stripe
                 }
                 global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
             }
-            writer.WritePropertyName(N4);
+            writer.WritePropertyName("amount");
             {
                 var value = scope.Lookup(P5);
                 if (!value.IsFound)
@@ -468,7 +458,7 @@ namespace ManifestCompiler.Generated.Stripe
                 }
                 global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
             }
-            writer.WritePropertyName(N5);
+            writer.WritePropertyName("label");
             {
                 var value = scope.Lookup(P6);
                 if (!value.IsFound)
@@ -477,7 +467,7 @@ namespace ManifestCompiler.Generated.Stripe
                 }
                 global::ManifestCompiler.Runtime.Support.Templates.TemplateRuntime.WriteText(writer, value, scope.HtmlEscape);
             }
-            writer.WritePropertyName(N6);
+            writer.WritePropertyName("event");
             {
                 var value = scope.Lookup(P7);
                 if (!value.IsFound)
@@ -492,9 +482,9 @@ namespace ManifestCompiler.Generated.Stripe
         private static void J3(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName(N7);
+            writer.WritePropertyName("body");
             writer.WriteStartObject();
-            writer.WritePropertyName(N8);
+            writer.WritePropertyName("customer_id");
             {
                 var value = scope.Lookup(P8);
                 if (!value.IsFound)
@@ -510,9 +500,9 @@ namespace ManifestCompiler.Generated.Stripe
         private static void J4(global::System.Text.Json.Utf8JsonWriter writer, global::ManifestCompiler.Runtime.Support.Plans.TemplateScope scope)
         {
             writer.WriteStartObject();
-            writer.WritePropertyName(N1);
-            writer.WriteStringValue(N2);
-            writer.WritePropertyName(N9);
+            writer.WritePropertyName("resource");
+            writer.WriteStringValue("customers");
+            writer.WritePropertyName("reason");
             {
                 var value = scope.Lookup(P7);
                 if (!value.IsFound)
