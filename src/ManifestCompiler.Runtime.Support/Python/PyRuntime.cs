@@ -10,7 +10,8 @@ namespace ManifestCompiler.Runtime.Support.Python;
 /// What an expression of the webhook subset can see: <c>body</c> and <c>headers</c> (converted once, so
 /// <c>body is body</c> holds), memory values by name, and <c>{{hole}}</c> lookups (<see cref="WebhookHoles"/>: the
 /// body's top-level key, then a header matched without regard to case). One scope serves every expression of one
-/// webhook request (its names are cleared between trigger steps).
+/// webhook request (its names are cleared between trigger steps). Not thread-safe: lookups cache what they read, so a
+/// scope belongs to one request on one thread.
 /// </summary>
 public sealed class PyScope
 {
