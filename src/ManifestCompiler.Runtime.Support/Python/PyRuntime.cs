@@ -98,9 +98,8 @@ public sealed class PyScope
                 return entry.Found;
             }
         }
-        var member = default(JsonElement);
-        var found = Body.ValueKind == JsonValueKind.Object && JsonMembers.TryGet(Body, name, out member);
-        value = found ? member : default;
+        value = default;
+        var found = Body.ValueKind == JsonValueKind.Object && JsonMembers.TryGet(Body, name, out value);
         _bodyMembers ??= new (string, bool, JsonElement)[8];
         if (_bodyMemberCount < _bodyMembers.Length)
         {
