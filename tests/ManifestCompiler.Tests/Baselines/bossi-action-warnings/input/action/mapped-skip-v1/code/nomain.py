@@ -1,0 +1,2 @@
+def run(storage):
+    return {"ok": True}

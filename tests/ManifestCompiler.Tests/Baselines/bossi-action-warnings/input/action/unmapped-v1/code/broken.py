@@ -1,0 +1,3 @@
+def main(storage):
+    items = [1, 2
+    return {"items": items}
