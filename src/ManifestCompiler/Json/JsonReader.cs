@@ -303,9 +303,15 @@ public sealed class JsonReader
 
     private char ReadUnicodeEscape()
     {
-        if (_position + 4 >= _text.Length || !_text.AsSpan(_position + 1, 4).ToString().All(char.IsAsciiHexDigit))
+        // Reported at the first character that is not one of the four digits, and naming it.
+        var digits = 0;
+        while (digits < 4 && _position + 1 + digits < _text.Length && char.IsAsciiHexDigit(_text[_position + 1 + digits]))
         {
-            _position++;
+            digits++;
+        }
+        if (digits < 4)
+        {
+            _position += 1 + digits;
             throw Error("expected four hex digits after \\u");
         }
         var code = int.Parse(_text.AsSpan(_position + 1, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture);

@@ -75,6 +75,35 @@ public class JsonReaderTests
         Assert.Contains(message, diagnostic.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>The whole message, as mfc check prints it: what was expected and what was found there.</summary>
+    [Theory]
+    [InlineData("", 0, "Invalid JSON: expected a JSON value, found end of input")]
+    [InlineData("{\"a\" 1}", 5, "Invalid JSON: expected ':' after the member name, found '1'")]
+    [InlineData("{a: 1}", 1, "Invalid JSON: expected a member name in double quotes, found 'a'")]
+    [InlineData("{\"a\": 1 \"b\": 2}", 8, "Invalid JSON: expected ',' or '}', found '\"'")]
+    [InlineData("[1 2]", 3, "Invalid JSON: expected ',' or ']', found '2'")]
+    [InlineData("[1,", 3, "Invalid JSON: expected a JSON value, found end of input")]
+    [InlineData("['a']", 1, "Invalid JSON: strings take double quotes, found '''")]
+    [InlineData("01", 1, "Invalid JSON: a number cannot have leading zeros, found '1'")]
+    [InlineData("-", 1, "Invalid JSON: expected a digit, found end of input")]
+    [InlineData("1.", 2, "Invalid JSON: expected a digit after the decimal point, found end of input")]
+    [InlineData("1.5e+", 5, "Invalid JSON: expected a digit in the exponent, found end of input")]
+    [InlineData("\"a\tb\"", 2, "Invalid JSON: a control character must be escaped in a string, found '\\t'")]
+    [InlineData("\"abc", 0, "Invalid JSON: unterminated string")]
+    [InlineData("\"abc\\", 0, "Invalid JSON: unterminated string")]
+    [InlineData("\"\\x41\"", 2, "Invalid JSON: expected an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX), found 'x'")]
+    [InlineData("\"\\u12G4\"", 5, "Invalid JSON: expected four hex digits after \\u, found 'G'")]
+    [InlineData("\"\\u12", 5, "Invalid JSON: expected four hex digits after \\u, found end of input")]
+    [InlineData("tru", 0, "Invalid JSON: expected a JSON value, found 't'")]
+    [InlineData("[1] [2]", 4, "Invalid JSON: expected end of input after the JSON value, found '['")]
+    [InlineData("/* open", 0, "Invalid JSON: unterminated comment")]
+    public void Each_malformed_input_has_its_exact_message(string text, int at, string message)
+    {
+        var diagnostic = Assert.Single(JsonReader.Read(text).Diagnostics, d => d.Id == "MC0001");
+
+        Assert.Equal((at, message), (diagnostic.Span.Start, diagnostic.Message));
+    }
+
     [Fact]
     public void Deep_nesting_is_an_error_not_a_stack_overflow()
     {
