@@ -1,0 +1,2 @@
+def main(storage, *, retries=3, **options):
+    return {"retries": retries}

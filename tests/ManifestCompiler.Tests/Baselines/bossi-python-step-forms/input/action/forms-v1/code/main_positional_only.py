@@ -1,0 +1,2 @@
+def main(storage, /, extra):
+    return storage

@@ -1,0 +1,2 @@
+def main(*args, **kwargs):
+    return {"args": list(args)}
