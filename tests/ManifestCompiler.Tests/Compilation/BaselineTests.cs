@@ -7,10 +7,19 @@ namespace ManifestCompiler.Tests.Compilation;
 /// Broken inputs with their expected diagnostics beside them: tests/ManifestCompiler.Tests/Baselines/&lt;case&gt;/input holds
 /// an integration folder or manifests, expected.txt the diagnostics in check's text format.
 /// Python steps are checked as mfc check checks them, with CPython (syntax and names). MC_UPDATE_BASELINES=1 rewrites
-/// expected.txt.
+/// expected.txt. One python3 serves the whole class, as one serves all of mfc check (each mutant of a mutation run
+/// runs these cases again: docs/mutation-testing.md).
 /// </summary>
-public class BaselineTests
+public sealed class BaselineTests(BaselineTests.SharedPython shared) : IClassFixture<BaselineTests.SharedPython>
 {
+    /// <summary>The class's one checker; xunit runs a class's cases one at a time, as the checker requires.</summary>
+    public sealed class SharedPython : IDisposable
+    {
+        public CPythonStepChecker Python { get; } = new();
+
+        public void Dispose() => Python.Dispose();
+    }
+
     private const string BaselineRoot = "tests/ManifestCompiler.Tests/Baselines";
 
     public static TheoryData<string> Cases()
@@ -28,8 +37,7 @@ public class BaselineTests
     public void Diagnostics_match_the_baseline(string name)
     {
         var input = Path.Combine(RepositoryPaths.Root, BaselineRoot, name, "input");
-        using var python = new CPythonStepChecker();
-        var diagnostics = CompilationInputs.CompileFolder(input, "input", python)
+        var diagnostics = CompilationInputs.CompileFolder(input, "input", shared.Python)
             .OrderBy(d => d.FilePath, StringComparer.Ordinal).ThenBy(d => d.Span.Start).ThenBy(d => d.Id, StringComparer.Ordinal)
             .ToList();
 
@@ -43,8 +51,7 @@ public class BaselineTests
     {
         var samples = Path.Combine(RepositoryPaths.Root, "samples");
         var folders = Directory.EnumerateDirectories(Path.Combine(samples, "bossi")).ToList();
-        using var python = new CPythonStepChecker();
-        var diagnostics = folders.SelectMany(f => CompilationInputs.CompileFolder(f, Path.GetRelativePath(samples, f), python))
+        var diagnostics = folders.SelectMany(f => CompilationInputs.CompileFolder(f, Path.GetRelativePath(samples, f), shared.Python))
             .Concat(CompilationInputs.CompileFolder(Path.Combine(samples, "chiefonboarding"), "chiefonboarding"))
             .ToList();
 
