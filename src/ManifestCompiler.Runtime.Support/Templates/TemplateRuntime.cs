@@ -232,6 +232,24 @@ public static class TemplateRuntime
             builder.Append(previousCased ? char.ToLowerInvariant(c) : char.ToUpperInvariant(c));
             previousCased = char.IsLetter(c);
         }
+        // Django's title filter then lowers a capital after "x'" (re.sub("([a-z])'([A-Z])", ...): "They're") and after
+        // a digit (re.sub(r"\d([A-Z])", ...): "1st"), each pass over matches that do not overlap.
+        for (var i = 2; i < builder.Length; i++)
+        {
+            if (builder[i - 2] is >= 'a' and <= 'z' && builder[i - 1] == '\'' && builder[i] is >= 'A' and <= 'Z')
+            {
+                builder[i] = char.ToLowerInvariant(builder[i]);
+                i += 2;
+            }
+        }
+        for (var i = 1; i < builder.Length; i++)
+        {
+            if (char.IsDigit(builder[i - 1]) && builder[i] is >= 'A' and <= 'Z')
+            {
+                builder[i] = char.ToLowerInvariant(builder[i]);
+                i++;
+            }
+        }
         return builder.ToString();
     }
 
