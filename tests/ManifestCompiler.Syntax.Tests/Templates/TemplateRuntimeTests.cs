@@ -94,6 +94,11 @@ public class TemplateRuntimeTests
         Assert.Equal("1, a, None, [2]", Text(TemplateRuntime.Join(Json("[1, \"a\", null, [2]]"), TemplateValue.OfText(", "))));
         Assert.Equal("a+1", Text(TemplateRuntime.Join(TemplateValue.Of(PyRuntime.List(PyStr.Of("a"), PyInt.Of(1))), TemplateValue.OfText("+"))));
         Assert.Equal("5", Text(TemplateRuntime.Join(Json("5"), TemplateValue.OfText("+"))));
+        // A string is a sequence of characters to Django's join, as to Python's str.join.
+        Assert.Equal("a-😀-b", Text(TemplateRuntime.Join(Json("\"a😀b\""), TemplateValue.OfText("-"))));
+        Assert.Equal("x.y", Text(TemplateRuntime.Join(TemplateValue.OfText("xy"), TemplateValue.OfText("."))));
+        Assert.Equal("p,y", Text(TemplateRuntime.Join(TemplateValue.Of(PyStr.Of("py")), TemplateValue.OfText(","))));
+        Assert.False(TemplateRuntime.Join(TemplateValue.Missing, TemplateValue.OfText("-")).IsFound);
     }
 
     [Fact]
