@@ -26,25 +26,25 @@ public static class PyBuiltins
         {
             case "str":
                 NoKeywords(name, kwargs);
-                Arity(name, args, 0, 1);
+                AtMostOne(name, args);
                 return args.Count == 0 ? PyStr.Of(string.Empty) : args[0] is PyStr s ? s : PyStr.Fresh(PyFormat.Str(args[0]));
             case "int":
                 return Int(args, kwargs);
             case "float":
                 NoKeywords(name, kwargs);
-                Arity(name, args, 0, 1);
+                AtMostOne(name, args);
                 return args.Count == 0 ? new PyFloat(0) : Float(args[0]);
             case "bool":
                 NoKeywords(name, kwargs);
-                Arity(name, args, 0, 1);
+                AtMostOne(name, args);
                 return PyBool.Of(args.Count > 0 && PyOps.IsTruthy(args[0]));
             case "len":
                 NoKeywords(name, kwargs);
-                Arity(name, args, 1, 1);
+                ExactlyOne(name, args);
                 return PyInt.Of(Length(args[0]));
             case "abs":
                 NoKeywords(name, kwargs);
-                Arity(name, args, 1, 1);
+                ExactlyOne(name, args);
                 return args[0] switch
                 {
                     PyFloat f => new PyFloat(Math.Abs(f.Value)),
@@ -70,13 +70,21 @@ public static class PyBuiltins
         }
     }
 
-    private static void Arity(string name, IReadOnlyList<PyValue> args, int min, int max)
+    /// <summary>A function of one argument (CPython's METH_O): "takes exactly one argument".</summary>
+    private static void ExactlyOne(string name, IReadOnlyList<PyValue> args)
     {
-        if (args.Count < min || args.Count > max)
+        if (args.Count != 1)
         {
-            throw new PyException("TypeError", min == max
-                ? $"{name}() takes exactly {min} argument{(min == 1 ? "" : "s")} ({args.Count} given)"
-                : $"{name} expected at most {max} argument{(max == 1 ? "" : "s")}, got {args.Count}");
+            throw new PyException("TypeError", $"{name}() takes exactly one argument ({args.Count} given)");
+        }
+    }
+
+    /// <summary>A constructor of an optional argument (<c>str</c>, <c>float</c>, <c>bool</c>).</summary>
+    private static void AtMostOne(string name, IReadOnlyList<PyValue> args)
+    {
+        if (args.Count > 1)
+        {
+            throw new PyException("TypeError", $"{name} expected at most 1 argument, got {args.Count}");
         }
     }
 
@@ -551,12 +559,17 @@ public static class PyBuiltins
                 NoKeywords(method, kwargs);
                 if (method == "count")
                 {
-                    Arity("list.count", args, 1, 1);
+                    ExactlyOne("list.count", args);
                     return PyInt.Of(l.Items.Count(x => ReferenceEquals(x, args[0]) || PyOps.AreEqual(x, args[0])));
                 }
                 if (args.Count is 0 or > 3)
                 {
                     throw new PyException("TypeError", args.Count == 0 ? "index expected at least 1 argument, got 0" : $"index expected at most 3 arguments, got {args.Count}");
+                }
+                if (args.Skip(1).Any(bound => PyOps.AsInteger(bound) is null))
+                {
+                    // list.index takes no None bound, unlike str.find, and its message says so.
+                    throw new PyException("TypeError", "slice indices must be integers or have an __index__ method");
                 }
                 var (start, end) = PyStrMethods.Bounds(args.Count > 1 ? args[1] : null, args.Count > 2 ? args[2] : null, l.Items.Count);
                 for (var i = start; i < end; i++)

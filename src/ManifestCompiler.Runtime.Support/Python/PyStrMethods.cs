@@ -58,15 +58,29 @@ internal static class PyStrMethods
         }
     }
 
-    private static void ArgumentCount(string method, IReadOnlyList<PyValue> args, int min, int max)
+    /// <summary>The count check of find, count, startswith and endswith: a needle, then an optional start and end.</summary>
+    private static void NeedleStartEnd(string method, IReadOnlyList<PyValue> args)
+    {
+        if (args.Count == 0)
+        {
+            throw new PyException("TypeError", $"{method}() takes at least 1 argument (0 given)");
+        }
+        if (args.Count > 3)
+        {
+            throw new PyException("TypeError", $"{method}() takes at most 3 arguments ({args.Count} given)");
+        }
+    }
+
+    /// <summary>The argument count check of the methods CPython declares with Argument Clinic (<c>strip</c>, <c>replace</c>).</summary>
+    private static void ExpectedArguments(string method, IReadOnlyList<PyValue> args, int min, int max)
     {
         if (args.Count < min)
         {
-            throw new PyException("TypeError", $"{method}() takes at least {min} argument{(min == 1 ? "" : "s")} ({args.Count} given)");
+            throw new PyException("TypeError", $"{method} expected at least {min} arguments, got {args.Count}");
         }
         if (args.Count > max)
         {
-            throw new PyException("TypeError", $"{method}() takes at most {max} arguments ({args.Count} given)");
+            throw new PyException("TypeError", $"{method} expected at most {max} argument{(max == 1 ? "" : "s")}, got {args.Count}");
         }
     }
 
@@ -76,9 +90,11 @@ internal static class PyStrMethods
     /// <summary>start/end arguments as for a slice: None or ints (negative from the end), clamped to [0, length].</summary>
     internal static (int Start, int End) Bounds(PyValue? start, PyValue? end, int length)
     {
-        return (Clamp(start, 0), Clamp(end, length));
+        // CPython clamps end to the length but not start: a start past the end finds nothing, not even ''. Any
+        // start past the end behaves alike, so length + 1 stands for all of them.
+        return (Clamp(start, 0, length + 1), Clamp(end, length, length));
 
-        int Clamp(PyValue? value, int missing)
+        int Clamp(PyValue? value, int missing, int max)
         {
             if (value is null or PyNone)
             {
@@ -89,7 +105,7 @@ internal static class PyStrMethods
             {
                 i += length;
             }
-            return (int)BigInteger.Clamp(i, 0, length);
+            return (int)BigInteger.Clamp(i, 0, max);
         }
     }
 
@@ -226,7 +242,7 @@ internal static class PyStrMethods
 
     private static string Strip(string text, string method, IReadOnlyList<PyValue> args)
     {
-        ArgumentCount(method, args, 0, 1);
+        ExpectedArguments(method, args, 0, 1);
         var chars = args.Count == 0 || args[0] is PyNone ? null
             : args[0] is PyStr s ? CodePoints.Of(s.Value).ToHashSet()
             : throw new PyException("TypeError", $"{method} arg must be None or str");
@@ -253,7 +269,7 @@ internal static class PyStrMethods
 
     private static bool StartsOrEndsWith(string text, string method, IReadOnlyList<PyValue> args)
     {
-        ArgumentCount(method, args, 1, 3);
+        NeedleStartEnd(method, args);
         var candidates = args[0] switch
         {
             PyStr s => [s.Value],
@@ -277,9 +293,9 @@ internal static class PyStrMethods
 
     private static PyValue Split(string text, IReadOnlyList<PyValue> args, IReadOnlyList<(string Name, PyValue Value)> kwargs)
     {
-        if (args.Count > 2)
+        if (args.Count + kwargs.Count > 2)
         {
-            throw new PyException("TypeError", $"split() takes at most 2 arguments ({args.Count} given)");
+            throw new PyException("TypeError", $"split() takes at most 2 {(args.Count == 0 ? "keyword " : "")}arguments ({args.Count + kwargs.Count} given)");
         }
         PyValue separator = args.Count > 0 ? args[0] : PyNone.Instance;
         PyValue maxsplitValue = args.Count > 1 ? args[1] : PyInt.Of(-1);
@@ -295,7 +311,9 @@ internal static class PyStrMethods
             }
             else
             {
-                throw new PyException("TypeError", key is "sep" or "maxsplit" ? $"argument for split() given by name ('{key}') and position" : $"split() got an unexpected keyword argument '{key}'");
+                throw new PyException("TypeError", key is "sep" or "maxsplit"
+                    ? $"argument for split() given by name ('{key}') and position ({(key == "sep" ? 1 : 2)})"
+                    : $"'{key}' is an invalid keyword argument for split()");
             }
         }
         var maxsplit = PyOps.AsInteger(maxsplitValue) ?? throw new PyException("TypeError", $"'{maxsplitValue.TypeName}' object cannot be interpreted as an integer");
@@ -318,13 +336,8 @@ internal static class PyStrMethods
                 }
                 if (parts.Count == limit)
                 {
-                    var rest = cps[i..];
-                    var restEnd = rest.Length;
-                    while (restEnd > 0 && IsSpace(rest[restEnd - 1]))
-                    {
-                        restEnd--;
-                    }
-                    parts.Add(PyStr.Fresh(CodePoints.ToText(rest[..restEnd])));
+                    // The rest as it is: CPython strips only the whitespace before it.
+                    parts.Add(PyStr.Fresh(CodePoints.ToText(cps[i..])));
                     break;
                 }
                 var start = i;
@@ -358,7 +371,7 @@ internal static class PyStrMethods
 
     private static string Replace(string text, IReadOnlyList<PyValue> args)
     {
-        ArgumentCount("replace", args, 2, 3);
+        ExpectedArguments("replace", args, 2, 3);
         var old = args[0] is PyStr o ? o.Value : throw new PyException("TypeError", $"replace() argument 1 must be str, not {args[0].TypeName}");
         var replacement = args[1] is PyStr r ? r.Value : throw new PyException("TypeError", $"replace() argument 2 must be str, not {args[1].TypeName}");
         var countValue = args.Count > 2 ? PyOps.AsInteger(args[2]) ?? throw new PyException("TypeError", $"'{args[2].TypeName}' object cannot be interpreted as an integer") : -1;
@@ -408,7 +421,7 @@ internal static class PyStrMethods
 
     private static (int[] Haystack, int[] Needle, int Start, int End) SearchArguments(string method, string text, IReadOnlyList<PyValue> args)
     {
-        ArgumentCount(method, args, 1, 3);
+        NeedleStartEnd(method, args);
         var sub = RequireStr(args[0]);
         var cps = CodePoints.Of(text);
         var (start, end) = Bounds(args.Count > 1 ? args[1] : null, args.Count > 2 ? args[2] : null, cps.Length);
@@ -457,7 +470,10 @@ internal static class PyStrMethods
 
     private static string Join(string separator, IReadOnlyList<PyValue> args)
     {
-        ArgumentCount("join", args, 1, 1);
+        if (args.Count != 1)
+        {
+            throw new PyException("TypeError", $"str.join() takes exactly one argument ({args.Count} given)");
+        }
         IEnumerable<PyValue> items;
         try
         {

@@ -182,12 +182,15 @@ public static class TemplateRuntime
 
     public static TemplateValue Last(TemplateValue value) => FirstOrLast(value, first: false);
 
+    /// <summary>Django's <c>join</c>: <c>separator.join(value)</c>, so a string joins its characters; a value that is not iterable stays as it is.</summary>
     public static TemplateValue Join(TemplateValue value, TemplateValue separator) =>
         value.Json is { ValueKind: JsonValueKind.Array } array
             ? TemplateValue.OfText(string.Join(separator.ToText(), array.EnumerateArray().Select(JsonPythonFormat.Str)))
             : value.Python is PyList list
                 ? TemplateValue.OfText(string.Join(separator.ToText(), list.Items.Select(PyFormat.Str)))
-                : value;
+                : value.Text is not null || value.Json is { ValueKind: JsonValueKind.String } || value.Python is PyStr
+                    ? TemplateValue.OfText(string.Join(separator.ToText(), CodePoints.Of(value.ToText()).Select(cp => CodePoints.ToText(cp))))
+                    : value;
 
     /// <summary>Django's <c>urlencode</c>: percent-encodes UTF-8 bytes except unreserved characters and <paramref name="safe"/> ("/" when absent).</summary>
     public static TemplateValue UrlEncode(TemplateValue value, TemplateValue? safe = null)
@@ -231,6 +234,24 @@ public static class TemplateRuntime
         {
             builder.Append(previousCased ? char.ToLowerInvariant(c) : char.ToUpperInvariant(c));
             previousCased = char.IsLetter(c);
+        }
+        // Django's title filter then lowers a capital after "x'" (re.sub("([a-z])'([A-Z])", ...): "They're") and after
+        // a digit (re.sub(r"\d([A-Z])", ...): "1st"), each pass over matches that do not overlap.
+        for (var i = 2; i < builder.Length; i++)
+        {
+            if (builder[i - 2] is >= 'a' and <= 'z' && builder[i - 1] == '\'' && builder[i] is >= 'A' and <= 'Z')
+            {
+                builder[i] = char.ToLowerInvariant(builder[i]);
+                i += 2;
+            }
+        }
+        for (var i = 1; i < builder.Length; i++)
+        {
+            if (char.IsDigit(builder[i - 1]) && builder[i] is >= 'A' and <= 'Z')
+            {
+                builder[i] = char.ToLowerInvariant(builder[i]);
+                i++;
+            }
         }
         return builder.ToString();
     }
