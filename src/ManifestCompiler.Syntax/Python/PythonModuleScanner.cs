@@ -40,6 +40,7 @@ public static class PythonModuleScanner
         var depth = 0;
         var atLineStart = true;
         var indent = 0;
+        // Stryker disable once Boolean: the first token is always a statement start (at line start, depth 0), and this resets with it (docs/mutation-testing.md).
         var statementStart = false;
         while (position < source.Length)
         {

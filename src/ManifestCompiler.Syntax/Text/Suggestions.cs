@@ -36,6 +36,7 @@ public static class Suggestions
     /// <summary>Optimal string alignment distance, stopping early once it exceeds <paramref name="limit"/>.</summary>
     public static int Distance(string a, string b, int limit = int.MaxValue)
     {
+        // Stryker disable once Block: stopping early only saves work; Closest rejects any distance above the limit alike (docs/mutation-testing.md).
         if (Math.Abs(a.Length - b.Length) > limit)
         {
             return int.MaxValue;
@@ -62,6 +63,7 @@ public static class Suggestions
                 current[j] = value;
                 rowMinimum = Math.Min(rowMinimum, value);
             }
+            // Stryker disable once Block: stopping early only saves work; Closest rejects any distance above the limit alike (docs/mutation-testing.md).
             if (rowMinimum > limit)
             {
                 return int.MaxValue;

@@ -27,6 +27,15 @@ public class JsonPathSelectionTests
         Assert.Equal([(prefix + "[0][0]", "{\"x\": 1}")], Select("$..[?@.x == 1]", json));
     }
 
+    [Fact]
+    public void A_descent_over_many_members_selects_each_with_its_path()
+    {
+        // Forty members, each holding the name the query looks for: every one is found, in document order, with its path.
+        var json = "{" + string.Join(", ", Enumerable.Range(0, 40).Select(i => $"\"m{i}\": {{\"x\": {i}}}")) + "}";
+
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => ($"$['m{i}']['x']", i.ToString(System.Globalization.CultureInfo.InvariantCulture))), Select("$..x", json));
+    }
+
     [Theory]
     // Each segment applies to the nodes the previous one selected, never to nodes an earlier segment passed over.
     [InlineData("$.a.b.a", """{"a": {"b": {"a": 1}}}""", "$['a']['b']['a']=1")]

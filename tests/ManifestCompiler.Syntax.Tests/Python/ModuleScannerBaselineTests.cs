@@ -19,6 +19,13 @@ public class ModuleScannerBaselineTests
             return tokens.IsEmpty ? ["(no token)"] : tokens.Select(token => Describe(source, token));
         });
 
+    [Fact]
+    public void A_null_module_is_an_argument_error()
+    {
+        var error = Assert.Throws<ArgumentNullException>(() => PythonModuleScanner.Tokenize(null!));
+        Assert.Equal("source", error.ParamName);
+    }
+
     private static string Describe(string source, PyToken token)
     {
         var line = $"{token.Kind} [{token.Span.Start}..{token.Span.End}) {InputBaselines.Quoted(source, token.Span.Start, token.Span.Length)}";
