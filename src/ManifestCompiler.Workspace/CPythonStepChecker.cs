@@ -112,9 +112,20 @@ public sealed class CPythonStepChecker : IPythonSyntaxChecker, IDisposable
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private readonly string _interpreter = Environment.GetEnvironmentVariable("MC_PYTHON") is { Length: > 0 } configured ? configured : "python3";
+    private readonly string _interpreter;
     private Process? _process;
     private string? _unavailable;
+
+    /// <summary>
+    /// A checker running <paramref name="interpreter"/>; by default <c>MC_PYTHON</c> when set, else <c>python3</c> on
+    /// the PATH (tests name theirs, so no test changes the environment another reads).
+    /// </summary>
+    public CPythonStepChecker(string? interpreter = null)
+    {
+        _interpreter = interpreter is { Length: > 0 } ? interpreter
+            : Environment.GetEnvironmentVariable("MC_PYTHON") is { Length: > 0 } configured ? configured
+            : "python3";
+    }
 
     /// <summary>How many python3 processes this checker started (one, unless one died or timed out).</summary>
     public int ProcessesStarted { get; private set; }

@@ -3,6 +3,11 @@ using ManifestCompiler.Testing;
 
 namespace ManifestCompiler.Cli.Tests;
 
+/// <summary>
+/// One test sets MC_PYTHON, which is the process's, so the class runs alone: xunit runs a collection that disables
+/// parallelization after every other test.
+/// </summary>
+[Collection(ProcessEnvironmentCollection.Name)]
 public class CheckCommandTests
 {
     [Fact]
@@ -162,4 +167,11 @@ public class CheckCommandTests
 
         public void Dispose() => _directory.Delete(recursive: true);
     }
+}
+
+/// <summary>Test classes that change the process's environment, run when no other test runs.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessEnvironmentCollection
+{
+    public const string Name = "process environment";
 }

@@ -195,7 +195,7 @@ internal static class PyStrMethods
     }
 
     /// <summary>str.title: a cased character after a cased one is lowered; any other starts a word.</summary>
-    private static string Title(string text)
+    internal static string Title(string text)
     {
         var builder = new StringBuilder(text.Length);
         var previousCased = false;

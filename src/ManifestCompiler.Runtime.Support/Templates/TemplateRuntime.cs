@@ -227,33 +227,27 @@ public static class TemplateRuntime
 
     private static string TitleCase(string text)
     {
-        // Python's str.title: a cased letter after an uncased character starts a word.
-        var builder = new StringBuilder(text.Length);
-        var previousCased = false;
-        foreach (var c in text)
+        // Django's title filter: Python's str.title, then it lowers a capital after "x'"
+        // (re.sub("([a-z])'([A-Z])", ...): "They're") and after a digit (re.sub(r"\d([A-Z])", ...): "1st"; \d is any
+        // Unicode decimal digit), each pass over matches that do not overlap.
+        var cps = CodePoints.Of(PyStrMethods.Title(text));
+        for (var i = 2; i < cps.Length; i++)
         {
-            builder.Append(previousCased ? char.ToLowerInvariant(c) : char.ToUpperInvariant(c));
-            previousCased = char.IsLetter(c);
-        }
-        // Django's title filter then lowers a capital after "x'" (re.sub("([a-z])'([A-Z])", ...): "They're") and after
-        // a digit (re.sub(r"\d([A-Z])", ...): "1st"), each pass over matches that do not overlap.
-        for (var i = 2; i < builder.Length; i++)
-        {
-            if (builder[i - 2] is >= 'a' and <= 'z' && builder[i - 1] == '\'' && builder[i] is >= 'A' and <= 'Z')
+            if (cps[i - 2] is >= 'a' and <= 'z' && cps[i - 1] == '\'' && cps[i] is >= 'A' and <= 'Z')
             {
-                builder[i] = char.ToLowerInvariant(builder[i]);
+                cps[i] += 'a' - 'A';
                 i += 2;
             }
         }
-        for (var i = 1; i < builder.Length; i++)
+        for (var i = 1; i < cps.Length; i++)
         {
-            if (char.IsDigit(builder[i - 1]) && builder[i] is >= 'A' and <= 'Z')
+            if (CharUnicodeInfo.GetUnicodeCategory(cps[i - 1]) == UnicodeCategory.DecimalDigitNumber && cps[i] is >= 'A' and <= 'Z')
             {
-                builder[i] = char.ToLowerInvariant(builder[i]);
+                cps[i] += 'a' - 'A';
                 i++;
             }
         }
-        return builder.ToString();
+        return CodePoints.ToText(cps);
     }
 
     private static string UrlEncode(string text, string safe)

@@ -127,6 +127,12 @@ public class TemplateRuntimeTests
     [InlineData("don't stop", "Don't Stop")]
     [InlineData("٣rd", "٣rd")]
     [InlineData("1A2B", "1a2b")]
+    [InlineData("ǆa", "ǅa")]
+    [InlineData("ßa", "Ssa")]
+    [InlineData("ﬁx", "Fix")]
+    [InlineData("中a", "中A")]
+    [InlineData("𝐀a", "𝐀a")]
+    [InlineData("𝟙a b", "𝟙a B")]
     public void Title_is_djangos(string text, string expected) => Assert.Equal(expected, Text(TemplateRuntime.Title(TemplateValue.OfText(text))));
 
     [Fact]
