@@ -182,7 +182,10 @@ public static class TemplateRuntime
 
     public static TemplateValue Last(TemplateValue value) => FirstOrLast(value, first: false);
 
-    /// <summary>Django's <c>join</c>: <c>separator.join(value)</c>, so a string joins its characters; a value that is not iterable stays as it is.</summary>
+    /// <summary>
+    /// Django's <c>join</c>: <c>separator.join(value)</c>, so a list joins its items and a string its characters. Any
+    /// other value stays as it is, objects included (Django would join a dict's keys; not supported here).
+    /// </summary>
     public static TemplateValue Join(TemplateValue value, TemplateValue separator) =>
         value.Json is { ValueKind: JsonValueKind.Array } array
             ? TemplateValue.OfText(string.Join(separator.ToText(), array.EnumerateArray().Select(JsonPythonFormat.Str)))

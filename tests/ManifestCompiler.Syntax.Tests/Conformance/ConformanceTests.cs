@@ -5,13 +5,15 @@ namespace ManifestCompiler.Syntax.Tests.Conformance;
 
 /// <summary>
 /// Runs the conformance runner's own suites over the shared data, so CI fails when conformance drops. The manifest
-/// suite is the compiler's: ManifestCompiler.Tests runs it (ChiefOnboardingConformanceTests).
+/// suite runs here and in the compiler's tests (ChiefOnboardingConformanceTests): it reaches the template, dot-path
+/// and cron code of this project as well, and each project's mutation run sees only its own tests (about a second).
 /// </summary>
 public class ConformanceTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData("jsonpath-cts", 703)]
     [InlineData("pyexpr-holes", 20)]
+    [InlineData("manifests-chiefonboarding", 75)]
     public void Suite_passes_every_case(string suite, int expectedCases) => PassesEveryCase(suite, expectedCases);
 
     /// <summary>The generated suites take seconds each; mutation runs leave them out (docs/mutation-testing.md).</summary>

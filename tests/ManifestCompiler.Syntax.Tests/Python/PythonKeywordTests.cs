@@ -14,7 +14,9 @@ public class PythonKeywordTests
 {
     private static readonly Lazy<(string[] Hard, string[] Soft)> CPythonKeywords = new(() =>
     {
-        var start = new ProcessStartInfo("python3", ["-I", "-S", "-c", "import keyword; print(' '.join(keyword.kwlist)); print(' '.join(keyword.softkwlist))"])
+        // MC_PYTHON, as the compiler's step checks use it (tools/mutation/run sets it), else python3 on the PATH.
+        var python = Environment.GetEnvironmentVariable("MC_PYTHON") is { Length: > 0 } configured ? configured : "python3";
+        var start = new ProcessStartInfo(python, ["-I", "-S", "-c", "import keyword; print(' '.join(keyword.kwlist)); print(' '.join(keyword.softkwlist))"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
