@@ -1,5 +1,4 @@
-using System.Text.Json;
-using ManifestCompiler.Syntax.Python;
+using static ManifestCompiler.Syntax.Tests.Python.PythonOutcome;
 
 namespace ManifestCompiler.Syntax.Tests.Python;
 
@@ -9,14 +8,6 @@ namespace ManifestCompiler.Syntax.Tests.Python;
 /// </summary>
 public class PyBuiltinsTests
 {
-    private static string Outcome(string expression)
-    {
-        var parsed = PythonExpression.Parse(expression);
-        Assert.True(parsed.Success, string.Join("; ", parsed.Diagnostics));
-        var result = parsed.Value!.Evaluate(JsonDocument.Parse("{}").RootElement, JsonDocument.Parse("{}").RootElement, withRepr: true);
-        return result.Error?.ToString() ?? result.Repr!;
-    }
-
     [Theory]
     [InlineData("str(), str(1), str('a'), str(1.5), str(None), str([1, 'a'])", "('', '1', 'a', '1.5', 'None', \"[1, 'a']\")")]
     [InlineData("int(), int(3.9), int(-3.9), int(True), int('  42  '), int('-0x1f', 16), int('0x1f', 0), int('0b101', 0), int('0o17', 0), int('1_000'), int('z', 36), int('Z', 36), int('٣')", "(0, 3, -3, 1, 42, -31, 31, 5, 15, 1000, 35, 35, 3)")]

@@ -1,5 +1,4 @@
-using System.Text.Json;
-using ManifestCompiler.Syntax.Python;
+using static ManifestCompiler.Syntax.Tests.Python.PythonOutcome;
 
 namespace ManifestCompiler.Syntax.Tests.Python;
 
@@ -9,14 +8,6 @@ namespace ManifestCompiler.Syntax.Tests.Python;
 /// </summary>
 public class PyOpsTests
 {
-    private static string Outcome(string expression)
-    {
-        var parsed = PythonExpression.Parse(expression);
-        Assert.True(parsed.Success, string.Join("; ", parsed.Diagnostics));
-        var result = parsed.Value!.Evaluate(JsonDocument.Parse("{}").RootElement, JsonDocument.Parse("{}").RootElement, withRepr: true);
-        return result.Error?.ToString() ?? result.Repr!;
-    }
-
     [Theory]
     [InlineData("1 + 2, 1 + 2.5, True + True, 'a' + 'b', [1] + [2], (1,) + (2,), 2 - 3, 2.5 - 1, 3 * 4, 'ab' * 2, 2 * 'ab', [0] * 3, 3 * (1,), 'a' * -1, 'a' * True, [1] * 0", "(3, 3.5, 2, 'ab', [1, 2], (1, 2), -1, 1.5, 12, 'abab', 'abab', [0, 0, 0], (1, 1, 1), '', 'a', [])")]
     [InlineData("7 / 2, 8 / 4, -7 / 2, 1 / 3, 10 ** 20 / 10 ** 10, 7 // 2, -7 // 2, 7 // -2, 7.0 // 2, -7.5 // 2, 7 % 3, -7 % 3, 7 % -3, 7.5 % 2, -7.5 % 2, 7.5 % -2, 0.0 % 1, -0.0 % 1", "(3.5, 2.0, -3.5, 0.3333333333333333, 10000000000.0, 3, -4, -4, 3.0, -4.0, 1, 2, -2, 1.5, 0.5, -0.5, 0.0, 0.0)")]

@@ -14,13 +14,7 @@ public class PyRuntimeTests
 {
     private static readonly JsonElement Headers = JsonDocument.Parse("""{"Content-Type": "application/json", "X-Event": "ping"}""").RootElement;
 
-    private static string Outcome(string expression, string body = "{}")
-    {
-        var parsed = PythonExpression.Parse(expression);
-        Assert.True(parsed.Success, string.Join("; ", parsed.Diagnostics));
-        var result = parsed.Value!.Evaluate(JsonDocument.Parse(body).RootElement, Headers, withRepr: true);
-        return result.Error?.ToString() ?? result.Repr!;
-    }
+    private static string Outcome(string expression, string body = "{}") => PythonOutcome.Outcome(expression, body, Headers);
 
     [Theory]
     [InlineData("'abc'[-3], 'abc'[2], '😀a'[1], '😀a'[-2]", "('a', 'c', 'a', '😀')")]

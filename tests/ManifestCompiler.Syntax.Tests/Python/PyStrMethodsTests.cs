@@ -1,5 +1,4 @@
-using System.Text.Json;
-using ManifestCompiler.Syntax.Python;
+using static ManifestCompiler.Syntax.Tests.Python.PythonOutcome;
 
 namespace ManifestCompiler.Syntax.Tests.Python;
 
@@ -9,14 +8,6 @@ namespace ManifestCompiler.Syntax.Tests.Python;
 /// </summary>
 public class PyStrMethodsTests
 {
-    private static string Outcome(string expression)
-    {
-        var parsed = PythonExpression.Parse(expression);
-        Assert.True(parsed.Success, string.Join("; ", parsed.Diagnostics));
-        var result = parsed.Value!.Evaluate(JsonDocument.Parse("{}").RootElement, JsonDocument.Parse("{}").RootElement, withRepr: true);
-        return result.Error?.ToString() ?? result.Repr!;
-    }
-
     [Theory]
     [InlineData("'AbÇ'.lower(), 'abç'.upper(), 'ß'.upper(), 'ﬁx'.upper(), 'İ'.lower(), 'ΌΣΟΣ'.lower(), 'Σ'.lower(), 'ΑΣ.'.lower(), 'ΑΣΑ'.lower(), 'Α.Σ'.lower(), 'ΑΣ\\'Α'.lower()", "('abç', 'ABÇ', 'SS', 'FIX', 'i̇', 'όσος', 'σ', 'ας.', 'ασα', 'α.ς', \"ασ'α\")")]
     [InlineData("'a'.lower(1)", "TypeError: str.lower() takes no arguments (1 given)")]

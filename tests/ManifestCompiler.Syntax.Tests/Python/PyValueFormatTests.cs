@@ -1,5 +1,4 @@
-using System.Text.Json;
-using ManifestCompiler.Syntax.Python;
+using static ManifestCompiler.Syntax.Tests.Python.PythonOutcome;
 
 namespace ManifestCompiler.Syntax.Tests.Python;
 
@@ -10,14 +9,6 @@ namespace ManifestCompiler.Syntax.Tests.Python;
 /// </summary>
 public class PyValueFormatTests
 {
-    private static string Outcome(string expression, string body = "{}")
-    {
-        var parsed = PythonExpression.Parse(expression);
-        Assert.True(parsed.Success, string.Join("; ", parsed.Diagnostics));
-        var result = parsed.Value!.Evaluate(JsonDocument.Parse(body).RootElement, JsonDocument.Parse("{}").RootElement, withRepr: true);
-        return result.Error?.ToString() ?? result.Repr!;
-    }
-
     [Theory]
     [InlineData("1e16, 1e15, 123456789012345678.0, 0.0001, 0.00001, 1.5e-7, 1e22, 1e-5, -0.0, 0.1, 1/3, 2.5e300, 5e-324, 1.7976931348623157e308, 100.0, 1e100, 12345.678", "(1e+16, 1000000000000000.0, 1.2345678901234568e+17, 0.0001, 1e-05, 1.5e-07, 1e+22, 1e-05, -0.0, 0.1, 0.3333333333333333, 2.5e+300, 5e-324, 1.7976931348623157e+308, 100.0, 1e+100, 12345.678)")]
     [InlineData("str(1e16), str(0.00001), str(-0.0), str(2.5), str(1e22), str(-1.5e-10), f'{1e16}', f'{0.1!r}'", "('1e+16', '1e-05', '-0.0', '2.5', '1e+22', '-1.5e-10', '1e+16', '0.1')")]
