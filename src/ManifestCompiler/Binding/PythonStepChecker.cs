@@ -65,7 +65,9 @@ internal static class PythonStepChecker
             {
                 continue;
             }
-            if (token.AtLineStart)
+            // Only a line's first token closes the functions it is not indented into: the body of a one-line
+            // "def main(storage): return 1" starts a statement at the def's own indentation and stays inside it.
+            if (i == 0 || tokens[i - 1].Kind == PyTokenKind.NewLine)
             {
                 while (defs.Count > 0 && token.Indent <= defs.Peek().Indent)
                 {

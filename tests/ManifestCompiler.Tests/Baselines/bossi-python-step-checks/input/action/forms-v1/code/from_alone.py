@@ -1,0 +1,5 @@
+from json
+
+
+def main(storage):
+    return {}
