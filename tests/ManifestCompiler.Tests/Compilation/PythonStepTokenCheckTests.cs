@@ -105,7 +105,7 @@ public class PythonStepTokenCheckTests
     {
         const string Writes = """
             def main(storage):
-                modify_tokens({"a": 1, **integration_variables})
+                modify_tokens({"a": 1, "apiKey": "x", **integration_variables})
                 return {}
             """;
         const string Stores = """

@@ -1,3 +1,4 @@
 def main(storage):
-    x = 1; http = storage; y = json
+    y = json; http = storage
+    x = 1
     return {"h": http.nope, "j": json.nope, "x": x, "y": y}

@@ -16,4 +16,6 @@ def main(storage):
     j = delattr(storage, "f_back")
     k = getattr
     m = storage.__init__
+    f_code = storage
+    m = f_code
     return {"r": repr(Wrapper()), "all": [a, b, c, d, e, f, g, h, i, j, k, m]}

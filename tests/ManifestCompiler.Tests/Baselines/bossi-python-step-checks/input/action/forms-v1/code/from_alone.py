@@ -1,4 +1,8 @@
 from json
+return 1
+get_token(x=)
+empty = f"{}"
+unclosed = f"{logging.inof"
 
 
 def main(storage):
