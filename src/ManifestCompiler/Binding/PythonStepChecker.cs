@@ -61,18 +61,18 @@ internal static class PythonStepChecker
         for (var i = 0; i < tokens.Length; i++)
         {
             var token = tokens[i];
-            if (token.Kind != PyTokenKind.Name)
-            {
-                continue;
-            }
-            // Only a line's first token closes the functions it is not indented into: the body of a one-line
-            // "def main(storage): return 1" starts a statement at the def's own indentation and stays inside it.
+            // A line's first token, whatever it is, closes the functions it is not indented into; a statement after
+            // ':' or ';' does not (the body of a one-line "def main(storage): return 1" stays inside main).
             if (i == 0 || tokens[i - 1].Kind == PyTokenKind.NewLine)
             {
                 while (defs.Count > 0 && token.Indent <= defs.Peek().Indent)
                 {
                     defs.Pop();
                 }
+            }
+            if (token.Kind != PyTokenKind.Name)
+            {
+                continue;
             }
             if (token.AtLineStart && token.Text is "import" or "from")
             {
