@@ -30,4 +30,5 @@ def main(storage):
     oo = schedule_task(1, 2, 3)
     pp = logging.info("a", sep=1)
     qq = send_to_trigger("skip-v1",)
+    rr = [datetime.nope, uuid.uuid7(), b64.nope, send_to_parser.nope, payload["nope"], http.request.nope]
     return {"all": [m, n, o, p, q, r, s, t, u, v, w, x, y, z, aa, bb, cc, dd, ee, ff, gg, hh, ii, jj, kk, ll, mm, nn, oo, pp]}
