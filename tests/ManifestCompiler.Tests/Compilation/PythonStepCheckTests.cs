@@ -229,7 +229,10 @@ public class PythonStepCheckTests(ITestOutputHelper output)
         using var python = new CPythonStepChecker("/nonexistent/python3");
         List<ManifestDiagnostic> diagnostics = [.. CompilationInputs.CompileFolder(folder, "input", python)];
 
-        Assert.Single(diagnostics, d => d.Id == "MC7105");
+        var notChecked = Assert.Single(diagnostics, d => d.Id == "MC7105");
+        // Reported once for the integration, at the start of its first step file, with the reason the interpreter gave.
+        Assert.StartsWith("input/action/api-v1/code/api.py(1,1): info MC7105: Python syntax was not checked: '/nonexistent/python3' could not be started (", notChecked.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, notChecked.Span.Length);
         Assert.DoesNotContain(diagnostics, d => d.Id is "MC7106" or "MC7107"); // these need CPython
         Assert.Contains(diagnostics, d => d.Id == "MC7111"); // http.get: decided from the tokens
         Assert.Contains(diagnostics, d => d.Id == "MC7112");

@@ -1,0 +1,6 @@
+def main(storage):
+    try:
+        pass
+    except ValueError as http:
+        http.get()
+    return {"j": json.nope}

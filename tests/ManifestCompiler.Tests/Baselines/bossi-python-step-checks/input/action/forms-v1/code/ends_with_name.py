@@ -1,0 +1,5 @@
+def main(storage):
+    return {}
+
+
+x = variables

@@ -1,0 +1,5 @@
+def run(storage):
+    return {}
+
+
+main = run
