@@ -127,4 +127,129 @@ public class ChiefOnboardingBindingTests
         }
         RepositoryPaths.AssertMatchesBaseline(Baseline, text.ToString());
     }
+
+    private static string Segments(DotPathIR path) => path.Source + "=" + string.Join("|", path.Segments);
+
+    [Theory]
+    [InlineData("hr/asana.json", "asana")]
+    [InlineData("hr\\sub\\asana.JSON", "asana")]
+    [InlineData("asana.json", "asana")]
+    [InlineData("hr/asana.json.txt", "asana.json.txt")]
+    [InlineData("hr/.json", "")]
+    public void A_manifest_is_named_by_its_file_name_without_json(string path, string name) =>
+        Assert.Equal(name, Compile("""{ "execute": [] }""", path).Value!.Name);
+
+    [Fact]
+    public void The_kind_is_inferred_from_the_keys_unless_given()
+    {
+        Assert.Equal(ManifestKind.SyncUsers, Compile("""{ "action": "create", "schedule": "0 1 * * *", "form": [] }""").Value!.Kind);
+        Assert.Equal(ManifestKind.Webhook, Compile("""{ "action": "create", "form": [], "execute": [] }""").Value!.Kind);
+        var given = ManifestCompilation.CompileChiefOnboarding(new SourceFile("hr/m.json", "{}"), ManifestKind.SyncUsers);
+        Assert.Equal(ManifestKind.SyncUsers, given.Value!.Kind);
+        Assert.Equal(["MC6002", "MC6002", "MC6002"], given.Diagnostics.Select(d => d.Id)); // action, execute, data_structure; no MC6013
+        Assert.Null(Compile("[]").Value);
+        Assert.Null(Compile("{").Value);
+    }
+
+    [Fact]
+    public void Forms_and_user_data_bind_their_valid_items_with_their_defaults()
+    {
+        var manifest = Compile("""
+            {
+              "execute": [],
+              "form": [
+                { "id": "A", "name": "A", "type": "choice", "url": "https://x/{{TOKEN}}", "items": [{ "id": "1", "name": "{{x}}" }, 2], "data_from": "", "choice_value": "key", "choice_name": "a.b" },
+                { "id": "B", "name": 5, "type": "multiple_choice", "url": "https://x", "method": "GET", "data_from": "data.items" },
+                { "id": "C", "name": "C", "type": "input" },
+                { "id": "D", "name": "D", "type": "generate" },
+                { "id": "E", "name": "E", "type": "dropdown" }
+              ],
+              "initial_data_form": [{ "id": "TOKEN", "name": "Token", "description": 5, "secret": true }, { "id": "SECRET", "name": "generate", "description": "" }, { "id": "X", "name": "X" }],
+              "extra_user_info": [{ "id": "GITHUB", "name": "GitHub", "description": "handle" }, { "id": "NO", "name": "No" }]
+            }
+            """).Value!;
+
+        Assert.Equal(
+            [("A", "A", FormItemType.Choice), ("B", "5", FormItemType.MultipleChoice), ("C", "C", FormItemType.Input), ("D", "D", FormItemType.Generate)],
+            manifest.Form.Select(f => (f.Id, f.Name, f.Type)));
+        Assert.Equal(("https://x/{{TOKEN}}", "POST"), (manifest.Form[0].Source!.Url.Source, manifest.Form[0].Source!.Method));
+        Assert.Equal("GET", manifest.Form[1].Source!.Method);
+        Assert.Null(manifest.Form[2].Source);
+        // The items are kept as written: their strings are no templates.
+        var items = Assert.IsType<JsonArrayIR>(manifest.Form[0].Items);
+        Assert.Equal(TemplateIR.Constant("{{x}}"), Assert.IsType<JsonStringIR>(Assert.IsType<JsonObjectIR>(items.Items[0]).Properties[1].Value).Value);
+        Assert.Equal(new JsonNumberIR("2"), items.Items[1]);
+        Assert.Null(manifest.Form[2].Items);
+        Assert.Equal(["=", "data.items=data|items", "=", "="], manifest.Form.Select(f => Segments(f.DataFrom)));
+        Assert.Equal(["key=key", "id=id", "id=id", "id=id"], manifest.Form.Select(f => Segments(f.ChoiceValue)));
+        Assert.Equal(["a.b=a|b", "name=name", "name=name", "name=name"], manifest.Form.Select(f => Segments(f.ChoiceName)));
+
+        Assert.Equal(
+            [new InitialDataItemIR("TOKEN", "Token", "5", true, false), new InitialDataItemIR("SECRET", "generate", "", false, true), new InitialDataItemIR("X", "X", null, false, false)],
+            manifest.InitialDataForm);
+        Assert.Equal([new UserInfoItemIR("GITHUB", "GitHub", "handle")], manifest.ExtraUserInfo);
+    }
+
+    [Fact]
+    public void Notifications_and_oauth_bind_only_when_complete()
+    {
+        var manifest = Compile("""
+            {
+              "execute": [],
+              "post_execute_notification": [{ "type": "text", "to": "+1", "subject": "s", "message": "m" }, { "type": "email", "to": "{{manager_email}}", "subject": "s", "message": "m" }, { "type": "email", "to": "a", "subject": "s" }],
+              "oauth": { "authenticate_url": "https://x/auth", "access_token": { "url": "https://x/token", "method": "POST" }, "without_code": true }
+            }
+            """).Value!;
+
+        Assert.Equal([(NotificationType.Text, "+1"), (NotificationType.Email, "{{manager_email}}")], manifest.PostExecuteNotifications.Select(n => (n.Type, n.To.Source)));
+        var oauth = manifest.OAuth!;
+        Assert.Equal(("https://x/auth", "https://x/token", true), (oauth.AuthenticateUrl.Source, oauth.AccessToken.Url.Source, oauth.WithoutCode));
+        Assert.Null(oauth.Refresh);
+
+        var withRefresh = Compile("""{ "execute": [], "oauth": { "authenticate_url": "a", "access_token": { "url": "t", "method": "POST" }, "refresh": { "url": "r", "method": "PUT" } } }""").Value!.OAuth!;
+        Assert.Equal(("r", "PUT", false), (withRefresh.Refresh!.Url.Source, withRefresh.Refresh.Method, withRefresh.WithoutCode));
+        Assert.Null(Compile("""{ "execute": [], "oauth": { "access_token": { "url": "t", "method": "POST" }, "refresh": {} } }""").Value!.OAuth);
+        Assert.Null(Compile("""{ "execute": [], "oauth": { "authenticate_url": "a", "access_token": { "url": "t" } } }""").Value!.OAuth);
+    }
+
+    [Fact]
+    public void Requests_bind_every_part_as_the_run_time_reads_it()
+    {
+        var manifest = Compile("""
+            {
+              "headers": { "Authorization": "Bearer {{TOKEN}}", "X-Count": 5 },
+              "initial_data_form": [{ "id": "TOKEN", "name": "Token", "description": "t" }],
+              "execute": [
+                { "url": "https://x/a", "method": "POST", "data": { "n": 1, "t": "{{TOKEN}}" }, "cast_data_to_json": true, "headers": {}, "store_data": { "ID": "data.id", "BAD": "" }, "save_as_file": 7, "status_code": ["200", " 201 ", 202.0, "abc"] },
+                { "url": "https://x/b", "method": "GET", "cast_data_to_json": false, "headers": { "{{TOKEN}}": "v" }, "continue_if": { "response_notation": "status", "value": "done" }, "polling": { "interval": "5", "amount": 3 }, "files": { "doc": "7", "other": "8.pdf" }, "expected": 5, "extra_headers": "pritunl" },
+                { "url": "https://x/c", "method": "GET", "polling": { "interval": 1, "amount": 0 }, "continue_if": { "value": "x" } },
+                { "method": "GET" }
+              ],
+              "exists": { "url": "https://x/e", "method": "GET", "expected": "{{email}}" },
+              "revoke": [{ "url": "https://x/r", "method": "DELETE" }, { "url": "https://x/r2" }]
+            }
+            """).Value!;
+
+        Assert.Equal(["Authorization: Bearer {{TOKEN}}", "X-Count: 5"], manifest.Headers.Select(h => h.Name.Source + ": " + h.Value.Source));
+        Assert.Equal(["https://x/a", "https://x/b", "https://x/c"], manifest.Execute.Select(r => r.Url.Source));
+        var (first, second, third) = (manifest.Execute[0], manifest.Execute[1], manifest.Execute[2]);
+        Assert.True(first.FormEncodeData);
+        Assert.False(second.FormEncodeData);
+        Assert.Null(second.Data);
+        Assert.Equal(["n", "t"], Assert.IsType<JsonObjectIR>(first.Data).Properties.Select(p => p.Name));
+        Assert.Null(first.Headers); // {} means the manifest's headers
+        Assert.Equal(["{{TOKEN}}: v"], second.Headers!.Value.Select(h => h.Name.Source + ": " + h.Value.Source));
+        Assert.Equal(["ID=data.id=data|id"], first.StoreData.Select(s => s.Property + "=" + Segments(s.Path)));
+        Assert.Equal(("7", null), (first.SaveAsFile, second.SaveAsFile));
+        Assert.Equal([200, 201, 202], first.StatusCodes);
+        Assert.Empty(second.StatusCodes);
+        Assert.Equal(("status=status", "done"), (Segments(second.ContinueIf!.ResponseNotation), second.ContinueIf.Value.Source));
+        Assert.Equal(new PollingIR(5, 3), second.Polling);
+        Assert.Equal((null, null), (third.Polling, third.ContinueIf));
+        Assert.Equal([new FileFieldIR("doc", "7")], second.Files);
+        Assert.Equal(("5", "pritunl"), (second.Expected?.Source, second.ExtraHeaders));
+        Assert.Equal((null, null), (first.Expected, first.ExtraHeaders));
+        Assert.Equal(("https://x/e", "{{email}}"), (manifest.Exists!.Url.Source, manifest.Exists.Expected!.Source));
+        Assert.Equal([("https://x/r", "DELETE")], manifest.Revoke.Select(r => (r.Url.Source, r.Method)));
+    }
 }
