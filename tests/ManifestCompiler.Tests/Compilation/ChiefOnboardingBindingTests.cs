@@ -109,6 +109,19 @@ public class ChiefOnboardingBindingTests
               "revoke": [{ "url": "https://x" }, null, { "url": "https://x", "method": "DELETE", "expected": 5, "polling": {} }]
             }
             """),
+        ("sync-users: action, data and schedule of the wrong shapes", """
+            {
+              "action": "delete", "execute": [], "data_from": 5, "data_structure": { "email": null, "first_name": "", "title": "t" },
+              "schedule": "*/15 * * * * *", "amount_pages_to_fetch": "20"
+            }
+            """),
+        ("sync-users: wrong types", """{ "action": 5, "execute": [], "data_structure": [], "schedule": 5, "amount_pages_to_fetch": 10, "next_page_from": "", "next_page": 3 }"""),
+        ("sync-users: an update with a null schedule", """
+            { "action": "update", "execute": [], "data_structure": { "email": "mail", "title": "t" }, "schedule": null }
+            """),
+        ("sync-users: a six-field schedule at fixed seconds, and both pagination styles", """
+            { "action": "update", "execute": [], "data_structure": { "email": "mail" }, "schedule": "0 1 * * * 0,30", "next_page_from": "links.next", "next_page_token_from": "token" }
+            """),
         ("exists without expected, and revoke of the wrong type", """{ "execute": [], "exists": { "url": "https://x", "method": "GET" }, "revoke": {} }"""),
     ];
 
@@ -251,5 +264,33 @@ public class ChiefOnboardingBindingTests
         Assert.Equal((null, null), (first.Expected, first.ExtraHeaders));
         Assert.Equal(("https://x/e", "{{email}}"), (manifest.Exists!.Url.Source, manifest.Exists.Expected!.Source));
         Assert.Equal([("https://x/r", "DELETE")], manifest.Revoke.Select(r => (r.Url.Source, r.Method)));
+    }
+
+    [Fact]
+    public void A_sync_binds_its_action_data_schedule_and_pagination()
+    {
+        var token = Compile("""
+            { "action": "sync", "execute": [], "data_from": "data.users", "data_structure": { "email": "mail", "first_name": "given", "last_name": 3, "x": "" },
+              "amount_pages_to_fetch": "7", "next_page_token_from": "meta.token", "next_page": "https://x?t={{NEXT_PAGE_TOKEN}}" }
+            """).Value!.Sync!;
+        Assert.Equal((SyncAction.Create, "data.users=data|users"), (token.Action, Segments(token.DataFrom)));
+        Assert.Equal(["email=mail=mail", "first_name=given=given", "last_name=3=3"], token.DataStructure.Select(e => e.Property + "=" + Segments(e.Path)));
+        Assert.Null(token.Schedule);
+        Assert.Equal((PaginationMode.NextPageToken, null, "meta.token", "https://x?t={{NEXT_PAGE_TOKEN}}", 7),
+            (token.Pagination.Mode, token.Pagination.NextPageFrom, token.Pagination.NextPageTokenFrom?.Source, token.Pagination.NextPage?.Source, token.Pagination.AmountPagesToFetch));
+
+        var url = Compile("""
+            { "action": "update", "execute": [], "data_structure": { "email": "mail" }, "schedule": "30 2 * * 1", "next_page_from": "links.next", "next_page": "x", "amount_pages_to_fetch": 1000 }
+            """).Value!.Sync!;
+        Assert.Equal(SyncAction.Update, url.Action);
+        Assert.Equal("=", Segments(url.DataFrom));
+        Assert.NotNull(url.Schedule);
+        Assert.Equal((PaginationMode.NextPageUrl, "links.next", null, null, 1000),
+            (url.Pagination.Mode, url.Pagination.NextPageFrom?.Source, url.Pagination.NextPageTokenFrom, url.Pagination.NextPage, url.Pagination.AmountPagesToFetch));
+
+        var none = Compile("""{ "action": "create", "execute": [], "data_structure": {}, "next_page_token_from": "t", "amount_pages_to_fetch": 0 }""").Value!.Sync!;
+        Assert.Equal((PaginationMode.None, 5), (none.Pagination.Mode, none.Pagination.AmountPagesToFetch));
+        Assert.Null(Compile("""{ "action": "delete", "execute": [], "data_structure": {} }""").Value!.Sync);
+        Assert.Null(Compile("""{ "execute": [], "form": [] }""").Value!.Sync);
     }
 }
