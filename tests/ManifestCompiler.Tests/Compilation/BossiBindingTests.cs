@@ -41,7 +41,7 @@ public class BossiBindingTests
         ("the base folder binds without diagnostics", []),
         ("oauth.json: shapes of each key of an API-key integration", [("oauth.json", """
             {
-              "name": "Crm", "isNonOauth": true, "genWebhook": "yes", "extra": 1, "clientSecrets": "s",
+              "name": "Crm", "isNonOauth": true, "genWebhook": "yes", "extra": 1, "clientSecrets": "s", "id": 2,
               "services": ["contacts", 7, "ai", "tickts"],
               "requiredQueryParams": ["apiKey", "", "region", null],
               "parameters": { "scope": "{{region}}", "count": 5, "flag": false, "bad": null, "list": [], "key": "{{apiKey}}", "loop": "{{scope}}" },
@@ -102,6 +102,17 @@ public class BossiBindingTests
                 "nosteps-v1": { "skipParser": true },
                 "stringsteps-v1": { "skipParser": true, "steps": "sync", "returnsData": "yes", "continueOnFailure": 1 },
                 "sync-v1": { "skipParser": true, "steps": [{ "codeRef": "sync" }] }
+              }
+            }
+            """)]),
+        ("schema.json: $schema is ignored at the top only, numbers in integer keys, and positions inside escaped strings", [("schema.json", """
+            {
+              "$schema": "../schemas/schema.json", "name": "Crm",
+              "variables": { "v": "\u00e9\t{{nope}}", "w": "\"{{ a b }}\"", "f": false },
+              "security": { "$schema": "x", "type": "bearer" },
+              "actions": {
+                "sync-v1": { "skipParser": true, "steps": [{ "codeRef": "sync" }], "rate_limit": { "limit": 1e2, "period": 6.0e1 } },
+                "big-v1": { "skipParser": true, "steps": [], "rate_limit": { "limit": 3000000000, "period": 1.5e0 } }
               }
             }
             """)]),
@@ -358,6 +369,7 @@ public class BossiBindingTests
         Assert.Equal(
             ["no-period-v1:", "no-limit-v1:", "negative-v1:", "fraction-v1:", "zero-v1:", "number-v1:", "burst-v1:RateLimitIR { Limit = 10, Period = 60 }"],
             actions.Select(a => a.Name + ":" + a.RateLimit));
+        Assert.Equal(new RateLimitIR(100, 60), Compile(CaseFiles("schema.json: $schema is ignored at the top only, numbers in integer keys, and positions inside escaped strings")).Value!.Actions[0].RateLimit);
         var one = Compile(("schema.json", """{ "name": "Crm", "actions": { "sync-v1": { "skipParser": true, "steps": [{ "codeRef": "sync" }], "rate_limit": { "limit": 1, "period": 1.0 } } } }"""));
         Assert.Empty(one.Diagnostics);
         Assert.Equal(new RateLimitIR(1, 1), one.Value!.Actions.Single().RateLimit);
