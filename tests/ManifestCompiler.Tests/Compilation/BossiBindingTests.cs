@@ -8,7 +8,7 @@ namespace ManifestCompiler.Tests.Compilation;
 
 /// <summary>
 /// One small integration folder with one file at a time replaced by a broken one: each diagnostic as check prints it
-/// (file, line, column, severity, id, message) and the JSON location <c>--format json</c> adds, in the golden file
+/// (file, line, column, severity, id, message) and the end and JSON location <c>--format json</c> adds, in the golden file
 /// Compilation/Baselines/bossi-binding.txt beside each case's input (MC_UPDATE_BASELINES=1 rewrites it), and the IR
 /// the edge cases bind to.
 /// </summary>
@@ -34,7 +34,9 @@ public class BossiBindingTests
     private static CompilationResult<IntegrationIR> Compile(params (string Path, string? Text)[] files) =>
         ManifestCompilation.CompileIntegration(Folder(files));
 
-    private static string Located(ManifestCompiler.Diagnostics.ManifestDiagnostic d) => d + (d.JsonPath is { } path ? "  at " + path : "");
+    /// <summary>The diagnostic as check prints it, then where it ends and its JSON location (both in <c>--format json</c>).</summary>
+    internal static string Located(ManifestCompiler.Diagnostics.ManifestDiagnostic d) =>
+        $"{d}  to ({d.End.Line},{d.End.Column})" + (d.JsonPath is { } path ? "  at " + path : "");
 
     private static readonly (string Name, (string Path, string? Text)[] Files)[] Cases =
     [

@@ -8,7 +8,7 @@ namespace ManifestCompiler.Tests.Compilation;
 
 /// <summary>
 /// Broken ChiefOnboarding manifests: each diagnostic as check prints it (file, line, column, severity, id, message) and
-/// the JSON location <c>--format json</c> adds, in the golden file Compilation/Baselines/chiefonboarding-binding.txt
+/// the end and JSON location <c>--format json</c> adds, in the golden file Compilation/Baselines/chiefonboarding-binding.txt
 /// beside each case's input (MC_UPDATE_BASELINES=1 rewrites it): in particular which template variables each place
 /// sees (docs/chiefonboarding-semantics.md, "Template variables"), read from the MC8011 lists. Then the IR of edge cases.
 /// </summary>
@@ -134,7 +134,7 @@ public class ChiefOnboardingBindingTests
             text.Append("== ").Append(name).Append('\n').Append(manifest.TrimEnd('\n')).Append("\n--\n");
             foreach (var d in Compile(manifest).Diagnostics.OrderBy(d => d.Span.Start).ThenBy(d => d.Id, StringComparer.Ordinal))
             {
-                text.Append(d).Append(d.JsonPath is { } path ? "  at " + path : "").Append('\n');
+                text.Append(BossiBindingTests.Located(d)).Append('\n');
             }
             text.Append('\n');
         }
