@@ -208,10 +208,15 @@ internal sealed class BossiBinder
         var clientSecret = file.OptionalString(root.Member("clientSecret"));
         if (!isNonOauth)
         {
-            // An OAuth connection redirects to url and exchanges the code at tokenUrl; without them it cannot connect.
+            // An OAuth connection redirects to url and exchanges the code at tokenUrl; without them it cannot connect
+            // (a null one neither: the readers above take null as absent).
             foreach (var key in new[] { "url", "tokenUrl" })
             {
-                file.Required(root.Member(key), "oauth.json of an OAuth integration (isNonOauth is not true)");
+                var at = root.Member(key);
+                if (file.Required(at, "oauth.json of an OAuth integration (isNonOauth is not true)") && !at.HasValue)
+                {
+                    file.WrongType(at, "a string");
+                }
             }
         }
         // OAuth tokens capture fields of the token response, which nothing describes; API-key tokens come from the user.

@@ -91,4 +91,42 @@ public class EmbeddedLanguageScannerTests
         Assert.Empty(diagnostics);
         Assert.Equal("x\ud800{{a}}", Assert.Single(fragments).Text);
     }
+
+    [Fact]
+    public void Every_notation_key_and_template_tag_is_found_and_pointers_are_escaped()
+    {
+        const string json = """
+            {
+              "a/b~c": {"url": "{{x}}"},
+              "next_page_from": "x.y", "next_page_token_from": "t", "continue_if": {"response_notation": "status"},
+              "body": "{% if a %}b{% endif %}", "note": "{ {x} }",
+              "value": "{{x}}", "list": [{"value": "{{y}}"}], "store_data": "data.x",
+              "memory": [{"key": "total", "value": "1"}, {"key": "b", "value": "total + unknown_name"}],
+              "condition": "total == 1"
+            }
+            """;
+
+        var (fragments, diagnostics) = EmbeddedLanguageScanner.Scan(json);
+
+        Assert.Empty(diagnostics);
+        Assert.Equal(
+            [
+                (EmbeddedLanguage.Template, "/a~1b~0c/url"),
+                (EmbeddedLanguage.DotPath, "/next_page_from"),
+                (EmbeddedLanguage.DotPath, "/next_page_token_from"),
+                (EmbeddedLanguage.DotPath, "/continue_if/response_notation"),
+                (EmbeddedLanguage.Template, "/body"),
+                (EmbeddedLanguage.Template, "/value"),
+                (EmbeddedLanguage.Template, "/list/0/value"),
+                (EmbeddedLanguage.PythonExpression, "/memory/0/value"),
+                (EmbeddedLanguage.PythonExpression, "/memory/1/value"),
+                (EmbeddedLanguage.PythonExpression, "/condition"),
+            ],
+            fragments.Select(f => (f.Language, f.JsonPointer)));
+        Assert.All(fragments.Take(8), f => Assert.NotNull(f.Tree));
+        // Tags are reported as unsupported; memory values see every memory key of the file, conditions only body and headers.
+        Assert.Equal(["", "", "", "", "{% if a %},{% endif %}", "", "", "", "unknown_name", "total"],
+            fragments.Select(f => string.Join(",", f.Diagnostics.Select(d => f.Text.Substring(d.Span.Start, d.Span.Length)))));
+        Assert.All(fragments.Skip(8), f => Assert.Null(f.Tree)); // an expression with errors has no tree
+    }
 }

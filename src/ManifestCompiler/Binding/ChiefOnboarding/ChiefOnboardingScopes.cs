@@ -57,9 +57,15 @@ internal sealed class ChiefOnboardingScopes
             storedBefore.Add(stored);
             filesBefore.Add(files);
             stored = stored.Union(request.Member("store_data").Members().Select(m => m.Key));
-            if (request.Member("save_as_file").Value is JsonStringSyntax saved)
+            // A CharField, as the request binder reads it: a number is saved under its text.
+            switch (request.Member("save_as_file").Value)
             {
-                files = files.Add(saved.Value);
+                case JsonStringSyntax saved:
+                    files = files.Add(saved.Value);
+                    break;
+                case JsonNumberSyntax number:
+                    files = files.Add(number.Text);
+                    break;
             }
         }
         storedBefore.Add(stored);
