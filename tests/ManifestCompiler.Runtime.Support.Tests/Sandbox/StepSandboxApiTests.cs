@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text;
 using ManifestCompiler.Runtime.Support.Plans;
 using ManifestCompiler.Runtime.Support.Sandbox;
 
@@ -104,8 +106,6 @@ public sealed class StepSandboxApiTests
     [Fact]
     public void The_allowed_builtins_are_the_plain_then_the_guarded_and_none_is_refused()
     {
-        // Each name was checked against CPython 3.11's builtins module (hasattr(builtins, name)), except the
-        // worker's own SandboxViolation and ResourceLimitExceeded.
         Assert.Equal([.. StepSandboxApi.PlainBuiltins, .. StepSandboxApi.GuardedBuiltins], StepSandboxApi.AllowedBuiltins.ToArray());
         Assert.Empty(StepSandboxApi.AllowedBuiltins.Intersect(StepSandboxApi.RefusedBuiltins));
         Assert.Contains("len", StepSandboxApi.PlainBuiltins);
@@ -158,4 +158,85 @@ public sealed class StepSandboxApiTests
     [InlineData("_mc", false)]
     public void Names_with_the_guard_prefix_are_the_workers(string name, bool guard) =>
         Assert.Equal(guard, StepSandboxApi.IsGuardName(name));
+
+    [Fact]
+    public void Every_builtin_the_table_names_is_one_of_cpythons_except_the_workers_own()
+    {
+        // MC_PYTHON, as the compiler's step checks use it (tools/mutation/run sets it), else python3 on the PATH; without
+        // -S, so the builtins site adds (exit, quit, help) are there to be refused.
+        var python = Environment.GetEnvironmentVariable("MC_PYTHON") is { Length: > 0 } configured ? configured : "python3";
+        var start = new ProcessStartInfo(python, ["-I", "-c", "import builtins, json, sys; print(json.dumps([n for n in sys.stdin.read().split('\\n') if not hasattr(builtins, n)]))"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
+        process.StandardInput.Write(string.Join("\n", StepSandboxApi.PlainBuiltins.Concat(StepSandboxApi.GuardedBuiltins).Concat(StepSandboxApi.RefusedBuiltins)));
+        process.StandardInput.Close();
+        var missing = System.Text.Json.JsonSerializer.Deserialize<string[]>(process.StandardOutput.ReadToEnd());
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, "python3 failed: " + stderr);
+        Assert.Equal(["SandboxViolation", "ResourceLimitExceeded"], missing ?? ["no JSON list"]);
+    }
+
+    [Fact]
+    public void The_preloaded_globals_are_exactly_these_names_and_kinds()
+    {
+        Assert.Equal(
+        [
+            "payload: Value", "storage: Value", "variables: Value", "integration_variables: Value", "all_variables: Value", "action: Value",
+            "entity_id: Value", "company_id: Value", "person_id: Value", "integration: Value", "webhook_url: Value",
+            "http: Module", "json: Module", "logging: Module", "datetime: Module", "uuid: Module", "urlparse: Module",
+            "b64: Function", "get_token: Function", "schedule_task: Function", "send_to_trigger: Function", "send_to_parser: Function",
+            "modify_tokens: Function", "create_cron_job: Function", "dispatch_command: Function",
+        ],
+        StepSandboxApi.Globals.Select(g => $"{g.Name}: {g.Kind}"));
+    }
+
+    [Fact]
+    public void The_module_stand_ins_have_exactly_these_members()
+    {
+        Assert.Equal(
+        [
+            "http: request HTTPError HTTPResponse",
+            "json: loads dumps JSONDecodeError",
+            "logging: debug info warning error critical warn exception fatal log DEBUG INFO WARNING ERROR CRITICAL",
+            "datetime: datetime date time timedelta timezone",
+            "uuid: uuid4 uuid5 uuid3 UUID NAMESPACE_DNS NAMESPACE_URL",
+            "urlparse: urlparse urlunparse urlsplit urlunsplit urljoin urlencode quote quote_plus unquote unquote_plus parse_qs parse_qsl urldefrag",
+        ],
+        StepSandboxApi.Globals.Where(g => g.Kind == SandboxGlobalKind.Module).Select(g => g.Name + ": " + string.Join(" ", g.Members.Select(m => m.Name))));
+    }
+
+    [Theory]
+    [InlineData("gi_frame")]
+    [InlineData("gi_code")]
+    [InlineData("gi_yieldfrom")]
+    [InlineData("gi_running")]
+    [InlineData("cr_frame")]
+    [InlineData("cr_code")]
+    [InlineData("cr_await")]
+    [InlineData("cr_origin")]
+    [InlineData("ag_frame")]
+    [InlineData("ag_code")]
+    [InlineData("ag_await")]
+    [InlineData("f_back")]
+    [InlineData("f_builtins")]
+    [InlineData("f_globals")]
+    [InlineData("f_locals")]
+    [InlineData("f_code")]
+    [InlineData("f_trace")]
+    [InlineData("tb_frame")]
+    [InlineData("tb_next")]
+    [InlineData("tb_lasti")]
+    [InlineData("tb_lineno")]
+    [InlineData("func_globals")]
+    [InlineData("func_code")]
+    [InlineData("im_func")]
+    [InlineData("im_self")]
+    public void Attributes_that_lead_to_frames_code_or_globals_are_never_accessible(string attribute) =>
+        Assert.True(StepSandboxApi.IsForbiddenAttribute(attribute));
 }
