@@ -7,7 +7,7 @@ namespace ManifestCompiler.Runtime.Support.Python;
 
 /// <summary>
 /// A Python value as JSON, the way <c>json.dumps</c> would write it: tuples and dict views as arrays, non-string
-/// dict keys as their <c>str()</c>; NaN and infinities (which JSON cannot hold) as their Python names in strings.
+/// dict keys as <c>json.dumps</c> names them (<see cref="KeyText"/>); NaN and infinities (which JSON cannot hold) as their Python names in strings.
 /// </summary>
 public static class PyJson
 {
@@ -44,7 +44,7 @@ public static class PyJson
                 writer.WriteStartObject();
                 foreach (var (key, item) in d.Entries)
                 {
-                    writer.WritePropertyName(PyFormat.Str(key));
+                    writer.WritePropertyName(KeyText(key));
                     Write(writer, item);
                 }
                 writer.WriteEndObject();
@@ -63,9 +63,21 @@ public static class PyJson
         }
     }
 
+    /// <summary>A dict key as <c>json.dumps</c> writes it: its own names for booleans, None and non-finite floats
+    /// (<c>{True: 1}</c> is <c>{"true": 1}</c>, not str()'s "True"), else <c>str()</c>.</summary>
+    private static string KeyText(PyValue key) => key switch
+    {
+        PyStr s => s.Value,
+        PyBool b => b.Value ? "true" : "false",
+        PyNone => "null",
+        PyFloat f when double.IsNaN(f.Value) => "NaN",
+        PyFloat f when double.IsInfinity(f.Value) => f.Value > 0 ? "Infinity" : "-Infinity",
+        _ => PyFormat.Str(key),
+    };
+
     /// <summary>
     /// The value <c>json.loads(json.dumps(value))</c> gives back, built directly: tuples and dict views become lists,
-    /// dict keys their <c>str()</c> (the last of equal ones wins, at the first one's place), NaN and infinities their
+    /// dict keys strings as <c>json.dumps</c> writes them (the last of equal ones wins, at the first one's place), NaN and infinities their
     /// names as strings. Scalars
     /// in that form are returned as they are; containers are copied.
     /// </summary>
@@ -81,7 +93,7 @@ public static class PyJson
                 var dict = new PyDict();
                 foreach (var (key, item) in d.Entries)
                 {
-                    dict.Set(key as PyStr ?? PyStr.Of(PyFormat.Str(key)), ToJsonForm(item));
+                    dict.Set(key as PyStr ?? PyStr.Of(KeyText(key)), ToJsonForm(item));
                 }
                 return dict;
             case PyList or PyTuple or PyDictView:

@@ -10,7 +10,9 @@ internal static class PyPercentFormat
     public static string Format(string format, PyValue args)
     {
         var values = args is PyTuple t ? t.Items : [args];
-        var isMapping = args is PyDict;
+        // CPython's test (PyUnicode_Format): an argument with the mapping protocol that is not a tuple or str. Such an
+        // argument left unused is no error ('abc' % {'a': 1} and 'abc' % [1] are 'abc'); lists have that protocol too.
+        var isMapping = args is PyDict or PyList;
         var next = 0;
         var output = new StringBuilder();
         for (var i = 0; i < format.Length; i++)
@@ -30,19 +32,17 @@ internal static class PyPercentFormat
                 output.Append('%');
                 continue;
             }
-            if (next >= values.Count || (isMapping && args is not PyTuple))
+            if (next >= values.Count)
             {
-                if (isMapping)
-                {
-                    throw new PyException("TypeError", "format requires a mapping");
-                }
+                // Without '%(key)' (not supported) a mapping is one value, as in CPython: '%s' % {'a': 1} is "{'a': 1}".
                 throw new PyException("TypeError", "not enough arguments for format string");
             }
             var value = values[next++];
             output.Append(code switch
             {
                 's' => PyFormat.Str(value),
-                'r' or 'a' => PyFormat.Repr(value),
+                'r' => PyFormat.Repr(value),
+                'a' => PyFormat.Ascii(value),
                 'd' or 'i' => IntegerText(value, code),
                 'f' or 'F' => FloatText(value, code),
                 _ => throw new PyException("ValueError", $"unsupported format character '{code}' (0x{(int)code:x}) at index {i}"),
@@ -58,7 +58,8 @@ internal static class PyPercentFormat
     private static string IntegerText(PyValue value, char code) => value switch
     {
         PyFloat f when double.IsFinite(f.Value) => PyFormat.IntToString(new System.Numerics.BigInteger(Math.Truncate(f.Value))),
-        PyFloat f => throw new PyException(double.IsNaN(f.Value) ? "ValueError" : "OverflowError", "cannot convert float to integer"),
+        PyFloat f when double.IsNaN(f.Value) => throw new PyException("ValueError", "cannot convert float NaN to integer"),
+        PyFloat => throw new PyException("OverflowError", "cannot convert float infinity to integer"),
         _ when PyOps.AsInteger(value) is { } i => PyFormat.IntToString(i),
         _ => throw new PyException("TypeError", $"%{code} format: a real number is required, not {value.TypeName}"),
     };

@@ -20,7 +20,8 @@ public static class CodePoints
         return count;
     }
 
-    /// <summary>Orders strings by code point (UTF-16 order differs for characters above U+FFFF).</summary>
+    /// <summary>Orders strings by code point (UTF-16 order differs for characters above U+FFFF); a lone surrogate is
+    /// its own code point, as in CPython ('\ud800' &lt; '\ue000' &lt; '😀').</summary>
     public static int Compare(string a, string b)
     {
         var length = Math.Min(a.Length, b.Length);
@@ -28,13 +29,15 @@ public static class CodePoints
         {
             if (a[i] != b[i])
             {
-                return Fixup(a[i]) - Fixup(b[i]);
+                // The first code points that differ: a low surrogate after the high one both share belongs to it.
+                var start = i > 0 && char.IsHighSurrogate(a[i - 1]) && (char.IsLowSurrogate(a[i]) || char.IsLowSurrogate(b[i])) ? i - 1 : i;
+                return At(a, start) - At(b, start);
             }
         }
         return a.Length - b.Length;
 
-        // Surrogates encode code points above every BMP character: move them above U+E000..U+FFFF.
-        static int Fixup(char c) => c >= 0xE000 ? c - 0x800 : c >= 0xD800 ? c + 0x2000 : c;
+        static int At(string text, int i) =>
+            char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? char.ConvertToUtf32(text[i], text[i + 1]) : text[i];
     }
 
     /// <summary>The code points of a string (a lone surrogate is one); Python's indexes count these.</summary>
