@@ -41,6 +41,23 @@ public sealed class CronScheduleParserTests
         Assert.True(plan.DayOfWeekRestricted);
     }
 
+    [Theory]
+    [InlineData("59 23 31 12 7", "59", "23", "31", "12", "0")]
+    [InlineData("0 0 1 1 0", "0", "0", "1", "1", "0")]
+    [InlineData("1-1 */24 */31 */12 */8", "1", "0", "1", "1", "0")]
+    [InlineData("*/60 1-2 30-31 11-12 6-7", "0", "1,2", "30,31", "11,12", "0,6")]
+    [InlineData("58/1 22/1 31/5 12/1 sat/1", "58,59", "22,23", "31", "12", "0,6")]
+    public void Each_field_takes_its_first_and_last_values_and_a_step_as_wide_as_its_range(string source, string minutes, string hours, string days, string months, string daysOfWeek)
+    {
+        var plan = Plan(source);
+
+        Assert.Equal(minutes, string.Join(",", plan.Minutes));
+        Assert.Equal(hours, string.Join(",", plan.Hours));
+        Assert.Equal(days, string.Join(",", plan.DaysOfMonth));
+        Assert.Equal(months, string.Join(",", plan.Months));
+        Assert.Equal(daysOfWeek, string.Join(",", plan.DaysOfWeek));
+    }
+
     [Fact]
     public void Stars_take_the_whole_range_of_each_field()
     {

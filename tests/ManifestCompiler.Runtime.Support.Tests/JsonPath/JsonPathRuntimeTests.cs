@@ -155,6 +155,8 @@ public sealed class JsonPathRuntimeTests
     // Not a string on either side, or not an I-Regexp: false, never an error.
     [InlineData("1", "\"1\"", false, false)]
     [InlineData("\"1\"", "1", false, false)]
+    [InlineData("12", "\"2\"", false, false)]
+    [InlineData("\"2\"", "12", false, false)]
     [InlineData("\"a(\"", "\"a(\"", false, false)]
     [InlineData("\"a\"", "\"\\\\d\"", false, false)]
     [InlineData("\"aa\"", "\"a{2,1}\"", false, false)]
