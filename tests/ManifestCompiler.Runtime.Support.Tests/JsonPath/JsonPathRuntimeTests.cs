@@ -182,6 +182,17 @@ public sealed class JsonPathRuntimeTests
         Assert.False(JsonPathRuntime.Match(JsonPathValue.Nothing, regex).Logical);
     }
 
+    /// <summary>Well-formed I-Regexps whose counted repetition is beyond what the engine builds: false, not an error.</summary>
+    [Theory]
+    [InlineData("a{1000000}")]
+    [InlineData("(a{1000}){1000}")]
+    public void A_pattern_too_large_for_the_engine_is_false(string pattern)
+    {
+        Assert.True(IRegexp.TryTranslate(pattern, out _, out _));
+        Assert.Null(IRegexp.Compile(pattern, anchored: true));
+        Assert.False(JsonPathRuntime.Match(J("\"aaa\""), J("\"" + pattern + "\""), anchored: false).Logical);
+    }
+
     [Fact]
     public void A_match_that_times_out_is_false()
     {
