@@ -223,6 +223,8 @@ public class IRegexpTests
     [InlineData("[\U0001F600-\U0001F800]", "\U0001F800", true)]
     [InlineData("[\U0001F600-\U0001F800]", "\U0001F801", false)]
     [InlineData("[\U0001F600-\U0001F800]", "\U0001F5FF", false)]
+    [InlineData("[😀]", "\uf600", false)]
+    [InlineData("[😀-😂]", "\uf601", false)]
     [InlineData("[😀]", "-", false)]
     [InlineData("[😀]", "", false)]
     [InlineData("\uffff", "\uffff", true)]
