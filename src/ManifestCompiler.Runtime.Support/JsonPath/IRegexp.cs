@@ -195,7 +195,8 @@ public static class IRegexp
                 }
                 continue;
             }
-            if (item.Low <= 0xFFFF)
+            // An inverted range (b-a) adds nothing: its BMP part would otherwise be its first character.
+            if (item.Low <= 0xFFFF && item.Low <= item.High)
             {
                 var high = Math.Min(item.High, 0xFFFF);
                 bmp.Append(Escape((char)item.Low));

@@ -144,13 +144,27 @@ public static class TemplateRuntime
     public static TemplateValue DefaultIfNone(TemplateValue value, TemplateValue argument) =>
         value.Json is { ValueKind: JsonValueKind.Null } || value.Python is PyNone ? argument : value;
 
-    public static TemplateValue Upper(TemplateValue value) => value.Map(s => s.ToUpperInvariant());
+    // Django's upper, lower and capfirst are Python's str.upper() and str.lower() (capfirst: value[0].upper() +
+    // value[1:]), with their full case mappings ("ß" is "SS", a final sigma is "ς") and code points, not UTF-16 units.
+    public static TemplateValue Upper(TemplateValue value) => value.Map(PyUpper);
 
-    public static TemplateValue Lower(TemplateValue value) => value.Map(s => s.ToLowerInvariant());
+    public static TemplateValue Lower(TemplateValue value) => value.Map(static s => PyStrCall(s, "lower"));
 
     public static TemplateValue Title(TemplateValue value) => value.Map(TitleCase);
 
-    public static TemplateValue Capfirst(TemplateValue value) => value.Map(s => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..]);
+    public static TemplateValue Capfirst(TemplateValue value) => value.Map(static s =>
+    {
+        if (s.Length == 0)
+        {
+            return s;
+        }
+        var size = s.Length > 1 && char.IsSurrogatePair(s[0], s[1]) ? 2 : 1;
+        return PyUpper(s[..size]) + s[size..];
+    });
+
+    private static string PyUpper(string text) => PyStrCall(text, "upper");
+
+    private static string PyStrCall(string text, string method) => ((PyStr)PyStrMethods.Call(text, method, [], [])).Value;
 
     public static TemplateValue Length(TemplateValue value)
     {

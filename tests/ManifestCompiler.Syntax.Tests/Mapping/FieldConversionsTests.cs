@@ -155,6 +155,16 @@ public class FieldConversionsTests
     [InlineData("2024-01-31T10:20:30.Z", "-")]
     [InlineData("2024-01-31T10:20:30ZZ", "-")]
     [InlineData("not a time", "-")]
+    [InlineData("2024-01-31T10:20:30.12345678Z", "2024-01-31T10:20:30.1234568+00:00")]
+    [InlineData("2024-01-31T10:20:30+14:30", "-")]
+    [InlineData("2024-01-31T10:20:30+13:60", "-")]
+    [InlineData("2024-01-31T10:20:30+05x30", "-")]
+    [InlineData("2024-01-31T10:20:30*05:30", "-")]
+    [InlineData("2024-01-31T10:20:30Zx", "-")]
+    [InlineData("0001-01-01T00:00:00+01:00", "-")]
+    [InlineData("9999-12-31T23:00:00-01:00", "-")]
+    [InlineData("0001-01-01T00:00:00Z", "0001-01-01T00:00:00.0000000+00:00")]
+    [InlineData("9999-12-31T23:59:59Z", "9999-12-31T23:59:59.0000000+00:00")]
     public void A_date_time_is_an_iso8601_string_read_as_utc_without_an_offset(string text, string expected)
     {
         var (dom, streaming) = Convert("\"" + text + "\"", "datetime");

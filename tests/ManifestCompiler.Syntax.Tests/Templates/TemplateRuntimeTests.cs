@@ -116,6 +116,49 @@ public class TemplateRuntimeTests
         Assert.True(TemplateRuntime.Upper(TemplateRuntime.Safe(TemplateValue.OfText("<"))).IsSafe);
     }
 
+    /// <summary>
+    /// Django's upper and lower are Python's str.upper() and str.lower(), capfirst is <c>value[0].upper() + value[1:]</c>:
+    /// full case mappings and code points (expected values from CPython 3.11).
+    /// </summary>
+    [Fact]
+    public void Upper_lower_and_capfirst_are_pythons_case_mappings()
+    {
+        Assert.Equal("STRASSE", Text(TemplateRuntime.Upper(TemplateValue.OfText("straße"))));
+        Assert.Equal("\u02bcN \u01c4 FI", Text(TemplateRuntime.Upper(TemplateValue.OfText("\u0149 \u01c6 \ufb01"))));
+        Assert.Equal("\U00010400X", Text(TemplateRuntime.Upper(TemplateValue.Of(PyStr.Of("\U00010428x")))));
+        Assert.Equal("i\u0307stanbul", Text(TemplateRuntime.Lower(TemplateValue.OfText("\u0130STANBUL"))));
+        Assert.Equal("\u03bf\u03b4\u03bf\u03c2 \u03c3\u03b1", Text(TemplateRuntime.Lower(Json("\"\u039f\u0394\u039f\u03a3 \u03a3\u0391\""))));
+        Assert.Equal("\U00010428x", Text(TemplateRuntime.Lower(TemplateValue.OfText("\U00010400X"))));
+        Assert.Equal("SSa", Text(TemplateRuntime.Capfirst(TemplateValue.OfText("ßa"))));
+        Assert.Equal("\U00010400x", Text(TemplateRuntime.Capfirst(TemplateValue.OfText("\U00010428x"))));
+        Assert.Equal("\u02bcNa", Text(TemplateRuntime.Capfirst(TemplateValue.OfText("\u0149a"))));
+        Assert.Equal("\u01c4a", Text(TemplateRuntime.Capfirst(TemplateValue.OfText("\u01c6a"))));
+        Assert.Equal("FIx", Text(TemplateRuntime.Capfirst(TemplateValue.OfText("\ufb01x"))));
+        Assert.Equal("A", Text(TemplateRuntime.Capfirst(TemplateValue.OfText("a"))));
+        Assert.Equal("1b", Text(TemplateRuntime.Capfirst(TemplateValue.OfText("1b"))));
+        Assert.Equal("True", Text(TemplateRuntime.Capfirst(Json("true"))));
+        Assert.Equal("\ud800x", Text(TemplateRuntime.Capfirst(TemplateValue.OfText("\ud800x"))));
+    }
+
+    [Fact]
+    public void First_and_last_of_one_character_and_a_lone_surrogate()
+    {
+        Assert.Equal("x", Text(TemplateRuntime.First(TemplateValue.OfText("x"))));
+        Assert.Equal("\ud800", Text(TemplateRuntime.Last(TemplateValue.OfText("a\ud800"))));
+        Assert.Equal("\udc00", Text(TemplateRuntime.First(TemplateValue.OfText("\udc00\ud800"))));
+        Assert.Equal("\ud800", Text(TemplateRuntime.Last(TemplateValue.OfText("\udc00\ud800"))));
+        Assert.Equal("[1]", Text(TemplateRuntime.First(Json("[[1], 2]"))));
+    }
+
+    /// <summary>Python's quote() ignores non-ASCII safe characters: every byte of a non-ASCII character is encoded (CPython 3.11).</summary>
+    [Fact]
+    public void Urlencode_encodes_every_byte_of_non_ascii_whatever_is_safe()
+    {
+        Assert.Equal("%D0%80", Text(TemplateRuntime.UrlEncode(TemplateValue.OfText("\u0400"), TemplateValue.OfText("\u0080"))));
+        Assert.Equal("%C3%A9", Text(TemplateRuntime.UrlEncode(TemplateValue.OfText("é"), TemplateValue.OfText("\u00c3\u00a9"))));
+        Assert.Equal("%2F", Text(TemplateRuntime.UrlEncode(TemplateValue.OfText("/"), TemplateValue.OfText(""))));
+    }
+
     /// <summary>Django's title: Python's str.title, then no capital after "x'" or after a digit (expected values from that definition in CPython 3.11).</summary>
     [Theory]
     [InlineData("they're bill's", "They're Bill's")]

@@ -104,6 +104,45 @@ public class JsonStringsTests
     }
 
     [Fact]
+    public void A_string_that_starts_with_an_escape_is_decoded_not_copied()
+    {
+        Assert.False(JsonStrings.TryGetUnescapedUtf8(Value("\"\\u0062c\""), out _));
+        Assert.False(JsonStrings.TryGetUnescapedUtf8(Value("\"\\\\\""), out _));
+        var builder = new StringBuilder();
+        JsonStrings.AppendTo(builder, Value("\"\\u0062c\""));
+        Assert.Equal("bc", builder.ToString());
+        Assert.True(JsonStrings.ValueEquals(Value("\"\\u0062c\""), "bc"));
+        Assert.False(JsonStrings.ValueEquals(Value("\"\\u0062c\""), "\\u0062c"));
+    }
+
+    [Theory]
+    [InlineData("\"abc\"", "abc", true)]
+    [InlineData("\"abc\"", "abd", false)]
+    [InlineData("\"abc\"", "ab", false)]
+    [InlineData("\"abc\"", "abcd", false)]
+    [InlineData("\"abc\"", "ABC", false)]
+    [InlineData("\"\"", "", true)]
+    [InlineData("\"\"", "a", false)]
+    [InlineData("\"\u00e9\"", "ab", false)]
+    [InlineData("\"ab\"", "\u00e9", false)]
+    [InlineData("\"\u00e9\"", "\u00e9", true)]
+    [InlineData("1", "1", false)]
+    public void A_value_equals_exactly_its_own_text(string json, string text, bool expected)
+    {
+        Assert.Equal(expected, JsonStrings.ValueEquals(Value(json), text));
+    }
+
+    [Theory]
+    [InlineData("a", "a", true)]
+    [InlineData("a", "b", false)]
+    [InlineData("a", "", false)]
+    [InlineData("\u00e9", "\u00e9", true)]
+    public void A_name_equals_exactly_its_own_text(string name, string text, bool expected)
+    {
+        Assert.Equal(expected, JsonStrings.NameEquals(Member(JsonSerializer.Serialize(new Dictionary<string, int> { [name] = 1 })), text));
+    }
+
+    [Fact]
     public void A_lone_surrogate_is_found_anywhere()
     {
         // Not theory data: a lone surrogate in an attribute or in xunit's theory data becomes U+FFFD.
