@@ -246,4 +246,16 @@ public class PyRuntimeTests
             Assert.Equal(outcome, result.Error?.ToString() ?? result.Repr);
         }
     }
+
+
+    /// <summary>Slice steps and bounds far outside the sequence, and an index beyond a Py_ssize_t (CPython's IndexError for it).</summary>
+    [Theory]
+    [InlineData("'abcdef'[1:5:2], 'abcdef'[::-3], (1, 2, 3, 4)[-1:0:-2], 'abc'[0:], [1, 2, 3][0:2], 'abc'[::10 ** 30], 'abc'[::-10 ** 30], 'abc'[10 ** 30:], [1, 2, 3][-10 ** 30:10 ** 30], 'abc'[-10 ** 30::-1], 'abc'[:-10 ** 30:-1], 'abcdef'[0:6:4], 'abcdef'[5:0:-4], [1, 2, 3][False:True]", "('bd', 'fc', (4, 2), 'abc', [1, 2], 'a', 'c', '', [1, 2, 3], '', 'cba', 'ae', 'fb', [1])")]
+    [InlineData("'abc'[10 ** 30]", "IndexError: cannot fit 'int' into an index-sized integer")]
+    [InlineData("[1][-10 ** 30]", "IndexError: cannot fit 'int' into an index-sized integer")]
+    [InlineData("(1,)[2 ** 63]", "IndexError: cannot fit 'int' into an index-sized integer")]
+    [InlineData("'abc'[::'x']", "TypeError: slice indices must be integers or None or have an __index__ method")]
+    [InlineData("(1, 2)[::0]", "ValueError: slice step cannot be zero")]
+    [InlineData("'a😀b'[-1], '😀'[0], 'a😀b'[1:], [1, 2][-1], (1, 2, 3)[-3], (1,)[2 ** 63 - 1 - (2 ** 63 - 1)]", "('b', '😀', '😀b', 2, 1, 1)")]
+    public void Huge_indexes_and_slice_steps_behave_as_in_cpython(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
 }

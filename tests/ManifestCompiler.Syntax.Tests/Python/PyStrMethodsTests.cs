@@ -99,7 +99,7 @@ public class PyStrMethodsTests
     [InlineData("'a'.title(1)", "TypeError: str.title() takes no arguments (1 given)")]
     [InlineData("'a'.title(x=1)", "TypeError: str.title() takes no keyword arguments")]
     [InlineData("'a'.find('a', x=1)", "TypeError: str.find() takes no keyword arguments")]
-    [InlineData("len(('a' * 5000000).replace('a', 'bb')), len(''.replace('', 'x' * 10000000)), len(','.join(['a' * 5000000, 'b' * 4999999]))", "(10000000, 10000000, 10000000)")]
+    [InlineData("len(''.replace('', 'x' * 10000000))", "10000000")]
     [InlineData("'a'.replace('', 'x' * 10000000)", "MemoryError: the result would be too large; webhook expressions are bounded")]
     [InlineData("'a b c'.split(None, True), 'a,b'.split(',', 2 ** 63 - 1), 'a,b'.split(',', -2 ** 63), 'a\\x1cb\\u3000c\\x85d'.split(), 'a\\u200bb'.split(), 'a b c d'.split(None, 2), 'a😀b😀c'.split('😀', 1), 'a b'.split(maxsplit=0), ' a '.split(maxsplit=0), 'a,,b'.split(',', 1), ',a,'.split(','), 'abab'.split('ab'), 'aaa'.replace('a', 'b', 2 ** 63 - 1), 'aaa'.replace('a', 'b', -2 ** 63)", "(['a', 'b c'], ['a', 'b'], ['a', 'b'], ['a', 'b', 'c', 'd'], ['a\\u200bb'], ['a', 'b', 'c d'], ['a', 'b😀c'], ['a b'], ['a '], ['a', ',b'], ['', 'a', ''], ['', '', ''], 'bbb', 'bbb')")]
     [InlineData("'a,b'.split(',', 2 ** 63)", "OverflowError: Python int too large to convert to C ssize_t")]
