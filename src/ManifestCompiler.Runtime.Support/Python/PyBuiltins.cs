@@ -159,13 +159,101 @@ public static class PyBuiltins
 
     private static BigInteger ParseInt(string text, int radix)
     {
-        if (text.AsSpan().Trim(WhiteSpace).Length > PyFormat.MaxIntDigits + 2 && radix is 10)
+        // CPython 3.11 (Objects/longobject.c) scans the leading digits first: a misplaced underscore there is an invalid
+        // literal, more than sys.get_int_max_str_digits() digits in a base that is not a power of two is refused before
+        // any conversion (which costs time quadratic in the digits), and only then is the rest checked.
+        var ascii = AsciiDigits(text);
+        var digits = LeadingDigits(ascii, radix, out var wellFormed);
+        if (wellFormed && digits > PyFormat.MaxIntDigits)
         {
-            throw new PyException("ValueError", $"Exceeds the limit ({PyFormat.MaxIntDigits} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit");
+            throw new PyException("ValueError", $"Exceeds the limit ({PyFormat.MaxIntDigits} digits) for integer string conversion: value has {digits} digits; use sys.set_int_max_str_digits() to increase the limit");
         }
-        return TryParseInt(text, radix, out var value)
-            ? value
-            : throw new PyException("ValueError", $"invalid literal for int() with base {radix}: {PyFormat.StringRepr(text)}");
+        if (wellFormed && TryParseInt(text, radix, out var value))
+        {
+            return value;
+        }
+        // CPython formats the literal with %.200R: its repr cut to 200 characters.
+        var repr = CodePoints.Of(PyFormat.StringRepr(text));
+        throw new PyException("ValueError", $"invalid literal for int() with base {radix}: {(repr.Length > 200 ? CodePoints.ToText(repr.Take(200)) : CodePoints.ToText(repr))}");
+    }
+
+    /// <summary>
+    /// The digits CPython counts against the digit limit: the run of digits (and single underscores) after the blanks,
+    /// the sign and a prefix, in a base whose conversion is not linear (not a power of two); 0 otherwise.
+    /// </summary>
+    private static int LeadingDigits(string text, int radix, out bool wellFormed)
+    {
+        wellFormed = true;
+        var s = text.AsSpan().Trim(WhiteSpace);
+        if (s.Length > 0 && s[0] is '+' or '-')
+        {
+            s = s[1..];
+        }
+        if (radix == 0)
+        {
+            if (s.Length >= 2 && s[0] == '0' && char.ToLowerInvariant(s[1]) is 'x' or 'o' or 'b')
+            {
+                return 0;
+            }
+            radix = 10;
+        }
+        if (BitOperations.IsPow2(radix))
+        {
+            return 0;
+        }
+        var digits = 0;
+        var previous = '\0';
+        foreach (var c in s)
+        {
+            if (c != '_' && DigitValue(c) >= radix)
+            {
+                break;
+            }
+            if (c == '_' && previous is '_' or '\0')
+            {
+                wellFormed = false;
+                return digits;
+            }
+            digits += c == '_' ? 0 : 1;
+            previous = c;
+        }
+        wellFormed = previous != '_';
+        return digits;
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with every decimal digit of any script (supplementary planes too, such as U+1D7D9) as its
+    /// ASCII digit: CPython's int() and float() read them so (_PyUnicode_TransformDecimalAndSpaceToASCII).
+    /// </summary>
+    private static string AsciiDigits(string text)
+    {
+        if (Ascii.IsValid(text))
+        {
+            return text;
+        }
+        var builder = new StringBuilder(text.Length);
+        for (var k = 0; k < text.Length; k++)
+        {
+            var digit = CharUnicodeInfo.GetDecimalDigitValue(text, k);
+            var pair = char.IsHighSurrogate(text[k]) && k + 1 < text.Length && char.IsLowSurrogate(text[k + 1]);
+            if (digit >= 0)
+            {
+                builder.Append((char)('0' + digit));
+            }
+            else
+            {
+                builder.Append(text, k, pair ? 2 : 1);
+            }
+            k += pair ? 1 : 0;
+        }
+        return builder.ToString();
+    }
+
+    /// <summary>A character's digit value in bases up to 36 (any script's decimal digits, then Latin letters); 99 if none.</summary>
+    private static int DigitValue(char c)
+    {
+        var digit = CharUnicodeInfo.GetDecimalDigitValue(c);
+        return digit >= 0 ? digit : c is >= 'a' and <= 'z' ? c - 'a' + 10 : c is >= 'A' and <= 'Z' ? c - 'A' + 10 : 99;
     }
 
     /// <summary>
@@ -175,7 +263,7 @@ public static class PyBuiltins
     internal static bool TryParseInt(string text, int radix, out BigInteger result)
     {
         result = BigInteger.Zero;
-        var s = text.AsSpan().Trim(WhiteSpace);
+        var s = AsciiDigits(text).AsSpan().Trim(WhiteSpace);
         var negative = false;
         if (s.Length > 0 && s[0] is '+' or '-')
         {
@@ -221,11 +309,7 @@ public static class PyBuiltins
                 continue;
             }
             previousUnderscore = false;
-            var digit = CharUnicodeInfo.GetDecimalDigitValue(c);
-            if (digit < 0)
-            {
-                digit = c is >= 'a' and <= 'z' ? c - 'a' + 10 : c is >= 'A' and <= 'Z' ? c - 'A' + 10 : 99;
-            }
+            var digit = DigitValue(c);
             if (digit >= radix)
             {
                 return false;
@@ -236,7 +320,9 @@ public static class PyBuiltins
         return true;
     }
 
-    private static readonly char[] WhiteSpace = Enumerable.Range(0, 0x3001).Select(c => (char)c).Where(c => IsPythonSpace(c)).ToArray();
+    // The blanks int() and float() strip: str.isspace's, less the separators \x1c-\x1f (CPython turns only non-ASCII
+    // spaces into ' ' before its ASCII strip, and ASCII's isspace does not count the separators).
+    private static readonly char[] WhiteSpace = Enumerable.Range(0, 0x3001).Select(c => (char)c).Where(c => IsPythonSpace(c) && c is not (>= '\x1c' and <= '\x1f')).ToArray();
 
     /// <summary>str.isspace per character: Unicode White_Space plus the information separators \x1c-\x1f.</summary>
     public static bool IsPythonSpace(char c) => c is ' ' or '\t' or '\n' or '\r' or '\v' or '\f' or (>= '\x1c' and <= '\x1f') or '\x85' or '\xa0'
@@ -249,7 +335,7 @@ public static class PyBuiltins
             case PyFloat:
                 return x;
             case PyStr s:
-                var text = s.Value.Trim(WhiteSpace);
+                var text = AsciiDigits(s.Value).Trim(WhiteSpace);
                 var normalized = text.ToLowerInvariant();
                 var sign = normalized.StartsWith('-') ? -1.0 : 1.0;
                 var unsigned = normalized.TrimStart('+', '-');
@@ -328,6 +414,11 @@ public static class PyBuiltins
 
     private static PyValue MinMax(string name, IReadOnlyList<PyValue> args, IReadOnlyList<(string Name, PyValue Value)> kwargs)
     {
+        // CPython checks the positional arguments before any keyword (bltinmodule.c's min_max).
+        if (args.Count == 0)
+        {
+            throw new PyException("TypeError", $"{name} expected at least 1 argument, got 0");
+        }
         PyValue? defaultValue = null;
         foreach (var (key, value) in kwargs)
         {
@@ -343,10 +434,6 @@ public static class PyBuiltins
             {
                 throw new PyException("TypeError", $"'{key}' is an invalid keyword argument for {name}()");
             }
-        }
-        if (args.Count == 0)
-        {
-            throw new PyException("TypeError", $"{name} expected at least 1 argument, got 0");
         }
         var items = args.Count == 1 ? Iterate(args[0]).ToList() : args.ToList();
         if (items.Count == 0)
@@ -367,30 +454,29 @@ public static class PyBuiltins
 
     private static PyValue Round(IReadOnlyList<PyValue> args, IReadOnlyList<(string Name, PyValue Value)> kwargs)
     {
-        // Copied only to add keyword arguments (a positional call allocates nothing here).
-        var keywords = kwargs.Count == 0 ? null : args.ToList();
-        IReadOnlyList<PyValue> all = keywords ?? args;
-        foreach (var (key, value) in kwargs)
+        // Argument Clinic's order (CPython 3.11's _PyArg_UnpackKeywords): the count, a missing number, an argument
+        // given by name and position, then an unknown keyword.
+        var total = args.Count + kwargs.Count;
+        if (total > 2)
         {
-            if (key == "ndigits" && all.Count == 1)
-            {
-                keywords!.Add(value);
-            }
-            else if (key == "number" && all.Count == 0)
-            {
-                keywords!.Add(value);
-            }
-            else
+            throw new PyException("TypeError", $"round() takes at most 2 arguments ({total} given)");
+        }
+        var number = args.Count > 0 ? args[0] : Keyword(kwargs, "number")
+            ?? throw new PyException("TypeError", "round() missing required argument 'number' (pos 1)");
+        var ndigitsArgument = args.Count > 1 ? args[1] : Keyword(kwargs, "ndigits");
+        foreach (var (key, _) in kwargs)
+        {
+            var position = key switch { "number" => 1, "ndigits" => 2, _ => 0 };
+            if (position == 0)
             {
                 throw new PyException("TypeError", $"'{key}' is an invalid keyword argument for round()");
             }
+            if (position <= args.Count)
+            {
+                throw new PyException("TypeError", $"argument for round() given by name ('{key}') and position ({position})");
+            }
         }
-        if (all.Count is 0 or > 2)
-        {
-            throw new PyException("TypeError", all.Count == 0 ? "round() missing required argument 'number' (pos 1)" : $"round() takes at most 2 arguments ({all.Count} given)");
-        }
-        var number = all[0];
-        var ndigits = all.Count == 2 && all[1] is not PyNone ? all[1] : null;
+        var ndigits = ndigitsArgument is PyNone ? null : ndigitsArgument;
         if (ndigits is not null && PyOps.AsInteger(ndigits) is null)
         {
             throw new PyException("TypeError", $"'{ndigits.TypeName}' object cannot be interpreted as an integer");
@@ -432,6 +518,18 @@ public static class PyBuiltins
             default:
                 throw new PyException("TypeError", $"type {number.TypeName} doesn't define __round__ method");
         }
+    }
+
+    private static PyValue? Keyword(IReadOnlyList<(string Name, PyValue Value)> kwargs, string name)
+    {
+        foreach (var (key, value) in kwargs)
+        {
+            if (key == name)
+            {
+                return value;
+            }
+        }
+        return null;
     }
 
     /// <summary>round(x, n) for floats: the exact binary value rounded half-even in decimal, as CPython's double_round.</summary>

@@ -106,7 +106,9 @@ public static class PyOps
             (PyList x, PyList y) => SequenceEqual(x.Items, y.Items),
             (PyTuple x, PyTuple y) => SequenceEqual(x.Items, y.Items),
             (PyDict x, PyDict y) => x.Count == y.Count && x.Entries.All(e => y.TryGet(e.Key, out var v) && AreEqual(e.Value, v)),
-            (PyDictView { Kind: PyDictViewKind.Keys } x, PyDictView { Kind: PyDictViewKind.Keys } y) => x.Dict.Count == y.Dict.Count && x.Dict.Keys.All(k => y.Dict.TryGet(k, out _)),
+            // Keys and items views are set-like (CPython's dictview_richcompare): equal when of one size and each
+            // element of one is in the other, so a keys view of pairs can equal an items view.
+            (PyDictView { Kind: not PyDictViewKind.Values } x, PyDictView { Kind: not PyDictViewKind.Values } y) => x.Dict.Count == y.Dict.Count && x.Items.All(e => Contains(y, e)),
             _ => ReferenceEquals(a, b),
         };
     }
@@ -259,6 +261,14 @@ public static class PyOps
             case PyDictView { Kind: PyDictViewKind.Keys } keys:
                 RequireHashable(item);
                 return keys.Dict.TryGet(item, out _);
+            case PyDictView { Kind: PyDictViewKind.Items } items:
+                // CPython's dictitems_contains: a pair whose key is looked up (so it must be hashable), then its value compared.
+                if (item is not PyTuple { Items.Count: 2 } pair)
+                {
+                    return false;
+                }
+                RequireHashable(pair.Items[0]);
+                return items.Dict.TryGet(pair.Items[0], out var value) && (ReferenceEquals(value, pair.Items[1]) || AreEqual(value, pair.Items[1]));
             case PyDictView view:
                 return view.Items.Any(x => ReferenceEquals(x, item) || AreEqual(x, item));
             default:
@@ -343,6 +353,11 @@ public static class PyOps
 
     private static PyValue Repeat(PyValue sequence, BigInteger times)
     {
+        if (times < long.MinValue || times > long.MaxValue)
+        {
+            // CPython reads the count as a Py_ssize_t before anything else, even for an empty sequence.
+            throw new PyException("OverflowError", "cannot fit 'int' into an index-sized integer");
+        }
         if (times <= 0)
         {
             return sequence switch
@@ -437,7 +452,8 @@ public static class PyOps
 
     private static PyInt CheckedInt(BigInteger value)
     {
-        if (value.GetBitLength() > MaxIntBits)
+        // The magnitude's bits: GetBitLength of -2^n is n (two's complement), one less than of 2^n.
+        if ((value.Sign < 0 ? BigInteger.Negate(value) : value).GetBitLength() > MaxIntBits)
         {
             throw new PyException("MemoryError", $"the integer would have more than {MaxIntBits:N0} bits; webhook expressions are bounded");
         }
@@ -572,7 +588,7 @@ public static class PyOps
         {
             throw new PyException("ZeroDivisionError", "0.0 cannot be raised to a negative power");
         }
-        if (x < 0 && double.IsFinite(y) && Math.Floor(y) != y)
+        if (x < 0 && double.IsFinite(x) && double.IsFinite(y) && Math.Floor(y) != y)
         {
             // Python 3 gives a complex number here: CPython's _Py_c_pow for a real base and exponent.
             var length = Math.Pow(-x, y);

@@ -216,6 +216,11 @@ public static class PyRuntime
                 var i = PyOps.AsInteger(index) ?? throw new PyException("TypeError", target is PyStr
                     ? $"string indices must be integers, not '{index.TypeName}'"
                     : $"{target.TypeName} indices must be integers or slices, not {index.TypeName}");
+                if (i < long.MinValue || i > long.MaxValue)
+                {
+                    // CPython reads an index as a Py_ssize_t first (PyNumber_AsSsize_t with IndexError).
+                    throw new PyException("IndexError", "cannot fit 'int' into an index-sized integer");
+                }
                 if (target is PyStr s)
                 {
                     var cps = CodePoints.Of(s.Value);

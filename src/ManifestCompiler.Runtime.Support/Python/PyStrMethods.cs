@@ -84,6 +84,11 @@ internal static class PyStrMethods
         }
     }
 
+    /// <summary>A count argument read as CPython's Py_ssize_t (split's maxsplit, replace's count): beyond it, OverflowError.</summary>
+    private static long SsizeT(BigInteger value) => value >= long.MinValue && value <= long.MaxValue
+        ? (long)value
+        : throw new PyException("OverflowError", "Python int too large to convert to C ssize_t");
+
     private static string RequireStr(PyValue value) =>
         value is PyStr s ? s.Value : throw new PyException("TypeError", $"must be str, not {value.TypeName}");
 
@@ -183,7 +188,31 @@ internal static class PyStrMethods
         return true;
     }
 
-    private static bool IsCased(int cp) => CharUnicodeInfo.GetUnicodeCategory(cp) is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter;
+    /// <summary>Unicode's Cased (what CPython's title() and final sigma test): the case letters plus Other_Lowercase and Other_Uppercase.</summary>
+    private static bool IsCased(int cp)
+    {
+        if (CharUnicodeInfo.GetUnicodeCategory(cp) is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter)
+        {
+            return true;
+        }
+        foreach (var (first, last) in OtherCased)
+        {
+            if (cp >= first && cp <= last)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // Other_Lowercase and Other_Uppercase of Unicode 14.0 (CPython 3.11's unicodedata), such as ª, ʰ, Ⅰ and Ⓐ.
+    private static readonly (int First, int Last)[] OtherCased =
+    [
+        (0xAA, 0xAA), (0xBA, 0xBA), (0x2B0, 0x2B8), (0x2C0, 0x2C1), (0x2E0, 0x2E4), (0x345, 0x345), (0x37A, 0x37A), (0x1D2C, 0x1D6A),
+        (0x1D78, 0x1D78), (0x1D9B, 0x1DBF), (0x2071, 0x2071), (0x207F, 0x207F), (0x2090, 0x209C), (0x2160, 0x217F), (0x24B6, 0x24E9),
+        (0x2C7C, 0x2C7D), (0xA69C, 0xA69D), (0xA770, 0xA770), (0xA7F8, 0xA7F9), (0xAB5C, 0xAB5F), (0x10780, 0x10780), (0x10783, 0x10785),
+        (0x10787, 0x107B0), (0x107B2, 0x107BA), (0x1F130, 0x1F149), (0x1F150, 0x1F169), (0x1F170, 0x1F189),
+    ];
 
     private static bool IsCaseIgnorable(int cp) => cp is '\'' or '.' or ':' or '^' or '`' or 0xB7 or 0x2019
         || CharUnicodeInfo.GetUnicodeCategory(cp) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.Format or UnicodeCategory.ModifierLetter or UnicodeCategory.ModifierSymbol;
@@ -317,7 +346,7 @@ internal static class PyStrMethods
             }
         }
         var maxsplit = PyOps.AsInteger(maxsplitValue) ?? throw new PyException("TypeError", $"'{maxsplitValue.TypeName}' object cannot be interpreted as an integer");
-        var limit = maxsplit < 0 ? int.MaxValue : (int)BigInteger.Min(maxsplit, int.MaxValue);
+        var limit = SsizeT(maxsplit) < 0 ? int.MaxValue : (int)BigInteger.Min(maxsplit, int.MaxValue);
         var parts = new List<PyValue>();
         if (separator is PyNone)
         {
@@ -375,7 +404,7 @@ internal static class PyStrMethods
         var old = args[0] is PyStr o ? o.Value : throw new PyException("TypeError", $"replace() argument 1 must be str, not {args[0].TypeName}");
         var replacement = args[1] is PyStr r ? r.Value : throw new PyException("TypeError", $"replace() argument 2 must be str, not {args[1].TypeName}");
         var countValue = args.Count > 2 ? PyOps.AsInteger(args[2]) ?? throw new PyException("TypeError", $"'{args[2].TypeName}' object cannot be interpreted as an integer") : -1;
-        var count = countValue < 0 ? long.MaxValue : (long)BigInteger.Min(countValue, long.MaxValue);
+        var count = SsizeT(countValue) < 0 ? long.MaxValue : SsizeT(countValue);
         var builder = new StringBuilder();
         if (old.Length == 0)
         {

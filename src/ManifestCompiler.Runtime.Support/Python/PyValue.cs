@@ -687,8 +687,14 @@ public static class PyFormat
 
     public static string IntToString(BigInteger value)
     {
-        // A quick bound first: 4300 digits is about 14,284 bits.
-        if (value.GetBitLength() > 14_000)
+        // A bound first, as CPython checks before converting (a conversion costs time quadratic in the digits): with
+        // b bits a value is at least 2^(b-1), and 2^14285 has 4301 digits; up to there the digits are counted.
+        var bits = BigInteger.Abs(value).GetBitLength();
+        if (bits > 14_285)
+        {
+            throw new PyException("ValueError", $"Exceeds the limit ({MaxIntDigits} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit");
+        }
+        if (bits > 14_000)
         {
             var text = BigInteger.Abs(value).ToString(CultureInfo.InvariantCulture);
             if (text.Length > MaxIntDigits)

@@ -104,4 +104,70 @@ public class PyBuiltinsTests
     [InlineData("bool(x=1)", "TypeError: bool() takes no keyword arguments")]
     [InlineData("int(1, x=2)", "TypeError: 'x' is an invalid keyword argument for int()")]
     public void Builtins_and_methods_match_cpython(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
+
+
+    /// <summary>
+    /// int() and float() of text: CPython 3.11's digit limit (4,300 digits in a base that is not a power of two, counted
+    /// before any conversion), any script's decimal digits, the blanks they strip, and the 200-character cut of the
+    /// literal an error quotes.
+    /// </summary>
+    [Theory]
+    [InlineData("len(str(int('1' * 4300))), int('-' + '9' * 4300) < 0, int(' ' * 9 + '1' * 4300 + ' ' * 9) > 0, int('1' * 4301, 16) > 0, int('1' * 4301, 8) > 0, int('0x' + '1' * 4301, 0) > 0, int('0b_' + '1' * 4301, 0) > 0, int('1' * 4301, 32) > 0, int('1' * 4301, 2) > 0, int('1' * 4301, 4) > 0", "(4300, True, True, True, True, True, True, True, True, True)")]
+    [InlineData("int('1' * 4301)", "ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits; use sys.set_int_max_str_digits() to increase the limit")]
+    [InlineData("int('+' + '1' * 4301)", "ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits; use sys.set_int_max_str_digits() to increase the limit")]
+    [InlineData("int('1_' * 4300 + '1')", "ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits; use sys.set_int_max_str_digits() to increase the limit")]
+    [InlineData("int('0' * 4301, 0)", "ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits; use sys.set_int_max_str_digits() to increase the limit")]
+    [InlineData("int('1' * 4301, 36)", "ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits; use sys.set_int_max_str_digits() to increase the limit")]
+    [InlineData("int('1' * 4301, 3)", "ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits; use sys.set_int_max_str_digits() to increase the limit")]
+    [InlineData("int('٣' * 4301)", "ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits; use sys.set_int_max_str_digits() to increase the limit")]
+    [InlineData("int('1' * 5000 + 'x')", "ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits; use sys.set_int_max_str_digits() to increase the limit")]
+    [InlineData("int('0b1', 16), int('𝟙𝟚'), int('١٢', 16), int('z' * 3, 36), int('-0'), int(' \\u3000 7 \\x85')", "(177, 12, 18, 46655, 0, 7)")]
+    [InlineData("int('1\\x1c')", "ValueError: invalid literal for int() with base 10: '1\\x1c'")]
+    [InlineData("int('\\x1d1')", "ValueError: invalid literal for int() with base 10: '\\x1d1'")]
+    [InlineData("float('٣.٥'), float(' ١e٢ '), float('𝟙'), float('١_٢'), float('1e5_0'), float('-.5'), float('-nan'), float('iNfInItY'), float('1_0e1_0'), float('+1E+2'), float('-0'), float('\\u2003 1.5 \\x85\\xa0')", "(3.5, 100.0, 1.0, 12.0, 1e+50, -0.5, nan, inf, 100000000000.0, 100.0, -0.0, 1.5)")]
+    [InlineData("float('1.5\\x1c')", "ValueError: could not convert string to float: '1.5\\x1c'")]
+    [InlineData("float('\\x1f1.5')", "ValueError: could not convert string to float: '\\x1f1.5'")]
+    [InlineData("float('1_e5')", "ValueError: could not convert string to float: '1_e5'")]
+    [InlineData("float('+-1')", "ValueError: could not convert string to float: '+-1'")]
+    [InlineData("float('in f')", "ValueError: could not convert string to float: 'in f'")]
+    [InlineData("float('1.5e+')", "ValueError: could not convert string to float: '1.5e+'")]
+    [InlineData("float('1e-')", "ValueError: could not convert string to float: '1e-'")]
+    [InlineData("float('+')", "ValueError: could not convert string to float: '+'")]
+    [InlineData("float('')", "ValueError: could not convert string to float: ''")]
+    [InlineData("float('1._5')", "ValueError: could not convert string to float: '1._5'")]
+    public void Int_and_float_read_text_as_cpython_does(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
+
+    /// <summary>A misplaced underscore in the leading digits is an invalid literal however many digits there are; the quoted literal is cut to 200 characters (CPython's %.200R), float()'s is not.</summary>
+    [Theory]
+    [InlineData("int('9' * 4301 + '_')", "invalid literal for int() with base 10: ", "'", '9', 199)]
+    [InlineData("int('9' * 4301 + '__1')", "invalid literal for int() with base 10: ", "'", '9', 199)]
+    [InlineData("int('_' + '1' * 4301)", "invalid literal for int() with base 10: ", "'_", '1', 198)]
+    [InlineData("int('x' * 300)", "invalid literal for int() with base 10: ", "'", 'x', 199)]
+    [InlineData("int('é' * 300, 16)", "invalid literal for int() with base 16: ", "'", 'é', 199)]
+    public void A_long_invalid_int_literal_is_quoted_cut_to_200_characters(string expression, string message, string start, char repeated, int count) =>
+        Assert.Equal("ValueError: " + message + start + new string(repeated, count), Outcome(expression));
+
+    [Fact]
+    public void A_short_invalid_literal_is_quoted_whole()
+    {
+        Assert.Equal("ValueError: invalid literal for int() with base 10: '" + new string('x', 198) + "'", Outcome("int('x' * 198)"));
+        Assert.Equal("ValueError: could not convert string to float: '" + new string('x', 300) + "'", Outcome("float('x' * 300)"));
+    }
+
+    /// <summary>min(), max() and round() check their arguments in CPython's order: the positional count, a missing or doubly given argument, then an unknown keyword.</summary>
+    [Theory]
+    [InlineData("max(default=1)", "TypeError: max expected at least 1 argument, got 0")]
+    [InlineData("max(x=2)", "TypeError: max expected at least 1 argument, got 0")]
+    [InlineData("min(default=1)", "TypeError: min expected at least 1 argument, got 0")]
+    [InlineData("max([], default=1, x=2)", "TypeError: 'x' is an invalid keyword argument for max()")]
+    [InlineData("max(1, 2, x=3)", "TypeError: 'x' is an invalid keyword argument for max()")]
+    [InlineData("round(ndigits=1)", "TypeError: round() missing required argument 'number' (pos 1)")]
+    [InlineData("round(x=1)", "TypeError: round() missing required argument 'number' (pos 1)")]
+    [InlineData("round(1.5, number=2)", "TypeError: argument for round() given by name ('number') and position (1)")]
+    [InlineData("round(1.5, ndigits=1, number=2)", "TypeError: round() takes at most 2 arguments (3 given)")]
+    [InlineData("round(1, 2, x=3)", "TypeError: round() takes at most 2 arguments (3 given)")]
+    [InlineData("round(1, x=3)", "TypeError: 'x' is an invalid keyword argument for round()")]
+    [InlineData("round(x=1, number=2)", "TypeError: 'x' is an invalid keyword argument for round()")]
+    [InlineData("round(ndigits=2, number=1.234), round(number=2.5), round(2.5, ndigits=None), round(number=1234, ndigits=-2)", "(1.23, 2, 2, 1200)")]
+    public void Min_max_and_round_check_arguments_in_cpythons_order(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
 }

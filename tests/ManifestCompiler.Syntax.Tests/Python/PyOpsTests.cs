@@ -69,4 +69,70 @@ public class PyOpsTests
     [Fact]
     public void Arithmetic_on_a_complex_value_is_refused_with_a_clear_error() =>
         Assert.Equal("NotImplementedError: arithmetic on complex numbers is not supported in webhook expressions", Outcome("1 + (-4) ** 0.5"));
+
+
+    /// <summary>
+    /// More of CPython's operators: set-like dict views (keys and items compare and contain as sets of keys and pairs),
+    /// infinite float bases, sequence counts beyond a Py_ssize_t, exact int/float mixes and sign of zero in floor division.
+    /// </summary>
+    [Theory]
+    [InlineData("float('-inf') ** 0.5, float('-inf') ** 1.5, float('-inf') ** -0.5, (-2.0) ** float('inf'), (-0.5) ** float('inf'), (-0.0) ** 0.5, float('-inf') ** 2, float('-inf') ** 3", "(inf, inf, 0.0, inf, 0.0, 0.0, inf, -inf)")]
+    [InlineData("bool({}.keys()), bool({'a': 1}.values()), bool({}.items()), not {'a': 1}.items()", "(False, True, False, False)")]
+    [InlineData("{'a': 1}.items() == {'a': 1}.items(), {'a': 1}.keys() == {'a': 2}.keys(), {'a': 1}.keys() == {'b': 1}.keys(), {'a': 1}.keys() == {'a': 1, 'b': 2}.keys(), {'a': 1}.values() == {'a': 1}.values(), {'a': 1} == {'a': 1, 'b': 2}, {'a': 1} == {'b': 1}, {'a': 1}.keys() == ['a'], {'a': 1}.items() == [('a', 1)]", "(True, True, False, False, False, False, False, False, False)")]
+    [InlineData("{(1, 2): 0}.keys() == {1: 2}.items(), {'a': 1}.keys() == {'a': 1}.items(), {'a': 1}.items() == {'a': 2}.items(), {'a': 1}.items() == {'b': 1}.items(), {'a': 1}.items() != {'a': 1}.items(), {}.items() == {}.keys(), {'a': 1, 'b': 2}.items() == {'b': 2, 'a': 1}.items()", "(True, False, False, False, False, True, True)")]
+    [InlineData("{'a': [1]}.items() == {'a': [1]}.keys()", "TypeError: unhashable type: 'list'")]
+    [InlineData("([1], 2) in {'a': 1}.items()", "TypeError: unhashable type: 'list'")]
+    [InlineData("(1, 2, 3) in {1: 2}.items(), [1, 2] in {1: 2}.items(), (1, 2) in {1: 2}.items(), (1, 3) in {1: 2}.items(), (True, 2.0) in {1: 2}.items(), 'a' in {'a': 1}.items()", "(False, False, True, False, True, False)")]
+    [InlineData("float('nan') < 1, float('nan') >= 1, 1 <= float('nan'), float('nan') > float('nan'), '\\uffff' < '😀', 'a' <= 'a', 'b' > 'a', 'a' >= 'b', [1, 2] <= [1, 2], [1, 2] > [1], (1,) >= (1, 0), (1, 2) > (1, 1), [] < [0], [0] <= []", "(False, False, False, False, True, True, True, False, True, True, False, True, True, False)")]
+    [InlineData("[1] in {'a': 1}.keys()", "TypeError: unhashable type: 'list'")]
+    [InlineData("[1] in {'a': [1]}.values(), 2 in {'a': 1}.values(), 'b' in {'a': 1}.keys(), 'a😀' in 'xa😀', (1, 2) in [(1, 2)], None in [None], 'ab' in 'ba'", "(True, False, False, True, True, True, False)")]
+    [InlineData("'a' * None", "TypeError: can't multiply sequence by non-int of type 'NoneType'")]
+    [InlineData("None * 'a'", "TypeError: can't multiply sequence by non-int of type 'NoneType'")]
+    [InlineData("'a' * {}", "TypeError: can't multiply sequence by non-int of type 'dict'")]
+    [InlineData("{} * 'a'", "TypeError: can't multiply sequence by non-int of type 'dict'")]
+    [InlineData("[1] * [1]", "TypeError: can't multiply sequence by non-int of type 'list'")]
+    [InlineData("'a' * 'b'", "TypeError: can't multiply sequence by non-int of type 'str'")]
+    [InlineData("(1,) * 1.5", "TypeError: can't multiply sequence by non-int of type 'float'")]
+    [InlineData("None * None", "TypeError: unsupported operand type(s) for *: 'NoneType' and 'NoneType'")]
+    [InlineData("{} * 2", "TypeError: unsupported operand type(s) for *: 'dict' and 'int'")]
+    [InlineData("2 * {}", "TypeError: unsupported operand type(s) for *: 'int' and 'dict'")]
+    [InlineData("None * 2", "TypeError: unsupported operand type(s) for *: 'NoneType' and 'int'")]
+    [InlineData("'' * 10 ** 30", "OverflowError: cannot fit 'int' into an index-sized integer")]
+    [InlineData("[] * 10 ** 30", "OverflowError: cannot fit 'int' into an index-sized integer")]
+    [InlineData("'a' * -10 ** 30", "OverflowError: cannot fit 'int' into an index-sized integer")]
+    [InlineData("10 ** 30 * (1,)", "OverflowError: cannot fit 'int' into an index-sized integer")]
+    [InlineData("'a' * 2 ** 63", "OverflowError: cannot fit 'int' into an index-sized integer")]
+    [InlineData("'a' * -2 ** 63, [] * (2 ** 63 - 1), (1,) * -(2 ** 63), 2 ** 63 - 1 and '' * (2 ** 63 - 1)", "('', [], (), '')")]
+    [InlineData("len('ab' * 5), '' * 10 ** 18, [] * 10 ** 18, () * 10 ** 18, 'a' * -10 ** 18, (1,) * 0, [1] * -1, (1, 2) * 2, 2 * [None]", "(10, '', [], (), '', (), [], (1, 2, 1, 2), [None, None])")]
+    [InlineData("1 ** 10 ** 30, (-1) ** 10 ** 30, (-1) ** (10 ** 30 + 1), 0 ** 10 ** 30, 5 ** 0, (-2) ** 5, len(str(2 ** 13000)), (-3) ** 3", "(1, 1, -1, 0, 1, -32, 3914, -27)")]
+    [InlineData("-10 ** 30 / 7, 1 / -(10 ** 30), (2 ** 53 + 1) / 1, 10 ** 400 // 7 // 10 ** 390, (2 ** 64 + 1) / 2 ** 64, 2 ** 53 / 3, -(2 ** 54) / 2 ** 54, 3 / 2 ** 60", "(-1.4285714285714285e+29, -1e-30, 9007199254740992.0, 1428571428, 1.0, 3002399751580330.5, -1.0, 2.6020852139652106e-18)")]
+    [InlineData("0.0 % -1.0, 0.0 // -1.0, -1.0 // 3, 0.3 // 0.1, 0.3 % 0.1, 5.0 // -2, -5 % 2.0, 5 // -2.0, -0.0 // 1, 1 // 3.0, -1 // 3.0", "(-0.0, -0.0, -1.0, 2.0, 0.09999999999999998, -3.0, 1.0, -3.0, -0.0, 0.0, -1.0)")]
+    [InlineData("0 ** -1.5", "ZeroDivisionError: 0.0 cannot be raised to a negative power")]
+    [InlineData("True + 1.5, 3 - True, 2 * 1.5, True * 'ab', 'ab' * False, 4 / True, 7 // 2.0, 7 % 2.0, 2 ** True, 9 ** 0.5, True ** -1", "(2.5, 2, 3.0, 'ab', '', 4.0, 3.0, 1.0, 2, 3.0, 1.0)")]
+    [InlineData("2 ** 64 + 0.5, 2 ** 63 + 1 == 2.0 ** 63, 2 ** 63 + 1 > 2.0 ** 63, -(2 ** 63) - 1 < -(2.0 ** 63), 2 ** 1023 * 2 > 1e308, 2 ** 64 * 1.0, (2 ** 64 + 2 ** 11) * 1.0, (2 ** 64 + 2 ** 11 + 1) * 1.0, (2 ** 64 + 3 * 2 ** 11) * 1.0", "(1.8446744073709552e+19, False, True, True, True, 1.8446744073709552e+19, 1.8446744073709552e+19, 1.8446744073709556e+19, 1.844674407370956e+19)")]
+    [InlineData("2 ** 1024 * 1.0", "OverflowError: int too large to convert to float")]
+    [InlineData("3.5 == 3, 3 == 3.0, 3 < 3.5, 4 > 3.5, -3 > -3.5, -4 < -3.5, 3.0 <= 3, 10 ** 20 == 1e20, 10 ** 20 + 1 == 1e20, 10 ** 20 + 1 > 1e20, 1e20 < 10 ** 20 + 1", "(False, True, True, True, True, True, True, True, False, True, True)")]
+    public void More_operators_match_cpython(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
+
+    /// <summary>The subset's own bounds (PyOps.MaxSequenceLength, MaxIntBits): a result past them is a MemoryError, not an exhausted host.</summary>
+    [Theory]
+    [InlineData("'ab' * 5000001", "MemoryError: the result would have more than 10,000,000 items; webhook expressions are bounded")]
+    [InlineData("[0] * 10000001", "MemoryError: the result would have more than 10,000,000 items; webhook expressions are bounded")]
+    [InlineData("10000001 * (0,)", "MemoryError: the result would have more than 10,000,000 items; webhook expressions are bounded")]
+    [InlineData("3 ** 10000000", "MemoryError: the integer would have more than 4,000,000 bits; webhook expressions are bounded")]
+    [InlineData("4 ** 2000001", "MemoryError: the integer would have more than 4,000,000 bits; webhook expressions are bounded")]
+    public void Results_past_the_subsets_bounds_are_a_memory_error(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
+
+
+    /// <summary>The same bounds where reaching them means building a 10-million-item or 4-million-bit value (seconds under load).</summary>
+    [Theory]
+    [Trait("Category", "Slow")]
+    [InlineData("('a' * 10000000) + 'b'", "MemoryError: the result would have more than 10,000,000 items; webhook expressions are bounded")]
+    [InlineData("len('a' * 10000000 + ''), len([0] * 9999999 + [1])", "(10000000, 10000000)")]
+    [InlineData("2 ** 3999999 * 2", "MemoryError: the integer would have more than 4,000,000 bits; webhook expressions are bounded")]
+    [InlineData("2 ** 2000001 * 2 ** 2000000", "MemoryError: the integer would have more than 4,000,000 bits; webhook expressions are bounded")]
+    [InlineData("2 ** 3999999 + 2 ** 3999999", "MemoryError: the integer would have more than 4,000,000 bits; webhook expressions are bounded")]
+    [InlineData("-2 ** 3999999 - 2 ** 3999999", "MemoryError: the integer would have more than 4,000,000 bits; webhook expressions are bounded")]
+    [InlineData("2 ** 3999999 > 0, 2 ** 2000000 * 2 ** 1999999 > 0, (-1) ** 10 ** 30", "(True, True, 1)")]
+    public void Results_past_the_subsets_bounds_built_in_full_are_a_memory_error(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
 }

@@ -215,4 +215,47 @@ public class PyRuntimeTests
         Assert.True(scope.HoleTextIs("type", "{{type}}", "3"));
         Assert.Equal("3", scope.HoleText("type", "{{type}}"));
     }
+
+
+    private const string DuplicateKeysBody = """{"a": {"x": 1}, "b": [1, 2], "c": "s", "a": {"x": 2}, "d": null, "e": 1.5, "f": {"g": {"h": 3}}, "\u00e9": 7}""";
+
+    /// <summary>
+    /// A body read member by member (the router's lazy scope) and one converted whole give the same values, and the
+    /// same objects ('is'), as json.loads: the last of duplicate keys at the first one's place, a member looked up
+    /// before the whole dict is read is the object the whole dict holds (past the first eight lookups too).
+    /// </summary>
+    [Theory]
+    [InlineData("body['a'] is body['a'], body['b'] is body['b'], body['f']['g'] is body['f']['g'], body['c'] is body['c'], body['a'], body['é']", "(True, True, True, True, {'x': 2}, 7)")]
+    [InlineData("[body['a'], len(body)][0] is body['a']", "True")]
+    [InlineData("[body['a'], body['b'], body['c'], body['e'], body['f'], body['d'], len(body)][4] is body['f']", "True")]
+    [InlineData("[body['b'], body['c'], body['e'], body['f'], body['d'], body['a'], body][5] is body['a']", "True")]
+    [InlineData("[body['f'], body['f']['g'], body['f']][1] is body['f']['g']", "True")]
+    [InlineData("body", "{'a': {'x': 2}, 'b': [1, 2], 'c': 's', 'd': None, 'e': 1.5, 'f': {'g': {'h': 3}}, 'é': 7}")]
+    [InlineData("body[1]", "KeyError: 1")]
+    [InlineData("body['zz']", "KeyError: 'zz'")]
+    [InlineData("body.get(1), body.get('zz'), body.get('d', 5), 1 in body, 'a' in body, body['b'][1], body['b'][-1], len(body['b'])", "(None, None, None, False, True, 2, 2, 2)")]
+    [InlineData("[body['a'], body.keys()][1], [body['b'], body['c'], body['e'], body['f'], body.items()][4], max(body)", "(dict_keys(['a', 'b', 'c', 'd', 'e', 'f', 'é']), dict_items([('a', {'x': 2}), ('b', [1, 2]), ('c', 's'), ('d', None), ('e', 1.5), ('f', {'g': {'h': 3}}), ('é', 7)]), 'é')")]
+    [InlineData("body['b'] == [1, 2], body == body, body['f'] == {'g': {'h': 3}}, str(body['f']), body['e'] * 2", "(True, True, True, \"{'g': {'h': 3}}\", 3.0)")]
+    public void A_body_read_lazily_or_whole_gives_what_json_loads_gives(string expression, string outcome)
+    {
+        var parsed = PythonExpression.Parse(expression);
+        Assert.True(parsed.Success, string.Join("; ", parsed.Diagnostics));
+        foreach (var lazily in new[] { false, true })
+        {
+            var result = PythonEvaluator.Evaluate(parsed.Value!.Syntax, Scope(DuplicateKeysBody, "{}", lazily), withRepr: true);
+            Assert.Equal(outcome, result.Error?.ToString() ?? result.Repr);
+        }
+    }
+
+
+    /// <summary>Slice steps and bounds far outside the sequence, and an index beyond a Py_ssize_t (CPython's IndexError for it).</summary>
+    [Theory]
+    [InlineData("'abcdef'[1:5:2], 'abcdef'[::-3], (1, 2, 3, 4)[-1:0:-2], 'abc'[0:], [1, 2, 3][0:2], 'abc'[::10 ** 30], 'abc'[::-10 ** 30], 'abc'[10 ** 30:], [1, 2, 3][-10 ** 30:10 ** 30], 'abc'[-10 ** 30::-1], 'abc'[:-10 ** 30:-1], 'abcdef'[0:6:4], 'abcdef'[5:0:-4], [1, 2, 3][False:True]", "('bd', 'fc', (4, 2), 'abc', [1, 2], 'a', 'c', '', [1, 2, 3], '', 'cba', 'ae', 'fb', [1])")]
+    [InlineData("'abc'[10 ** 30]", "IndexError: cannot fit 'int' into an index-sized integer")]
+    [InlineData("[1][-10 ** 30]", "IndexError: cannot fit 'int' into an index-sized integer")]
+    [InlineData("(1,)[2 ** 63]", "IndexError: cannot fit 'int' into an index-sized integer")]
+    [InlineData("'abc'[::'x']", "TypeError: slice indices must be integers or None or have an __index__ method")]
+    [InlineData("(1, 2)[::0]", "ValueError: slice step cannot be zero")]
+    [InlineData("'a😀b'[-1], '😀'[0], 'a😀b'[1:], [1, 2][-1], (1, 2, 3)[-3], (1,)[2 ** 63 - 1 - (2 ** 63 - 1)]", "('b', '😀', '😀b', 2, 1, 1)")]
+    public void Huge_indexes_and_slice_steps_behave_as_in_cpython(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
 }

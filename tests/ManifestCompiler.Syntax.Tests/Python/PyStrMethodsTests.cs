@@ -64,4 +64,54 @@ public class PyStrMethodsTests
     [InlineData("'abc'.find('', 3), 'abc'.count('', 3), 'abc'.count('', 10 ** 30), 'abc'.find('', -10 ** 30), 'abc'.endswith('', 4), 'abc'.endswith('', 3), 'abc'.find('c', 4, 2)", "(3, 1, 0, 0, False, True, -1)")]
     [InlineData("[1, 2].index(1, 5)", "ValueError: 1 is not in list")]
     public void String_methods_match_cpython(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
+
+
+    /// <summary>
+    /// More of the str methods at their edges: code point indexes past astral characters, split's maxsplit extremes and
+    /// whitespace classes, the context of a final sigma, special case mappings, Unicode digits.
+    /// </summary>
+    [Theory]
+    [InlineData("'a b'.split(' ', 1, maxsplit=1)", "TypeError: split() takes at most 2 arguments (3 given)")]
+    [InlineData("'a'.split(None, None)", "TypeError: 'NoneType' object cannot be interpreted as an integer")]
+    [InlineData("'a'.split(maxsplit=None)", "TypeError: 'NoneType' object cannot be interpreted as an integer")]
+    [InlineData("'-'.join({'a': 1}.items())", "TypeError: sequence item 0: expected str instance, tuple found")]
+    [InlineData("'-'.join({'a': 1}.values())", "TypeError: sequence item 0: expected str instance, int found")]
+    [InlineData("'-'.join(None)", "TypeError: can only join an iterable")]
+    [InlineData("'-'.join('😀a'), '-'.join(('a', 'b')), ''.join([]), 'ab'.join(['x', 'y', 'z'])", "('😀-a', 'a-b', '', 'xabyabz')")]
+    [InlineData("'abc'.find('c', -1), 'a😀b😀'.find('😀', 2), 'a😀b😀'.find('b😀'), 'abc'.find('a', 1), 'abc'.find('bc', 1, 3), 'abc'.find('bc', 1, 2), 'abc'.find('', 2, 1), 'abc'.find('', -1), 'aaa'.find('aa', 1)", "(2, 3, 2, -1, 1, -1, -1, 2, 1)")]
+    [InlineData("'a😀a😀'.count('😀'), 'a😀a😀'.count('a', 1), 'aaa'.count('a', 0, -1), 'abc'.count('', -1), 'abc'.count('', 0, 0), 'abab'.count('ab', 1), 'abab'.count('ab', 0, 3), 'abc'.count('', 3, 3)", "(2, 1, 2, 2, 1, 1, 1, 1)")]
+    [InlineData("'abc'.startswith(()), 'abc'.endswith('', 3, 2), 'abc'.endswith('c', -1), 'abc'.endswith('bc', 1, 3), 'abc'.endswith('ab', 0, 2), 'a😀'.endswith('😀', 1), 'a😀'.startswith('😀', 1), 'abc'.startswith('abc', 0, 2), 'abc'.endswith(('a', 'c')), 'abc'.startswith('', 0, 0), 'abc'.endswith('', 0, 0), 'abc'.endswith('c', 0, 10 ** 30)", "(False, False, True, True, True, True, True, False, True, True, True, True)")]
+    [InlineData("'abc'.endswith()", "TypeError: endswith() takes at least 1 argument (0 given)")]
+    [InlineData("'abc'.endswith(None)", "TypeError: endswith first arg must be str or a tuple of str, not NoneType")]
+    [InlineData("'abc'.startswith((None,))", "TypeError: tuple for startswith must only contain str, not NoneType")]
+    [InlineData("'ŉ'.upper(), 'ǰ'.upper(), 'ΐ'.upper(), 'ẖ'.upper(), 'ﬅ'.upper(), 'ﬆ'.title(), 'ǅ'.lower(), 'ǈ'.title(), 'ǉ'.upper(), 'Ǳ'.title(), 'ǳ'.title(), 'և'.upper(), 'ẚ'.upper(), 'ẗẘẙ'.upper(), 'ﬀﬂﬃﬄ'.upper(), 'ﬀ'.title(), 'K'.lower(), 'ẞ'.lower(), 'ǆǉǌ'.title(), 'Ǆ'.title(), 'ǋ'.upper()", "('ʼN', 'J̌', 'Ϊ́', 'H̱', 'ST', 'St', 'ǆ', 'ǈ', 'Ǉ', 'ǲ', 'ǲ', 'ԵՒ', 'Aʾ', 'T̈W̊Y̊', 'FFFLFFIFFL', 'Ff', 'k', 'ß', 'ǅǉǌ', 'ǅ', 'Ǌ')")]
+    [InlineData("'Α:Σ'.lower(), 'Α^Σ'.lower(), 'Α`Σ'.lower(), 'Α·Σ'.lower(), 'Α’Σ'.lower(), 'Α\\u0301Σ'.lower(), 'ΑΣ\\u0301'.lower(), 'ΑΣ\\u0301Α'.lower(), 'ΑΣ\\u00adΑ'.lower(), 'ΑʰΣ'.lower(), '1Σ'.lower(), 'ǅΣ'.lower(), 'Σ1'.lower(), 'ΑΣΣ'.lower(), 'Α Σ'.lower(), 'ΑΣ Α'.lower(), 'Α\\u20ddΣ'.lower(), 'Α˚Σ'.lower()", "('α:ς', 'α^ς', 'α`ς', 'α·ς', 'α’ς', 'άς', 'ας́', 'ασ́α', 'ασ\\xadα', 'αʰς', '1σ', 'ǆς', 'σ1', 'ασς', 'α σ', 'ας α', 'α⃝ς', 'α˚ς')")]
+    [InlineData("'İx'.title(), 'xİ'.title(), 'a_b'.title(), \"a'b\".title(), '𐐨𐐨'.title(), '𐐀𐐀'.lower(), '𐐨'.upper(), 'ß'.title(), 'aß'.title(), 'ǆ'.upper(), 'ΐa'.title()", "('İx', 'Xi̇', 'A_B', \"A'B\", '𐐀𐐨', '𐐨𐐨', '𐐀', 'Ss', 'Aß', 'Ǆ', 'Ϊ́a')")]
+    [InlineData("'①'.isdigit(), '٣'.isdigit(), '𝟙'.isdigit(), '¹²³'.isdigit(), '1 '.isdigit(), '⑴'.isdigit(), '𑁧'.isdigit(), '一'.isdigit()", "(True, True, True, True, False, True, True, False)")]
+    [InlineData("'  '.strip(), 'ab'.strip('ba'), 'ab'.lstrip('a'), 'ab'.rstrip('a'), '\\x1c\\x1da'.lstrip(), 'a\\x1e\\x1f'.rstrip(), 'a\\u200b'.strip(), '\\u3000a\\u2028'.strip(), 'xa'.strip(''), 'aa'.lstrip('a'), 'a'.rstrip(None), 'a😀'.rstrip('😀a')", "('', '', 'b', 'ab', 'a', 'a', 'a\\u200b', 'a', 'xa', '', 'a', '')")]
+    [InlineData("'a'.rstrip(1)", "TypeError: rstrip arg must be None or str")]
+    [InlineData("'a'.lstrip('a', 'b')", "TypeError: lstrip expected at most 1 argument, got 2")]
+    [InlineData("'a'.rstrip('a', 'b')", "TypeError: rstrip expected at most 1 argument, got 2")]
+    [InlineData("'a'.title(1)", "TypeError: str.title() takes no arguments (1 given)")]
+    [InlineData("'a'.title(x=1)", "TypeError: str.title() takes no keyword arguments")]
+    [InlineData("'a'.find('a', x=1)", "TypeError: str.find() takes no keyword arguments")]
+    [InlineData("'a b c'.split(None, True), 'a,b'.split(',', 2 ** 63 - 1), 'a,b'.split(',', -2 ** 63), 'a\\x1cb\\u3000c\\x85d'.split(), 'a\\u200bb'.split(), 'a b c d'.split(None, 2), 'a😀b😀c'.split('😀', 1), 'a b'.split(maxsplit=0), ' a '.split(maxsplit=0), 'a,,b'.split(',', 1), ',a,'.split(','), 'abab'.split('ab'), 'aaa'.replace('a', 'b', 2 ** 63 - 1), 'aaa'.replace('a', 'b', -2 ** 63)", "(['a', 'b c'], ['a', 'b'], ['a', 'b'], ['a', 'b', 'c', 'd'], ['a\\u200bb'], ['a', 'b', 'c d'], ['a', 'b😀c'], ['a b'], ['a '], ['a', ',b'], ['', 'a', ''], ['', '', ''], 'bbb', 'bbb')")]
+    [InlineData("'a,b'.split(',', 2 ** 63)", "OverflowError: Python int too large to convert to C ssize_t")]
+    [InlineData("'a,b'.split(',', -2 ** 63 - 1)", "OverflowError: Python int too large to convert to C ssize_t")]
+    [InlineData("'a b'.split(maxsplit=10 ** 30)", "OverflowError: Python int too large to convert to C ssize_t")]
+    [InlineData("'aaa'.replace('a', 'b', 10 ** 30)", "OverflowError: Python int too large to convert to C ssize_t")]
+    [InlineData("'aaa'.replace('a', 'b', -2 ** 63 - 1)", "OverflowError: Python int too large to convert to C ssize_t")]
+    [InlineData("'ªa'.title(), 'ⓐb'.title(), 'ʰa'.title(), 'Ⅰa'.title(), 'ⓐσ'.lower(), 'ªΣ'.lower(), 'Ⓐ'.lower(), 'ⅰ'.upper(), 'ⅰΣ'.lower(), 'aʰΣ'.lower(), '🄰a'.title(), 'ΑΣⓐ'.lower(), 'ºx'.title()", "('ªa', 'Ⓐb', 'ʰa', 'Ⅰa', 'ⓐσ', 'ªς', 'ⓐ', 'Ⅰ', 'ⅰς', 'aʰς', '🄰a', 'ασⓐ', 'ºx')")]
+    public void More_string_methods_match_cpython(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
+
+
+    /// <summary>The subset's bound on a method's result (PyOps.MaxSequenceLength characters), reached by building a 10-million-character string.</summary>
+    [Theory]
+    [Trait("Category", "Slow")]
+    [InlineData("('a' * 5000001).replace('a', 'bb')", "MemoryError: the result would be too large; webhook expressions are bounded")]
+    [InlineData("('a' * 100).replace('', 'x' * 200000)", "MemoryError: the result would be too large; webhook expressions are bounded")]
+    [InlineData("','.join(['a' * 5000000, 'b' * 5000001])", "MemoryError: the result would be too large; webhook expressions are bounded")]
+    [InlineData("len(''.replace('', 'x' * 10000000))", "10000000")]
+    [InlineData("'a'.replace('', 'x' * 10000000)", "MemoryError: the result would be too large; webhook expressions are bounded")]
+    public void A_method_result_past_the_subsets_bound_is_a_memory_error(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
 }
