@@ -96,22 +96,30 @@ internal sealed class FileBinder
     /// </summary>
     public JsonStringSyntax? String(JsonCursor at, bool allowBlank = true, bool acceptNumbers = false)
     {
-        switch (at.Value)
+        var text = AsString(at.Value, acceptNumbers);
+        if (text is null)
         {
-            case JsonStringSyntax text:
-                if (!allowBlank && text.Value.Length == 0)
-                {
-                    Report(ManifestDiagnostics.BlankString, text.Span, at.Path, at.Key);
-                    return null;
-                }
-                return text;
-            case JsonNumberSyntax number when acceptNumbers:
-                return new JsonStringSyntax(number.Text, number.Span, [.. Enumerable.Range(number.Span.Start, number.Text.Length)]);
-            default:
-                WrongType(at, "a string");
-                return null;
+            WrongType(at, "a string");
+            return null;
         }
+        if (!allowBlank && text.Value.Length == 0)
+        {
+            Report(ManifestDiagnostics.BlankString, text.Span, at.Path, at.Key);
+            return null;
+        }
+        return text;
     }
+
+    /// <summary>
+    /// The string <see cref="String"/> reads from <paramref name="value"/>, without reporting anything: the string itself,
+    /// with <paramref name="acceptNumbers"/> a number as its text; otherwise null.
+    /// </summary>
+    public static JsonStringSyntax? AsString(JsonSyntax? value, bool acceptNumbers) => value switch
+    {
+        JsonStringSyntax text => text,
+        JsonNumberSyntax number when acceptNumbers => new JsonStringSyntax(number.Text, number.Span, [.. Enumerable.Range(number.Span.Start, number.Text.Length)]),
+        _ => null,
+    };
 
     public bool? Bool(JsonCursor at)
     {

@@ -57,15 +57,10 @@ internal sealed class ChiefOnboardingScopes
             storedBefore.Add(stored);
             filesBefore.Add(files);
             stored = stored.Union(request.Member("store_data").Members().Select(m => m.Key));
-            // A CharField, as the request binder reads it: a number is saved under its text.
-            switch (request.Member("save_as_file").Value)
+            // Read as the request binder reads it (a CharField: a number is saved under its text).
+            if (FileBinder.AsString(request.Member("save_as_file").Value, acceptNumbers: true) is { } saved)
             {
-                case JsonStringSyntax saved:
-                    files = files.Add(saved.Value);
-                    break;
-                case JsonNumberSyntax number:
-                    files = files.Add(number.Text);
-                    break;
+                files = files.Add(saved.Value);
             }
         }
         storedBefore.Add(stored);
