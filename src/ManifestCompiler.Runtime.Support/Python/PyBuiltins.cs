@@ -236,6 +236,10 @@ public static class PyBuiltins
         {
             var digit = CharUnicodeInfo.GetDecimalDigitValue(text, k);
             var pair = char.IsHighSurrogate(text[k]) && k + 1 < text.Length && char.IsLowSurrogate(text[k + 1]);
+            if (digit >= 0 && pair && Array.BinarySearch(Unicode14SupplementaryZeros, char.ConvertToUtf32(text[k], text[k + 1]) - digit) < 0)
+            {
+                digit = -1;
+            }
             if (digit >= 0)
             {
                 builder.Append((char)('0' + digit));
@@ -248,6 +252,15 @@ public static class PyBuiltins
         }
         return builder.ToString();
     }
+
+    // The zeros of the supplementary planes' decimal digit runs in Unicode 14.0, CPython 3.11's unicodedata. .NET's
+    // tables are newer: digits added since (Kawi, Garay, Sunuwar and others) are not digits to CPython 3.11. The BMP's
+    // decimal digits are the same in both.
+    private static readonly int[] Unicode14SupplementaryZeros =
+    [
+        0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50,
+        0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+    ];
 
     /// <summary>A character's digit value in bases up to 36 (any script's decimal digits, then Latin letters); 99 if none.</summary>
     private static int DigitValue(char c)
@@ -295,7 +308,11 @@ public static class PyBuiltins
         {
             return false;
         }
-        var value = BigInteger.Zero;
+        // One linear pass checks the digits and underscores; the conversion follows. A base that is a power of two has
+        // no digit limit in CPython (its conversion is linear), so its digits are packed as bits: building the value
+        // digit by digit would copy the growing number once per digit, quadratic in a webhook value of a megabyte.
+        // Other bases stop at the digit limit ParseInt reports, which also bounds every other caller.
+        var digitCount = 0;
         var previousUnderscore = false;
         foreach (var c in s)
         {
@@ -309,12 +326,43 @@ public static class PyBuiltins
                 continue;
             }
             previousUnderscore = false;
-            var digit = DigitValue(c);
-            if (digit >= radix)
+            if (DigitValue(c) >= radix)
             {
                 return false;
             }
-            value = value * radix + digit;
+            digitCount++;
+        }
+        var value = BigInteger.Zero;
+        if (BitOperations.IsPow2(radix))
+        {
+            var bitsPerDigit = BitOperations.Log2((uint)radix);
+            var bytes = new byte[(((long)digitCount * bitsPerDigit) >> 3) + 2];
+            var bit = 0L;
+            for (var k = s.Length - 1; k >= 0; k--)
+            {
+                if (s[k] != '_')
+                {
+                    var shifted = DigitValue(s[k]) << (int)(bit & 7);
+                    bytes[bit >> 3] |= (byte)shifted;
+                    bytes[(bit >> 3) + 1] |= (byte)(shifted >> 8);
+                    bit += bitsPerDigit;
+                }
+            }
+            value = new BigInteger(bytes, isUnsigned: true);
+        }
+        else
+        {
+            if (digitCount > PyFormat.MaxIntDigits)
+            {
+                return false;
+            }
+            foreach (var c in s)
+            {
+                if (c != '_')
+                {
+                    value = value * radix + DigitValue(c);
+                }
+            }
         }
         result = negative ? -value : value;
         return true;
@@ -459,7 +507,8 @@ public static class PyBuiltins
         var total = args.Count + kwargs.Count;
         if (total > 2)
         {
-            throw new PyException("TypeError", $"round() takes at most 2 arguments ({total} given)");
+            // Argument Clinic says "keyword arguments" when every argument was given by name.
+            throw new PyException("TypeError", $"round() takes at most 2 {(args.Count == 0 ? "keyword arguments" : "arguments")} ({total} given)");
         }
         var number = args.Count > 0 ? args[0] : Keyword(kwargs, "number")
             ?? throw new PyException("TypeError", "round() missing required argument 'number' (pos 1)");

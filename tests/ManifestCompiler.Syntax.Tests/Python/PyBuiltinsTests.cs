@@ -137,6 +137,38 @@ public class PyBuiltinsTests
     [InlineData("float('1._5')", "ValueError: could not convert string to float: '1._5'")]
     public void Int_and_float_read_text_as_cpython_does(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
 
+    /// <summary>
+    /// A base that is a power of two has no digit limit: a megabyte of hex digits from a webhook body is a 4,000,000-bit
+    /// value, read in one linear pass (digit by digit it was quadratic). Digits that cross byte boundaries, prefixes,
+    /// underscores and the invalid literals are CPython's.
+    /// </summary>
+    [Theory]
+    [InlineData("int('f' * 1000000, 16) // 16 ** 999999, int('f' * 1000000, 16) - 15 * 16 ** 999999 == 16 ** 999999 - 1, int('f' * 1000000, 16) % 1000007, int('1' + '0' * 999999, 16) == 16 ** 999999, int('-' + '1' * 4000000, 2) % 1000003", "(15, True, 930596, True, 417971)")]
+    [InlineData("int('0x_dead_BEEF', 0), int('-0o1_7', 0), int('0b1_0_1', 0), int('vv', 32), int('333', 4), int('777', 8), int('0B11', 2), int('0O7', 8), int('1' + '0' * 8, 2), int('1' * 9, 2), int('v' * 7, 32) == 32 ** 7 - 1, int('٣f', 16), int('0x' + 'A' * 17, 0)", "(3735928559, -15, 5, 1023, 63, 511, 3, 7, 256, 511, True, 63, 196765270119568550570)")]
+    [InlineData("int('1__0', 16)", "ValueError: invalid literal for int() with base 16: '1__0'")]
+    [InlineData("int('0x', 0)", "ValueError: invalid literal for int() with base 0: '0x'")]
+    [InlineData("int('g', 16)", "ValueError: invalid literal for int() with base 16: 'g'")]
+    [InlineData("int('0x1g', 0)", "ValueError: invalid literal for int() with base 0: '0x1g'")]
+    public void Int_reads_power_of_two_bases_of_any_length_in_linear_time(string expression, string outcome) => Assert.Equal(outcome, Outcome(expression));
+
+    /// <summary>
+    /// Decimal digits are CPython 3.11's, Unicode 14.0's: the supplementary planes' digits added since (Kawi in 15.0;
+    /// Garay, Kirat Rai, Sunuwar and Outlined digits in 16.0), which .NET's newer tables know, are not digits.
+    /// </summary>
+    [Theory]
+    [InlineData("\U00011F51", null)]
+    [InlineData("\U00010D41", null)]
+    [InlineData("\U00016D71", null)]
+    [InlineData("\U00011BF1", null)]
+    [InlineData("\U0001CCF1", null)]
+    [InlineData("1\U00011F50", null)]
+    [InlineData("\U0001D7D9\U000104A3\U0001FBF9", "139")]
+    [InlineData("\U00011D59\U0001E950\U000116C9", "909")]
+    public void Int_reads_the_decimal_digits_of_unicode_14_only(string text, string? value)
+    {
+        Assert.Equal(value, ManifestCompiler.Runtime.Support.Python.PyBuiltins.TryParseInt(text, 10, out var parsed) ? parsed.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+    }
+
     /// <summary>A misplaced underscore in the leading digits is an invalid literal however many digits there are; the quoted literal is cut to 200 characters (CPython's %.200R), float()'s is not.</summary>
     [Theory]
     [InlineData("int('9' * 4301 + '_')", "invalid literal for int() with base 10: ", "'", '9', 199)]
@@ -166,6 +198,8 @@ public class PyBuiltinsTests
     [InlineData("round(1.5, number=2)", "TypeError: argument for round() given by name ('number') and position (1)")]
     [InlineData("round(1.5, ndigits=1, number=2)", "TypeError: round() takes at most 2 arguments (3 given)")]
     [InlineData("round(1, 2, x=3)", "TypeError: round() takes at most 2 arguments (3 given)")]
+    [InlineData("round(a=1, b=2, c=3)", "TypeError: round() takes at most 2 keyword arguments (3 given)")]
+    [InlineData("round(a=1, b=2)", "TypeError: round() missing required argument 'number' (pos 1)")]
     [InlineData("round(1, x=3)", "TypeError: 'x' is an invalid keyword argument for round()")]
     [InlineData("round(x=1, number=2)", "TypeError: 'x' is an invalid keyword argument for round()")]
     [InlineData("round(ndigits=2, number=1.234), round(number=2.5), round(2.5, ndigits=None), round(number=1234, ndigits=-2)", "(1.23, 2, 2, 1200)")]
