@@ -54,4 +54,42 @@ public sealed class ActionStepsTests(PoolFixture fixture) : IClassFixture<PoolFi
         // The second step saw what the first stored and returned; the third what the second returned (merged over the first's).
         Assert.Equal("""{"a":2,"seen":[1,3,"from the caller","key-123456","eu-key-123456"],"x":"from the caller"}""", result.Result!.ToJsonString());
     }
+
+    /// <summary>
+    /// deleteAction's payload is checked against the instance's scope with schema.json's variables (BossiBinder's
+    /// InstanceScope), so it renders over the same scope: a schema variable there is its value, not empty. oauth.json's
+    /// trigger steps are checked without them and render the tokens and the platform's names.
+    /// </summary>
+    [Fact]
+    public async Task The_delete_payload_renders_the_schema_variables_it_was_checked_against()
+    {
+        var folder = Path.Combine(_work, "lifecycle");
+        TestFolders.Write(folder, "oauth.json", """
+            { "name": "Lifecycle", "services": ["steps"], "isNonOauth": true, "tokens": { "apiKey": "{{apiKey}}" },
+              "url": "{{self_url}}", "parameters": { "self_url": "{{generic_callback}}" }, "requiredQueryParams": ["apiKey"],
+              "triggerSteps": [{ "action": "echo-v1", "payload": { "key": "{{apiKey}}", "company": "{{company_id}}" } }] }
+            """);
+        TestFolders.Write(folder, "schema.json", """
+            { "name": "Lifecycle", "version": "1.0.0", "variables": { "hookBase": "https://hooks.example/{{apiKey}}" },
+              "actions": { "echo-v1": { "skipParser": true, "returnsData": true, "steps": [{ "codeRef": "echo" }] } },
+              "deleteAction": { "action": "echo-v1", "payload": { "hook": "{{hookBase}}/hooks/delete" } } }
+            """);
+        TestFolders.Write(folder, "action/echo-v1/code/echo.py", """
+            def main(storage):
+                return {"payload": payload}
+            """);
+        var built = PlanAssemblyBuilder.Build(ManifestWorkspace.Load([folder]), "LifecyclePlans");
+        Assert.True(built.Succeeded, string.Join("\n", built.Diagnostics.Select(d => d.ToString()).Concat(built.CompilerErrors)));
+        var runtime = new ManifestRuntime(fixture.Pool, new InMemoryInstanceStore(), new InMemoryRunQueue(), new InMemoryRecordSink(), new DebugEventLog());
+        runtime.AddPlans(PlanCatalog.Load(Assembly.Load(built.Image!)));
+
+        var instance = await runtime.ConnectAsync("lifecycle", "company-1", new JsonObject { ["apiKey"] = "key-123456" });
+        var triggered = Assert.Single(await runtime.RunUntilIdleAsync());
+        Assert.True(triggered.Succeeded, triggered.Error);
+        Assert.Equal("""{"payload":{"key":"key-123456","company":"company-1"}}""", triggered.Result!.ToJsonString());
+
+        var removed = await runtime.RemoveAsync(instance.Id);
+        Assert.True(removed!.Succeeded, removed.Error);
+        Assert.Equal("""{"payload":{"hook":"https://hooks.example/key-123456/hooks/delete"}}""", removed.Result!.ToJsonString());
+    }
 }

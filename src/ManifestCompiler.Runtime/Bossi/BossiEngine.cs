@@ -84,7 +84,7 @@ public sealed class BossiEngine : IManifestEngine
         {
             return null;
         }
-        var run = new RunRequest(RuntimeServices.NewId(), RuntimeServices.NewId(), instance.Id, delete.Action, delete.Payload.Render(VariablesScope(instance)), _services.Now, RuntimeServices.NewId(), Caller: RunCaller.System);
+        var run = new RunRequest(RuntimeServices.NewId(), RuntimeServices.NewId(), instance.Id, delete.Action, delete.Payload.Render(AllVariablesScope(plan, instance)), _services.Now, RuntimeServices.NewId(), Caller: RunCaller.System);
         return await new ActionExecution(this, plan, plan.FindAction(delete.Action)!, instance, run).RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -311,7 +311,7 @@ public sealed class BossiEngine : IManifestEngine
     /// <summary>An instance's webhook signing secret, registered with the redactor (a schema variable holding it reaches steps).</summary>
     private string WebhookSecret(IntegrationPlan plan, WebhookSignaturePlan signature, IntegrationInstance instance, out IReadOnlyList<string> missing)
     {
-        var scope = TemplateScope.FromObject(JsonSerializer.SerializeToElement(AllVariables(plan, instance, out _), DataJson.SerializerOptions));
+        var scope = AllVariablesScope(plan, instance);
         var secret = signature.Secret.Render(scope);
         _services.Redactor.Add(secret);
         missing = scope.Missing;
@@ -386,6 +386,15 @@ public sealed class BossiEngine : IManifestEngine
         }
         return all;
     }
+
+    /// <summary>
+    /// The scope of the templates schema.json's variables reach (deleteAction's payload, the webhook secret):
+    /// <see cref="AllVariables(IntegrationPlan, IntegrationInstance, out JsonObject, out IReadOnlyList{string})"/>, as the
+    /// compiler checks them (BossiBinder's InstanceScope once schema.json's variables are known). oauth.json's trigger
+    /// steps are checked before them and render over <see cref="VariablesScope"/>.
+    /// </summary>
+    internal TemplateScope AllVariablesScope(IntegrationPlan plan, IntegrationInstance instance) =>
+        TemplateScope.FromObject(JsonSerializer.SerializeToElement(AllVariables(plan, instance, out _), DataJson.SerializerOptions));
 
     internal JsonObject AllVariables(IntegrationPlan plan, IntegrationInstance instance, out IReadOnlyList<string> missing) =>
         AllVariables(plan, instance, out _, out missing);
