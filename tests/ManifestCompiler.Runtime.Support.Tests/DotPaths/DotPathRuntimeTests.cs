@@ -21,6 +21,20 @@ public sealed class DotPathRuntimeTests
         Assert.Equal(reason, why);
     }
 
+    /// <summary>
+    /// A list index is read as int() reads it, with CPython's 4,300-digit limit: a longer index is not a list index
+    /// (CPython's int() raises ValueError), and it is refused before any conversion, which costs time quadratic in the digits.
+    /// </summary>
+    [Fact]
+    public void A_list_index_of_more_than_4300_digits_is_not_a_list_index()
+    {
+        Assert.False(DotPathRuntime.TryEvaluate(Value, ["data", "items", new string('0', 4301)], out _, out var failed, out var why));
+        Assert.Equal(2, failed);
+        Assert.Equal($"'{new string('0', 4301)}' is not a list index", why);
+        Assert.True(DotPathRuntime.TryEvaluate(Value, ["data", "items", new string('0', 4300), "id"], out var result, out _, out _));
+        Assert.Equal("U1", result.GetString());
+    }
+
     [Fact]
     public void Success_has_no_failed_segment_and_no_reason()
     {
