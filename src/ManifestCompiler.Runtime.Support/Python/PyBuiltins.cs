@@ -168,7 +168,7 @@ public static class PyBuiltins
         {
             throw new PyException("ValueError", $"Exceeds the limit ({PyFormat.MaxIntDigits} digits) for integer string conversion: value has {digits} digits; use sys.set_int_max_str_digits() to increase the limit");
         }
-        if (wellFormed && TryParseInt(text, radix, out var value))
+        if (wellFormed && TryParseInt(ascii, radix, out var value))
         {
             return value;
         }
