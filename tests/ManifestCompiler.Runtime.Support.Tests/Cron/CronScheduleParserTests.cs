@@ -188,6 +188,9 @@ public sealed class CronScheduleParserTests
     [InlineData("5-1 * * * *", "EmptyRange 0+3: 5 | 1")]
     [InlineData("1,5-1/2 * * * *", "EmptyRange 2+5: 5 | 1")]
     [InlineData("* * * dec-jan *", "EmptyRange 6+7: 12 | 1")]
+    // A range with a bad end is that one error: it is not also empty (the bad end reads as no value, not as 0).
+    [InlineData("50-abc * * * *", "InvalidValue 3+3: abc | minute | a number 0-59")]
+    [InlineData("* * * * fri-mo", "InvalidValue 12+2: mo | day of week | a number 0-7 or sun/mon/tue/wed/thu/fri/sat")]
     public void Each_error_has_its_kind_span_and_arguments(string source, string error)
     {
         Assert.Equal([error], Errors(source));

@@ -150,4 +150,47 @@ public sealed class TemplatePlanTests
         Assert.Equal("render failed", Assert.Throws<InvalidOperationException>(() => failing.Render(scope)).Message);
         Assert.Equal("""{"to":"a@b","items":[1,"2"]}""", Body.Render(scope));
     }
+
+    private static readonly JsonTemplatePlan Fixed = new("fixed", static (writer, _) =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("event", "invoice.paid");
+        writer.WriteEndObject();
+    }, []);
+
+    private static readonly JsonTemplatePlan Large = new("large", static (writer, _) => writer.WriteStringValue(new string('a', 100_000)), []);
+
+    /// <summary>What a render allocates on this thread, and its text.</summary>
+    private static (long Bytes, string Text) Allocated(JsonTemplatePlan plan, TemplateScope scope)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var text = plan.Render(scope);
+        return (GC.GetAllocatedBytesForCurrentThread() - before, text);
+    }
+
+    /// <summary>
+    /// Issue 17: a webhook dispatch allocates only its payload. A render on a thread that rendered before reuses the
+    /// thread's buffer and writer, so it allocates exactly the string it returns; after a payload larger than 64 KiB
+    /// the thread lets that buffer go, and the next render takes a new one (then reuses it again).
+    /// </summary>
+    [Fact]
+    public void A_render_allocates_only_its_text_and_a_large_one_does_not_keep_its_buffer()
+    {
+        var scope = TemplateScope.FromObject(Json("{}"));
+        Fixed.Render(scope); // JIT, and the thread's buffer and writer
+        var utf8 = Encoding.UTF8.GetBytes("""{"event":"invoice.paid"}""");
+        Encoding.UTF8.GetString(utf8);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var text = Encoding.UTF8.GetString(utf8);
+        var stringBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal("""{"event":"invoice.paid"}""", text);
+
+        Assert.Equal((stringBytes, """{"event":"invoice.paid"}"""), Allocated(Fixed, scope));
+        Assert.Equal((stringBytes, """{"event":"invoice.paid"}"""), Allocated(Fixed, scope));
+
+        Assert.Equal(100_002, Large.Render(scope).Length);
+        var afterLarge = Allocated(Fixed, scope);
+        Assert.True(afterLarge.Bytes > stringBytes, $"the render after a large one allocated {afterLarge.Bytes} bytes, its string {stringBytes}");
+        Assert.Equal((stringBytes, """{"event":"invoice.paid"}"""), Allocated(Fixed, scope));
+    }
 }

@@ -23,6 +23,12 @@ public sealed class WebhookRouterPlanTests
     {
         public int StepsRun { get; private set; }
 
+        /// <summary>How many placeholders the payload scope had reported missing when each render began.</summary>
+        public List<int> MissingBeforeRender { get; } = [];
+
+        /// <summary>The placeholders each render reported missing.</summary>
+        public List<string[]> MissingAfterRender { get; } = [];
+
         public override WebhookSignaturePlan? Signature => null;
 
         public override IReadOnlyList<string> BodyRequired { get; } = body ?? [];
@@ -44,7 +50,10 @@ public sealed class WebhookRouterPlanTests
             {
                 scope.Set(key, value(scope));
             }
-            payload = Payload(plan.Payload ?? []).Render(PayloadScope(scope, memory));
+            var payloadScope = PayloadScope(scope, memory);
+            MissingBeforeRender.Add(payloadScope.Missing.Count);
+            payload = Payload(plan.Payload ?? []).Render(payloadScope);
+            MissingAfterRender.Add(payloadScope.Missing.ToArray());
             return true;
         }
     }
@@ -252,5 +261,50 @@ public sealed class WebhookRouterPlanTests
         Assert.True(new WebhookRouting([], [], [], []).Accepted);
         Assert.False(new WebhookRouting(["a"], [], [], []).Accepted);
         Assert.False(new WebhookRouting([], ["a"], [], []).Accepted);
+    }
+
+    [Fact]
+    public void Every_missing_header_is_named_in_the_order_required()
+    {
+        var routing = new Router([new Step("notify")], headers: ["X-Tenant", "X-Event", "X-Signature", "content-type", "X-Request-Id"]).Route(Body, Headers);
+        Assert.Equal(["X-Tenant", "X-Signature", "X-Request-Id"], routing.MissingHeaders);
+        Assert.Empty(routing.MissingBodyKeys);
+    }
+
+    [Fact]
+    public void A_payload_writes_text_as_it_is_never_html_escaped()
+    {
+        var routing = new Router(
+        [
+            new Step("raw", Memory: [("m", _ => PyStr.Of("<b>Tom & \"Jerry's\"</b>"))], Payload: ["m", "markup"]),
+        ]).Route(Json("""{"markup":"a < b && c > d"}"""), Headers);
+        Assert.Equal("""{"m":"<b>Tom & \"Jerry's\"</b>","markup":"a < b && c > d"}""", Relaxed(Assert.Single(routing.Dispatches).Payload));
+    }
+
+    [Fact]
+    public void A_payload_path_indexes_a_memory_list_by_its_digits()
+    {
+        var items = new PyList(Enumerable.Range(0, 11).Select(i => (PyValue)PyStr.Of("item" + i)).ToList());
+        var routing = new Router(
+        [
+            new Step("index", Memory: [("list", _ => items)], Payload: ["list.9", "list.10", "list.11", "list.09", "list.+1", "list. 1", "list.1a"]),
+        ]).Route(Body, Headers);
+        Assert.Equal(
+            """{"list.9":"item9","list.10":"item10","list.11":"","list.09":"item9","list.+1":"","list. 1":"","list.1a":""}""",
+            Relaxed(Assert.Single(routing.Dispatches).Payload));
+    }
+
+    [Fact]
+    public void Each_render_reports_only_its_own_missing_placeholders()
+    {
+        var router = new Router(
+        [
+            new Step("first", Payload: ["id", "nope"]),
+            new Step("second", Payload: ["type", "absent", "gone"]),
+        ]);
+        router.Route(Body, Headers);
+        router.Route(Body, Headers);
+        Assert.Equal([0, 0, 0, 0], router.MissingBeforeRender);
+        Assert.Equal([["nope"], ["absent", "gone"], ["nope"], ["absent", "gone"]], router.MissingAfterRender);
     }
 }

@@ -172,4 +172,58 @@ public class FieldConversionsTests
         Assert.Equal(expected, streaming);
         Assert.Equal(("-", "-"), Convert("1706696430", "datetime"));
     }
+
+    /// <summary>
+    /// The streaming mapper reads the usual date and date-time forms from their UTF-8 bytes without making a string
+    /// (issue 17: a record's fields allocate only what the record keeps). These are the edges of that form: each field
+    /// at its least and greatest, 1 and 7 fraction digits, <c>Z</c> and both offset signs. A form outside it is still
+    /// read (by the string parse), at the cost of a string: the last cases show the probe sees that cost.
+    /// </summary>
+    [Theory]
+    [InlineData("date", "0001-01-01", true)]
+    [InlineData("date", "9999-12-31", true)]
+    [InlineData("date", "2024-02-29", true)]
+    [InlineData("date", "2024-04-30", true)]
+    [InlineData("date", "2024-10-19", true)]
+    [InlineData("datetime", "2024-01-31T10:20:30Z", true)]
+    [InlineData("datetime", "0002-01-01T00:00:00Z", true)]
+    [InlineData("datetime", "9998-12-31T23:59:59Z", true)]
+    [InlineData("datetime", "2024-12-31T23:59:59.9999999+13:59", true)]
+    [InlineData("datetime", "2024-06-15T12:30:45.1-08:00", true)]
+    [InlineData("datetime", "2024-06-15T12:30:45.0000001Z", true)]
+    [InlineData("datetime", "2024-06-15T12:30:45.9+00:00", true)]
+    [InlineData("date", "2024\\u002d01-05", false)]
+    [InlineData("datetime", "2024-06-15T12:30:45", false)]
+    [InlineData("datetime", "2024-06-15T12:30:45.12345678Z", false)]
+    [InlineData("datetime", "0001-01-01T00:00:00Z", false)]
+    public void The_streaming_mapper_reads_the_usual_dates_and_date_times_without_allocating(string dataType, string text, bool free)
+    {
+        var json = Encoding.UTF8.GetBytes("\"" + text + "\"");
+        var expected = Convert("\"" + text + "\"", dataType).Dom;
+        Assert.NotEqual("-", expected);
+        Read(json, dataType); // JIT and first-use statics before measuring
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var read = Read(json, dataType);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        if (free)
+        {
+            Assert.Equal(0, allocated);
+        }
+        else
+        {
+            Assert.True(allocated > 0, $"{text} took the string parse");
+        }
+        Assert.Equal(expected, dataType == "date" ? Invariant(read.Date, "yyyy-MM-dd") : Invariant(read.DateTime, "O"));
+    }
+
+    private static (DateOnly Date, DateTimeOffset DateTime) Read(byte[] json, string dataType)
+    {
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        DateOnly date = default;
+        DateTimeOffset dateTime = default;
+        var ok = dataType == "date" ? FieldConversions.TryDate(ref reader, out date) : FieldConversions.TryDateTime(ref reader, out dateTime);
+        Assert.True(ok);
+        return (date, dateTime);
+    }
 }
