@@ -145,6 +145,7 @@ public sealed class WebhookSignaturePlanTests
     [InlineData("t=1700000000,v0=abc,v1=" + StripeV1)] // v0 is ignored, as Stripe's libraries ignore it
     [InlineData("t=1700000000,v1=" + StripeV1OfOtherBody + ",v1=" + StripeV1)] // one matching v1 is enough (a rolled secret)
     [InlineData("t=1700000000,v1=" + StripeV1 + ",v1=" + StripeV1OfOtherBody)]
+    [InlineData("t=1700000000,v1=" + StripeV1 + ",v1=" + StripeV1)] // two v1 that both match (two secrets rolled to the same one)
     [InlineData("t=1700000000,v1=zz,v1=" + StripeV1)] // a v1 that is not hex is skipped
     [InlineData("t=1700000000,v1=" + StripeV1 + ",junk,=x,v1")] // parts without a name are skipped
     public void Stripe_accepts_a_matching_v1_and_gives_the_signed_timestamp(string header) =>
