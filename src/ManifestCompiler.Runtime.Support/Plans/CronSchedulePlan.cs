@@ -50,8 +50,8 @@ public sealed record CronSchedulePlan
     public override int GetHashCode() => Expression.GetHashCode(StringComparison.Ordinal);
 
     /// <summary>
-    /// The first time strictly after <paramref name="after"/> that the schedule allows, or null when none comes within
-    /// eight years (a schedule such as <c>0 0 30 2 *</c> never fires). Day of month and day of week combine as in cron:
+    /// The first time strictly after <paramref name="after"/> that the schedule allows, or null when none comes by the
+    /// end of the day eight years on (a schedule such as <c>0 0 30 2 *</c> never fires). Day of month and day of week combine as in cron:
     /// when both are restricted, either may match.
     /// </summary>
     public DateTimeOffset? NextAfter(DateTimeOffset after)
@@ -61,7 +61,9 @@ public sealed record CronSchedulePlan
         var cursor = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, start.Minute, HasSeconds ? start.Second : 0, TimeSpan.Zero)
             .AddSeconds(HasSeconds ? 1 : 60);
         var firstDay = true;
-        for (var day = cursor.Date; day < cursor.Date.AddYears(8); day = day.AddDays(1))
+        // To the day eight years on, inclusive: 29 February from 2096 to 2104 (2100 is no leap year) is the longest
+        // gap of a schedule that fires, and it ends on that day.
+        for (var day = cursor.Date; day <= cursor.Date.AddYears(8); day = day.AddDays(1))
         {
             if (!Months.Contains(day.Month) || !DayMatches(day))
             {

@@ -287,10 +287,11 @@ public sealed class WebhookRouterPlanTests
         var items = new PyList(Enumerable.Range(0, 11).Select(i => (PyValue)PyStr.Of("item" + i)).ToList());
         var routing = new Router(
         [
-            new Step("index", Memory: [("list", _ => items)], Payload: ["list.9", "list.10", "list.11", "list.09", "list.+1", "list. 1", "list.1a"]),
+            new Step("index", Memory: [("list", _ => items)], Payload: ["list.9", "list.10", "list.11", "list.09", "list.+1", "list.\u0663", "list.1a", "list.1\0"]),
         ]).Route(Body, Headers);
         Assert.Equal(
-            """{"list.9":"item9","list.10":"item10","list.11":"","list.09":"item9","list.+1":"","list. 1":"","list.1a":""}""",
+            // Only ASCII digits index: not ARABIC-INDIC DIGIT THREE, nor a digit that int.TryParse would read past a trailing NUL.
+            """{"list.9":"item9","list.10":"item10","list.11":"","list.09":"item9","list.+1":"","list.٣":"","list.1a":"","list.1\u0000":""}""",
             Relaxed(Assert.Single(routing.Dispatches).Payload));
     }
 

@@ -32,6 +32,10 @@ public class CronSchedulePlanTests
     [InlineData("0 0 13 * *", "2026-01-01T00:00:00Z", "2026-01-13T00:00:00Z")]
     [InlineData("0 0 * * mon", "2026-01-01T00:00:00Z", "2026-01-05T00:00:00Z")]
     [InlineData("0 0 29 2 *", "2026-01-01T00:00:00Z", "2028-02-29T00:00:00Z")]
+    // The longest gap a schedule that fires has: 29 February across 2100, which is no leap year, is eight years.
+    [InlineData("0 0 29 2 *", "2096-02-29T00:00:30Z", "2104-02-29T00:00:00Z")]
+    [InlineData("0 0 29 2 *", "2096-02-29T23:59:30Z", "2104-02-29T00:00:00Z")]
+    [InlineData("0 0 29 2 * 0", "2096-02-29T00:00:00Z", "2104-02-29T00:00:00Z")]
     // A time with an offset is the same instant in UTC.
     [InlineData("0 9 * * *", "2026-01-01T10:30:00+02:00", "2026-01-01T09:00:00Z")]
     public void Next_after_is_the_first_allowed_time_strictly_later(string expression, string after, string expected)

@@ -177,7 +177,7 @@ public class FieldConversionsTests
     /// The streaming mapper reads the usual date and date-time forms from their UTF-8 bytes without making a string
     /// (issue 17: a record's fields allocate only what the record keeps). These are the edges of that form: each field
     /// at its least and greatest, 1 and 7 fraction digits, <c>Z</c> and both offset signs. A form outside it is still
-    /// read (by the string parse), at the cost of a string: the last cases show the probe sees that cost.
+    /// read (by the string parse), at the cost of a string: the escaped one shows the probe sees that cost.
     /// </summary>
     [Theory]
     [InlineData("date", "0001-01-01", true)]
@@ -193,9 +193,6 @@ public class FieldConversionsTests
     [InlineData("datetime", "2024-06-15T12:30:45.0000001Z", true)]
     [InlineData("datetime", "2024-06-15T12:30:45.9+00:00", true)]
     [InlineData("date", "2024\\u002d01-05", false)]
-    [InlineData("datetime", "2024-06-15T12:30:45", false)]
-    [InlineData("datetime", "2024-06-15T12:30:45.12345678Z", false)]
-    [InlineData("datetime", "0001-01-01T00:00:00Z", false)]
     public void The_streaming_mapper_reads_the_usual_dates_and_date_times_without_allocating(string dataType, string text, bool free)
     {
         var json = Encoding.UTF8.GetBytes("\"" + text + "\"");

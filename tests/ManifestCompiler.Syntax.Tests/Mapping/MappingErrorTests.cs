@@ -52,6 +52,6 @@ public class MappingErrorTests
         var failed = new MappingResult<string>(errors);
         Assert.False(failed.Succeeded);
         Assert.Null(failed.Record);
-        Assert.Same(errors, failed.Errors);
+        Assert.Equal(errors, failed.Errors);
     }
 }
