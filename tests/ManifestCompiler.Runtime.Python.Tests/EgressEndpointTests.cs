@@ -47,6 +47,7 @@ public sealed class EgressEndpointTests : IAsyncLifetime
     [InlineData("::169.254.169.254")]
     [InlineData("64:ff9b::a9fe:a9fe")]
     [InlineData("::ffff:0.0.0.0")]
+    [InlineData("::0.1.2.3")] // IPv4-compatible with a first byte of 0
     public void Blocked_addresses_are_refused_in_every_spelling(string address)
     {
         var policy = new EgressPolicy { AllowPrivateNetworks = true };
@@ -83,6 +84,31 @@ public sealed class EgressEndpointTests : IAsyncLifetime
         {
             Assert.Contains(refusal, reason);
         }
+    }
+
+    [Fact]
+    public void A_refusal_names_the_address_its_port_and_the_routed_targets()
+    {
+        var routed = EgressPolicy.AllowingEndpoints([new IPEndPoint(IPAddress.Loopback, 8080), new IPEndPoint(IPAddress.IPv6Loopback, 9090)]);
+        Assert.Equal(
+            "127.0.0.1:8081 is a loopback or private address and not one of the routed targets (127.0.0.1:8080, [::1]:9090)",
+            routed.Refusal(IPAddress.Parse("::ffff:127.0.0.1"), 8081));
+        Assert.Equal(
+            "10.0.0.1 is a loopback or private address and not one of the routed targets (127.0.0.1:8080, [::1]:9090)",
+            routed.Refusal(IPAddress.Parse("10.0.0.1")));
+        Assert.Equal(
+            "10.0.0.1 is a loopback or private address and this host does not allow private networks",
+            new EgressPolicy().Refusal(IPAddress.Parse("10.0.0.1"), 443));
+    }
+
+    [Fact]
+    public void The_handler_never_goes_through_a_proxy()
+    {
+        // A proxy from the environment (HTTPS_PROXY) would be the only address the connect callback checks, and the
+        // proxy would reach any target: the policy holds only on direct connections.
+        using var handler = new EgressPolicy().CreateHandler();
+        Assert.False(handler.UseProxy);
+        Assert.NotNull(handler.ConnectCallback);
     }
 
     [Fact]
