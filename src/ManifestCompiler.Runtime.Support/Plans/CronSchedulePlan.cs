@@ -51,8 +51,8 @@ public sealed record CronSchedulePlan
 
     /// <summary>
     /// The first time strictly after <paramref name="after"/> that the schedule allows, or null when none comes by the
-    /// end of the day eight years on (a schedule such as <c>0 0 30 2 *</c> never fires). Day of month and day of week combine as in cron:
-    /// when both are restricted, either may match.
+    /// end of the day eight years on (a schedule such as <c>0 0 30 2 *</c> never fires). Day of month and day of week
+    /// combine as in cron: when both are restricted, either may match.
     /// </summary>
     public DateTimeOffset? NextAfter(DateTimeOffset after)
     {
@@ -63,7 +63,8 @@ public sealed record CronSchedulePlan
         var firstDay = true;
         // To the day eight years on, inclusive: 29 February from 2096 to 2104 (2100 is no leap year) is the longest
         // gap of a schedule that fires, and it ends on that day.
-        for (var day = cursor.Date; day <= cursor.Date.AddYears(8); day = day.AddDays(1))
+        var lastDay = cursor.Date.AddYears(8);
+        for (var day = cursor.Date; day <= lastDay; day = day.AddDays(1))
         {
             if (!Months.Contains(day.Month) || !DayMatches(day))
             {
